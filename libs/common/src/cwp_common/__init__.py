@@ -1,0 +1,1 @@
+"""Shared plumbing for the platform's services. Holds no domain rules."""

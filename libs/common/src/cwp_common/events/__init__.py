@@ -1,0 +1,1 @@
+"""Events shared over NATS JetStream: envelope, contracts, outbox relay and consumers."""

@@ -1,0 +1,154 @@
+"""Event contracts: the only thing two services must agree on.
+
+The event type is also the NATS subject: <service>.<aggregate>.<event>.v<N>.
+Payloads never carry a plain resident ID number.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Position = Literal[
+    "party_secretary",
+    "committee_director",
+    "deputy_secretary",
+    "deputy_director",
+    "committee_member",
+    "full_time_worker",
+]
+Education = Literal["below_junior_college", "junior_college", "bachelor", "master", "doctorate"]
+WorkerStatus = Literal["active", "on_leave", "exited"]
+ExitReason = Literal["resignation", "contract_end", "dismissal", "retirement", "death", "other"]
+QualificationLevel = Literal["assistant", "intermediate", "senior"]
+
+
+class EventData(BaseModel):
+    """Base of every payload; `type` is the subject it is published on."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    type: ClassVar[str]
+
+
+# --- registry --------------------------------------------------------------------------
+
+
+class WorkerFacts(EventData):
+    """What other services need to know about a worker (no personal ID number)."""
+
+    worker_id: str
+    name: str
+    community_code: str
+    position: Position
+    employment_type: str
+    education: Education
+    sex: Literal["male", "female"]
+    birth_date: date
+    hire_date: date
+    service_start_date: date
+    status: WorkerStatus
+
+
+class WorkerRegistered(WorkerFacts):
+    type: ClassVar[str] = "registry.worker.registered.v1"
+
+
+class WorkerUpdated(WorkerFacts):
+    type: ClassVar[str] = "registry.worker.updated.v1"
+    changed: list[str]
+
+
+class WorkerTransferred(WorkerFacts):
+    type: ClassVar[str] = "registry.worker.transferred.v1"
+    from_community_code: str
+    effective_date: date
+    service_years_carried: bool  # true within a province (省内互认)
+
+
+class WorkerExited(EventData):
+    type: ClassVar[str] = "registry.worker.exited.v1"
+    worker_id: str
+    community_code: str
+    reason: ExitReason
+    exit_date: date
+
+
+class CommunityUpserted(EventData):
+    type: ClassVar[str] = "registry.community.upserted.v1"
+    code: str
+    name: str
+    urban_rural_code: str | None
+    population: int
+    households: int
+
+
+# --- training --------------------------------------------------------------------------
+
+
+class QualificationObtained(EventData):
+    type: ClassVar[str] = "training.qualification.obtained.v1"
+    worker_id: str
+    community_code: str
+    level: QualificationLevel
+    obtained_date: date
+    certificate_no: str | None = None
+
+
+# --- career ----------------------------------------------------------------------------
+
+
+class GradeAssigned(EventData):
+    type: ClassVar[str] = "career.grade.assigned.v1"
+    worker_id: str
+    community_code: str
+    jurisdiction: str
+    ladder_id: str
+    category: str
+    grade: int
+    pay_coefficient: Decimal
+    effective_date: date
+    reason: str
+
+
+class GradeChanged(GradeAssigned):
+    type: ClassVar[str] = "career.grade.changed.v1"
+    previous_grade: int
+    previous_category: str
+
+
+class AssessmentConfirmed(EventData):
+    type: ClassVar[str] = "career.assessment.confirmed.v1"
+    worker_id: str
+    community_code: str
+    year: int
+    result: str
+    rank: int  # 1 is the best result in the ladder's scale
+    passing: bool
+
+
+class ExitRecommended(EventData):
+    type: ClassVar[str] = "career.exit.recommended.v1"
+    worker_id: str
+    community_code: str
+    reason: str
+    failing_years: list[int]
+
+
+CONTRACTS: dict[str, type[EventData]] = {
+    c.type: c
+    for c in (
+        WorkerRegistered,
+        WorkerUpdated,
+        WorkerTransferred,
+        WorkerExited,
+        CommunityUpserted,
+        QualificationObtained,
+        GradeAssigned,
+        GradeChanged,
+        AssessmentConfirmed,
+        ExitRecommended,
+    )
+}

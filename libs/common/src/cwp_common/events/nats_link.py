@@ -1,0 +1,131 @@
+"""One NATS connection per process that survives the server being down.
+
+The service starts and serves while NATS is unreachable: writes go to the outbox and
+the relay catches up once `connected` turns true. Every (re)connection bumps
+`generation`, which tells consumers to resubscribe (nats.py #504: a pull subscription
+can stall silently after a server restart).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import StorageType, StreamConfig
+from nats.js.errors import BadRequestError
+
+from cwp_common.events.envelope import stream_name
+
+log = logging.getLogger("cwp.nats")
+
+DUPLICATE_WINDOW_S = 300.0
+
+
+def stream_config(service: str) -> StreamConfig:
+    """The one definition of a service's stream, used by producers and consumers alike."""
+    return StreamConfig(
+        name=stream_name(service),
+        subjects=[f"{service}.>"],
+        storage=StorageType.FILE,
+        duplicate_window=DUPLICATE_WINDOW_S,
+    )
+
+
+async def ensure_stream(js: JetStreamContext, service: str) -> None:
+    config = stream_config(service)
+    try:
+        await js.add_stream(config)
+    except BadRequestError:
+        await js.update_stream(config)
+
+
+class NatsLink:
+    def __init__(self, url: str, name: str, streams: list[str]) -> None:
+        self.url = url
+        self.name = name
+        self.streams = streams
+        self.generation = 0
+        self._nc: Client | None = None
+        self._js: JetStreamContext | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+        self._streams_stale = True
+
+    @property
+    def connected(self) -> bool:
+        return self._nc is not None and self._nc.is_connected and self._js is not None
+
+    def jetstream(self) -> JetStreamContext:
+        if not self.connected or self._js is None:
+            raise ConnectionError("NATS is not connected")
+        return self._js
+
+    async def wait_connected(self, timeout: float) -> bool:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._ready.wait(), timeout)
+        return self.connected
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._keep_connected(), name=f"nats-link-{self.name}")
+
+    async def _on_reconnected(self) -> None:
+        log.info("NATS reconnected")
+        self._streams_stale = True
+        self.generation += 1
+
+    async def _on_disconnected(self) -> None:
+        log.warning("NATS disconnected")
+
+    async def _on_error(self, exc: Exception) -> None:
+        log.debug("NATS error: %s", exc)
+
+    async def _keep_connected(self) -> None:
+        delay = 0.2
+        while True:
+            if self._nc is None:
+                try:
+                    self._nc = await nats.connect(
+                        self.url,
+                        name=self.name,
+                        allow_reconnect=True,
+                        max_reconnect_attempts=-1,
+                        reconnect_time_wait=0.5,
+                        connect_timeout=2,
+                        reconnected_cb=self._on_reconnected,
+                        disconnected_cb=self._on_disconnected,
+                        error_cb=self._on_error,
+                    )
+                    self._js = self._nc.jetstream(timeout=5)
+                    self.generation += 1
+                    log.info("NATS connected to %s", self.url)
+                except Exception as exc:
+                    log.warning("NATS not reachable at %s (%s); retrying", self.url, exc)
+                    self._nc = None
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5.0)
+                    continue
+            if self._streams_stale and self.connected and self._js is not None:
+                try:
+                    for service in self.streams:
+                        await ensure_stream(self._js, service)
+                    self._streams_stale = False
+                    self._ready.set()
+                    delay = 0.2
+                except Exception as exc:
+                    log.warning("could not ensure streams (%s); retrying", exc)
+            await asyncio.sleep(delay if self._streams_stale else 0.5)
+
+    async def close(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._nc is not None:
+            with contextlib.suppress(Exception):
+                await self._nc.drain()
+            with contextlib.suppress(Exception):
+                await self._nc.close()

@@ -1,0 +1,142 @@
+"""Transactional outbox: events are rows written in the same transaction as the change,
+and a relay publishes them to JetStream with Nats-Msg-Id = event id.
+
+A write succeeds while NATS is down; its events leave when NATS is back. A crash between
+publish and marking the row sent republishes it, which the stream's duplicate window and
+every consumer's inbox turn into a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cwp_common.db import transaction, utcnow
+from cwp_common.events.contracts import EventData
+from cwp_common.events.envelope import CloudEvent
+from cwp_common.events.nats_link import NatsLink
+from cwp_common.events.tables import EventTables
+
+log = logging.getLogger("cwp.outbox")
+
+
+class Outbox:
+    def __init__(self, tables: EventTables, source: str) -> None:
+        self.tables = tables
+        self.source = source
+
+    async def add(
+        self, session: AsyncSession, data: EventData, subject: str | None = None
+    ) -> CloudEvent:
+        """Stage an event in the caller's transaction."""
+        event = CloudEvent.new(self.source, data.type, data.model_dump(mode="json"), subject)
+        await session.execute(
+            insert(self.tables.outbox).values(
+                event_id=event.id,
+                type=event.type,
+                body=event.to_bytes(),
+                created_at=event.time,
+                attempts=0,
+            )
+        )
+        return event
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        tables: EventTables,
+        link: NatsLink,
+        batch: int = 256,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self._factory = session_factory
+        self._t = tables.outbox
+        self._link = link
+        self._batch = batch
+        self._poll = poll_interval
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def notify(self) -> None:
+        """Called after a commit that staged events, so they leave without waiting a poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        backoff = 0.2
+        while True:
+            try:
+                sent = await self.publish_pending()
+                backoff = 0.2
+                if sent >= self._batch:
+                    continue
+            except Exception as exc:
+                log.warning("outbox relay: %s; retrying in %.1fs", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll)
+            self._wake.clear()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of pending events; returns how many were confirmed."""
+        if not self._link.connected:
+            return 0
+        js = self._link.jetstream()
+        t = self._t
+        async with transaction(self._factory) as session:
+            stmt = (
+                select(t.c.seq, t.c.event_id, t.c.type, t.c.body)
+                .where(t.c.published_at.is_(None))
+                .order_by(t.c.seq)
+                .limit(self._batch)
+            )
+            if session.bind.dialect.name == "postgresql":
+                stmt = stmt.with_for_update(skip_locked=True)
+            rows = (await session.execute(stmt)).all()
+            if not rows:
+                return 0
+            # Pipelined publishes: all in flight at once, each confirmed by the stream.
+            results = await asyncio.gather(
+                *(js.publish(r.type, r.body, headers={"Nats-Msg-Id": r.event_id}) for r in rows),
+                return_exceptions=True,
+            )
+            now = utcnow()
+            done = [
+                r.seq
+                for r, res in zip(rows, results, strict=True)
+                if not isinstance(res, BaseException)
+            ]
+            failed = [
+                (r.seq, res)
+                for r, res in zip(rows, results, strict=True)
+                if isinstance(res, BaseException)
+            ]
+            if done:
+                await session.execute(update(t).where(t.c.seq.in_(done)).values(published_at=now))
+            for seq, err in failed:
+                await session.execute(
+                    update(t)
+                    .where(t.c.seq == seq)
+                    .values(attempts=t.c.attempts + 1, last_error=str(err)[:500])
+                )
+        if failed:
+            raise ConnectionError(
+                f"{len(failed)} of {len(rows)} events not confirmed: {failed[0][1]!r}"
+            )
+        return len(done)

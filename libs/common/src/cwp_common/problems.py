@@ -1,0 +1,163 @@
+"""RFC 9457 problem+json errors, and the handlers that turn every failure into one."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("cwp.problems")
+
+
+def problem_type(slug: str) -> str:
+    return f"urn:cwp:problem:{slug}"
+
+
+class ProblemError(Exception):
+    """An error the client can act on; rendered as problem+json with a stable type."""
+
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        title: str,
+        detail: str | None = None,
+        *,
+        errors: Sequence[Mapping[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.errors = list(errors or [])
+        self.headers = dict(headers or {})
+
+
+class NotFound(ProblemError):
+    def __init__(self, what: str, key: object) -> None:
+        super().__init__(404, "not-found", "Not found", f"{what} {key} not found / 未找到")
+
+
+class Conflict(ProblemError):
+    def __init__(self, slug: str, detail: str) -> None:
+        super().__init__(409, slug, "Conflict", detail)
+
+
+class Forbidden(ProblemError):
+    def __init__(self, detail: str, slug: str = "forbidden") -> None:
+        super().__init__(403, slug, "Forbidden", detail)
+
+
+class Unauthorized(ProblemError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            401, "unauthorized", "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"}
+        )
+
+
+class InvalidInput(ProblemError):
+    """422 for a value that is well-formed JSON but breaks a rule; `field` names it."""
+
+    def __init__(self, field: str, detail: str, slug: str = "invalid-input") -> None:
+        super().__init__(
+            422, slug, "Invalid input", detail, errors=[{"field": field, "message": detail}]
+        )
+
+
+def problem_response(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str | None = None,
+    *,
+    instance: str | None = None,
+    errors: Sequence[Mapping[str, Any]] = (),
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {"type": problem_type(slug), "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = list(errors)
+    return Response(
+        orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+    )
+
+
+def _field_path(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or str(loc[0] if loc else "")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    async def on_problem(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ProblemError)
+        return problem_response(
+            exc.status,
+            exc.slug,
+            exc.title,
+            exc.detail,
+            instance=request.url.path,
+            errors=exc.errors,
+            headers=exc.headers,
+        )
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        errors = list(exc.errors())
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return problem_response(
+                400,
+                "malformed-json",
+                "Malformed JSON",
+                "The request body is not valid JSON / 请求体不是合法的 JSON",
+                instance=request.url.path,
+            )
+        fields = [
+            {"field": _field_path(e.get("loc", ())), "message": e.get("msg", ""), "code": e["type"]}
+            for e in errors
+        ]
+        return problem_response(
+            422,
+            "validation-error",
+            "Invalid input",
+            "; ".join(f"{f['field']}: {f['message']}" for f in fields),
+            instance=request.url.path,
+            errors=fields,
+        )
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        slug = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}.get(
+            exc.status_code, "http-error"
+        )
+        return problem_response(
+            exc.status_code,
+            slug,
+            str(exc.detail) if exc.detail else "Error",
+            str(exc.detail) if exc.detail else None,
+            instance=request.url.path,
+            headers=getattr(exc, "headers", None),
+        )
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(
+            500, "internal-error", "Internal error", "An unexpected error occurred."
+        )
+
+    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,153 @@
+"""The one way a service process is assembled: database, NATS link, outbox relay,
+consumers, token verifier, problem handlers, health and metrics endpoints.
+
+Every service calls `create_service_app` from its `app.py`; what differs between services
+is only their routers, their tables and the events they consume.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.responses import Response
+
+from cwp_common.auth import TokenVerifier
+from cwp_common.db import make_engine, make_session_factory
+from cwp_common.events.consumer import ConsumerRunner, Subscription
+from cwp_common.events.nats_link import NatsLink
+from cwp_common.events.outbox import Outbox, OutboxRelay
+from cwp_common.events.tables import EventTables
+from cwp_common.problems import install_problem_handlers
+from cwp_common.settings import PlatformSettings
+from cwp_common.web import EdgeMiddleware, Metrics, configure_logging
+
+log = logging.getLogger("cwp.service")
+
+
+@dataclass
+class Runtime:
+    """What a running service holds; reachable from handlers as request.app.state.runtime."""
+
+    name: str
+    platform: PlatformSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    tables: EventTables
+    link: NatsLink
+    outbox: Outbox
+    relay: OutboxRelay
+    consumers: list[ConsumerRunner] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str  # "registry": also the event source and the stream it produces
+    title: str
+    database_url: str
+    tables: EventTables
+    routers: Sequence[APIRouter]
+    subscriptions: Sequence[Subscription] = ()
+    on_started: Callable[[Runtime], Awaitable[None]] | None = None
+    create_schema: bool = False  # tests only; real deployments run Alembic
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+async def session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with runtime(request).sessions() as s:
+        yield s
+
+
+SessionDep = Annotated[AsyncSession, Depends(session)]
+RuntimeDep = Annotated[Runtime, Depends(runtime)]
+
+
+def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = None) -> FastAPI:
+    platform = platform or PlatformSettings()
+    configure_logging(platform.log_level)
+    metrics = Metrics(spec.name)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(spec.database_url)
+        if spec.create_schema:
+            async with engine.begin() as conn:
+                await conn.run_sync(spec.tables.outbox.metadata.create_all)
+        sessions = make_session_factory(engine)
+        consumed = {s.stream.lower() for s in spec.subscriptions}
+        link = NatsLink(platform.nats_url, f"cwp-{spec.name}", sorted({spec.name, *consumed}))
+        rt = Runtime(
+            name=spec.name,
+            platform=platform,
+            engine=engine,
+            sessions=sessions,
+            tables=spec.tables,
+            link=link,
+            outbox=Outbox(spec.tables, f"cwp.{spec.name}"),
+            relay=OutboxRelay(sessions, spec.tables, link),
+        )
+        rt.consumers = [ConsumerRunner(s, link, sessions, spec.tables) for s in spec.subscriptions]
+        app.state.runtime = rt
+        app.state.token_verifier = TokenVerifier.from_file(
+            platform.jwt_public_key_path, platform.jwt_issuer, platform.jwt_audience
+        )
+        link.start()
+        rt.relay.start()
+        for c in rt.consumers:
+            c.start()
+        if spec.on_started:
+            await spec.on_started(rt)
+        log.info("%s service started", spec.name)
+        try:
+            yield
+        finally:
+            for c in rt.consumers:
+                await c.stop()
+            await rt.relay.stop()
+            await link.close()
+            await engine.dispose()
+
+    app = FastAPI(title=spec.title, lifespan=lifespan, version="1.0.0")
+    install_problem_handlers(app)
+    app.add_middleware(EdgeMiddleware, metrics=metrics, max_body_bytes=platform.max_body_bytes)
+    add_health_routes(app, metrics)
+    for router in spec.routers:
+        app.include_router(router)
+    return app
+
+
+def add_health_routes(app: FastAPI, metrics: Metrics) -> None:
+    @app.get("/livez", include_in_schema=False)
+    async def livez() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> Response:
+        rt: Runtime = request.app.state.runtime
+        checks: dict[str, str] = {}
+        try:
+            async with rt.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"down: {exc.__class__.__name__}"
+        checks["nats"] = "ok" if rt.link.connected else "down"
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
+        )
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_endpoint() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

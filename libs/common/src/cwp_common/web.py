@@ -1,0 +1,139 @@
+"""ASGI plumbing every HTTP process shares: request ids, body size limit, access log
+and Prometheus metrics. Written as plain ASGI middleware because it is on every
+request's path and Starlette's BaseHTTPMiddleware costs far more."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import time
+import uuid
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cwp_common.problems import problem_response
+
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+access_log = logging.getLogger("cwp.access")
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        return True
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+
+
+class Metrics:
+    def __init__(self, service: str) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "http_requests_total",
+            "HTTP requests",
+            ["service", "method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            ["service", "route"],
+            registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        )
+        self.service = service
+
+
+class PayloadTooLarge(Exception):
+    pass
+
+
+class EdgeMiddleware:
+    """Request id in and out, body size limit, metrics and one access-log line."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.max_body = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = ""
+        length = -1
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                rid = value.decode("latin-1")
+            elif name == b"content-length":
+                length = int(value) if value.isdigit() else -1
+        if not _VALID_REQUEST_ID.match(rid):
+            rid = uuid.uuid4().hex
+        token = request_id_var.set(rid)
+        scope.setdefault("state", {})["request_id"] = rid
+        rid_header = (b"x-request-id", rid.encode())
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), rid_header]
+            await send(message)
+
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise PayloadTooLarge
+            return message
+
+        try:
+            if length > self.max_body:
+                await self._too_large(scope, send_with_id)
+            else:
+                try:
+                    await self.app(scope, limited_receive, send_with_id)
+                except PayloadTooLarge:
+                    await self._too_large(scope, send_with_id)
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", None) or "unmatched"
+            elapsed = time.perf_counter() - started
+            m = self.metrics
+            m.requests.labels(m.service, scope["method"], path, str(status)).inc()
+            m.latency.labels(m.service, path).observe(elapsed)
+            access_log.info(
+                "%s %s %s %.1fms", scope["method"], scope["path"], status, elapsed * 1000
+            )
+            request_id_var.reset(token)
+
+    async def _too_large(self, scope: Scope, send: Send) -> None:
+        response = problem_response(
+            413,
+            "payload-too-large",
+            "Payload too large",
+            f"The request body exceeds {self.max_body} bytes / 请求体过大",
+        )
+        await response(scope, _empty_receive, send)
+
+
+async def _empty_receive() -> Message:
+    return {"type": "http.disconnect"}

@@ -1,0 +1,1 @@
+"""career service."""

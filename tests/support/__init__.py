@@ -1,0 +1,1 @@
+"""Test support: real nats-server processes, databases and tokens."""

@@ -1,0 +1,29 @@
+"""Signing keys and access tokens for tests, issued the same way the gateway does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cwp_common.auth import TokenSigner
+from cwp_common.keys import generate_keypair
+
+ISSUER = "cwp-gateway"
+AUDIENCE = "cwp"
+
+
+class Tokens:
+    def __init__(self, directory: Path) -> None:
+        self.private_path = directory / "jwt-private.pem"
+        self.public_path = directory / "jwt-public.pem"
+        generate_keypair(self.private_path, self.public_path)
+        self.signer = TokenSigner.from_file(self.private_path, ISSUER, AUDIENCE)
+
+    def issue(
+        self, roles: list[str], region: str = "", subject: str = "tester", ttl: int = 600
+    ) -> str:
+        return self.signer.issue(subject, "user", roles, region, ttl)
+
+    def headers(
+        self, roles: list[str], region: str = "", subject: str = "tester"
+    ) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.issue(roles, region, subject)}"}
