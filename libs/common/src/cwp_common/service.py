@@ -42,9 +42,9 @@ class Runtime:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     tables: EventTables
-    link: NatsLink
+    link: NatsLink | None
     outbox: Outbox
-    relay: OutboxRelay
+    relay: OutboxRelay | None
     consumers: list[ConsumerRunner] = field(default_factory=list)
 
 
@@ -56,8 +56,11 @@ class ServiceSpec:
     tables: EventTables
     routers: Sequence[APIRouter]
     subscriptions: Sequence[Subscription] = ()
-    on_started: Callable[[Runtime], Awaitable[None]] | None = None
+    # Runs before the token verifier is loaded and background tasks start (the gateway
+    # creates its dev keys and bootstrap administrator here).
+    on_starting: Callable[[Runtime], Awaitable[None]] | None = None
     create_schema: bool = False  # tests only; real deployments run Alembic
+    events: bool = True  # False for a process that neither publishes nor consumes (gateway)
 
 
 def runtime(request: Request) -> Runtime:
@@ -85,8 +88,12 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             async with engine.begin() as conn:
                 await conn.run_sync(spec.tables.outbox.metadata.create_all)
         sessions = make_session_factory(engine)
-        consumed = {s.stream.lower() for s in spec.subscriptions}
-        link = NatsLink(platform.nats_url, f"cwp-{spec.name}", sorted({spec.name, *consumed}))
+        link: NatsLink | None = None
+        relay: OutboxRelay | None = None
+        if spec.events:
+            consumed = {s.stream.lower() for s in spec.subscriptions}
+            link = NatsLink(platform.nats_url, f"cwp-{spec.name}", sorted({spec.name, *consumed}))
+            relay = OutboxRelay(sessions, spec.tables, link)
         rt = Runtime(
             name=spec.name,
             platform=platform,
@@ -95,27 +102,33 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             tables=spec.tables,
             link=link,
             outbox=Outbox(spec.tables, f"cwp.{spec.name}"),
-            relay=OutboxRelay(sessions, spec.tables, link),
+            relay=relay,
         )
-        rt.consumers = [ConsumerRunner(s, link, sessions, spec.tables) for s in spec.subscriptions]
+        if link is not None:
+            rt.consumers = [
+                ConsumerRunner(s, link, sessions, spec.tables) for s in spec.subscriptions
+            ]
         app.state.runtime = rt
+        if spec.on_starting:
+            await spec.on_starting(rt)
         app.state.token_verifier = TokenVerifier.from_file(
             platform.jwt_public_key_path, platform.jwt_issuer, platform.jwt_audience
         )
-        link.start()
-        rt.relay.start()
+        if link is not None and relay is not None:
+            link.start()
+            relay.start()
         for c in rt.consumers:
             c.start()
-        if spec.on_started:
-            await spec.on_started(rt)
         log.info("%s service started", spec.name)
         try:
             yield
         finally:
             for c in rt.consumers:
                 await c.stop()
-            await rt.relay.stop()
-            await link.close()
+            if relay is not None:
+                await relay.stop()
+            if link is not None:
+                await link.close()
             await engine.dispose()
 
     app = FastAPI(title=spec.title, lifespan=lifespan, version="1.0.0")
@@ -142,7 +155,8 @@ def add_health_routes(app: FastAPI, metrics: Metrics) -> None:
             checks["database"] = "ok"
         except Exception as exc:
             checks["database"] = f"down: {exc.__class__.__name__}"
-        checks["nats"] = "ok" if rt.link.connected else "down"
+        if rt.link is not None:
+            checks["nats"] = "ok" if rt.link.connected else "down"
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse(
             {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
