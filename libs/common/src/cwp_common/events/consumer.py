@@ -78,12 +78,20 @@ class ConsumerRunner:
         self._batch = batch
         self._nak_delay = nak_delay
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name=f"consumer-{self.sub.durable}")
 
-    async def stop(self) -> None:
-        if self._task:
+    async def stop(self, grace: float = 5.0) -> None:
+        """Finish the messages already fetched, so none waits out its ack_wait."""
+        if not self._task:
+            return
+        self._stopping = True
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), grace)
+        except TimeoutError:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -100,7 +108,7 @@ class ConsumerRunner:
         )
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             if not await self._link.wait_connected(1.0):
                 continue
             generation = self._link.generation
@@ -125,7 +133,7 @@ class ConsumerRunner:
     async def _pull(self, psub: object, generation: int) -> None:
         """Fetch until the connection changes or the subscription looks stalled."""
         idle = 0
-        while self._link.generation == generation:
+        while self._link.generation == generation and not self._stopping:
             try:
                 msgs: list[Msg] = await psub.fetch(self._batch, timeout=1.0)  # type: ignore[attr-defined]
             except TimeoutError:

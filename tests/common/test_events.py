@@ -1,0 +1,344 @@
+"""The event backbone against a real nats-server: outbox relay, consumers with an inbox,
+dead letters, NATS outages and restarts."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import nats
+from nats.js.errors import NotFoundError
+import pytest
+from sqlalchemy import Column, Integer, String, Table, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cwp_common.db import make_engine, make_session_factory, new_metadata, transaction
+from cwp_common.events.consumer import ConsumerRunner, PermanentError, Subscription, parse
+from cwp_common.events.contracts import EventData
+from cwp_common.events.envelope import CloudEvent
+from cwp_common.events.nats_link import NatsLink, ensure_stream
+from cwp_common.events.outbox import Outbox, OutboxRelay
+from cwp_common.events.tables import EventTables, event_tables
+from tests.support.databases import fresh_database
+from tests.support.nats_server import NatsServer
+
+metadata = new_metadata()
+TABLES = event_tables(metadata)
+notes = Table(
+    "notes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("text", String(100), nullable=False),
+)
+
+
+class NoteCreated(EventData):
+    type: ClassVar[str] = "demo.note.created.v1"
+    text: str
+
+
+async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.05)
+
+
+@dataclass
+class Harness:
+    sessions: async_sessionmaker[AsyncSession]
+    tables: EventTables
+    link: NatsLink
+    outbox: Outbox
+    relay: OutboxRelay
+
+    async def write_note(self, text: str) -> CloudEvent:
+        async with transaction(self.sessions) as s:
+            await s.execute(insert(notes).values(text=text))
+            event = await self.outbox.add(s, NoteCreated(text=text))
+        self.relay.notify()
+        return event
+
+    async def count(self, table: Table) -> int:
+        async with self.sessions() as s:
+            return int(await s.scalar(select(func.count()).select_from(table)) or 0)
+
+    async def pending(self) -> int:
+        async with self.sessions() as s:
+            t = self.tables.outbox
+            q = select(func.count()).select_from(t).where(t.c.published_at.is_(None))
+            return int(await s.scalar(q) or 0)
+
+
+@pytest.fixture
+async def harness(backend: str, tmp_path: Path, nats_server: NatsServer) -> AsyncIterator[Harness]:
+    url = await fresh_database(backend, "events", tmp_path)
+    engine = make_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    sessions = make_session_factory(engine)
+    link = NatsLink(nats_server.url, "test", ["demo"])
+    link.start()
+    assert await link.wait_connected(10)
+    relay = OutboxRelay(sessions, TABLES, link, poll_interval=0.2)
+    relay.start()
+    yield Harness(sessions, TABLES, link, Outbox(TABLES, "cwp.demo"), relay)
+    await relay.stop()
+    await link.close()
+    await engine.dispose()
+
+
+async def stream_count(url: str) -> int:
+    nc = await nats.connect(url)
+    try:
+        info = await nc.jetstream().stream_info("DEMO")
+        return int(info.state.messages)
+    finally:
+        await nc.close()
+
+
+def effect_handler(seen: list[str]) -> Callable[[AsyncSession, CloudEvent], Awaitable[None]]:
+    """A handler whose effect is a row, so idempotency is visible in the database."""
+
+    async def handle(session: AsyncSession, event: CloudEvent) -> None:
+        data = parse(event, NoteCreated)
+        await session.execute(insert(notes).values(text=f"seen:{data.text}"))
+        seen.append(event.id)
+
+    return handle
+
+
+async def seen_rows(h: Harness) -> list[str]:
+    async with h.sessions() as s:
+        rows = await s.scalars(select(notes.c.text).where(notes.c.text.like("seen:%")))
+        return sorted(rows)
+
+
+async def test_outbox_event_is_published_with_its_id_as_msg_id(
+    harness: Harness, nats_server: NatsServer
+) -> None:
+    event = await harness.write_note("hello")
+    await wait_for(lambda: _zero(harness.pending))
+    nc = await nats.connect(nats_server.url)
+    try:
+        msg = await nc.jetstream().get_msg("DEMO", 1)
+    finally:
+        await nc.close()
+    assert msg.headers is not None
+    assert msg.headers["Nats-Msg-Id"] == event.id
+    received = CloudEvent.from_bytes(msg.data or b"")
+    assert received.type == "demo.note.created.v1"
+    assert received.source == "cwp.demo"
+    assert received.data == {"text": "hello"}
+
+
+async def _zero(count: Callable[[], Awaitable[int]]) -> bool:
+    return await count() == 0
+
+
+async def test_writes_succeed_while_nats_is_down_and_events_follow(
+    harness: Harness, nats_server: NatsServer
+) -> None:
+    await harness.write_note("before")
+    await wait_for(lambda: _zero(harness.pending))
+    nats_server.stop()
+    for i in range(25):
+        await harness.write_note(f"during-{i}")
+    assert await harness.count(notes) == 26
+    await asyncio.sleep(0.5)
+    assert await harness.pending() == 25
+    nats_server.start()
+    await wait_for(lambda: _zero(harness.pending), timeout=30)
+    assert await stream_count(nats_server.url) == 26
+
+
+async def test_republished_event_is_dropped_by_the_stream(
+    harness: Harness, nats_server: NatsServer
+) -> None:
+    """A relay that crashed after publishing but before marking the row sends it again."""
+    event = await harness.write_note("once")
+    await wait_for(lambda: _zero(harness.pending))
+    js = harness.link.jetstream()
+    await js.publish(event.type, event.to_bytes(), headers={"Nats-Msg-Id": event.id})
+    assert await stream_count(nats_server.url) == 1
+
+
+async def test_duplicate_delivery_changes_nothing(
+    harness: Harness, nats_server: NatsServer
+) -> None:
+    event = CloudEvent.new("cwp.demo", NoteCreated.type, {"text": "dup"}, None)
+    js = harness.link.jetstream()
+    for _ in range(3):  # no Nats-Msg-Id: the stream keeps all three copies
+        await js.publish(event.type, event.to_bytes())
+    seen: list[str] = []
+    runner = ConsumerRunner(
+        Subscription("demo-dups", "demo.note.>", effect_handler(seen)),
+        harness.link,
+        harness.sessions,
+        TABLES,
+    )
+    runner.start()
+    try:
+        await wait_for(lambda: _consumer_drained(harness, "demo-dups"))
+    finally:
+        await runner.stop()
+    assert await seen_rows(harness) == ["seen:dup"]
+    assert await harness.count(TABLES.inbox) == 1
+
+
+async def _consumer_drained(h: Harness, durable: str) -> bool:
+    try:
+        info = await h.link.jetstream().consumer_info("DEMO", durable)
+    except NotFoundError:  # the runner has not created it yet
+        return False
+    return info.num_pending == 0 and info.num_ack_pending == 0
+
+
+async def test_consumer_restarted_mid_stream_resumes_without_loss(
+    harness: Harness, nats_server: NatsServer
+) -> None:
+    for i in range(40):
+        await harness.write_note(f"n{i:02d}")
+    await wait_for(lambda: _zero(harness.pending))
+    seen: list[str] = []
+    sub = Subscription("demo-resume", "demo.note.>", effect_handler(seen))
+    first = ConsumerRunner(sub, harness.link, harness.sessions, TABLES, batch=5)
+    first.start()
+    await wait_for(lambda: _at_least(seen, 5))
+    await first.stop()
+    second = ConsumerRunner(sub, harness.link, harness.sessions, TABLES, batch=5)
+    second.start()
+    try:
+        await wait_for(lambda: _consumer_drained(harness, "demo-resume"))
+    finally:
+        await second.stop()
+    assert await seen_rows(harness) == [f"seen:n{i:02d}" for i in range(40)]
+
+
+async def _at_least(items: list[str], n: int) -> bool:
+    return len(items) >= n
+
+
+async def test_poison_messages_end_in_dead_letters(
+    harness: Harness, nats_server: NatsServer
+) -> None:
+    js = harness.link.jetstream()
+    await js.publish("demo.note.created.v1", b"not json at all")
+    bad = CloudEvent.new("cwp.demo", NoteCreated.type, {"wrong": 1}, None)
+    await js.publish(bad.type, bad.to_bytes())
+    good = await harness.write_note("fine")
+    seen: list[str] = []
+    runner = ConsumerRunner(
+        Subscription("demo-poison", "demo.note.>", effect_handler(seen)),
+        harness.link,
+        harness.sessions,
+        TABLES,
+    )
+    runner.start()
+    try:
+        await wait_for(lambda: _consumer_drained(harness, "demo-poison"))
+    finally:
+        await runner.stop()
+    assert seen == [good.id]
+    async with harness.sessions() as s:
+        rows = (await s.execute(select(TABLES.dead_letters))).all()
+    assert len(rows) == 2
+    assert {r.event_id for r in rows} == {None, bad.id}
+    assert any("unreadable envelope" in r.error for r in rows)
+    assert any("breaks its contract" in r.error for r in rows)
+
+
+async def test_transient_failure_is_retried_then_given_up(
+    harness: Harness, nats_server: NatsServer
+) -> None:
+    attempts: dict[str, int] = {}
+
+    async def flaky(session: AsyncSession, event: CloudEvent) -> None:
+        data = parse(event, NoteCreated)
+        attempts[data.text] = attempts.get(data.text, 0) + 1
+        if data.text == "never" or attempts[data.text] < 3:
+            raise ConnectionError("database briefly unavailable")
+        await session.execute(insert(notes).values(text=f"seen:{data.text}"))
+
+    await harness.write_note("third-time")
+    await harness.write_note("never")
+    runner = ConsumerRunner(
+        Subscription("demo-flaky", "demo.note.>", flaky),
+        harness.link,
+        harness.sessions,
+        TABLES,
+        max_deliver=4,
+        nak_delay=0.05,
+    )
+    runner.start()
+    try:
+        await wait_for(lambda: _consumer_drained(harness, "demo-flaky"), timeout=30)
+    finally:
+        await runner.stop()
+    assert attempts == {"third-time": 3, "never": 4}
+    assert await seen_rows(harness) == ["seen:third-time"]
+    async with harness.sessions() as s:
+        dead = (await s.execute(select(TABLES.dead_letters))).all()
+    assert [d.deliveries for d in dead] == [4]
+
+
+async def test_permanent_error_is_not_retried(harness: Harness, nats_server: NatsServer) -> None:
+    calls = 0
+
+    async def refuse(session: AsyncSession, event: CloudEvent) -> None:
+        nonlocal calls
+        calls += 1
+        raise PermanentError("refers to a worker this service will never know")
+
+    await harness.write_note("x")
+    runner = ConsumerRunner(
+        Subscription("demo-perm", "demo.note.>", refuse), harness.link, harness.sessions, TABLES
+    )
+    runner.start()
+    try:
+        await wait_for(lambda: _consumer_drained(harness, "demo-perm"))
+    finally:
+        await runner.stop()
+    assert calls == 1
+    assert await harness.count(TABLES.dead_letters) == 1
+
+
+async def test_consumer_recovers_after_nats_restart(
+    harness: Harness, nats_server: NatsServer
+) -> None:
+    seen: list[str] = []
+    runner = ConsumerRunner(
+        Subscription("demo-restart", "demo.note.>", effect_handler(seen)),
+        harness.link,
+        harness.sessions,
+        TABLES,
+    )
+    runner.start()
+    try:
+        await harness.write_note("a")
+        await wait_for(lambda: _at_least(seen, 1))
+        nats_server.stop()
+        await asyncio.sleep(1.0)
+        await harness.write_note("b")  # written while NATS is down
+        nats_server.start()
+        await harness.write_note("c")
+        await wait_for(lambda: _at_least(seen, 3), timeout=40)
+    finally:
+        await runner.stop()
+    assert await seen_rows(harness) == ["seen:a", "seen:b", "seen:c"]
+
+
+async def test_ensure_stream_is_idempotent(nats_server: NatsServer) -> None:
+    nc = await nats.connect(nats_server.url)
+    try:
+        js = nc.jetstream()
+        await ensure_stream(js, "demo")
+        await ensure_stream(js, "demo")
+        info = await js.stream_info("DEMO")
+        assert info.config.subjects == ["demo.>"]
+    finally:
+        await nc.close()
