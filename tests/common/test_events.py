@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import ClassVar
 
 import nats
-from nats.js.errors import NotFoundError
 import pytest
+from nats.js.errors import NotFoundError
 from sqlalchemy import Column, Integer, String, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
