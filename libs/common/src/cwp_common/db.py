@@ -73,11 +73,17 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def ensure_sqlite_folder(url: str) -> None:
+    if not is_sqlite(url):
+        return
+    path = url.split("///", 1)[-1].split("?", 1)[0]
+    if path and path != ":memory:":
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+
+
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        ensure_sqlite_folder(url)
         engine = create_async_engine(url, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")

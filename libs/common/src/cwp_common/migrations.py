@@ -10,7 +10,7 @@ from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
-from cwp_common.db import is_sqlite
+from cwp_common.db import ensure_sqlite_folder, is_sqlite
 
 
 def _do_run(connection: Connection, metadata: MetaData) -> None:
@@ -35,6 +35,7 @@ async def _run_async(url: str, metadata: MetaData) -> None:
 
 def run_migrations(metadata: MetaData, default_url: str) -> None:
     url = context.config.get_main_option("sqlalchemy.url") or default_url
+    ensure_sqlite_folder(url)  # on a fresh checkout var/ does not exist yet
     if context.is_offline_mode():
         context.configure(
             url=url, target_metadata=metadata, literal_binds=True, render_as_batch=is_sqlite(url)

@@ -1,1 +1,1 @@
-"""registry service."""
+"""Registry service: who the community workers are, and in which community they serve."""

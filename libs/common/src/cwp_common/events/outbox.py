@@ -62,23 +62,32 @@ class OutboxRelay:
         self._poll = poll_interval
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def notify(self) -> None:
         """Called after a commit that staged events, so they leave without waiting a poll."""
         self._wake.set()
 
     def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
-    async def stop(self) -> None:
-        if self._task:
+    async def stop(self, grace: float = 5.0) -> None:
+        """Let a batch in flight finish (its rows get marked), then end the loop."""
+        if not self._task:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), grace)
+        except TimeoutError:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
     async def _run(self) -> None:
         backoff = 0.2
-        while True:
+        while not self._stopping:
             try:
                 sent = await self.publish_pending()
                 backoff = 0.2
@@ -86,7 +95,9 @@ class OutboxRelay:
                     continue
             except Exception as exc:
                 log.warning("outbox relay: %s; retrying in %.1fs", exc, backoff)
-                await asyncio.sleep(backoff)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), backoff)
+                self._wake.clear()
                 backoff = min(backoff * 2, 5.0)
                 continue
             with contextlib.suppress(TimeoutError):

@@ -1,0 +1,1 @@
+"""Communities (社区), keyed by the 12-digit statistical division code."""

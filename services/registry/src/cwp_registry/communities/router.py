@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from cwp_common.auth import Reader, Writer
+from cwp_common.pagination import MAX_LIMIT, Page
+from cwp_common.service import RuntimeDep, SessionDep
+from cwp_registry.communities import service
+from cwp_registry.communities.schemas import CommunityCreate, CommunityOut, CommunityUpdate
+
+router = APIRouter(prefix="/api/v1/registry/communities", tags=["communities"])
+
+CodePath = Annotated[str, Path(pattern=r"^[0-9]{12}$", description="12-digit division code")]
+
+
+@router.post("", status_code=201)
+async def create_community(
+    body: CommunityCreate, principal: Writer, session: SessionDep, rt: RuntimeDep
+) -> CommunityOut:
+    return CommunityOut.model_validate(await service.create(session, rt, principal, body))
+
+
+@router.put("/{code}")
+async def update_community(
+    code: CodePath, body: CommunityUpdate, principal: Writer, session: SessionDep, rt: RuntimeDep
+) -> CommunityOut:
+    return CommunityOut.model_validate(await service.update(session, rt, principal, code, body))
+
+
+@router.get("/{code}")
+async def get_community(code: CodePath, principal: Reader, session: SessionDep) -> CommunityOut:
+    return CommunityOut.model_validate(await service.get(session, principal, code))
+
+
+@router.get("")
+async def list_communities(
+    principal: Reader,
+    session: SessionDep,
+    region: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$")] = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+) -> Page[CommunityOut]:
+    rows, next_cursor = await service.list_page(session, principal, region, cursor, limit)
+    return Page(items=[CommunityOut.model_validate(r) for r in rows], next_cursor=next_cursor)

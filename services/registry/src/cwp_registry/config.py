@@ -1,0 +1,76 @@
+"""Registry settings (prefix ``REGISTRY_``).
+
+The two PII keys have dev defaults so `make run` works on a fresh machine; a process in
+prod mode (CWP_ENV=prod) refuses to start while either default is still in use.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+KEY_BYTES = 32  # AES-256 and a 256-bit HMAC key
+
+# Public, well-known values: fine for a laptop, refused in production.
+DEV_PII_KEY = base64.b64encode(b"cwp-registry-dev-pii-key-32bytes").decode()
+DEV_PII_HASH_KEY = base64.b64encode(b"cwp-registry-dev-hash-key-32byte").decode()
+
+
+def decode_key(value: str, name: str) -> bytes:
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"{name} must be base64") from None
+    if len(raw) != KEY_BYTES:
+        raise ValueError(f"{name} must decode to {KEY_BYTES} bytes, got {len(raw)}")
+    return raw
+
+
+def parse_old_keys(value: str) -> dict[int, bytes]:
+    """'1:<base64>,2:<base64>' -> {1: key, 2: key}: retired keys kept for decryption."""
+    keys: dict[int, bytes] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        version, sep, key = item.partition(":")
+        if not sep or not version.isdigit():
+            raise ValueError("REGISTRY_PII_OLD_KEYS entries look like '<version>:<base64 key>'")
+        keys[int(version)] = decode_key(key, f"REGISTRY_PII_OLD_KEYS version {version}")
+    return keys
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///var/registry.db"
+    host: str = "127.0.0.1"
+    port: int = 8001
+    # AES-256-GCM key for resident ID numbers at rest (base64 of 32 bytes).
+    pii_key: SecretStr = SecretStr(DEV_PII_KEY)
+    # Version stamped on every new ciphertext ("v<N>:..."); bump it when rotating pii_key.
+    pii_key_version: int = Field(default=1, ge=1)
+    # Retired keys that still decrypt older rows: "1:<base64>,2:<base64>".
+    pii_old_keys: SecretStr = SecretStr("")
+    # HMAC-SHA256 key for the lookup/uniqueness hash. Changing it means rehashing every row.
+    pii_hash_key: SecretStr = SecretStr(DEV_PII_HASH_KEY)
+
+    @field_validator("pii_key", "pii_hash_key")
+    @classmethod
+    def _key_shape(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        decode_key(value.get_secret_value(), f"REGISTRY_{(info.field_name or '').upper()}")
+        return value
+
+    @field_validator("pii_old_keys")
+    @classmethod
+    def _old_keys_shape(cls, value: SecretStr) -> SecretStr:
+        parse_old_keys(value.get_secret_value())
+        return value
+
+    def dev_keys_in_use(self) -> list[str]:
+        found = []
+        if self.pii_key.get_secret_value() == DEV_PII_KEY:
+            found.append("REGISTRY_PII_KEY")
+        if self.pii_hash_key.get_secret_value() == DEV_PII_HASH_KEY:
+            found.append("REGISTRY_PII_HASH_KEY")
+        return found

@@ -1,0 +1,16 @@
+"""The registry's own MetaData and ORM base, plus the event tables in the same database
+(so an outbox row commits with the change it announces)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import DeclarativeBase
+
+from cwp_common.db import new_metadata
+from cwp_common.events.tables import event_tables
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+EVENTS = event_tables(Base.metadata)

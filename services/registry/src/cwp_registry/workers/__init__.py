@@ -1,0 +1,1 @@
+"""Community workers: registration, changes, transfers between communities, and exits."""

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, String, Uuid, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cwp_common.db import UTCDateTime, new_id
+from cwp_registry.db import Base
+
+NOT_EXITED = text("status != 'exited'")
+
+
+class Worker(Base):
+    __tablename__ = "workers"
+    __table_args__ = (
+        # One current registration per person; an exited record may repeat the number.
+        Index(
+            "uq_workers_current_id_number",
+            "id_number_hash",
+            unique=True,
+            sqlite_where=NOT_EXITED,
+            postgresql_where=NOT_EXITED,
+        ),
+        # Lists by community or region walk this in id (creation) order.
+        Index("ix_workers_community_code_id", "community_code", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(50))
+    id_number_cipher: Mapped[str] = mapped_column(String(200))  # "v<key version>:<base64>"
+    id_number_hash: Mapped[str] = mapped_column(String(64))  # HMAC-SHA256, hex
+    sex: Mapped[str] = mapped_column(String(6))
+    birth_date: Mapped[date] = mapped_column(Date)
+    community_code: Mapped[str] = mapped_column(String(12), ForeignKey("communities.code"))
+    position: Mapped[str] = mapped_column(String(32))
+    employment_type: Mapped[str] = mapped_column(String(32))
+    education: Mapped[str] = mapped_column(String(32))
+    political_status: Mapped[str] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(11))
+    hire_date: Mapped[date] = mapped_column(Date)
+    service_start_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    exit_reason: Mapped[str | None] = mapped_column(String(16))
+    exit_date: Mapped[date | None] = mapped_column(Date)
+    exit_note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WorkerTransfer(Base):
+    """History of moves between communities (调动)."""
+
+    __tablename__ = "worker_transfers"
+    __table_args__ = (Index("ix_worker_transfers_worker_id", "worker_id", "effective_date"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    worker_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("workers.id"))
+    from_community_code: Mapped[str] = mapped_column(String(12), ForeignKey("communities.code"))
+    to_community_code: Mapped[str] = mapped_column(String(12), ForeignKey("communities.code"))
+    effective_date: Mapped[date] = mapped_column(Date)
+    service_years_carried: Mapped[bool]
+    previous_service_start_date: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from cwp_common.events.contracts import Education, ExitReason, Position, WorkerStatus
+
+EmploymentType = Literal["civil_servant", "public_institution", "labour_contract"]
+# 中共党员, 中共预备党员, 共青团员, 民主党派, 无党派人士, 群众
+PoliticalStatus = Literal[
+    "cpc_member", "cpc_probationary", "cyl_member", "other_party", "non_party", "masses"
+]
+Name = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=50, pattern=r"^[^\x00-\x1f\x7f]+$"
+    ),
+]
+# Chinese mobile numbers; [0-9] because \d also matches non-ASCII digits.
+Phone = Annotated[str, StringConstraints(pattern=r"^1[3-9][0-9]{9}$")]
+# Line breaks are fine in a note; other control characters (NUL breaks PostgreSQL) are not.
+Note = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+    ),
+]
+# Shape is checked by the rules, which give one clear message per kind of mistake.
+RawIdNumber = Annotated[str, Field(max_length=64, examples=["11010519491231002X"])]
+RawCode = Annotated[str, Field(max_length=64, examples=["310101002001"])]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WorkerCreate(Strict):
+    name: Name
+    id_number: RawIdNumber
+    community_code: RawCode
+    position: Position
+    hire_date: date
+    # Defaults: most community workers sign labour contracts with the street office;
+    # education defaults to the lowest level until a diploma is recorded.
+    employment_type: EmploymentType = "labour_contract"
+    education: Education = "below_junior_college"
+    political_status: PoliticalStatus = "masses"
+    phone: Phone | None = None
+    service_start_date: date | None = None  # defaults to hire_date
+    status: Literal["active", "on_leave"] = "active"
+
+
+class WorkerPatch(Strict):
+    """Only the fields sent change; exits and transfers have their own endpoints."""
+
+    name: Name | None = None
+    phone: Phone | None = None  # null clears it
+    position: Position | None = None
+    education: Education | None = None
+    employment_type: EmploymentType | None = None
+    political_status: PoliticalStatus | None = None
+    status: Literal["active", "on_leave"] | None = None
+    service_start_date: date | None = None
+
+    @model_validator(mode="after")
+    def _only_phone_nullable(self) -> Self:
+        nulls = sorted(f for f in self.model_fields_set - {"phone"} if getattr(self, f) is None)
+        if nulls:
+            raise ValueError(f"these fields cannot be null: {', '.join(nulls)}")
+        return self
+
+
+class TransferIn(Strict):
+    to_community_code: RawCode
+    effective_date: date
+    note: Note | None = None
+
+
+class ExitIn(Strict):
+    reason: ExitReason
+    exit_date: date
+    note: Note | None = None
+
+
+class LookupIn(Strict):
+    id_number: RawIdNumber
+
+
+class WorkerOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    id_number: str = Field(description="Masked (110105********002X) without the pii role")
+    sex: Literal["male", "female"]
+    # Hidden without the pii role: with the masked number it would rebuild the full one.
+    birth_date: date | None
+    community_code: str
+    position: Position
+    employment_type: EmploymentType
+    education: Education
+    political_status: PoliticalStatus
+    phone: str | None
+    hire_date: date
+    service_start_date: date
+    status: WorkerStatus
+    exit_reason: ExitReason | None
+    exit_date: date | None
+    exit_note: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TransferOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    worker_id: uuid.UUID
+    from_community_code: str
+    to_community_code: str
+    effective_date: date
+    service_years_carried: bool
+    previous_service_start_date: date
+    note: str | None
+    created_at: datetime

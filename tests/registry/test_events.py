@@ -1,0 +1,130 @@
+"""Events leave through the outbox and reach a real NATS subscriber, without the ID
+number; a write succeeds while NATS is down and its event follows when NATS is back."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import nats
+import pytest
+
+from cwp_common.events.contracts import CONTRACTS
+from cwp_common.events.envelope import CloudEvent
+from cwp_common.settings import PlatformSettings
+from cwp_registry.app import create_app
+from cwp_registry.config import Settings
+from tests.registry.conftest import Registry
+from tests.registry.helpers import GD_1, SH_1, SH_2, id_number
+from tests.support.apps import running
+from tests.support.databases import fresh_database
+from tests.support.nats_server import NatsServer
+
+W = "/api/v1/registry/workers"
+
+
+async def next_for(queue: asyncio.Queue[bytes], worker_id: str, timeout: float = 15) -> CloudEvent:
+    """The next event about this worker (the session's NATS is shared between tests)."""
+
+    async def wait() -> CloudEvent:
+        while True:
+            event = CloudEvent.from_bytes(await queue.get())
+            if event.subject == worker_id:
+                return event
+
+    return await asyncio.wait_for(wait(), timeout)
+
+
+async def test_worker_events_reach_a_subscriber_without_the_id_number(
+    registry: Registry, session_nats: NatsServer
+) -> None:
+    reg = registry
+    for code in (SH_1, SH_2, GD_1):
+        await reg.add_community(code)
+    nc = await nats.connect(session_nats.url)
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+
+    async def on_message(msg: nats.aio.msg.Msg) -> None:
+        await queue.put(msg.data)
+
+    sub = await nc.subscribe("registry.worker.>", cb=on_message)
+    try:
+        number = id_number(area="310101", seq=606)
+        w = await reg.add_worker(id_number=number)
+        event = await next_for(queue, w["id"])
+        assert event.type == "registry.worker.registered.v1"
+        assert event.source == "cwp.registry"
+        data = CONTRACTS[event.type].model_validate(event.data)
+        assert data.worker_id == w["id"]  # type: ignore[attr-defined]
+
+        await reg.client.patch(f"{W}/{w['id']}", json={"phone": "13700000000"}, headers=reg.auth())
+        await reg.client.post(
+            f"{W}/{w['id']}/transfer",
+            json={"to_community_code": GD_1, "effective_date": "2024-01-01"},
+            headers=reg.auth(),
+        )
+        await reg.client.post(
+            f"{W}/{w['id']}/exit",
+            json={"reason": "resignation", "exit_date": "2024-05-01"},
+            headers=reg.auth(),
+        )
+        raws = [event.to_bytes()]
+        for expected in ("updated", "transferred", "exited"):
+            e = await next_for(queue, w["id"])
+            assert e.type == f"registry.worker.{expected}.v1"
+            CONTRACTS[e.type].model_validate(e.data)
+            raws.append(e.to_bytes())
+        digest = reg.app.state.pii.digest(number).encode()
+        for raw in raws:
+            assert number.encode() not in raw
+            assert number[:6].encode() + b"*" not in raw, "not even masked"
+            assert digest not in raw
+    finally:
+        await sub.unsubscribe()
+        await nc.close()
+
+    # The subscriber may see the last event just before the relay records its ack.
+    for _ in range(50):
+        pending = await reg.rows("SELECT seq FROM outbox WHERE published_at IS NULL")
+        if not pending:
+            break
+        await asyncio.sleep(0.1)
+    assert pending == []
+
+
+@pytest.mark.timeout(90)
+async def test_a_write_succeeds_while_nats_is_down(
+    backend: str,
+    tmp_path: Path,
+    platform_settings: PlatformSettings,
+    tokens: object,
+    nats_server: NatsServer,
+) -> None:
+    url = await fresh_database(backend, "registry", tmp_path)
+    platform = platform_settings.model_copy(update={"nats_url": nats_server.url})
+    nats_server.stop()
+    app = create_app(Settings(database_url=url), platform, create_schema=True)
+    async with running(app) as client:
+        reg = Registry(client, app, tokens)  # type: ignore[arg-type]
+        await reg.add_community(SH_1)
+        w = await reg.add_worker()
+        (pending,) = await reg.rows(
+            "SELECT published_at FROM outbox WHERE type = 'registry.worker.registered.v1'"
+        )
+        assert pending.published_at is None
+        nats_server.start()
+        nc = await nats.connect(nats_server.url)
+        try:
+            js = nc.jetstream()
+            for _ in range(150):
+                try:
+                    info = await js.stream_info("REGISTRY")
+                    if info.state.messages >= 2:
+                        break
+                except Exception:  # the stream appears once the service reconnects
+                    pass
+                await asyncio.sleep(0.2)
+            msg = await js.get_last_msg("REGISTRY", "registry.worker.registered.v1")
+            assert CloudEvent.from_bytes(msg.data).subject == w["id"]
+        finally:
+            await nc.close()
