@@ -117,7 +117,8 @@ class OutboxRelay:
                 .order_by(t.c.seq)
                 .limit(self._batch)
             )
-            if session.bind.dialect.name == "postgresql":
+            if (await session.connection()).dialect.name == "postgresql":
+                # Several replicas may relay at once: each takes rows the others have not.
                 stmt = stmt.with_for_update(skip_locked=True)
             rows = (await session.execute(stmt)).all()
             if not rows:
