@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cwp_common.settings import PlatformSettings
 
+from cwp_common.settings import PlatformSettings
 from tests.support.databases import backends
 from tests.support.nats_server import NatsServer
 from tests.support.tokens import AUDIENCE, ISSUER, Tokens
