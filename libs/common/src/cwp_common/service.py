@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.middleware import Middleware
 from starlette.responses import Response
 
 from cwp_common.auth import TokenVerifier
@@ -59,6 +60,10 @@ class ServiceSpec:
     # Runs before the token verifier is loaded and background tasks start (the gateway
     # creates its dev keys and bootstrap administrator here).
     on_starting: Callable[[Runtime], Awaitable[None]] | None = None
+    on_stopping: Callable[[Runtime], Awaitable[None]] | None = None
+    # Plain ASGI middleware that runs inside EdgeMiddleware and before the router, outer
+    # first (the gateway's proxy).
+    middleware: Sequence[Middleware] = ()
     create_schema: bool = False  # tests only; real deployments run Alembic
     events: bool = True  # False for a process that neither publishes nor consumes (gateway)
 
@@ -84,9 +89,6 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(spec.database_url)
-        if spec.create_schema:
-            async with engine.begin() as conn:
-                await conn.run_sync(spec.tables.outbox.metadata.create_all)
         sessions = make_session_factory(engine)
         link: NatsLink | None = None
         relay: OutboxRelay | None = None
@@ -109,30 +111,40 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
                 ConsumerRunner(s, link, sessions, spec.tables) for s in spec.subscriptions
             ]
         app.state.runtime = rt
-        if spec.on_starting:
-            await spec.on_starting(rt)
-        app.state.token_verifier = TokenVerifier.from_file(
-            platform.jwt_public_key_path, platform.jwt_issuer, platform.jwt_audience
-        )
-        if link is not None and relay is not None:
-            link.start()
-            relay.start()
-        for c in rt.consumers:
-            c.start()
-        log.info("%s service started", spec.name)
         try:
+            if spec.create_schema:
+                async with engine.begin() as conn:
+                    await conn.run_sync(spec.tables.outbox.metadata.create_all)
+            if spec.on_starting:
+                await spec.on_starting(rt)
+            app.state.token_verifier = TokenVerifier.from_file(
+                platform.jwt_public_key_path, platform.jwt_issuer, platform.jwt_audience
+            )
+            if link is not None and relay is not None:
+                link.start()
+                relay.start()
+            for c in rt.consumers:
+                c.start()
+            log.info("%s service started", spec.name)
             yield
         finally:
+            # Also after a failed start: whatever was opened is closed again.
             for c in rt.consumers:
                 await c.stop()
             if relay is not None:
                 await relay.stop()
             if link is not None:
                 await link.close()
+            if spec.on_stopping:
+                await spec.on_stopping(rt)
             await engine.dispose()
 
     app = FastAPI(title=spec.title, lifespan=lifespan, version="1.0.0")
     install_problem_handlers(app)
+    # add_middleware puts each new one outside the previous: the spec's own middleware
+    # runs inside EdgeMiddleware (request id, size limit, metrics, access log).
+    for mw in reversed(spec.middleware):
+        app.add_middleware(mw.cls, *mw.args, **mw.kwargs)
     app.add_middleware(EdgeMiddleware, metrics=metrics, max_body_bytes=platform.max_body_bytes)
     add_health_routes(app, metrics)
     for router in spec.routers:

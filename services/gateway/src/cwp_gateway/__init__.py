@@ -1,1 +1,1 @@
-"""gateway service."""
+"""API gateway: sign-in, accounts, and the one public entry to the services."""

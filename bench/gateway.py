@@ -1,0 +1,318 @@
+"""What the gateway costs: GET /api/v1/registry/workers/{id} through the gateway and
+straight to the registry, same token, same load generator, rounds alternating.
+
+    .venv/bin/python bench/gateway.py [--duration 10] [--concurrency 32] [--rounds 3]
+                                      [--upstream registry|minimal]
+
+Starts on 127.0.0.1 only, on free ports, with a temporary directory for everything: a
+nats-server (JetStream), the registry and the gateway as real uvicorn processes (SQLite,
+fresh keys), migrates both databases, creates a community and a worker, then measures.
+Prints requests/s per run, the medians and the ratio gateway/direct (target >= 0.5).
+Every process it started is stopped on exit, Ctrl-C included.
+
+`--upstream minimal` puts bench/minimal_service.py (token check and one JSON object, no
+database) in the registry's place: the proxy's own cost, as in ARCHITECTURE.md's table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from cwp_common.keys import generate_keypair
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+ADMIN_PASSWORD = "bench-admin-password"
+COMMUNITY = "310101002001"  # 上海 黄浦区, a street office's first community
+WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]
+
+
+def free_ports(n: int) -> list[int]:
+    """n distinct free ports: all held open at once, so none is handed out twice."""
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def resident_id(body17: str) -> str:
+    """A resident ID number with a correct GB 11643 MOD 11-2 check character."""
+    total = sum(int(d) * w for d, w in zip(body17, WEIGHTS, strict=True))
+    return body17 + "10X98765432"[total % 11]
+
+
+def call(
+    method: str, url: str, body: Any = None, token: str = "", form: bool = False
+) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    data = None
+    if form:
+        data = urllib.parse.urlencode(body).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    elif body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())  # type: ignore[no-any-return]
+
+
+class Processes:
+    """Every child process, stopped in reverse order however the run ends."""
+
+    def __init__(self, logs: Path) -> None:
+        self.logs = logs
+        self.running: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def start(self, name: str, args: list[str], env: dict[str, str], cwd: Path) -> None:
+        log = (self.logs / f"{name}.log").open("wb")
+        proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        self.running.append((name, proc))
+
+    def stop_all(self) -> None:
+        for _, proc in reversed(self.running):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)  # uvicorn and nats-server shut down cleanly
+        for _, proc in reversed(self.running):
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.running.clear()
+
+    def pid(self, name: str) -> int:
+        return next(proc.pid for n, proc in self.running if n == name)
+
+    def check(self, name: str) -> None:
+        for n, proc in self.running:
+            if n == name and proc.poll() is not None:
+                log = (self.logs / f"{name}.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"{name} exited with {proc.returncode}:\n{log}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_ready(procs: Processes, name: str, url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        procs.check(name)
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except (urllib.error.URLError, ConnectionError, http.client.HTTPException):
+            time.sleep(0.1)  # not up yet (or, briefly, someone else's port)
+    raise RuntimeError(f"{name} not ready at {url} after {timeout:.0f} s")
+
+
+def wait_port(procs: Processes, name: str, port: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        procs.check(name)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{name} not listening on {port}")
+
+
+@contextmanager
+def platform(tmp: Path, upstream: str) -> Iterator[tuple[Processes, str, str]]:
+    """Start nats-server, the upstream and the gateway; yields them with both URLs."""
+    procs = Processes(tmp)
+    nats_port, registry_port, gateway_port = free_ports(3)
+    keys = tmp / "keys"
+    generate_keypair(keys / "jwt-private.pem", keys / "jwt-public.pem")
+    env = {
+        **os.environ,
+        "CWP_ENV": "dev",
+        "CWP_NATS_URL": f"nats://127.0.0.1:{nats_port}",
+        "CWP_JWT_PUBLIC_KEY_PATH": str(keys / "jwt-public.pem"),
+        "CWP_LOG_LEVEL": "WARNING",  # no access-log line per request on the hot path
+        "CWP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "REGISTRY_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'registry.db'}",
+        "REGISTRY_PORT": str(registry_port),
+        "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'gateway.db'}",
+        "GATEWAY_PORT": str(gateway_port),
+        "GATEWAY_JWT_PRIVATE_KEY_PATH": str(keys / "jwt-private.pem"),
+        "GATEWAY_REGISTRY_URL": f"http://127.0.0.1:{registry_port}",
+    }
+    bin_dir = Path(PYTHON).parent
+    nats = bin_dir / "nats-server"
+    try:
+        procs.start(
+            "nats",
+            [str(nats), "-a", "127.0.0.1", "-p", str(nats_port), "-js", "-sd", str(tmp / "js")],
+            env,
+            tmp,
+        )
+        wait_port(procs, "nats", nats_port)
+        services = ("registry", "gateway") if upstream == "registry" else ("gateway",)
+        for service in services:
+            ini = ROOT / "services" / service / "alembic.ini"
+            subprocess.run(
+                [PYTHON, "-m", "alembic", "-c", str(ini), "upgrade", "head"],
+                env=env,
+                cwd=tmp,
+                check=True,
+                capture_output=True,
+            )
+            procs.start(service, [PYTHON, "-m", f"cwp_{service}"], env, tmp)
+        if upstream == "minimal":
+            minimal = [PYTHON, str(ROOT / "bench" / "minimal_service.py"), str(registry_port)]
+            procs.start("registry", minimal, env, tmp)
+        registry = f"http://127.0.0.1:{registry_port}"
+        gateway = f"http://127.0.0.1:{gateway_port}"
+        wait_ready(procs, "registry", f"{registry}/readyz")
+        wait_ready(procs, "gateway", f"{gateway}/readyz")
+        yield procs, registry, gateway
+    finally:
+        procs.stop_all()
+
+
+def sign_in(gateway: str) -> str:
+    return call(
+        "POST",
+        f"{gateway}/api/v1/auth/token",
+        {"grant_type": "password", "username": "admin", "password": ADMIN_PASSWORD},
+        form=True,
+    )["access_token"]  # type: ignore[no-any-return]
+
+
+def seed(gateway: str, token: str) -> str:
+    """Create one community and one worker; returns the worker's id."""
+    call(
+        "POST",
+        f"{gateway}/api/v1/registry/communities",
+        {"code": COMMUNITY, "name": "南京东路第一社区", "population": 8000, "households": 3100},
+        token,
+    )
+    worker = call(
+        "POST",
+        f"{gateway}/api/v1/registry/workers",
+        {
+            "name": "张伟",
+            "id_number": resident_id("31010119900101001"),
+            "community_code": COMMUNITY,
+            "position": "committee_member",
+            "hire_date": "2024-03-01",
+        },
+        token,
+    )
+    return str(worker["id"])
+
+
+def measure(url: str, token: str, args: argparse.Namespace) -> dict[str, Any]:
+    result = subprocess.run(
+        [
+            PYTHON,
+            str(ROOT / "bench" / "load.py"),
+            url,
+            "--token",
+            token,
+            "--concurrency",
+            str(args.concurrency),
+            "--duration",
+            str(args.duration),
+            "--warmup",
+            str(args.warmup),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=args.duration + args.warmup + 60,
+    )
+    run: dict[str, Any] = json.loads(result.stdout)
+    if run["failed"]:
+        raise RuntimeError(f"{run['failed']} failed requests against {url}")
+    return run
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measured run")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds before measuring")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3, help="runs per target, alternating")
+    parser.add_argument("--upstream", choices=["registry", "minimal"], default="registry")
+    args = parser.parse_args()
+    # A polite `kill` stops the children too, through the same `finally` as Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    with (
+        tempfile.TemporaryDirectory(prefix="cwp-bench-") as tmp,
+        platform(Path(tmp), args.upstream) as (procs, registry, gateway),
+    ):
+        token = sign_in(gateway)
+        worker = seed(gateway, token) if args.upstream == "registry" else str(uuid.uuid4())
+        path = f"/api/v1/registry/workers/{worker}"
+        targets = {"direct": registry + path, "gateway": gateway + path}
+        results: dict[str, list[float]] = {"direct": [], "gateway": []}
+        pids = {"upstream": procs.pid("registry"), "gateway": procs.pid("gateway")}
+        print(
+            f"GET {path} ({args.upstream}): {args.concurrency} connections, "
+            f"{args.duration:g} s per run"
+        )
+        for round_no in range(args.rounds):
+            # ABBA order, so drift (heat, caches, the SQLite file) hits both alike.
+            order = ["direct", "gateway"] if round_no % 2 == 0 else ["gateway", "direct"]
+            for name in order:
+                before = {p: cpu_seconds(pid) for p, pid in pids.items()}
+                run = measure(targets[name], token, args)
+                # CPU per request shows the proxy's own cost even when the machine's
+                # cores, not the gateway, limit the throughput.
+                cpu = "  ".join(
+                    f"{p} {(cpu_seconds(pid) - before[p]) / run['total'] * 1e6:5.0f} µs"
+                    for p, pid in pids.items()
+                    if name == "gateway" or p == "upstream"
+                )
+                results[name].append(run["rps"])
+                print(
+                    f"  round {round_no + 1} {name:8} {run['rps']:9.1f} requests/s"
+                    f"   CPU per request: {cpu}",
+                    flush=True,
+                )
+    direct = statistics.median(results["direct"])
+    through = statistics.median(results["gateway"])
+    ratio = through / direct
+    print(f"median direct  {direct:9.1f} requests/s")
+    print(f"median gateway {through:9.1f} requests/s")
+    print(f"ratio gateway/direct {ratio:.2f} (target >= 0.50)")
+    return 0 if ratio >= 0.5 else 1
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted; every process started was stopped", file=sys.stderr)
+        sys.exit(130)

@@ -1,0 +1,54 @@
+"""A service with nothing but the platform's frame: token check, EdgeMiddleware, one JSON
+object. Behind the gateway it shows the proxy's own cost, which the registry's database
+work would otherwise hide (the case ARCHITECTURE.md measured).
+
+    python bench/minimal_service.py PORT     (CWP_* settings from the environment)
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import uvicorn
+from fastapi import APIRouter, FastAPI
+
+from cwp_common.auth import Reader
+from cwp_common.db import new_metadata
+from cwp_common.events.tables import event_tables
+from cwp_common.service import ServiceSpec, create_service_app
+
+router = APIRouter(prefix="/api/v1/registry")
+
+
+@router.get("/workers/{worker_id}")
+async def worker(worker_id: uuid.UUID, principal: Reader) -> dict[str, str]:
+    return {"id": str(worker_id), "name": "张伟", "region": principal.region, "status": "active"}
+
+
+def create_app(database: Path) -> FastAPI:
+    return create_service_app(
+        ServiceSpec(
+            name="registry",
+            title="minimal",
+            database_url=f"sqlite+aiosqlite:///{database}",  # never queried
+            tables=event_tables(new_metadata()),
+            routers=[router],
+            events=False,
+        )
+    )
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as tmp:
+        uvicorn.run(
+            create_app(Path(tmp) / "unused.db"),
+            host="127.0.0.1",
+            port=int(sys.argv[1]),
+            loop="uvloop",
+            http="httptools",
+            access_log=False,
+            log_config=None,
+        )

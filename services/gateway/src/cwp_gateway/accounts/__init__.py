@@ -1,0 +1,1 @@
+"""Accounts (people and provincial systems) and the token endpoint that signs them in."""

@@ -1,0 +1,54 @@
+"""The gateway process: the auth endpoints (FastAPI) and the proxy to the services."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.middleware import Middleware
+
+from cwp_common.service import Runtime, ServiceSpec, create_service_app
+from cwp_common.settings import PlatformSettings
+from cwp_gateway.accounts.passwords import Passwords
+from cwp_gateway.accounts.router import router as auth_router
+from cwp_gateway.config import Settings
+from cwp_gateway.db import EVENTS
+from cwp_gateway.proxy.forward import ProxyMiddleware, Upstreams
+from cwp_gateway.startup import start_gateway
+from cwp_gateway.state import GatewayState
+
+
+def create_app(
+    settings: Settings | None = None,
+    platform: PlatformSettings | None = None,
+    create_schema: bool = False,
+) -> FastAPI:
+    settings = settings or Settings()
+    platform = platform or PlatformSettings()
+    state = GatewayState(settings=settings, passwords=Passwords())
+    upstreams = Upstreams(
+        settings.upstreams(), settings.upstream_timeout_seconds, settings.upstream_pool_size
+    )
+
+    async def starting(rt: Runtime) -> None:
+        await start_gateway(state, platform, rt)
+        await upstreams.start()
+
+    async def stopping(rt: Runtime) -> None:
+        await upstreams.close()
+
+    app = create_service_app(
+        ServiceSpec(
+            name="gateway",
+            title="Community Workforce Platform API gateway",
+            database_url=settings.database_url,
+            tables=EVENTS,
+            routers=[auth_router],
+            on_starting=starting,
+            on_stopping=stopping,
+            middleware=[Middleware(ProxyMiddleware, upstreams=upstreams)],
+            create_schema=create_schema,
+            events=False,
+        ),
+        platform,
+    )
+    app.state.gateway = state
+    return app

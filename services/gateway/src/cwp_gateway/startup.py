@@ -1,0 +1,71 @@
+"""What the gateway does before it serves: refuse unsafe production settings, make dev
+keys, load the signer and create the bootstrap administrator."""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from cwp_common.auth import TokenSigner
+from cwp_common.keys import ensure_keypair
+from cwp_common.service import Runtime
+from cwp_common.settings import PlatformSettings
+from cwp_gateway.accounts.models import Account
+from cwp_gateway.accounts.service import ensure_admin
+from cwp_gateway.config import DEV_ADMIN_PASSWORD, MIN_PASSWORD_LENGTH, Settings
+from cwp_gateway.state import GatewayState
+
+
+class UnsafeConfiguration(RuntimeError):
+    pass
+
+
+class SchemaMissing(RuntimeError):
+    pass
+
+
+async def require_schema(engine: AsyncEngine) -> None:
+    """Fail with the fix in the message rather than on the first query."""
+    async with engine.connect() as conn:
+        present = await conn.run_sync(lambda c: inspect(c).has_table(Account.__tablename__))
+    if not present:
+        raise SchemaMissing(
+            "The gateway database has no tables: run "
+            "`alembic -c services/gateway/alembic.ini upgrade head` (GATEWAY_DATABASE_URL)"
+        )
+
+
+def check_production(settings: Settings, platform: PlatformSettings) -> None:
+    if platform.is_dev:
+        return
+    password = settings.admin_password
+    if password == DEV_ADMIN_PASSWORD or len(password) < MIN_PASSWORD_LENGTH:
+        raise UnsafeConfiguration(
+            "CWP_ENV=prod: set CWP_ADMIN_PASSWORD to a secret of at least "
+            f"{MIN_PASSWORD_LENGTH} characters, not the development default"
+        )
+    missing = [
+        str(p)
+        for p in (settings.jwt_private_key_path, platform.jwt_public_key_path)
+        if not p.is_file()
+    ]
+    if missing:
+        raise UnsafeConfiguration(
+            f"CWP_ENV=prod: the signing key files are missing ({', '.join(missing)}); "
+            "mount them (GATEWAY_JWT_PRIVATE_KEY_PATH, CWP_JWT_PUBLIC_KEY_PATH), "
+            "keys are generated only in dev mode"
+        )
+
+
+async def start_gateway(state: GatewayState, platform: PlatformSettings, rt: Runtime) -> None:
+    settings = state.settings
+    check_production(settings, platform)
+    if platform.is_dev:
+        ensure_keypair(settings.jwt_private_key_path, platform.jwt_public_key_path)
+    state.signer = TokenSigner.from_file(
+        settings.jwt_private_key_path, platform.jwt_issuer, platform.jwt_audience
+    )
+    await require_schema(rt.engine)
+    await ensure_admin(
+        rt.sessions, state.passwords, settings.admin_username, settings.admin_password
+    )

@@ -1,0 +1,89 @@
+"""Gateway fixtures: its settings on the `backend` database, dev keys of its own (the
+gateway makes them at start, as in dev mode), and helpers to sign in."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cwp_common.settings import PlatformSettings
+from cwp_gateway.app import create_app
+from cwp_gateway.config import Settings
+from tests.support.apps import running
+from tests.support.databases import fresh_database
+from tests.support.tokens import AUDIENCE, ISSUER
+
+ADMIN = "root-admin"
+ADMIN_PASSWORD = "a-long-admin-password"
+STRONG = "correct horse battery"  # a password that passes the length rule
+
+
+@pytest.fixture
+def platform(tmp_path: Path) -> PlatformSettings:
+    return PlatformSettings(
+        env="dev",
+        jwt_public_key_path=tmp_path / "keys" / "jwt-public.pem",
+        jwt_issuer=ISSUER,
+        jwt_audience=AUDIENCE,
+        log_level="WARNING",
+        max_body_bytes=64 * 1024,
+    )
+
+
+@pytest.fixture
+async def settings(backend: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=await fresh_database(backend, "gateway", tmp_path),
+        jwt_private_key_path=tmp_path / "keys" / "jwt-private.pem",
+        admin_username=ADMIN,
+        admin_password=ADMIN_PASSWORD,
+    )
+
+
+@pytest.fixture
+async def gateway(
+    settings: Settings, platform: PlatformSettings
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with running(create_app(settings, platform, create_schema=True)) as client:
+        yield client
+
+
+async def token_response(
+    client: httpx.AsyncClient, form: dict[str, str], **kwargs: object
+) -> httpx.Response:
+    return await client.post("/api/v1/auth/token", data=form, **kwargs)  # type: ignore[arg-type]
+
+
+async def login(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
+    """Authorization headers for a user, through the password grant."""
+    r = await token_response(
+        client, {"grant_type": "password", "username": username, "password": password}
+    )
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+@pytest.fixture
+async def admin(gateway: httpx.AsyncClient) -> dict[str, str]:
+    return await login(gateway, ADMIN, ADMIN_PASSWORD)
+
+
+async def make_user(
+    client: httpx.AsyncClient,
+    auth: dict[str, str],
+    username: str,
+    roles: list[str],
+    region: str,
+    password: str = STRONG,
+) -> dict[str, str]:
+    """Create a user as `auth` and return the new user's authorization headers."""
+    r = await client.post(
+        "/api/v1/auth/users",
+        json={"username": username, "password": password, "roles": roles, "region": region},
+        headers=auth,
+    )
+    assert r.status_code == 201, r.text
+    return await login(client, username, password)
