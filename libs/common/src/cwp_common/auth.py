@@ -111,13 +111,15 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def current_principal(request: Request) -> Principal:
+# Dependencies are `async def` on purpose: FastAPI runs a plain `def` dependency in a
+# thread pool, and those hops were most of a simple read's cost.
+async def current_principal(request: Request) -> Principal:
     verifier: TokenVerifier = request.app.state.token_verifier
     return verifier.verify(bearer_token(request))
 
 
 def require_roles(roles: frozenset[str]) -> Any:
-    def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if not principal.has_any(roles):
             raise Forbidden(f"This action needs one of the roles: {', '.join(sorted(roles))}")
         return principal

@@ -68,12 +68,12 @@ class ServiceSpec:
     events: bool = True  # False for a process that neither publishes nor consumes (gateway)
 
 
-def runtime(request: Request) -> Runtime:
+async def runtime(request: Request) -> Runtime:  # async: no thread-pool hop per request
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 
 async def session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with runtime(request).sessions() as s:
+    async with request.app.state.runtime.sessions() as s:
         yield s
 
 

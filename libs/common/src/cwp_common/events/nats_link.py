@@ -54,6 +54,7 @@ class NatsLink:
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
         self._streams_stale = True
+        self._closing = False
 
     @property
     def connected(self) -> bool:
@@ -85,7 +86,9 @@ class NatsLink:
 
     async def _keep_connected(self) -> None:
         delay = 0.2
-        while True:
+        # The flag, not only cancel(): nats-py swallows CancelledError in some awaits
+        # (connect, stream calls), which would leave this loop running after close().
+        while not self._closing:
             if self._nc is None:
                 try:
                     self._nc = await nats.connect(
@@ -120,10 +123,10 @@ class NatsLink:
             await asyncio.sleep(delay if self._streams_stale else 0.5)
 
     async def close(self) -> None:
+        self._closing = True
         if self._task:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait({self._task}, timeout=5)
         if self._nc is not None:
             with contextlib.suppress(Exception):
                 await self._nc.drain()

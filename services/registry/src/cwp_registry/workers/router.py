@@ -27,7 +27,7 @@ from cwp_registry.workers.schemas import (
 router = APIRouter(prefix="/api/v1/registry/workers", tags=["workers"])
 
 
-def pii_cipher(request: Request) -> PiiCipher:
+async def pii_cipher(request: Request) -> PiiCipher:
     return request.app.state.pii  # type: ignore[no-any-return]
 
 

@@ -1,0 +1,1 @@
+"""Annual assessment (考核), the cap on the best result, exit recommendations."""

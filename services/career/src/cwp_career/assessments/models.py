@@ -1,0 +1,63 @@
+"""Annual assessments (考核) and the exit recommendations they lead to."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cwp_career.db import Base, ExactDecimal
+from cwp_common.db import UTCDateTime
+
+
+class Assessment(Base):
+    __tablename__ = "assessments"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    worker_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    community_code: Mapped[str] = mapped_column(String(12))  # the worker's, when entered
+    year: Mapped[int] = mapped_column(Integer)
+    # The three parts the Opinion names, each scored 0-100.
+    political_quality: Mapped[Decimal] = mapped_column(ExactDecimal(5, 2))
+    work_performance: Mapped[Decimal] = mapped_column(ExactDecimal(5, 2))
+    resident_satisfaction: Mapped[Decimal] = mapped_column(ExactDecimal(5, 2))
+    result: Mapped[str] = mapped_column(String(20))  # a name from the ladder's scale
+    remarks: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12))  # draft | confirmed
+    # Fixed at confirmation under the ladder in force for the assessed year.
+    ladder_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    rank: Mapped[int | None] = mapped_column(Integer)
+    passing: Mapped[bool | None] = mapped_column(Boolean)
+    counted: Mapped[bool | None] = mapped_column(Boolean)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    confirmed_by: Mapped[str | None] = mapped_column(String(100))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("worker_id", "year"),
+        Index("ix_assessments_community_year", "community_code", "year"),
+    )
+
+
+class ExitRecommendation(Base):
+    __tablename__ = "exit_recommendations"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    worker_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    community_code: Mapped[str] = mapped_column(String(12))
+    failing_years: Mapped[str] = mapped_column(String(100))  # "2024,2025"
+    reason: Mapped[str] = mapped_column(Text)
+    # open until the registry reports the worker exited (closed); nothing exits here.
+    status: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_exit_recommendations_community_code", "community_code"),
+        Index("ix_exit_recommendations_worker_id", "worker_id"),
+    )

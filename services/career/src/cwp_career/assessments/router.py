@@ -1,0 +1,106 @@
+"""Assessment and exit-recommendation endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from cwp_career.assessments import service
+from cwp_career.assessments.repository import AssessmentFilter
+from cwp_career.assessments.schemas import (
+    AssessmentIn,
+    AssessmentOut,
+    AssessmentPatch,
+    BulkIn,
+    BulkOut,
+    ConfirmIn,
+    ConfirmOut,
+    ExitRecommendationOut,
+)
+from cwp_common.auth import Reader, Writer
+from cwp_common.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
+from cwp_common.service import RuntimeDep, SessionDep
+
+router = APIRouter(prefix="/api/v1/career", tags=["assessments"])
+
+Region = Annotated[str | None, Query(pattern=r"^\d{1,12}$")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+
+
+@router.post("/assessments", status_code=201, response_model=AssessmentOut)
+async def create_assessment(
+    body: AssessmentIn, principal: Writer, session: SessionDep
+) -> AssessmentOut:
+    return await service.create(session, principal, body)
+
+
+@router.post("/assessments/bulk", status_code=201, response_model=BulkOut)
+async def bulk_assessments(
+    body: BulkIn, principal: Writer, session: SessionDep, rt: RuntimeDep
+) -> BulkOut:
+    return await service.bulk(session, rt, principal, body)
+
+
+@router.post("/assessments/confirm", response_model=ConfirmOut)
+async def confirm_community(
+    body: ConfirmIn, principal: Writer, session: SessionDep, rt: RuntimeDep
+) -> ConfirmOut:
+    return await service.confirm_community(session, rt, principal, body)
+
+
+@router.get("/assessments", response_model=Page[AssessmentOut])
+async def list_assessments(
+    principal: Reader,
+    session: SessionDep,
+    region: Region = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    status: Literal["draft", "confirmed"] | None = None,
+    worker_id: uuid.UUID | None = None,
+    cursor: str | None = None,
+    limit: Limit = 50,
+) -> Page[AssessmentOut]:
+    f = AssessmentFilter(region=region, year=year, status=status, worker_id=worker_id)
+    items = await service.list_assessments(session, principal, f, decode_cursor(cursor), limit)
+    return Page(
+        items=items, next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None
+    )
+
+
+@router.get("/assessments/{assessment_id}", response_model=AssessmentOut)
+async def get_assessment(
+    assessment_id: uuid.UUID, principal: Reader, session: SessionDep
+) -> AssessmentOut:
+    return await service.get(session, principal, assessment_id)
+
+
+@router.patch("/assessments/{assessment_id}", response_model=AssessmentOut)
+async def patch_assessment(
+    assessment_id: uuid.UUID, body: AssessmentPatch, principal: Writer, session: SessionDep
+) -> AssessmentOut:
+    return await service.update(session, principal, assessment_id, body)
+
+
+@router.post("/assessments/{assessment_id}/confirm", response_model=ConfirmOut)
+async def confirm_assessment(
+    assessment_id: uuid.UUID, principal: Writer, session: SessionDep, rt: RuntimeDep
+) -> ConfirmOut:
+    return await service.confirm_one(session, rt, principal, assessment_id)
+
+
+@router.get("/exit-recommendations", response_model=Page[ExitRecommendationOut])
+async def list_exit_recommendations(
+    principal: Reader,
+    session: SessionDep,
+    region: Region = None,
+    status: Literal["open", "closed"] | None = None,
+    cursor: str | None = None,
+    limit: Limit = 50,
+) -> Page[ExitRecommendationOut]:
+    items = await service.list_recommendations(
+        session, principal, region, status, decode_cursor(cursor), limit
+    )
+    return Page(
+        items=items, next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None
+    )

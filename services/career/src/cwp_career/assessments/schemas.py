@@ -1,0 +1,124 @@
+"""Assessment request and response models.
+
+The three parts the Opinion names (政治素质 political_quality, 工作实绩 work_performance,
+居民群众满意度 resident_satisfaction) are scores from 0 to 100 with up to two decimals;
+the overall `result` is a name from the ladder's scale (优秀/合格/基本合格/不合格 or
+优秀/称职/基本称职/不称职), decided by the assessing body, not computed from the scores.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+CENT = Decimal("0.01")
+Score = Annotated[
+    Decimal,
+    Field(ge=0, le=100, max_digits=5, decimal_places=2),
+    AfterValidator(lambda d: d.quantize(CENT)),  # "90" is stored and shown as "90.00"
+]
+Year = Annotated[int, Field(ge=2000, le=2100)]
+Result = Annotated[str, Field(min_length=1, max_length=20)]
+Remarks = Annotated[str, Field(max_length=2000)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Scores(Strict):
+    political_quality: Score
+    work_performance: Score
+    resident_satisfaction: Score
+    result: Result
+    remarks: Remarks = ""
+
+
+class AssessmentIn(Scores):
+    worker_id: uuid.UUID
+    year: Year
+
+
+class AssessmentPatch(Strict):
+    """Only the fields given change; an explicit null is refused."""
+
+    political_quality: Score | None = None
+    work_performance: Score | None = None
+    resident_satisfaction: Score | None = None
+    result: Result | None = None
+    remarks: Remarks | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may not be null")
+        return value
+
+
+class BulkRow(Scores):
+    worker_id: uuid.UUID
+
+
+class BulkIn(Strict):
+    # A street (9 digits) or a community (12 digits): every row's worker must be in it.
+    unit: str = Field(pattern=r"^\d{9}(\d{3})?$")
+    year: Year
+    rows: list[BulkRow] = Field(min_length=1, max_length=5000)
+    # Confirm in the same transaction; the 优秀 cap is then checked over the whole unit.
+    confirm: bool = False
+
+
+class ConfirmIn(Strict):
+    community_code: str = Field(pattern=r"^\d{12}$")
+    year: Year
+
+
+class AssessmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    worker_id: uuid.UUID
+    community_code: str
+    year: int
+    political_quality: Decimal
+    work_performance: Decimal
+    resident_satisfaction: Decimal
+    result: str
+    remarks: str
+    status: str
+    ladder_id: uuid.UUID | None
+    rank: int | None  # 1 = the best result of the scale; set at confirmation
+    passing: bool | None
+    counted: bool | None  # whether the year counts toward service years
+    created_by: str
+    created_at: datetime
+    confirmed_by: str | None
+    confirmed_at: datetime | None
+
+
+class ExitRecommendationOut(BaseModel):
+    id: uuid.UUID
+    worker_id: uuid.UUID
+    community_code: str
+    failing_years: list[int]
+    reason: str
+    status: str
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class ConfirmOut(BaseModel):
+    confirmed: list[AssessmentOut]
+    exit_recommendations: list[ExitRecommendationOut]
+
+
+class BulkOut(BaseModel):
+    created: int
+    confirmed: bool
+    items: list[AssessmentOut]
+    exit_recommendations: list[ExitRecommendationOut]

@@ -1,0 +1,1 @@
+"""Grading: the pure rule, grade history, single and mass regrades."""

@@ -1,0 +1,53 @@
+"""Grading request and response models."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RegradeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Division-code prefix to re-grade; defaults to the caller's whole region.
+    jurisdiction: str | None = Field(default=None, pattern=r"^\d{0,12}$")
+    as_of: date | None = None  # defaults to today (China time)
+
+
+class JobOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    jurisdiction: str
+    as_of: date
+    reason: str
+    ladder_id: uuid.UUID | None
+    status: str
+    examined: int
+    changed: int  # grade changes written (history rows and events)
+    requested_by: str
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class HistoryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    from_category: str | None
+    from_grade: int | None
+    to_category: str
+    to_grade: int
+    pay_coefficient: Decimal
+    effective_date: date
+    reason: str
+    ladder_id: uuid.UUID
+    community_code: str
+    inputs: dict[str, Any]
+    created_at: datetime

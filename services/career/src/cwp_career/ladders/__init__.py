@@ -1,0 +1,1 @@
+"""Ladder policies: schema, validation, templates, versions, resolution, preview."""

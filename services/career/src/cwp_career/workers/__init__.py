@@ -1,0 +1,1 @@
+"""The projection of worker facts from registry and training events."""

@@ -1,0 +1,47 @@
+"""Worker endpoints: the projected worker with grade and history, lists, skill levels."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from cwp_career.workers import service
+from cwp_career.workers.repository import WorkerFilter
+from cwp_career.workers.schemas import SkillLevelIn, WorkerOut, WorkerSummary
+from cwp_common.auth import Reader, Writer
+from cwp_common.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
+from cwp_common.service import SessionDep
+
+router = APIRouter(prefix="/api/v1/career", tags=["workers"])
+
+
+@router.get("/workers", response_model=Page[WorkerSummary])
+async def list_workers(
+    principal: Reader,
+    session: SessionDep,
+    region: Annotated[str | None, Query(pattern=r"^\d{1,12}$")] = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    grade: Annotated[int | None, Query(ge=1, le=99)] = None,
+    status: Literal["active", "on_leave", "exited"] | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+) -> Page[WorkerSummary]:
+    f = WorkerFilter(region=region, category=category, grade=grade, status=status)
+    items = await service.list_workers(session, principal, f, decode_cursor(cursor), limit)
+    next_cursor = encode_cursor(items[-1].worker_id) if len(items) == limit else None
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get("/workers/{worker_id}", response_model=WorkerOut)
+async def get_worker(worker_id: uuid.UUID, principal: Reader, session: SessionDep) -> WorkerOut:
+    return await service.get_worker(session, principal, worker_id)
+
+
+@router.post("/workers/{worker_id}/skill-levels", status_code=201, response_model=WorkerOut)
+async def add_skill_level(
+    worker_id: uuid.UUID, body: SkillLevelIn, principal: Writer, session: SessionDep
+) -> WorkerOut:
+    """Record a national occupational skill level; the worker is re-graded from its date."""
+    return await service.add_skill_level(session, principal, worker_id, body)

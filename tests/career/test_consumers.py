@@ -1,0 +1,150 @@
+"""The durable consumers against a real nats-server: CloudEvents published on the
+registry's and training's streams are projected and graded; a redelivered event is
+handled once; a payload that breaks its contract becomes a dead letter."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import nats
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from cwp_career.app import create_app
+from cwp_career.config import Settings
+from cwp_career.db import EVENTS
+from cwp_common.db import new_id
+from cwp_common.events.contracts import QualificationObtained, WorkerRegistered
+from cwp_common.events.envelope import CloudEvent
+from cwp_common.events.nats_link import ensure_stream
+from cwp_common.settings import PlatformSettings
+from tests.career.helpers import API, envelope, facts, years_ago
+from tests.support.apps import running
+from tests.support.nats_server import NatsServer
+
+
+@pytest.fixture
+def consuming_app(database_url: str, platform_settings: PlatformSettings) -> FastAPI:
+    return create_app(Settings(database_url=database_url), platform_settings, create_schema=True)
+
+
+@pytest.fixture
+async def consuming(consuming_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with running(consuming_app) as c:
+        yield c
+
+
+async def send(server: NatsServer, *events: CloudEvent, msg_ids: list[str] | None = None) -> None:
+    nc = await nats.connect(server.url)
+    try:
+        js = nc.jetstream()
+        for service in ("registry", "training"):
+            await ensure_stream(js, service)
+        for i, e in enumerate(events):
+            msg_id = msg_ids[i] if msg_ids else e.id
+            await js.publish(e.type, e.to_bytes(), headers={"Nats-Msg-Id": msg_id})
+    finally:
+        await nc.close()
+
+
+async def until(check: Callable[[], Any], timeout: float = 20.0) -> Any:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.1)
+
+
+async def test_registration_and_qualification_events_are_graded(
+    consuming: httpx.AsyncClient,
+    session_nats: NatsServer,
+    admin: dict[str, str],
+) -> None:
+    data = WorkerRegistered(**facts(position="party_secretary", service_start_date=years_ago(9, 1)))
+    await send(session_nats, envelope(data))
+
+    async def graded(expected: int) -> dict[str, Any] | None:
+        r = await consuming.get(f"{API}/workers/{data.worker_id}", headers=admin)
+        return r.json() if r.status_code == 200 and r.json()["grade"] == expected else None
+
+    w = await until(lambda: graded(7 + 3))
+    assert w["history"][0]["reason"] == "registered"
+    q = QualificationObtained(
+        worker_id=data.worker_id,
+        community_code=data.community_code,
+        level="senior",
+        obtained_date=years_ago(0, 2),
+    )
+    await send(session_nats, envelope(q))
+    w = await until(lambda: graded(7 + 3 + 3))
+    assert w["history"][-1]["reason"] == "qualification"
+
+
+async def test_a_redelivered_event_is_handled_once(
+    consuming_app: FastAPI,
+    consuming: httpx.AsyncClient,
+    session_nats: NatsServer,
+    admin: dict[str, str],
+) -> None:
+    data = WorkerRegistered(**facts())
+    event = envelope(data)
+    # Different message ids get past the stream's duplicate window: the inbox must stop it.
+    await send(session_nats, event, event, msg_ids=[str(new_id()), str(new_id())])
+
+    async def both_seen() -> bool:
+        async with consuming_app.state.runtime.sessions() as s:
+            seen = await s.scalar(
+                select(EVENTS.inbox.c.event_id).where(EVENTS.inbox.c.event_id == event.id)
+            )
+        r = await consuming.get(f"{API}/workers/{data.worker_id}", headers=admin)
+        return seen is not None and r.status_code == 200
+
+    await until(both_seen)
+    await asyncio.sleep(1.0)  # time for the second delivery to be handled (and ignored)
+    r = await consuming.get(f"{API}/workers/{data.worker_id}", headers=admin)
+    assert len(r.json()["history"]) == 1
+
+
+async def test_a_broken_payload_is_a_dead_letter_and_the_stream_moves_on(
+    consuming_app: FastAPI,
+    consuming: httpx.AsyncClient,
+    session_nats: NatsServer,
+    admin: dict[str, str],
+) -> None:
+    broken = CloudEvent.new(
+        "cwp.registry",
+        WorkerRegistered.type,
+        {**facts(), "position": "mayor"},
+        None,
+    )
+    data = WorkerRegistered(**facts())
+    await send(session_nats, broken, envelope(data))
+
+    async def dead() -> list[Any]:
+        async with consuming_app.state.runtime.sessions() as s:
+            return list(
+                (
+                    await s.execute(
+                        select(EVENTS.dead_letters.c.event_id, EVENTS.dead_letters.c.error).where(
+                            EVENTS.dead_letters.c.event_id == broken.id
+                        )
+                    )
+                ).all()
+            )
+
+    [(_, error)] = await until(dead)
+    assert "breaks its contract" in error
+    w = await until(lambda: _ok(consuming, data.worker_id, admin))
+    assert w["grade"] == 3
+
+
+async def _ok(client: httpx.AsyncClient, worker_id: str, headers: dict[str, str]) -> Any:
+    r = await client.get(f"{API}/workers/{worker_id}", headers=headers)
+    return r.json() if r.status_code == 200 else None

@@ -1,0 +1,187 @@
+"""The mass regrade: the yearly step job, its scope, and the set-based path (COPY on
+PostgreSQL once a batch is large enough) writing the same rows and events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from cwp_career.dates import add_years, today
+from cwp_career.grading.repository import (
+    COPY_THRESHOLD,
+    ConcurrentUpdate,
+    grading_batch,
+    write_changes,
+)
+from cwp_career.grading.service import compute_changes
+from cwp_career.ladders.repository import LadderRepository
+from cwp_career.ladders.rules import compile_ladder
+from cwp_career.ladders.schemas import LadderBody
+from cwp_common.db import utcnow
+from cwp_common.events.contracts import GradeChanged
+from tests.career.helpers import (
+    API,
+    HISTORY,
+    SH,
+    count,
+    exit_worker,
+    graded_earlier,
+    ladder,
+    outbox,
+    publish,
+    register,
+    update,
+    wait_job,
+    worker,
+    years_ago,
+)
+from tests.support.tokens import Tokens
+
+
+async def regrade(
+    client: httpx.AsyncClient, headers: dict[str, str], **body: object
+) -> dict[str, object]:
+    r = await client.post(f"{API}/regrade", headers=headers, json=body)
+    assert r.status_code == 202, r.text
+    return await wait_job(client, headers, r.json()["id"])
+
+
+async def test_the_yearly_step_is_dated_on_its_anniversary(
+    app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    start = add_years(today(), -3) - timedelta(days=100)
+    wid = await graded_earlier(app, today() - timedelta(days=200), service_start_date=start)
+    before = await worker(client, admin, wid)
+    assert (before["grade"], before["next_step_date"]) == (1, add_years(start, 3).isoformat())
+    job = await regrade(client, admin)
+    assert (job["examined"], job["changed"], job["jurisdiction"]) == (1, 1, "")
+    after = await worker(client, admin, wid)
+    assert after["grade"] == 2
+    [step] = after["history"]
+    assert (step["reason"], step["effective_date"]) == ("step", add_years(start, 3).isoformat())
+    assert after["next_step_date"] == add_years(start, 6).isoformat()
+    # Nothing more to do: a rerun changes nothing and writes nothing.
+    history = await count(app, HISTORY)
+    assert (await regrade(client, admin))["changed"] == 0
+    assert await count(app, HISTORY) == history
+
+
+async def test_an_earlier_as_of_never_goes_back_a_later_one_is_refused(
+    app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    # Graded today with 3 full years (grade 2); as of a year ago they had 2 (grade 1), but
+    # a regrade as of a day before the current grade took effect leaves it alone.
+    wid = await register(app, service_start_date=years_ago(3, 10))
+    assert (await worker(client, admin, wid))["grade"] == 2
+    job = await regrade(client, admin, as_of=years_ago(1).isoformat())
+    assert (job["as_of"], job["examined"], job["changed"]) == (years_ago(1).isoformat(), 1, 0)
+    assert (await worker(client, admin, wid))["grade"] == 2
+    r = await client.post(
+        f"{API}/regrade", headers=admin, json={"as_of": (today() + timedelta(days=1)).isoformat()}
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "as_of"
+    r = await client.post(f"{API}/regrade", headers=admin, json={"jurisdiction": "4a"})
+    assert r.status_code == 422
+
+
+async def test_regrade_stays_in_the_callers_region(
+    app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str], tokens: Tokens
+) -> None:
+    start = add_years(today(), -3) - timedelta(days=100)
+    back = today() - timedelta(days=200)
+    gd = await graded_earlier(app, back, service_start_date=start)
+    sh = await graded_earlier(app, back, service_start_date=start, community_code=SH)
+    shanghai = tokens.headers(["admin"], region="31")
+    job = await regrade(client, shanghai)
+    assert (job["jurisdiction"], job["examined"], job["changed"]) == ("31", 1, 1)
+    assert (await worker(client, admin, sh))["grade"] == 2
+    assert (await worker(client, admin, gd))["grade"] == 1
+    r = await client.post(f"{API}/regrade", headers=shanghai, json={"jurisdiction": "44"})
+    assert r.status_code == 403
+    r = await client.post(f"{API}/regrade", headers=tokens.headers(["operator"]), json={})
+    assert r.status_code == 403
+    assert (await worker(client, admin, gd))["grade"] == 1
+
+
+async def test_exited_workers_are_left_alone(
+    app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    start = add_years(today(), -3) - timedelta(days=100)
+    wid = await graded_earlier(app, today() - timedelta(days=200), service_start_date=start)
+    await exit_worker(app, wid)
+    job = await regrade(client, admin)
+    assert (job["examined"], job["changed"]) == (0, 0)
+    assert (await worker(client, admin, wid))["grade"] == 1
+
+
+async def test_a_large_batch_writes_the_same_facts(
+    app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    """Enough workers for the COPY path on PostgreSQL (executemany on SQLite)."""
+    n = COPY_THRESHOLD + 20
+    ids = [await register(app, position="committee_member") for _ in range(n)]
+    published = await publish(
+        client,
+        admin,
+        ladder("four-posts-24-grades", jurisdiction="44", effective_date="2024-01-01"),
+    )
+    job = (await client.get(f"{API}/regrade/{published['regrade_job_id']}", headers=admin)).json()
+    assert (job["examined"], job["changed"]) == (n, n)
+    assert await count(app, HISTORY) == 2 * n
+    changes = [e for e in await outbox(app) if e.type == GradeChanged.type]
+    assert len(changes) == n
+    for event in changes:
+        data = GradeChanged.model_validate(event.data)
+        assert (data.previous_grade, data.grade, str(data.pay_coefficient)) == (3, 8, "1.3500")
+        assert (data.category, data.previous_category, data.reason) == ("member", "other", "ladder")
+        assert data.ladder_id == published["id"]
+        assert event.subject == data.worker_id
+    assert {e.data["worker_id"] for e in changes} == set(ids)
+    sample = await worker(client, admin, ids[-1])
+    # Started 7 years 30 days ago: 3 two-year steps, the next on the 8th anniversary.
+    assert (sample["grade"], sample["pay_coefficient"], sample["next_step_date"]) == (
+        8,
+        "1.3500",
+        add_years(years_ago(7, 30), 8).isoformat(),
+    )
+    assert sample["history"][-1]["id"] in {e.id for e in changes}
+
+
+async def test_a_worker_changed_meanwhile_is_not_overwritten(
+    app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str], backend: str
+) -> None:
+    """A mass regrade reads without locks; a row an event handler wrote in between is
+    left as the handler wrote it (PostgreSQL), or the batch is refused and read again
+    (SQLite)."""
+    ids = [await register(app, position="committee_member") for _ in range(3)]
+    sessions = app.state.runtime.sessions
+    async with sessions() as session:
+        book = await LadderRepository(session).book()
+        body = LadderBody.model_validate(
+            ladder("four-posts-24-grades", jurisdiction="44", effective_date="2024-01-01")
+        )
+        book = book.with_version(compile_ladder(uuid.uuid4(), body))
+        rows = await grading_batch(session, "44", None, 100)
+    changes = compute_changes(rows, book, today())
+    assert len(changes) == 3
+    # Meanwhile the registry promotes one of them; its handler re-grades it.
+    await update(app, ids[0], ["position"], position="deputy_director")
+    history = await count(app, HISTORY)
+    async with sessions() as session, session.begin():
+        if backend == "postgresql":
+            written = await write_changes(session, changes, utcnow(), bulk=True)
+            assert (written.updated, written.graded) == (2, 2)
+        else:
+            with pytest.raises(ConcurrentUpdate):
+                await write_changes(session, changes, utcnow(), bulk=True)
+    promoted = await worker(client, admin, ids[0])
+    assert (promoted["category"], promoted["history"][-1]["reason"]) == (
+        "deputy",
+        "position_changed",
+    )
+    assert await count(app, HISTORY) == history + (2 if backend == "postgresql" else 0)
