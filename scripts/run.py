@@ -88,14 +88,30 @@ def main() -> None:
         port = nats_port(platform.nats_url)
         procs.append(
             subprocess.Popen(  # noqa: S603
-                [str(BIN / "nats-server"), "-a", "127.0.0.1", "-p", str(port), "-js",
-                 "-sd", str(VAR / "nats"), "-l", str(VAR / "nats.log")]
+                [
+                    str(BIN / "nats-server"),
+                    "-a",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    "-js",
+                    "-sd",
+                    str(VAR / "nats"),
+                    "-l",
+                    str(VAR / "nats.log"),
+                ]
             )
         )
         for svc in SERVICES:
             if svc.migrations:
                 subprocess.run(  # noqa: S603
-                    [str(BIN / "alembic"), "-c", f"services/{svc.name}/alembic.ini", "upgrade", "head"],
+                    [
+                        str(BIN / "alembic"),
+                        "-c",
+                        f"services/{svc.name}/alembic.ini",
+                        "upgrade",
+                        "head",
+                    ],
                     check=True,
                 )
         for svc in SERVICES:
@@ -109,7 +125,9 @@ def main() -> None:
             "\nCommunity Workforce Platform is running\n"
             f"  gateway   {gateway}   (API docs {gateway}/docs)\n"
             + "".join(
-                f"  {s.name:<9} http://127.0.0.1:{s.port}\n" for s in SERVICES if s.name != "gateway"
+                f"  {s.name:<9} http://127.0.0.1:{s.port}\n"
+                for s in SERVICES
+                if s.name != "gateway"
             )
             + f"  NATS      {platform.nats_url} (JetStream data in var/nats)\n"
             "  data      var/*.db (SQLite)\n"
@@ -121,7 +139,9 @@ def main() -> None:
         while True:
             for p in procs:
                 if p.poll() is not None:
-                    print(f"a platform process exited with code {p.returncode}; stopping", flush=True)
+                    print(
+                        f"a platform process exited with code {p.returncode}; stopping", flush=True
+                    )
                     stop()
             time.sleep(0.5)
     except BaseException:
