@@ -51,4 +51,3 @@ def platform_settings(tokens: Tokens, session_nats: NatsServer) -> PlatformSetti
         jwt_audience=AUDIENCE,
         log_level="WARNING",
     )
-

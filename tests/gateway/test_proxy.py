@@ -16,8 +16,8 @@ from fastapi import FastAPI
 
 from cwp_common.auth import TokenSigner
 from cwp_common.keys import generate_keypair
+from cwp_common.serve import SERVER_OPTIONS
 from cwp_common.settings import PlatformSettings
-from cwp_gateway.__main__ import SERVER_OPTIONS
 from cwp_gateway.app import create_app
 from cwp_gateway.config import Settings
 from tests.gateway.conftest import ADMIN, ADMIN_PASSWORD, login

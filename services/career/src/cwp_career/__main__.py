@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import uvicorn
-
 from cwp_career.app import create_app
 from cwp_career.config import Settings
+from cwp_common.serve import serve
 
 
 def main() -> None:
     settings = Settings()
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,  # cwp_common.web logs every request with its request id
-        log_config=None,  # keep the logging configured by cwp_common
-    )
+    serve(create_app(settings), settings.host, settings.port)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,24 +20,12 @@ from cwp_common.events.contracts import Education, Position, QualificationLevel
 SkillLevel = Literal["level_5", "level_4", "level_3", "level_2", "level_1"]
 BonusRule = Literal["stack", "highest"]
 
-# Lowest first: the index is the order used by "min_education" and friends.
-EDUCATION_ORDER: tuple[str, ...] = (
-    "below_junior_college",
-    "junior_college",
-    "bachelor",
-    "master",
-    "doctorate",
-)
-QUALIFICATION_ORDER: tuple[str, ...] = ("assistant", "intermediate", "senior")
-SKILL_LEVEL_ORDER: tuple[str, ...] = ("level_5", "level_4", "level_3", "level_2", "level_1")
-POSITIONS: tuple[str, ...] = (
-    "party_secretary",
-    "committee_director",
-    "deputy_secretary",
-    "deputy_director",
-    "committee_member",
-    "full_time_worker",
-)
+# Lowest first: the index is the order used by "min_education" and friends. The order of
+# each Literal in the contracts is that order.
+EDUCATION_ORDER: tuple[str, ...] = get_args(Education)
+QUALIFICATION_ORDER: tuple[str, ...] = get_args(QualificationLevel)
+SKILL_LEVEL_ORDER: tuple[str, ...] = get_args(SkillLevel)
+POSITIONS: tuple[str, ...] = get_args(Position)
 
 Grade = Annotated[int, Field(ge=1, le=99)]
 Bonus = Annotated[int, Field(ge=0, le=30)]

@@ -1,0 +1,29 @@
+"""How every service process is served (`python -m cwp_<service>`), so that all of them,
+and the tests that start them, run with the same server options."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+SERVER_OPTIONS: dict[str, Any] = {
+    "http": "httptools",
+    "access_log": False,  # EdgeMiddleware logs one line per request, with its id
+    # Peers are the gateway or the platform's own network: keep the TCP peer as the
+    # client address (the gateway appends it to X-Forwarded-For) rather than trusting a
+    # forwarded header first.
+    "proxy_headers": False,
+}
+
+
+def serve(app: FastAPI, host: str, port: int) -> None:
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        loop="uvloop",
+        log_config=None,  # keep the logging configured by cwp_common.web
+        **SERVER_OPTIONS,
+    )
