@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from cwp_gateway.accounts.rules import region_within, roles_not_held
+from datetime import UTC, datetime, timedelta
+
+from cwp_gateway.accounts.rules import login_key, region_within, retry_after, roles_not_held
 from cwp_gateway.proxy.headers import downstream_headers, upstream_headers
 
 
@@ -18,6 +20,21 @@ def test_region_within_is_a_prefix_match() -> None:
 def test_roles_not_held_lists_the_escalation() -> None:
     assert roles_not_held(["viewer", "pii", "admin"], ["admin", "operator"]) == ["pii", "viewer"]
     assert roles_not_held(["operator"], ["admin", "operator"]) == []
+
+
+def test_retry_after_rounds_up_to_whole_seconds_and_is_never_zero() -> None:
+    now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    assert retry_after(now + timedelta(seconds=900), now) == 900
+    assert retry_after(now + timedelta(seconds=0.2), now) == 1
+    assert retry_after(now + timedelta(seconds=299.5), now) == 300
+    assert retry_after(now, now) == 1
+
+
+def test_login_key_is_a_fixed_width_digest_of_the_exact_name() -> None:
+    assert login_key("clerk") != login_key("Clerk")
+    assert login_key("clerk") != login_key("clerk ")
+    assert len(login_key("x" * 10_000)) == len(login_key("")) == 64
+    assert "clerk" not in login_key("clerk")
 
 
 def test_upstream_headers_merge_the_forwarded_chain_and_drop_named_headers() -> None:

@@ -234,3 +234,14 @@ async def test_disabled_accounts_cannot_sign_in(
     r = await gateway.patch("/api/v1/auth/users/leaver", json={"disabled": False}, headers=admin)
     assert r.status_code == 200
     await login(gateway, "leaver", STRONG)
+
+
+async def test_control_characters_in_credentials_are_a_client_error(
+    gateway: httpx.AsyncClient,
+) -> None:
+    """PostgreSQL refuses NUL in text: that must stay a 4xx problem, never a 500."""
+    r = await token_response(
+        gateway, {"grant_type": "password", "username": "ad\x00min", "password": "whatever-123"}
+    )
+    assert r.status_code == 400, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -165,6 +165,19 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers={"Retry-After": "1"},
         )
 
+    async def on_bad_data(request: Request, exc: Exception) -> Response:
+        # The database refused a value the schema let through (a NUL character, a number
+        # out of range, text longer than its column): the client's input, not our fault.
+        log.warning("database refused a value on %s %s", request.method, request.url.path)
+        return problem_response(
+            422,
+            "invalid-data",
+            "Invalid input",
+            "A value cannot be stored (control characters, or too long or too large) / "
+            "输入值无法保存",
+            instance=request.url.path,
+        )
+
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(
@@ -175,4 +188,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(OperationalError, on_database_busy)
+    app.add_exception_handler(DataError, on_bad_data)
     app.add_exception_handler(Exception, on_unexpected)

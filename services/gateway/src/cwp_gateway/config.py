@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     port: int = 8000
     jwt_private_key_path: Path = Path("var/keys/jwt-private.pem")
     access_token_ttl_seconds: int = Field(default=3600, gt=0)
+    # Brute-force protection on the token endpoint: this many failed attempts in a row for
+    # one username or client_id lock that name for login_lockout_seconds (429 meanwhile).
+    login_max_failures: int = Field(default=5, gt=0)
+    login_lockout_seconds: int = Field(default=900, gt=0)
 
     registry_url: str = "http://127.0.0.1:8001"
     career_url: str = "http://127.0.0.1:8002"

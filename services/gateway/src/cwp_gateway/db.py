@@ -1,5 +1,6 @@
-"""The gateway's tables: accounts only. The event tables exist because every service
-keeps the same schema shape, though the gateway neither publishes nor consumes."""
+"""The gateway's tables: accounts and their failed sign-in counters. The event tables
+exist because every service keeps the same schema shape, though the gateway neither
+publishes nor consumes."""
 
 from __future__ import annotations
 

@@ -45,6 +45,21 @@ class InvalidClient(ProblemError):
         )
 
 
+class TooManyAttempts(ProblemError):
+    """The name is locked after too many failed attempts. Answered before the secret is
+    checked, and for unknown names exactly as for real ones (see LoginFailure)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            429,
+            "too-many-attempts",
+            "Too many failed sign-in attempts",
+            "Too many failed sign-in attempts for this account; try again in "
+            f"{retry_after} seconds / 登录失败次数过多，账户已暂时锁定，请在 {retry_after} 秒后重试",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
 class AccountDisabled(ProblemError):
     """Told only after the secret matched, so it reveals nothing to a guesser."""
 

@@ -20,6 +20,7 @@ from cwp_gateway.accounts.exceptions import (
     UnsupportedGrantType,
 )
 from cwp_gateway.accounts.models import Account, Kind
+from cwp_gateway.accounts.rules import Lockout
 from cwp_gateway.accounts.schemas import (
     AccountPatch,
     ClientCreated,
@@ -48,6 +49,10 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     if not sep:
         raise InvalidTokenRequest("The Basic authorization header is malformed")
     return unquote_plus(client_id), unquote_plus(secret)
+
+
+def _has_control_characters(value: str) -> bool:
+    return any(ord(c) < 0x20 or ord(c) == 0x7F for c in value)
 
 
 def _required(**fields: str | None) -> list[str]:
@@ -88,7 +93,14 @@ async def token(
         raise InvalidTokenRequest("Missing form field(s): grant_type / 缺少字段")
     else:
         raise UnsupportedGrantType(grant_type)
-    account = await service.sign_in(session, state.passwords, kind, login, secret)
+    if _has_control_characters(login):
+        # No account name holds one, and PostgreSQL refuses NUL outright.
+        raise InvalidTokenRequest("The account name contains control characters / 账号含控制字符")
+    settings = state.settings
+    lockout = Lockout(settings.login_max_failures, settings.login_lockout_seconds)
+    account = await service.sign_in(
+        session, state.passwords, lockout, state.clock, kind, login, secret
+    )
     assert state.signer is not None
     response.headers["Cache-Control"] = "no-store"  # RFC 6749 §5.1
     response.headers["Pragma"] = "no-cache"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,6 +21,7 @@ from cwp_gateway.accounts.exceptions import (
     InvalidGrant,
     RegionOutOfScope,
     RoleEscalation,
+    TooManyAttempts,
     UsernameTaken,
 )
 from cwp_gateway.accounts.models import Account, Kind
@@ -29,20 +32,50 @@ log = logging.getLogger("cwp.gateway.accounts")
 
 
 async def sign_in(
-    session: AsyncSession, passwords: Passwords, kind: Kind, login: str, secret: str
+    session: AsyncSession,
+    passwords: Passwords,
+    lockout: rules.Lockout,
+    clock: Callable[[], datetime],
+    kind: Kind,
+    login: str,
+    secret: str,
 ) -> Account:
+    key = rules.login_key(login)
+    now = clock()
     async with session.begin():
         account = await repository.find_login(session, kind, login)
+        failures = await repository.find_failures(session, kind, key)
+    # A locked name is refused before its secret is checked, so the right password does
+    # not get in, and an unknown name (counted the same way) looks like a real one.
+    if failures is not None and failures.locked_until is not None and failures.locked_until > now:
+        raise TooManyAttempts(rules.retry_after(failures.locked_until, now))
     # Always one hash verification, found or not: same answer, same time.
     ok = await passwords.verify(account.secret_hash if account else None, secret)
     if account is None or not ok:
+        await _count_failure(session, lockout, kind, key, clock())
         raise InvalidGrant() if kind is Kind.USER else InvalidClient()
+    # Attempts already past the check when a lock was set may still finish: the lock
+    # bounds guessing to max_failures plus the attempts in flight.
+    if failures is not None:  # the common path (no failures on record) writes nothing
+        async with session.begin():
+            await repository.clear_failures(session, kind, key)
     if account.disabled:
         raise AccountDisabled(400 if kind is Kind.USER else 401)
     if passwords.needs_rehash(account.secret_hash):
         async with session.begin():
             account.secret_hash = await passwords.hash(secret)
     return account
+
+
+async def _count_failure(
+    session: AsyncSession, lockout: rules.Lockout, kind: Kind, key: str, now: datetime
+) -> None:
+    # Two transactions: each holds at most the row locks of one statement, so concurrent
+    # failures never wait on each other in a cycle.
+    async with session.begin():
+        await repository.record_failure(session, kind, key, lockout, now)
+    async with session.begin():
+        await repository.prune_failures(session, lockout, now)
 
 
 def issue_token(signer: TokenSigner, account: Account, ttl_seconds: int) -> TokenOut:
