@@ -18,7 +18,7 @@ from cwp_career.grading.models import GradeHistory
 from cwp_career.grading.rules import Facts, grade
 from cwp_career.ladders.templates import national_fallback, templates
 from cwp_career.workers.models import Worker
-from cwp_career.workers.service import on_qualification_event, on_worker_event
+from cwp_career.workers.service import on_training_event, on_worker_event
 from cwp_common.db import transaction, utcnow
 from cwp_common.events.contracts import (
     EventData,
@@ -76,7 +76,7 @@ def facts(**overrides: Any) -> dict[str, Any]:
 
 async def deliver(app: FastAPI, event: CloudEvent) -> None:
     """Run the handler the durable consumer runs, in a transaction of its own."""
-    handler = on_qualification_event if event.type.startswith("training.") else on_worker_event
+    handler = on_training_event if event.type.startswith("training.") else on_worker_event
     async with transaction(app.state.runtime.sessions) as session:
         await handler(session, event)
 

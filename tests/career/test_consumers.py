@@ -18,7 +18,7 @@ from cwp_career.app import create_app
 from cwp_career.config import Settings
 from cwp_career.db import EVENTS
 from cwp_common.db import new_id
-from cwp_common.events.contracts import QualificationObtained, WorkerRegistered
+from cwp_common.events.contracts import QualificationObtained, SkillLevelObtained, WorkerRegistered
 from cwp_common.events.envelope import CloudEvent
 from cwp_common.events.nats_link import ensure_stream
 from cwp_common.settings import PlatformSettings
@@ -85,6 +85,20 @@ async def test_registration_and_qualification_events_are_graded(
     await send(session_nats, envelope(q))
     w = await until(lambda: graded(7 + 3 + 3))
     assert w["history"][-1]["reason"] == "qualification"
+    k = SkillLevelObtained(
+        worker_id=data.worker_id,
+        community_code=data.community_code,
+        level="level_3",
+        obtained_date=years_ago(0, 2),
+    )
+    await send(session_nats, envelope(k))
+
+    async def skill_recorded() -> dict[str, Any] | None:
+        r = await consuming.get(f"{API}/workers/{data.worker_id}", headers=admin)
+        return r.json() if r.json()["skill_level"] == "level_3" else None
+
+    w = await until(skill_recorded)
+    assert w["grade"] == 7 + 3 + 3  # the template counts the highest bonus only
 
 
 async def test_a_redelivered_event_is_handled_once(

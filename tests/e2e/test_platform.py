@@ -148,8 +148,13 @@ async def test_request_id_is_passed_through(client: httpx.AsyncClient, platform:
     )
     assert r.status_code == 200
     assert r.headers["x-request-id"] == "e2e-trace-1"
-    log = (platform.workdir / "registry.log").read_text(errors="replace")
-    assert "e2e-trace-1" in log
+    # The access line is written once the response has gone out: give it a moment.
+    log = platform.workdir / "registry.log"
+    for _ in range(50):
+        if "e2e-trace-1" in log.read_text(errors="replace"):
+            break
+        await asyncio.sleep(0.1)
+    assert "e2e-trace-1" in log.read_text(errors="replace")
     generated = await client.get("/api/v1/registry/workers", headers=auth)
     assert len(generated.headers["x-request-id"]) >= 16
 

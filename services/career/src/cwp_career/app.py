@@ -14,14 +14,14 @@ from cwp_career.grading.service import JobRunner
 from cwp_career.ladders.router import router as ladders_router
 from cwp_career.ladders.templates import templates
 from cwp_career.workers.router import router as workers_router
-from cwp_career.workers.service import on_qualification_event, on_worker_event
+from cwp_career.workers.service import on_training_event, on_worker_event
 from cwp_common.events.consumer import Subscription
 from cwp_common.service import Runtime, ServiceSpec, create_service_app
 from cwp_common.settings import PlatformSettings
 
 SUBSCRIPTIONS = (
     Subscription("career-workers", "registry.worker.>", on_worker_event),
-    Subscription("career-qualifications", "training.qualification.>", on_qualification_event),
+    Subscription("career-training", "training.>", on_training_event),
 )
 
 

@@ -24,6 +24,8 @@ Education = Literal["below_junior_college", "junior_college", "bachelor", "maste
 WorkerStatus = Literal["active", "on_leave", "exited"]
 ExitReason = Literal["resignation", "contract_end", "dismissal", "retirement", "death", "other"]
 QualificationLevel = Literal["assistant", "intermediate", "senior"]
+# National occupational skill levels, lowest (五级) first.
+SkillLevel = Literal["level_5", "level_4", "level_3", "level_2", "level_1"]
 
 
 class EventData(BaseModel):
@@ -97,6 +99,15 @@ class QualificationObtained(EventData):
     certificate_no: str | None = None
 
 
+class SkillLevelObtained(EventData):
+    type: ClassVar[str] = "training.skill_level.obtained.v1"
+    worker_id: str
+    community_code: str
+    level: SkillLevel
+    obtained_date: date
+    certificate_no: str | None = None
+
+
 # --- career ----------------------------------------------------------------------------
 
 
@@ -146,6 +157,7 @@ CONTRACTS: dict[str, type[EventData]] = {
         WorkerExited,
         CommunityUpserted,
         QualificationObtained,
+        SkillLevelObtained,
         GradeAssigned,
         GradeChanged,
         AssessmentConfirmed,

@@ -15,9 +15,8 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cwp_common.events.contracts import Education, Position, QualificationLevel
+from cwp_common.events.contracts import Education, Position, QualificationLevel, SkillLevel
 
-SkillLevel = Literal["level_5", "level_4", "level_3", "level_2", "level_1"]
 BonusRule = Literal["stack", "highest"]
 
 # Lowest first: the index is the order used by "min_education" and friends. The order of

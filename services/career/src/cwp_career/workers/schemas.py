@@ -9,7 +9,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from cwp_career.grading.schemas import HistoryOut
-from cwp_career.ladders.schemas import SkillLevel
+from cwp_common.events.contracts import SkillLevel
 
 
 class WorkerSummary(BaseModel):

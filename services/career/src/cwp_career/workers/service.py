@@ -34,6 +34,7 @@ from cwp_common.db import new_id, utcnow
 from cwp_common.events.consumer import PermanentError, parse
 from cwp_common.events.contracts import (
     QualificationObtained,
+    SkillLevelObtained,
     WorkerFacts,
     WorkerRegistered,
     WorkerTransferred,
@@ -156,16 +157,26 @@ async def _exited(session: AsyncSession, e: WorkerExitedEvent) -> None:
     )
 
 
-async def on_qualification_event(session: AsyncSession, event: CloudEvent) -> None:
-    """Handler of the durable consumer career-qualifications on training.qualification.>."""
-    if event.type != QualificationObtained.type:
+async def on_training_event(session: AsyncSession, event: CloudEvent) -> None:
+    """Handler of the durable consumer career-training on training.>: social-work
+    qualifications and occupational skill levels, both of which may raise a grade."""
+    if event.type == QualificationObtained.type:
+        q = parse(event, QualificationObtained)
+        await _record_level(
+            session,
+            worker_uuid(q.worker_id),
+            "qualification",
+            q.level,
+            q.obtained_date,
+            q.certificate_no,
+        )
+    elif event.type == SkillLevelObtained.type:
+        k = parse(event, SkillLevelObtained)
+        await _record_level(
+            session, worker_uuid(k.worker_id), "skill", k.level, k.obtained_date, k.certificate_no
+        )
+    else:
         log.debug("ignoring %s", event.type)
-        return
-    q = parse(event, QualificationObtained)
-    worker_id = worker_uuid(q.worker_id)
-    await _record_level(
-        session, worker_id, "qualification", q.level, q.obtained_date, q.certificate_no
-    )
 
 
 async def _record_level(
