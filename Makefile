@@ -21,7 +21,7 @@ test: sync
 lint: sync
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy libs/common/src services/registry/src services/gateway/src services/career/src
+	$(RUN) mypy libs/common/src services/registry/src services/gateway/src services/career/src scripts
 
 format: sync
 	$(RUN) ruff format .

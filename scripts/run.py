@@ -8,38 +8,33 @@ and stops every process it started on Ctrl-C or SIGTERM.
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 from cwp_common.keys import ensure_keypair
 from cwp_common.settings import PlatformSettings
+from cwp_gateway.config import Settings as GatewaySettings
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 BIN = Path(sys.executable).parent
 
 
-@dataclass(frozen=True)
-class Service:
-    name: str
-    module: str
-    port: int
-    env_prefix: str
-    migrations: bool = True
+# The gateway comes last: it routes to the others.
+SERVICES = ["registry", "career", "gateway"]
 
 
-# The gateway comes last: it routes to the others. Ports are the platform's defaults.
-SERVICES = [
-    Service("registry", "cwp_registry", 8001, "REGISTRY_"),
-    Service("career", "cwp_career", 8002, "CAREER_"),
-    Service("gateway", "cwp_gateway", 8000, "GATEWAY_"),
-]
+def service_url(name: str) -> str:
+    """Where a service listens, read from its own settings (environment and .env alike)."""
+    settings = importlib.import_module(f"cwp_{name}.config").Settings()
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host  # noqa: S104
+    return f"http://{host}:{settings.port}"
 
 
 def nats_port(url: str) -> int:
@@ -102,36 +97,22 @@ def main() -> None:
                 ]
             )
         )
-        for svc in SERVICES:
-            if svc.migrations:
-                subprocess.run(  # noqa: S603
-                    [
-                        str(BIN / "alembic"),
-                        "-c",
-                        f"services/{svc.name}/alembic.ini",
-                        "upgrade",
-                        "head",
-                    ],
-                    check=True,
-                )
-        for svc in SERVICES:
-            proc = subprocess.Popen([str(BIN / "python"), "-m", svc.module])  # noqa: S603
+        for name in SERVICES:
+            alembic_ini = f"services/{name}/alembic.ini"
+            subprocess.run([str(BIN / "alembic"), "-c", alembic_ini, "upgrade", "head"], check=True)  # noqa: S603
+        urls = {name: service_url(name) for name in SERVICES}
+        for name in SERVICES:
+            proc = subprocess.Popen([str(BIN / "python"), "-m", f"cwp_{name}"])  # noqa: S603
             procs.append(proc)
-            host = os.environ.get(f"{svc.env_prefix}HOST", "127.0.0.1")
-            port_s = os.environ.get(f"{svc.env_prefix}PORT", str(svc.port))
-            wait_ready(f"http://{host}:{port_s}/readyz", proc)
-        gateway = f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8000')}"
+            wait_ready(f"{urls[name]}/readyz", proc)
+        gateway = urls["gateway"]
         print(
             "\nCommunity Workforce Platform is running\n"
             f"  gateway   {gateway}   (API docs {gateway}/docs)\n"
-            + "".join(
-                f"  {s.name:<9} http://127.0.0.1:{s.port}\n"
-                for s in SERVICES
-                if s.name != "gateway"
-            )
+            + "".join(f"  {n:<9} {u}\n" for n, u in urls.items() if n != "gateway")
             + f"  NATS      {platform.nats_url} (JetStream data in var/nats)\n"
             "  data      var/*.db (SQLite)\n"
-            f"  admin     {os.environ.get('CWP_ADMIN_USERNAME', 'admin')} "
+            f"  admin     {GatewaySettings().admin_username} "
             "(password from CWP_ADMIN_PASSWORD; see README)\n"
             "Press Ctrl-C to stop everything.",
             flush=True,
