@@ -30,7 +30,7 @@ async def database_url(backend: str, tmp_path: Path) -> str:
 
 @pytest.fixture
 def app(database_url: str, platform_settings: PlatformSettings) -> FastAPI:
-    settings = Settings(database_url=database_url, consume_events=False)
+    settings = Settings(database_url=database_url, consume_events=False, daily_regrade=False)
     return create_app(settings, platform_settings, create_schema=True)
 
 

@@ -29,7 +29,11 @@ from tests.support.nats_server import NatsServer
 
 @pytest.fixture
 def consuming_app(database_url: str, platform_settings: PlatformSettings) -> FastAPI:
-    return create_app(Settings(database_url=database_url), platform_settings, create_schema=True)
+    return create_app(
+        Settings(database_url=database_url, daily_regrade=False),
+        platform_settings,
+        create_schema=True,
+    )
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ PostgreSQL once a batch is large enough) writing the same rows and events."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -10,7 +11,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from cwp_career.app import create_app
+from cwp_career.config import Settings
 from cwp_career.dates import add_years, today
+from cwp_career.grading.models import RegradeJob
 from cwp_career.grading.repository import (
     COPY_THRESHOLD,
     ConcurrentUpdate,
@@ -23,6 +27,7 @@ from cwp_career.ladders.rules import compile_ladder
 from cwp_career.ladders.schemas import LadderBody
 from cwp_common.db import utcnow
 from cwp_common.events.contracts import GradeChanged
+from cwp_common.settings import PlatformSettings
 from tests.career.helpers import (
     API,
     HISTORY,
@@ -39,6 +44,7 @@ from tests.career.helpers import (
     worker,
     years_ago,
 )
+from tests.support.apps import running
 from tests.support.tokens import Tokens
 
 
@@ -185,3 +191,31 @@ async def test_a_worker_changed_meanwhile_is_not_overwritten(
         "position_changed",
     )
     assert await count(app, HISTORY) == history + (2 if backend == "postgresql" else 0)
+
+
+async def test_the_daily_job_takes_the_step_without_a_call(
+    database_url: str, platform_settings: PlatformSettings, admin: dict[str, str]
+) -> None:
+    start = add_years(today(), -3) - timedelta(days=100)
+    seeding = Settings(database_url=database_url, consume_events=False, daily_regrade=False)
+    seed = create_app(seeding, platform_settings, create_schema=True)
+    async with running(seed):
+        wid = await graded_earlier(seed, today() - timedelta(days=200), service_start_date=start)
+    daily = seeding.model_copy(update={"daily_regrade": True})
+    first = create_app(daily, platform_settings)
+    async with running(first) as client:
+        for _ in range(100):  # the daily job runs at start-up, then once per day
+            w = await worker(client, admin, wid)
+            if w["grade"] == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert w["grade"] == 2
+        assert w["history"][-1]["reason"] == "step"
+    # A restart (or a second replica) on the same day queues no second job.
+    again = create_app(daily, platform_settings)
+    async with running(again):
+        await asyncio.sleep(0.3)
+        assert await count(again, JOBS) == 1
+
+
+JOBS = RegradeJob.__table__

@@ -9,6 +9,7 @@ from cwp_career.assessments.router import router as assessments_router
 from cwp_career.config import Settings
 from cwp_career.db import EVENTS
 from cwp_career.eligibility.router import router as eligibility_router
+from cwp_career.grading.daily import DailyRegrade
 from cwp_career.grading.router import router as grading_router
 from cwp_career.grading.service import JobRunner
 from cwp_career.ladders.router import router as ladders_router
@@ -33,11 +34,21 @@ def create_app(
     settings = settings or Settings()
     templates()  # a broken template file stops the process here, not on first use
 
-    # Regrade jobs run beside the frame's tasks and stop before the engine closes.
+    # Regrade jobs (and the daily one) run beside the frame's tasks and stop before the
+    # engine closes.
+    daily: DailyRegrade | None = None
+
     async def starting(rt: Runtime) -> None:
-        app.state.regrade_jobs = JobRunner(rt.sessions, settings.regrade_batch_size, rt.relay)
+        nonlocal daily
+        runner = JobRunner(rt.sessions, settings.regrade_batch_size, rt.relay)
+        app.state.regrade_jobs = runner
+        if settings.daily_regrade:
+            daily = DailyRegrade(rt.sessions, runner)
+            daily.start()
 
     async def stopping(rt: Runtime) -> None:
+        if daily is not None:
+            await daily.stop()
         runner: JobRunner | None = getattr(app.state, "regrade_jobs", None)
         if runner is not None:
             await runner.stop()

@@ -18,3 +18,6 @@ class Settings(BaseSettings):
     # Run the durable consumers (registry workers, training qualifications) in this
     # process. Turn off for API-only replicas; at least one process must consume.
     consume_events: bool = True
+    # Queue a national regrade once per China business day, so yearly steps and
+    # future-dated ladders take effect on their day. One replica is enough; more are safe.
+    daily_regrade: bool = True

@@ -44,7 +44,9 @@ class RegradeJob(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     jurisdiction: Mapped[str] = mapped_column(String(12))  # division-code prefix, "" = all
     as_of: Mapped[date] = mapped_column(Date)
-    reason: Mapped[str] = mapped_column(String(20))  # "ladder" (publish) or "step" (job)
+    reason: Mapped[str] = mapped_column(
+        String(20)
+    )  # "ladder" (publish), "step" (POST /regrade), "daily"
     ladder_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     status: Mapped[str] = mapped_column(String(12))  # queued, running, done, failed
     examined: Mapped[int] = mapped_column(Integer, default=0)
