@@ -28,7 +28,8 @@ async def fresh_database(backend: str, service: str, tmp: Path) -> str:
     if backend == "sqlite":
         return f"sqlite+aiosqlite:///{tmp / f'{service}.db'}"
     admin_url = _async_pg_url(os.environ["TEST_DATABASE_URL"])
-    name = f"cwp_test_{service}"
+    # TEST_DATABASE_SUFFIX lets two checkouts run their suites on one server at once.
+    name = f"cwp_test_{service}{os.environ.get('TEST_DATABASE_SUFFIX', '')}"
     admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as conn:

@@ -1,12 +1,21 @@
-"""Keyset (cursor) pagination on time-ordered UUIDv7 primary keys."""
+"""Keyset (cursor) pagination on a unique, ordered key (UUIDv7 ids sort by creation).
+
+`fetch_page` is the one way a list endpoint pages: it asks for one row more than the page
+holds, so a cursor is handed out only when another row really follows and the last page
+never points to an empty one.
+"""
 
 from __future__ import annotations
 
 import base64
 import uuid
-from typing import Generic, TypeVar
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from cwp_common.problems import InvalidInput
 
@@ -19,15 +28,52 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
 
 
-def encode_cursor(last_id: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(last_id.bytes).decode().rstrip("=")
+def encode_cursor(last: uuid.UUID | str) -> str:
+    raw = last.bytes if isinstance(last, uuid.UUID) else last.encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    except (ValueError, TypeError):
+        raise InvalidInput("cursor", "The cursor is not valid / 游标无效") from None
 
 
 def decode_cursor(cursor: str | None) -> uuid.UUID | None:
     if not cursor:
         return None
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        return uuid.UUID(bytes=raw)
-    except (ValueError, TypeError):
+        return uuid.UUID(bytes=_decode(cursor))
+    except ValueError:
         raise InvalidInput("cursor", "The cursor is not valid / 游标无效") from None
+
+
+def decode_text_cursor(cursor: str | None) -> str | None:
+    """For keys that are text (a division code) rather than a UUID."""
+    if not cursor:
+        return None
+    try:
+        return _decode(cursor).decode()
+    except UnicodeDecodeError:
+        raise InvalidInput("cursor", "The cursor is not valid / 游标无效") from None
+
+
+async def fetch_page(
+    session: AsyncSession,
+    stmt: Select[Any],
+    key: InstrumentedAttribute[Any],
+    cursor: str | None,
+    limit: int,
+) -> tuple[Sequence[Any], str | None]:
+    """Rows of `stmt` after the cursor, ordered by `key`, at most `limit`, and the cursor of
+    the next page (None on the last page)."""
+    text_key = key.type.python_type is str
+    after = decode_text_cursor(cursor) if text_key else decode_cursor(cursor)
+    if after is not None:
+        stmt = stmt.where(key > after)
+    rows = (await session.scalars(stmt.order_by(key).limit(limit + 1))).all()
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, encode_cursor(getattr(rows[-1], key.key))
