@@ -93,7 +93,8 @@ async def test_text_key_pages(session: AsyncSession) -> None:
     first, cursor = await repo.page(repo.scoped(), None, 2)
     assert [t.code for t in first] == ["310101002001", "310101002002"]
     rest, cursor = await repo.page(repo.scoped(), cursor, 2)
-    assert [t.code for t in rest] == ["310101002003"] and cursor is None
+    assert [t.code for t in rest] == ["310101002003"]
+    assert cursor is None
 
 
 def test_cursor_round_trip_and_garbage() -> None:
