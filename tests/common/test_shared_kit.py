@@ -130,3 +130,40 @@ def test_notes_keep_line_breaks_but_refuse_bidi() -> None:
     with pytest.raises(ValidationError):
         Named(name="张三", note="ok\u202e")
     assert Named(name="  阿依古丽·买买提  ").name == "阿依古丽·买买提"
+
+
+async def test_queued_event_wakes_the_relay_after_commit_only(tmp_path: Path) -> None:
+    from cwp_common.db import new_metadata
+    from cwp_common.events.contracts import ExitRecommended
+    from cwp_common.events.outbox import Outbox, bind_outbox, queue_event
+    from cwp_common.events.tables import event_tables
+
+    metadata = new_metadata()
+    tables = event_tables(metadata)
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    outbox = Outbox(tables, "cwp.career")
+    woken: list[int] = []
+    outbox.on_commit = lambda: woken.append(1)
+    sessions = make_session_factory(engine, bind_outbox({}, outbox))
+    data = ExitRecommended(
+        worker_id="w", community_code="310101002001", reason="r", failing_years=[2025]
+    )
+
+    async def queue_then_fail() -> None:
+        async with sessions() as s, s.begin():
+            await queue_event(s, data)
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        await queue_then_fail()
+    assert woken == []
+    async with sessions() as s:
+        async with s.begin():
+            await queue_event(s, data)
+        assert woken == [1]
+        async with s.begin():
+            pass  # a later commit with nothing queued wakes nothing
+    assert woken == [1]
+    await engine.dispose()

@@ -25,7 +25,7 @@ from cwp_common.auth import TokenVerifier
 from cwp_common.db import make_engine, make_session_factory
 from cwp_common.events.consumer import ConsumerRunner, Subscription
 from cwp_common.events.nats_link import NatsLink
-from cwp_common.events.outbox import Outbox, OutboxRelay
+from cwp_common.events.outbox import Outbox, OutboxRelay, bind_outbox
 from cwp_common.events.tables import EventTables
 from cwp_common.problems import install_problem_handlers
 from cwp_common.settings import PlatformSettings
@@ -89,13 +89,15 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(spec.database_url)
-        sessions = make_session_factory(engine)
+        outbox = Outbox(spec.tables, f"cwp.{spec.name}")
+        sessions = make_session_factory(engine, bind_outbox({}, outbox))
         link: NatsLink | None = None
         relay: OutboxRelay | None = None
         if spec.events:
             consumed = {s.stream.lower() for s in spec.subscriptions}
             link = NatsLink(platform.nats_url, f"cwp-{spec.name}", sorted({spec.name, *consumed}))
             relay = OutboxRelay(sessions, spec.tables, link)
+            outbox.on_commit = relay.notify
         rt = Runtime(
             name=spec.name,
             platform=platform,
@@ -103,7 +105,7 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             sessions=sessions,
             tables=spec.tables,
             link=link,
-            outbox=Outbox(spec.tables, f"cwp.{spec.name}"),
+            outbox=outbox,
             relay=relay,
         )
         if link is not None:

@@ -4,6 +4,10 @@ and a relay publishes them to JetStream with Nats-Msg-Id = event id.
 A write succeeds while NATS is down; its events leave when NATS is back. A crash between
 publish and marking the row sent republishes it, which the stream's duplicate window and
 every consumer's inbox turn into a no-op.
+
+A use case queues an event with `queue_event(session, data)`: the service's sessions carry
+their outbox (see `bind_outbox`), and the relay is woken after the commit by itself, so no
+use case carries the runtime around or calls notify by hand.
 """
 
 from __future__ import annotations
@@ -11,9 +15,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from cwp_common.db import transaction, utcnow
 from cwp_common.events.contracts import EventData
@@ -24,26 +31,67 @@ from cwp_common.events.tables import EventTables
 log = logging.getLogger("cwp.outbox")
 
 
+_OUTBOX = "cwp.outbox"
+_PENDING = "cwp.outbox.pending"
+
+
 class Outbox:
     def __init__(self, tables: EventTables, source: str) -> None:
         self.tables = tables
         self.source = source
+        self.on_commit: Callable[[], None] | None = None  # the relay's notify, once it runs
+
+    def envelope(self, data: EventData, subject: str | None = None) -> CloudEvent:
+        """The one way an event of this service is wrapped (single or bulk)."""
+        return CloudEvent.new(self.source, data.type, data.model_dump(mode="json"), subject)
+
+    @staticmethod
+    def row(event: CloudEvent) -> dict[str, Any]:
+        """The outbox row of an envelope, for bulk inserts."""
+        return {
+            "event_id": event.id,
+            "type": event.type,
+            "body": event.to_bytes(),
+            "created_at": event.time,
+            "attempts": 0,
+        }
 
     async def add(
         self, session: AsyncSession, data: EventData, subject: str | None = None
     ) -> CloudEvent:
         """Stage an event in the caller's transaction."""
-        event = CloudEvent.new(self.source, data.type, data.model_dump(mode="json"), subject)
-        await session.execute(
-            insert(self.tables.outbox).values(
-                event_id=event.id,
-                type=event.type,
-                body=event.to_bytes(),
-                created_at=event.time,
-                attempts=0,
-            )
-        )
+        event = self.envelope(data, subject)
+        await session.execute(insert(self.tables.outbox).values(**self.row(event)))
+        session.sync_session.info[_PENDING] = True
         return event
+
+
+def bind_outbox(info: dict[str, Any], outbox: Outbox) -> dict[str, Any]:
+    """The `info` a service's sessions are made with, so `queue_event` finds the outbox."""
+    return {**info, _OUTBOX: outbox}
+
+
+async def queue_event(
+    session: AsyncSession, data: EventData, subject: str | None = None
+) -> CloudEvent:
+    """Stage an event in the session's transaction; it leaves after the commit."""
+    outbox: Outbox | None = session.sync_session.info.get(_OUTBOX)
+    if outbox is None:
+        raise RuntimeError("this session has no outbox; make it with bind_outbox")
+    return await outbox.add(session, data, subject)
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_relay(session: Session) -> None:
+    if session.info.pop(_PENDING, False):
+        outbox: Outbox | None = session.info.get(_OUTBOX)
+        if outbox is not None and outbox.on_commit is not None:
+            outbox.on_commit()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 class OutboxRelay:
