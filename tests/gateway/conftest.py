@@ -26,6 +26,7 @@ def platform(tmp_path: Path) -> PlatformSettings:
     return PlatformSettings(
         env="dev",
         jwt_public_key_path=tmp_path / "keys" / "jwt-public.pem",
+        nats_credentials_dir=tmp_path / "nats-credentials",
         jwt_issuer=ISSUER,
         jwt_audience=AUDIENCE,
         log_level="WARNING",

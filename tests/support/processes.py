@@ -119,6 +119,7 @@ def build_platform(workdir: Path, names: list[str]) -> Platform:
     env |= {
         "CWP_ENV": "dev",
         "CWP_NATS_URL": nats.url,
+        "CWP_NATS_CREDENTIALS_DIR": str(nats.credentials_dir),
         "CWP_JWT_PUBLIC_KEY_PATH": str(keys / "jwt-public.pem"),
         "CWP_LOG_LEVEL": "INFO",
         "CWP_ADMIN_USERNAME": "admin",

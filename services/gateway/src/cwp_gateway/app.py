@@ -47,6 +47,7 @@ def create_app(
             middleware=[Middleware(ProxyMiddleware, upstreams=upstreams)],
             create_schema=create_schema,
             events=False,
+            settings=settings,
         ),
         platform,
     )

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cwp_common.settings import DEV_DEFAULT
 
 DEV_ADMIN_PASSWORD = "cwp-dev-password"
 MIN_PASSWORD_LENGTH = 12
@@ -17,7 +20,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///var/gateway.db"
     host: str = "127.0.0.1"
     port: int = 8000
-    jwt_private_key_path: Path = Path("var/keys/jwt-private.pem")
+    # Development defaults (refused unless CWP_ENV=dev): where `make run` keeps the dev
+    # signing key, and the bootstrap administrator's well-known password.
+    jwt_private_key_path: Annotated[Path, DEV_DEFAULT] = Path("var/keys/jwt-private.pem")
     access_token_ttl_seconds: int = Field(default=3600, gt=0)
     # Brute-force protection on the token endpoint: this many failed attempts in a row for
     # one username or client_id lock that name for login_lockout_seconds (429 meanwhile).
@@ -38,7 +43,7 @@ class Settings(BaseSettings):
     admin_username: str = Field(
         default="admin", validation_alias=AliasChoices("CWP_ADMIN_USERNAME", "admin_username")
     )
-    admin_password: str = Field(
+    admin_password: Annotated[str, DEV_DEFAULT] = Field(
         default=DEV_ADMIN_PASSWORD,
         validation_alias=AliasChoices("CWP_ADMIN_PASSWORD", "admin_password"),
         repr=False,

@@ -1,0 +1,194 @@
+"""NATS as the services see it: a real nats-server configured from the permission table
+in cwp_common.events.access, each service connecting with its own credentials.
+
+What a service needs works (its own stream and subjects, its own durables on the
+streams it consumes, the gateway's stream); everything else is refused by the server
+and changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import nats
+import pytest
+from nats.aio.client import Client
+from nats.errors import Error as NatsError
+
+from cwp_career.app import SUBSCRIPTIONS as CAREER_SUBSCRIPTIONS
+from cwp_common.events.access import CONSUMERS, permissions, ungranted
+from cwp_common.events.envelope import CloudEvent
+from cwp_common.events.nats_link import ensure_stream
+from tests.support.nats_server import NatsServer
+
+REGISTERED = "registry.worker.registered.v1"
+pytestmark = pytest.mark.timeout(60)
+
+
+class Violations:
+    """Collects the server's asynchronous permission errors of one connection."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    async def record(self, exc: Exception) -> None:
+        self.seen.append(str(exc).lower())
+
+    async def wait_for(self, text: str) -> None:
+        for _ in range(50):
+            if any(text in s for s in self.seen):
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no permissions violation for {text}: {self.seen}")
+
+
+@pytest.fixture
+async def server(nats_server: NatsServer) -> NatsServer:
+    """The registry has published one event; the gateway has its stream."""
+    registry = await nats_server.connect("registry")
+    gateway = await nats_server.connect("gateway")
+    try:
+        await ensure_stream(registry.jetstream(), "registry")
+        await registry.jetstream().publish(REGISTERED, event("cwp.registry"))
+        await ensure_stream(gateway.jetstream(), "gateway")
+    finally:
+        await registry.close()
+        await gateway.close()
+    return nats_server
+
+
+@pytest.fixture
+async def career(server: NatsServer) -> AsyncIterator[tuple[Client, Violations]]:
+    violations = Violations()
+    nc = await server.connect("career", error_cb=violations.record)
+    yield nc, violations
+    await nc.close()
+
+
+def event(source: str, type: str = REGISTERED) -> bytes:
+    return CloudEvent.new(source, type, {}, None).to_bytes()
+
+
+async def registry_messages(server: NatsServer) -> int:
+    nc = await server.connect()
+    try:
+        return int((await nc.jetstream().stream_info("REGISTRY")).state.messages)
+    finally:
+        await nc.close()
+
+
+async def test_career_cannot_publish_the_registrys_subjects(
+    server: NatsServer, career: tuple[Client, Violations]
+) -> None:
+    nc, violations = career
+    with pytest.raises((TimeoutError, NatsError)):
+        await nc.jetstream(timeout=1).publish(REGISTERED, event("cwp.registry"))
+    await violations.wait_for(f'publish to "{REGISTERED}"')
+    assert await registry_messages(server) == 1
+
+
+async def test_career_cannot_delete_purge_or_redefine_the_registry_stream(
+    server: NatsServer, career: tuple[Client, Violations]
+) -> None:
+    nc, violations = career
+    jsm = nc.jetstream(timeout=1)
+    with pytest.raises((TimeoutError, NatsError)):
+        await jsm.delete_stream("REGISTRY")
+    with pytest.raises((TimeoutError, NatsError)):
+        await jsm.purge_stream("REGISTRY")
+    with pytest.raises((TimeoutError, NatsError)):
+        await ensure_stream(jsm, "registry")
+    await violations.wait_for("$js.api.stream.delete.registry")
+    await violations.wait_for("$js.api.stream.purge.registry")
+    assert await registry_messages(server) == 1
+
+
+async def test_career_consumes_only_through_its_own_durables(
+    server: NatsServer, career: tuple[Client, Violations]
+) -> None:
+    nc, violations = career
+    js = nc.jetstream(timeout=2)
+    own = await js.pull_subscribe("registry.worker.>", "career-workers", stream="REGISTRY")
+    (msg,) = await own.fetch(1, timeout=5)
+    await msg.ack()
+    # Another service's durable (it would steal that service's messages) and a stream
+    # career does not consume are refused.
+    with pytest.raises((TimeoutError, NatsError)):
+        await js.pull_subscribe("registry.worker.>", "payroll-workers", stream="REGISTRY")
+    with pytest.raises((TimeoutError, NatsError)):
+        await js.pull_subscribe("gateway.>", "career-sneaky", stream="CAREER")
+    await violations.wait_for("$js.api.consumer.info.registry.payroll-workers")
+    tester = await server.connect()
+    try:
+        info = await tester.jetstream().consumer_info("REGISTRY", "career-workers")
+        names = await tester.jetstream().consumers_info("REGISTRY")
+    finally:
+        await tester.close()
+    assert (info.num_pending, info.num_ack_pending) == (0, 0), "the ack went through"
+    assert [c.name for c in names] == ["career-workers"]
+
+
+async def test_career_cannot_listen_to_other_subjects_or_inboxes(
+    server: NatsServer, career: tuple[Client, Violations]
+) -> None:
+    nc, violations = career
+    await nc.subscribe("registry.>")
+    await nc.subscribe("_INBOX.registry.>")
+    await violations.wait_for('subscription to "registry.>"')
+    await violations.wait_for('subscription to "_inbox.registry.>"')
+
+
+async def test_every_service_reads_the_gateway_stream(server: NatsServer) -> None:
+    gateway = await server.connect("gateway")
+    try:
+        await gateway.jetstream().publish("gateway.account.revoked.v1", event("cwp.gateway"))
+    finally:
+        await gateway.close()
+    for service in CONSUMERS:
+        nc = await server.connect(service)
+        try:
+            got: asyncio.Queue[str] = asyncio.Queue()
+
+            async def on(msg: nats.aio.msg.Msg, got: asyncio.Queue[str] = got) -> None:
+                await got.put(msg.subject)
+
+            js = nc.jetstream(timeout=2)
+            await js.subscribe("gateway.>", stream="GATEWAY", cb=on, ordered_consumer=True)
+            assert await asyncio.wait_for(got.get(), 5) == "gateway.account.revoked.v1"
+        finally:
+            await nc.close()
+
+
+async def test_only_the_gateway_publishes_revocations(
+    server: NatsServer, career: tuple[Client, Violations]
+) -> None:
+    nc, violations = career
+    with pytest.raises((TimeoutError, NatsError)):
+        await nc.jetstream(timeout=1).publish("gateway.account.revoked.v1", event("cwp.gateway"))
+    await violations.wait_for('publish to "gateway.account.revoked.v1"')
+
+
+async def test_anonymous_and_wrong_password_connections_are_refused(server: NatsServer) -> None:
+    with pytest.raises(NatsError):
+        await nats.connect(server.url, allow_reconnect=False, connect_timeout=2)
+    with pytest.raises(NatsError):
+        await nats.connect(
+            server.url, user="registry", password="guess", allow_reconnect=False, connect_timeout=2
+        )
+
+
+def test_the_table_grants_exactly_the_consumers_the_services_declare() -> None:
+    declared = {(s.stream, s.durable) for s in CAREER_SUBSCRIPTIONS}
+    assert ungranted("career", declared) == []
+    assert declared == {(d.stream, d.name) for d in CONSUMERS["career"]}
+    assert ungranted("registry", [("CAREER", "registry-grades")]) == ["registry-grades on CAREER"]
+
+
+def test_no_service_may_delete_purge_or_list() -> None:
+    for service in CONSUMERS:
+        rights = permissions(service)
+        allowed = rights["publish"]["allow"]
+        assert f"{service}.>" in allowed
+        assert not [r for r in allowed if ".DELETE." in r or ".PURGE." in r or ".LIST" in r]
+        assert [r for r in allowed if not r.startswith("$JS") and r != f"{service}.>"] == []
+        assert rights["subscribe"]["allow"] == [f"_INBOX.{service}.>"]
