@@ -14,11 +14,16 @@ import nats
 import pytest
 from nats.aio.client import Client
 from nats.errors import Error as NatsError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_career.app import SUBSCRIPTIONS as CAREER_SUBSCRIPTIONS
 from cwp_common.events.access import CONSUMERS, permissions, ungranted
+from cwp_common.events.consumer import Subscription
 from cwp_common.events.envelope import CloudEvent
 from cwp_common.events.nats_link import ensure_stream
+from cwp_common.service import ServiceSpec, create_service_app
+from cwp_common.settings import InsecureConfiguration, PlatformSettings
+from cwp_registry.db import EVENTS
 from tests.support.nats_server import NatsServer
 
 REGISTERED = "registry.worker.registered.v1"
@@ -192,3 +197,21 @@ def test_no_service_may_delete_purge_or_list() -> None:
         assert not [r for r in allowed if ".DELETE." in r or ".PURGE." in r or ".LIST" in r]
         assert [r for r in allowed if not r.startswith("$JS") and r != f"{service}.>"] == []
         assert rights["subscribe"]["allow"] == [f"_INBOX.{service}.>"]
+
+
+def test_a_service_with_a_consumer_the_table_does_not_grant_does_not_start(
+    platform_settings: PlatformSettings,
+) -> None:
+    async def handle(session: AsyncSession, event: CloudEvent) -> None:
+        return None
+
+    spec = ServiceSpec(
+        name="registry",
+        title="registry with a stray consumer",
+        database_url="sqlite+aiosqlite:///:memory:",
+        tables=EVENTS,
+        routers=[],
+        subscriptions=[Subscription("registry-grades", "career.grade.>", handle)],
+    )
+    with pytest.raises(InsecureConfiguration, match="registry-grades on CAREER"):
+        create_service_app(spec, platform_settings)
