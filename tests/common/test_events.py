@@ -215,6 +215,20 @@ async def test_duplicate_delivery_changes_nothing(
     assert await harness.count(TABLES.inbox) == 1
 
 
+async def consume_all(h: Harness, durable: str) -> list[str]:
+    """Run a consumer with the effect handler until the stream is drained; the ids seen."""
+    seen: list[str] = []
+    runner = ConsumerRunner(
+        Subscription(durable, "demo.note.>", effect_handler(seen)), h.link, h.sessions, TABLES
+    )
+    runner.start()
+    try:
+        await wait_for(lambda: _consumer_drained(h, durable))
+    finally:
+        await runner.stop()
+    return seen
+
+
 async def _consumer_drained(h: Harness, durable: str) -> bool:
     try:
         info = await h.link.jetstream().consumer_info("DEMO", durable)
@@ -256,18 +270,7 @@ async def test_poison_messages_end_in_dead_letters(
     bad = CloudEvent.new("cwp.demo", NoteCreated.type, {"wrong": 1}, None)
     await js.publish(bad.type, bad.to_bytes())
     good = await harness.write_note("fine")
-    seen: list[str] = []
-    runner = ConsumerRunner(
-        Subscription("demo-poison", "demo.note.>", effect_handler(seen)),
-        harness.link,
-        harness.sessions,
-        TABLES,
-    )
-    runner.start()
-    try:
-        await wait_for(lambda: _consumer_drained(harness, "demo-poison"))
-    finally:
-        await runner.stop()
+    seen = await consume_all(harness, "demo-poison")
     assert seen == [good.id]
     async with harness.sessions() as s:
         rows = (await s.execute(select(TABLES.dead_letters))).all()
@@ -379,18 +382,7 @@ async def test_an_event_not_from_the_owner_of_its_subject_is_refused(
     retyped = CloudEvent.new("cwp.demo", "demo.note.deleted.v1", {"text": "retyped"}, None)
     await js.publish(NoteCreated.type, retyped.to_bytes())
     good = await harness.write_note("genuine")
-    seen: list[str] = []
-    runner = ConsumerRunner(
-        Subscription("demo-owners", "demo.note.>", effect_handler(seen)),
-        harness.link,
-        harness.sessions,
-        TABLES,
-    )
-    runner.start()
-    try:
-        await wait_for(lambda: _consumer_drained(harness, "demo-owners"))
-    finally:
-        await runner.stop()
+    seen = await consume_all(harness, "demo-owners")
     assert seen == [good.id]
     assert await seen_rows(harness) == ["seen:genuine"]
     async with harness.sessions() as s:

@@ -158,3 +158,17 @@ async def test_an_administrator_on_the_development_password_is_refused_in_produc
 async def sign_in(client: httpx.AsyncClient, password: str) -> httpx.Response:
     form = {"grant_type": "password", "username": "admin", "password": password}
     return await client.post("/api/v1/auth/token", data=form)
+
+
+async def test_production_without_the_services_nats_password_does_not_start(
+    tmp_path: Path,
+) -> None:
+    settings = RegistrySettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'r.db'}",
+        pii_key=real_key(),  # type: ignore[arg-type]
+        pii_hash_key=real_key(),  # type: ignore[arg-type]
+    )
+    app = registry_app(settings, production(tmp_path), create_schema=True)
+    with pytest.raises(InsecureConfiguration, match="no NATS password for registry"):
+        async with running(app):
+            pass
