@@ -8,7 +8,9 @@ and changes nothing."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable
+from pathlib import Path
 
 import nats
 import pytest
@@ -17,7 +19,8 @@ from nats.errors import Error as NatsError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_career.app import SUBSCRIPTIONS as CAREER_SUBSCRIPTIONS
-from cwp_common.events.access import CONSUMERS, permissions, ungranted
+from cwp_common.events.access import CONSUMERS, ensure_passwords, permissions, ungranted
+from cwp_common.events.access import main as access_main
 from cwp_common.events.consumer import Subscription
 from cwp_common.events.envelope import CloudEvent
 from cwp_common.events.nats_link import ensure_stream
@@ -209,3 +212,18 @@ def test_a_service_with_a_consumer_the_table_does_not_grant_does_not_start(
     )
     with pytest.raises(InsecureConfiguration, match="registry-grades on CAREER"):
         create_service_app(spec, platform_settings)
+
+
+def test_a_deployment_renders_the_server_configuration_from_its_secrets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secrets = ensure_passwords(tmp_path / "secrets", CONSUMERS)
+    access_main(["--credentials-dir", str(tmp_path / "secrets"), "--port", "4222"])
+    config = json.loads(capsys.readouterr().out)
+    users = {u["user"]: u for u in config["accounts"]["CWP"]["users"]}
+    assert set(users) == set(CONSUMERS)
+    assert all(users[s]["password"] == secrets[s] for s in CONSUMERS)
+    assert users["career"]["permissions"] == permissions("career")
+    (tmp_path / "secrets" / "career").unlink()
+    with pytest.raises(SystemExit, match="no password file for career"):
+        access_main(["--credentials-dir", str(tmp_path / "secrets")])

@@ -176,3 +176,26 @@ def write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(text)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the nats-server configuration for a deployment, with the passwords read
+    from a directory of mounted Secrets (one file per service, named after it):
+    `python -m cwp_common.events.access --credentials-dir /run/secrets/nats`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--credentials-dir", type=Path, required=True)
+    parser.add_argument("--host", default="0.0.0.0")  # noqa: S104 (the server's own pod)
+    parser.add_argument("--port", type=int, default=4222)
+    parser.add_argument("--store-dir", type=Path, default=Path("/data/jetstream"))
+    args = parser.parse_args(argv)
+    missing = [s for s in CONSUMERS if not read_password(args.credentials_dir, s)]
+    if missing:
+        raise SystemExit(f"no password file for {', '.join(missing)} in {args.credentials_dir}")
+    passwords = {s: read_password(args.credentials_dir, s) or "" for s in CONSUMERS}
+    print(server_config(args.host, args.port, args.store_dir, passwords))
+
+
+if __name__ == "__main__":
+    main()
