@@ -12,7 +12,8 @@ import pytest
 
 from cwp_registry.workers.rules import today_in_china
 from tests.registry.conftest import Registry, assert_problem, years_ago
-from tests.registry.helpers import GD_1, SH_1, id_number, with_check, wrong_check
+from tests.registry.helpers import GD_1, SH_1, id_number, wrong_check
+from tests.support.ids import with_check
 from tests.support.tokens import Tokens
 
 URL = "/api/v1/registry/workers"

@@ -15,7 +15,8 @@ from cwp_registry.workers.exceptions import (
     InvalidIdNumber,
     UnderMinimumAge,
 )
-from tests.registry.helpers import id_number, with_check, wrong_check
+from tests.registry.helpers import id_number, wrong_check
+from tests.support.ids import with_check
 
 TODAY = date(2026, 11, 28)
 
