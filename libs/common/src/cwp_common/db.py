@@ -82,6 +82,9 @@ def ensure_sqlite_folder(url: str) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    # A database error's text and log line would otherwise carry the statement's bound
+    # values: ID-number hashes, birth dates, phones.
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         ensure_sqlite_folder(url)
         engine = create_async_engine(url, **kwargs)
