@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cwp_registry.workers.rules import today_in_china
+from cwp_common.clock import today_in_china
 from tests.registry.conftest import Registry, assert_problem, years_ago
 from tests.registry.helpers import GD_1, SH_1, id_number, wrong_check
 from tests.support.ids import with_check
