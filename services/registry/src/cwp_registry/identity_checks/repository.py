@@ -46,7 +46,7 @@ class IdCheckRepository:
                 IdCheckWindow.window_start.in_((previous, current)),
             )
         )
-        found = dict(rows.tuples().all())
+        found: dict[int, int] = {start: checks for start, checks in rows}
         return found.get(previous, 0), found.get(current, 0)
 
     async def forget_before(self, start: int) -> None:
