@@ -219,7 +219,7 @@ async def test_id_numbers_never_reach_the_logs(
     with caplog.at_level("DEBUG"):
         await registry.add_worker(id_number=number)
         await registry.client.post(
-            f"{URL}/lookup", json={"id_number": number}, headers=registry.auth()
+            f"{URL}/lookup", json={"id_number": number}, headers=registry.auth("viewer", "pii")
         )
         await registry.client.post(
             URL, json=registry.worker_body(id_number=number), headers=registry.auth()
