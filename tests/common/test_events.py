@@ -314,6 +314,34 @@ async def test_transient_failure_is_retried_then_given_up(
     assert [d.deliveries for d in dead] == [4]
 
 
+async def test_dead_letters_keep_the_error_type_not_the_row_values(
+    harness: Harness, nats_server: NatsServer
+) -> None:
+    async def choke(session: AsyncSession, event: CloudEvent) -> None:
+        data = parse(event, NoteCreated)
+        raise ValueError(f"cannot file {data.text}")  # the text could be a birth date
+
+    secret = "born 1990-01-01, phone 13912345678"
+    await harness.write_note(secret)
+    runner = ConsumerRunner(
+        Subscription("demo-choke", "demo.note.>", choke),
+        harness.link,
+        harness.sessions,
+        TABLES,
+        max_deliver=2,
+        nak_delay=0.05,
+    )
+    runner.start()
+    try:
+        await wait_for(lambda: _consumer_drained(harness, "demo-choke"), timeout=30)
+    finally:
+        await runner.stop()
+    async with harness.sessions() as s:
+        (dead,) = (await s.execute(select(TABLES.dead_letters))).all()
+    assert dead.error == "gave up after 2 deliveries: ValueError"
+    assert secret not in dead.error
+
+
 async def test_permanent_error_is_not_retried(harness: Harness, nats_server: NatsServer) -> None:
     calls = 0
 

@@ -35,7 +35,7 @@ async def next_for(queue: asyncio.Queue[bytes], worker_id: str, timeout: float =
     return await asyncio.wait_for(wait(), timeout)
 
 
-async def test_worker_events_reach_a_subscriber_without_the_id_number(
+async def test_worker_events_reach_a_subscriber_without_the_id_number_or_phone(
     registry: Registry, session_nats: NatsServer
 ) -> None:
     reg = registry
@@ -50,7 +50,7 @@ async def test_worker_events_reach_a_subscriber_without_the_id_number(
     sub = await nc.subscribe("registry.worker.>", cb=on_message)
     try:
         number = id_number(area="310101", seq=606)
-        w = await reg.add_worker(id_number=number)
+        w = await reg.add_worker(id_number=number, phone="13912345678")
         event = await next_for(queue, w["id"])
         assert event.type == "registry.worker.registered.v1"
         assert event.source == "cwp.registry"
@@ -79,6 +79,9 @@ async def test_worker_events_reach_a_subscriber_without_the_id_number(
             assert number.encode() not in raw
             assert number[:6].encode() + b"*" not in raw, "not even masked"
             assert digest not in raw
+            for phone in (b"13912345678", b"13700000000", b"139****5678", b"137****0000"):
+                assert phone not in raw, "no phone, masked or not"
+        assert CloudEvent.from_bytes(raws[1]).data["changed"] == ["phone"], "the field's name"
     finally:
         await sub.unsubscribe()
         await nc.close()

@@ -9,6 +9,7 @@ from cwp_common.settings import InsecureConfiguration, PlatformSettings
 from cwp_registry.communities.router import router as communities_router
 from cwp_registry.config import Settings
 from cwp_registry.db import EVENTS
+from cwp_registry.identity_checks.rules import Limit
 from cwp_registry.pii import PiiCipher
 from cwp_registry.workers.router import router as workers_router
 
@@ -35,4 +36,5 @@ def create_app(
     )
     app.state.settings = settings
     app.state.pii = PiiCipher.from_settings(settings)
+    app.state.id_check_limit = Limit(settings.id_check_limit, settings.id_check_window_seconds)
     return app

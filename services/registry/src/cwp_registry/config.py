@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     pii_old_keys: SecretStr = SecretStr("")
     # HMAC-SHA256 key for the lookup/uniqueness hash. Changing it means rehashing every row.
     pii_hash_key: Annotated[SecretStr, DEV_DEFAULT] = SecretStr(DEV_PII_HASH_KEY)
+    # Checks of resident ID numbers per account (lookups, duplicates found at registration,
+    # birth-date rules run for a caller without pii) in any sliding window of this length.
+    id_check_limit: int = Field(default=100, ge=1)
+    id_check_window_seconds: int = Field(default=3600, ge=1)
 
     @field_validator("pii_key", "pii_hash_key")
     @classmethod

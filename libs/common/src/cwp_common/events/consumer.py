@@ -31,6 +31,7 @@ from cwp_common.events.contracts import EventData
 from cwp_common.events.envelope import CloudEvent, service_of, stream_name
 from cwp_common.events.nats_link import NatsLink
 from cwp_common.events.tables import EventTables
+from cwp_common.redact import SafeMessage, describe, validation_summary
 
 log = logging.getLogger("cwp.consumer")
 
@@ -38,8 +39,9 @@ Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 D = TypeVar("D", bound=EventData)
 
 
-class PermanentError(Exception):
-    """The message can never be handled; retrying is pointless."""
+class PermanentError(SafeMessage):
+    """The message can never be handled; retrying is pointless. Its message is stored in
+    dead_letters: name fields and ids, never personal data or row values."""
 
 
 def not_from_owner(event: CloudEvent, subject: str) -> str | None:
@@ -56,7 +58,10 @@ def parse(event: CloudEvent, contract: type[D]) -> D:
     try:
         return contract.model_validate(event.data)
     except ValidationError as exc:
-        raise PermanentError(f"{event.type} payload breaks its contract: {exc}") from exc
+        # pydantic's own text quotes the input: keep only where and how it broke.
+        raise PermanentError(
+            f"{event.type} payload breaks its contract: {validation_summary(exc)}"
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -184,7 +189,9 @@ class ConsumerRunner:
         try:
             event = CloudEvent.from_bytes(msg.data)
         except ValidationError as exc:
-            await self._dead_letter(msg, None, f"unreadable envelope: {exc}", deliveries)
+            await self._dead_letter(
+                msg, None, f"unreadable envelope: {validation_summary(exc)}", deliveries
+            )
             return
         refused = not_from_owner(event, msg.subject)
         if refused is not None:
@@ -214,10 +221,13 @@ class ConsumerRunner:
         except Exception as exc:
             if deliveries >= self._max_deliver:
                 await self._dead_letter(
-                    msg, event.id, f"gave up after {deliveries} deliveries: {exc!r}", deliveries
+                    msg,
+                    event.id,
+                    f"gave up after {deliveries} deliveries: {describe(exc)}",
+                    deliveries,
                 )
                 return
-            log.warning("%s: %s failed (%r); will retry", self.sub.durable, event.id, exc)
+            log.warning("%s: %s failed (%s); will retry", self.sub.durable, event.id, describe(exc))
             with contextlib.suppress(Exception):
                 await msg.nak(delay=self._nak_delay * deliveries)
             return

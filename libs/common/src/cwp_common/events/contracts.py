@@ -1,7 +1,8 @@
 """Event contracts: the only thing two services must agree on.
 
 The event type is also the NATS subject: <service>.<aggregate>.<event>.v<N>.
-Payloads never carry a plain resident ID number.
+Payloads never carry a resident ID number or a phone, and a birth date only where a
+consumer needs it (see WorkerFacts).
 """
 
 from __future__ import annotations
@@ -39,7 +40,15 @@ class EventData(BaseModel):
 
 
 class WorkerFacts(EventData):
-    """What other services need to know about a worker (no personal ID number)."""
+    """What other services need to know about a worker.
+
+    Personal data: never the resident ID number (nor its hash) and never the phone. The
+    birth date is as secret as the ID number (the masked number hides exactly it) and is
+    carried only because a consumer needs it: career checks ages against it (the
+    retirement age at registration and at each regrade, the minimum age of elected
+    committee members). A new consumer that needs no birth date must not store it; a
+    new event that no consumer needs it in must not carry it.
+    """
 
     worker_id: str
     name: str
