@@ -14,6 +14,7 @@ from cwp_gateway.app import create_app
 from cwp_gateway.config import Settings
 from tests.support.apps import running
 from tests.support.databases import fresh_database
+from tests.support.nats_server import NatsServer
 from tests.support.tokens import AUDIENCE, ISSUER
 
 ADMIN = "root-admin"
@@ -22,9 +23,10 @@ STRONG = "correct horse battery"  # a password that passes the length rule
 
 
 @pytest.fixture
-def platform(tmp_path: Path) -> PlatformSettings:
+def platform(tmp_path: Path, session_nats: NatsServer) -> PlatformSettings:
     return PlatformSettings(
         env="dev",
+        nats_url=session_nats.url,  # the gateway publishes account revocations
         jwt_public_key_path=tmp_path / "keys" / "jwt-public.pem",
         jwt_issuer=ISSUER,
         jwt_audience=AUDIENCE,

@@ -28,6 +28,8 @@ from cwp_common.events.nats_link import NatsLink
 from cwp_common.events.outbox import Outbox, OutboxRelay, bind_outbox
 from cwp_common.events.tables import EventTables
 from cwp_common.problems import install_problem_handlers
+from cwp_common.revocation import PRODUCER as REVOKER
+from cwp_common.revocation import RevocationFeed, RevocationList
 from cwp_common.settings import PlatformSettings
 from cwp_common.web import EdgeMiddleware, Metrics, configure_logging
 
@@ -47,6 +49,7 @@ class Runtime:
     outbox: Outbox
     relay: OutboxRelay | None
     consumers: list[ConsumerRunner] = field(default_factory=list)
+    revocations: RevocationFeed | None = None
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,9 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
         relay: OutboxRelay | None = None
         if spec.events:
             consumed = {s.stream.lower() for s in spec.subscriptions}
-            link = NatsLink(platform.nats_url, f"cwp-{spec.name}", sorted({spec.name, *consumed}))
+            # Every service follows the gateway's revocations (cwp_common.revocation).
+            streams = sorted({spec.name, *consumed, REVOKER})
+            link = NatsLink(platform.nats_url, f"cwp-{spec.name}", streams)
             relay = OutboxRelay(sessions, spec.tables, link)
             outbox.on_commit = relay.notify
         rt = Runtime(
@@ -108,7 +113,11 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             outbox=outbox,
             relay=relay,
         )
+        revoked = RevocationList(
+            platform.token_max_lifetime_seconds + platform.token_leeway_seconds
+        )
         if link is not None:
+            rt.revocations = RevocationFeed(link, revoked)
             rt.consumers = [
                 ConsumerRunner(s, link, sessions, spec.tables) for s in spec.subscriptions
             ]
@@ -120,11 +129,18 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             if spec.on_starting:
                 await spec.on_starting(rt)
             app.state.token_verifier = TokenVerifier.from_file(
-                platform.jwt_public_key_path, platform.jwt_issuer, platform.jwt_audience
+                platform.jwt_public_key_path,
+                platform.jwt_issuer,
+                platform.jwt_audience,
+                leeway_seconds=platform.token_leeway_seconds,
+                max_lifetime_seconds=platform.token_max_lifetime_seconds,
+                revocations=revoked,
             )
             if link is not None and relay is not None:
                 link.start()
                 relay.start()
+            if rt.revocations is not None:
+                rt.revocations.start()
             for c in rt.consumers:
                 c.start()
             log.info("%s service started", spec.name)
@@ -133,6 +149,8 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             # Also after a failed start: whatever was opened is closed again.
             for c in rt.consumers:
                 await c.stop()
+            if rt.revocations is not None:
+                await rt.revocations.stop()
             if relay is not None:
                 await relay.stop()
             if link is not None:
@@ -171,6 +189,8 @@ def add_health_routes(app: FastAPI, metrics: Metrics) -> None:
             checks["database"] = f"down: {exc.__class__.__name__}"
         if rt.link is not None:
             checks["nats"] = "ok" if rt.link.connected else "down"
+        if rt.revocations is not None:  # not ready to refuse revoked tokens until replayed
+            checks["revocations"] = "ok" if rt.revocations.revocations.caught_up else "replaying"
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse(
             {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
