@@ -74,9 +74,7 @@ def refusal(verifier: TokenVerifier, token: str) -> ProblemError:
     return caught.value
 
 
-def test_a_small_clock_skew_is_forgiven(
-    verifier: TokenVerifier, sign: Callable[..., str]
-) -> None:
+def test_a_small_clock_skew_is_forgiven(verifier: TokenVerifier, sign: Callable[..., str]) -> None:
     now = int(time.time())
     just_expired = sign(iat=now - 600, exp=now - 10)
     slightly_future = sign(iat=now + 10, exp=now + 610)
@@ -103,7 +101,10 @@ def test_a_token_living_longer_than_the_cap_is_refused(
 
     problem = refusal(verifier, sign(iat=now, exp=now + lifetime))
 
-    assert problem.detail == "The access token lives longer than the platform allows / 令牌有效期超出上限"
+    assert (
+        problem.detail
+        == "The access token lives longer than the platform allows / 令牌有效期超出上限"
+    )
 
 
 def test_a_token_at_the_cap_is_accepted(verifier: TokenVerifier, sign: Callable[..., str]) -> None:

@@ -117,9 +117,7 @@ async def stored(settings: Settings) -> dict[tuple[str, str], tuple[int, datetim
     try:
         async with engine.connect() as conn:
             c = SignInFailure
-            rows = await conn.execute(
-                select(c.login_key, c.address, c.failures, c.blocked_until)
-            )
+            rows = await conn.execute(select(c.login_key, c.address, c.failures, c.blocked_until))
             return {(key, addr): (n, until) for key, addr, n, until in rows}
     finally:
         await engine.dispose()
@@ -154,9 +152,7 @@ async def test_a_stranger_cannot_lock_the_administrator_out(app: FastAPI, clock:
     assert typo_then_right == [400, 200]
 
 
-async def test_each_failure_past_the_free_ones_doubles_the_wait(
-    app: FastAPI, clock: Clock
-) -> None:
+async def test_each_failure_past_the_free_ones_doubles_the_wait(app: FastAPI, clock: Clock) -> None:
     async with at(app, STRANGER) as c:
         await fail(c, password(ADMIN, "guess"), FREE, 400)
         waits = []
@@ -325,10 +321,12 @@ async def test_the_count_survives_a_restart_and_is_shared_by_replicas(
         assert_waiting(await token_response(one, password(ADMIN, ADMIN_PASSWORD)), 1)
 
     clock.advance(1)
-    async with started(clocked(settings, platform, clock)) as restarted:
-        async with at(restarted, STRANGER) as again:
-            await fail(again, form, 1, 400)  # the 5th: 2 s
-            assert_waiting(await token_response(again, password(ADMIN, ADMIN_PASSWORD)), 2)
+    async with (
+        started(clocked(settings, platform, clock)) as restarted,
+        at(restarted, STRANGER) as again,
+    ):
+        await fail(again, form, 1, 400)  # the 5th: 2 s
+        assert_waiting(await token_response(again, password(ADMIN, ADMIN_PASSWORD)), 2)
 
 
 async def test_concurrent_failures_are_all_counted(app: FastAPI, settings: Settings) -> None:
@@ -345,9 +343,7 @@ async def test_concurrent_failures_are_all_counted(app: FastAPI, settings: Setti
     assert blocked_until is not None
 
 
-async def test_stale_streaks_are_pruned(
-    app: FastAPI, settings: Settings, clock: Clock
-) -> None:
+async def test_stale_streaks_are_pruned(app: FastAPI, settings: Settings, clock: Clock) -> None:
     window = settings.signin_window_seconds
     async with at(app, STRANGER) as c:
         await fail(c, password("someone-once", "x"), 1, 400)
@@ -383,9 +379,7 @@ async def test_the_limits_come_from_the_settings(
     with pytest.raises(ValueError, match="below the window"):
         Settings()
 
-    strict = settings.model_copy(
-        update={"signin_free_failures": 1, "signin_base_delay_seconds": 7}
-    )
+    strict = settings.model_copy(update={"signin_free_failures": 1, "signin_base_delay_seconds": 7})
     async with started(clocked(strict, platform, clock)) as app, at(app, STRANGER) as c:
         await fail(c, password(ADMIN, "wrong-guess"), 1, 400)
         assert (await token_response(c, password(ADMIN, ADMIN_PASSWORD))).status_code == 200

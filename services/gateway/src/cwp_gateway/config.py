@@ -65,7 +65,9 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
-        return [v for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+        return (
+            [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+        )
 
     @field_validator("trusted_proxies")
     @classmethod
