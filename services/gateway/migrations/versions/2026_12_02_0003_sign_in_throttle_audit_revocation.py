@@ -1,4 +1,5 @@
-"""sign-in throttle per name and address, audit log, token revocation and secret rotation
+"""sign-in throttle per name and address, audit log, token revocation, secret rotation,
+refresh tokens
 
 The per-name lock (login_failures) let a stranger lock any account out; it is replaced by
 growing delays per (name, client address). Its rows are short-lived counters and are not
@@ -23,6 +24,21 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "refresh_tokens",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("account_id", sa.Uuid(), nullable=False),
+        sa.Column("family", sa.Uuid(), nullable=False),
+        sa.Column("issued_at", cwp_common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", cwp_common.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", cwp_common.db.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_refresh_tokens")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_refresh_tokens_token_hash")),
+    )
+    with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_refresh_tokens_account_id"), ["account_id"])
+        batch_op.create_index(batch_op.f("ix_refresh_tokens_family"), ["family"])
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -72,6 +88,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("refresh_tokens")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.drop_column("previous_secret_until")
         batch_op.drop_column("previous_secret_hash")

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     # lifetime is the backstop when they cannot arrive. It must not exceed the services'
     # cap, CWP_TOKEN_MAX_LIFETIME_SECONDS (checked at start).
     access_token_ttl_seconds: int = Field(default=900, gt=0)
+    # People get a refresh token with each access token: used once, refused once the
+    # account is disabled or changed. 0 turns refresh tokens off.
+    refresh_token_ttl_seconds: int = Field(default=12 * 3600, ge=0, le=30 * 86_400)
     # Failed sign-ins, per (name, client address): the first few are free, then each one
     # doubles the wait (429 with Retry-After) up to the maximum; a streak is forgotten
     # after the window. Every `alarm_every` failures of one name raise an audit alarm.

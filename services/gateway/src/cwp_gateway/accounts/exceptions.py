@@ -17,8 +17,8 @@ class UnsupportedGrantType(ProblemError):
             400,
             "unsupported-grant-type",
             "Unsupported grant type",
-            f"grant_type '{grant_type}' is not supported; use 'password' or "
-            "'client_credentials' / 不支持的授权类型",
+            f"grant_type '{grant_type}' is not supported; use 'password', "
+            "'client_credentials' or 'refresh_token' / 不支持的授权类型",
         )
 
 
@@ -31,6 +31,17 @@ class InvalidGrant(ProblemError):
             "invalid-grant",
             "Invalid credentials",
             "The username or password is incorrect / 用户名或密码错误",
+        )
+
+
+class InvalidRefreshToken(ProblemError):
+    def __init__(self) -> None:
+        super().__init__(
+            400,
+            "invalid-grant",
+            "Invalid refresh token",
+            "The refresh token is not valid, expired or was revoked; sign in again "
+            "/ 刷新令牌无效、已过期或已撤销，请重新登录",
         )
 
 

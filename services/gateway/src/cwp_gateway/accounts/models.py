@@ -87,3 +87,19 @@ class AuditEntry(Base):
     region: Mapped[str] = mapped_column(String(12), index=True)
     address: Mapped[str | None] = mapped_column(String(64), default=None)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class RefreshToken(Base):
+    """A person's refresh token: random, stored as its SHA-256 only, used once. Each use
+    hands out the next one of the same family; a second use of a spent one means it was
+    stolen, so the whole family ends (refresh token rotation, OAuth 2.0 Security BCP)."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    family: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

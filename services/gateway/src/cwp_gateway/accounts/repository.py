@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_common.repository import PLATFORM, Repository
-from cwp_gateway.accounts.models import Account, AuditEntry, Kind, SignInFailure
+from cwp_gateway.accounts.models import Account, AuditEntry, Kind, RefreshToken, SignInFailure
 from cwp_gateway.accounts.rules import Throttle
 
 
@@ -156,4 +156,39 @@ class SignInFailures:
         the longest wait is shorter than the window, see config)."""
         await self.session.execute(
             delete(SignInFailure).where(SignInFailure.last_failure_at <= now - throttle.window)
+        )
+
+
+class RefreshTokens:
+    """Refresh tokens by their hash (unscoped: the token endpoint's own)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def find(self, token_hash: str) -> RefreshToken | None:
+        return await self.session.scalar(
+            select(RefreshToken).where(RefreshToken.token_hash == token_hash)
+        )
+
+    async def spend(self, row: RefreshToken, now: datetime) -> bool:
+        """Mark it used; False when another request spent it first."""
+        result = await self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None))
+            .values(used_at=now)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+    async def end_family(self, family: Any, now: datetime) -> None:
+        await self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family == family, RefreshToken.used_at.is_(None))
+            .values(used_at=now)
+        )
+
+    async def prune(self, account_id: Any, now: datetime) -> None:
+        await self.session.execute(
+            delete(RefreshToken).where(
+                RefreshToken.account_id == account_id, RefreshToken.expires_at <= now
+            )
         )

@@ -18,7 +18,7 @@ from cwp_gateway.accounts.exceptions import (
     InvalidTokenRequest,
     UnsupportedGrantType,
 )
-from cwp_gateway.accounts.models import Kind
+from cwp_gateway.accounts.models import Account, Kind
 from cwp_gateway.accounts.repository import AccountRepository, AuditRepository
 from cwp_gateway.accounts.schemas import (
     AccountPatch,
@@ -77,6 +77,7 @@ async def token(
     password: FormField = None,
     client_id: FormField = None,
     client_secret: FormField = None,
+    refresh_token: FormField = None,
     scope: FormField = None,  # accepted and ignored: roles and region come from the account
 ) -> TokenOut:
     content_type = request.headers.get("content-type", "")
@@ -93,6 +94,9 @@ async def token(
             raise InvalidTokenRequest("Send client credentials in the form or Basic, not both")
         login, secret = basic or _required(client_id=client_id, client_secret=client_secret)
         kind = Kind.CLIENT
+    elif grant_type == "refresh_token":
+        (presented,) = _required(refresh_token=refresh_token)
+        return await _refreshed(session, state, response, presented)
     elif not grant_type:
         raise InvalidTokenRequest("Missing form field(s): grant_type / 缺少字段")
     else:
@@ -110,9 +114,29 @@ async def token(
         secret,
         state.address_of(request),
     )
+    refresh = await service.issue_refresh(
+        session, account, state.settings.refresh_token_ttl_seconds
+    )
+    return _token_answer(state, response, account, refresh)
+
+
+async def _refreshed(
+    session: SessionDep, state: GatewayState, response: Response, presented: str
+) -> TokenOut:
+    account, family = await service.use_refresh(session, presented, state.clock)
+    refresh = await service.issue_refresh(
+        session, account, state.settings.refresh_token_ttl_seconds, family
+    )
+    return _token_answer(state, response, account, refresh)
+
+
+def _token_answer(
+    state: GatewayState, response: Response, account: Account, refresh: tuple[str, int] | None
+) -> TokenOut:
     response.headers["Cache-Control"] = "no-store"  # RFC 6749 §5.1
     response.headers["Pragma"] = "no-cache"
-    return service.issue_token(state.token_signer, account, state.settings.access_token_ttl_seconds)
+    ttl = state.settings.access_token_ttl_seconds
+    return service.issue_token(state.token_signer, account, ttl, refresh)
 
 
 Cursor = Annotated[str | None, Query()]

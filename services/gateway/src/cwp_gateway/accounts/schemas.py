@@ -32,6 +32,12 @@ class TokenOut(BaseModel):
     expires_in: int
     region: str
     roles: list[str]
+    refresh_token: str | None = Field(
+        default=None,
+        description="People only: spend it once with grant_type=refresh_token for a new "
+        "pair; refused once the account is disabled or changed",
+    )
+    refresh_expires_in: int | None = None
 
 
 class UserIn(BaseModel):

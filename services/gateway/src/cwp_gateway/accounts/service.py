@@ -4,9 +4,11 @@ administrator. Every change to an account's standing is written to the audit log
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import secrets
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cwp_common.auth import Principal, Role, TokenSigner
-from cwp_common.db import utcnow
+from cwp_common.db import new_id, utcnow
 from cwp_common.events.contracts import AccountRevoked, RevocationReason
 from cwp_common.events.outbox import queue_event
 from cwp_common.repository import PLATFORM
@@ -26,6 +28,7 @@ from cwp_gateway.accounts.exceptions import (
     GraceTooLong,
     InvalidClient,
     InvalidGrant,
+    InvalidRefreshToken,
     LastNationalAdmin,
     NothingToChange,
     RegionOutOfScope,
@@ -36,9 +39,14 @@ from cwp_gateway.accounts.exceptions import (
     UsersOnly,
     WrongPassword,
 )
-from cwp_gateway.accounts.models import Account, AuditAction, AuditEntry, Kind
+from cwp_gateway.accounts.models import Account, AuditAction, AuditEntry, Kind, RefreshToken
 from cwp_gateway.accounts.passwords import Passwords
-from cwp_gateway.accounts.repository import AccountRepository, AuditRepository, SignInFailures
+from cwp_gateway.accounts.repository import (
+    AccountRepository,
+    AuditRepository,
+    RefreshTokens,
+    SignInFailures,
+)
 from cwp_gateway.accounts.schemas import (
     AccountPatch,
     ClientIn,
@@ -153,12 +161,85 @@ def token_not_before(account: Account) -> int:
     return math.ceil(at.timestamp()) if at is not None else 0
 
 
-def issue_token(signer: TokenSigner, account: Account, ttl_seconds: int) -> TokenOut:
+def issue_token(
+    signer: TokenSigner,
+    account: Account,
+    ttl_seconds: int,
+    refresh: tuple[str, int] | None = None,
+) -> TokenOut:
     roles = sorted(account.roles)
     token = signer.issue(
         account.login, account.kind, roles, account.region, ttl_seconds, token_not_before(account)
     )
-    return TokenOut(access_token=token, expires_in=ttl_seconds, region=account.region, roles=roles)
+    return TokenOut(
+        access_token=token,
+        expires_in=ttl_seconds,
+        region=account.region,
+        roles=roles,
+        refresh_token=refresh[0] if refresh else None,
+        refresh_expires_in=refresh[1] if refresh else None,
+    )
+
+
+# --- refresh tokens ----------------------------------------------------------------------
+
+
+def _digest(token: str) -> str:
+    # 256 random bits: a plain hash is enough, nothing to stretch.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+async def issue_refresh(
+    session: AsyncSession, account: Account, ttl_seconds: int, family: uuid.UUID | None = None
+) -> tuple[str, int] | None:
+    """A refresh token for a person (clients sign in again with their secret, as RFC 6749
+    §4.4.3 advises), or None when refresh tokens are off (ttl 0)."""
+    if ttl_seconds <= 0 or account.kind != Kind.USER:
+        return None
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    async with session.begin():
+        await RefreshTokens(session).prune(account.id, now)
+        session.add(
+            RefreshToken(
+                token_hash=_digest(token),
+                account_id=account.id,
+                family=family or new_id(),
+                issued_at=now,
+                expires_at=now + timedelta(seconds=ttl_seconds),
+            )
+        )
+    return token, ttl_seconds
+
+
+async def use_refresh(
+    session: AsyncSession, presented: str, clock: Clock
+) -> tuple[Account, uuid.UUID]:
+    """The account a refresh token stands for, spending the token. Refused: unknown,
+    expired, already spent (then the whole family ends: it was copied), or issued before
+    the account's latest revocation (disabled, roles, region or password changed)."""
+    now = clock()
+    reused = False
+    async with session.begin():
+        tokens = RefreshTokens(session)
+        row = await tokens.find(_digest(presented))
+        if row is None or row.expires_at <= now:
+            raise InvalidRefreshToken()
+        if row.used_at is not None or not await tokens.spend(row, utcnow()):
+            await tokens.end_family(row.family, utcnow())
+            reused = True
+        account = await AccountRepository.as_platform(session).get(row.account_id)
+    if reused:  # after the commit, so the family stays ended
+        log.warning("a spent refresh token was presented again; its family is ended")
+        raise InvalidRefreshToken()
+    if account is None:
+        raise InvalidRefreshToken()
+    if account.disabled:
+        raise AccountDisabled(400)
+    revoked = account.tokens_not_before
+    if revoked is not None and row.issued_at < revoked:
+        raise InvalidRefreshToken()
+    return account, row.family
 
 
 # --- revocation and audit ----------------------------------------------------------------
