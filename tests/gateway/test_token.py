@@ -47,7 +47,7 @@ async def test_password_grant_issues_a_verifiable_token(
     assert claims["typ"] == "user"
     assert claims["roles"] == body["roles"]
     assert claims["region"] == ""
-    assert claims["exp"] - claims["iat"] == 3600
+    assert claims["exp"] - claims["iat"] == 900
     assert len(claims["jti"]) == 32
     principal = TokenVerifier(public_key, ISSUER, AUDIENCE).verify(body["access_token"])
     assert principal.subject == ADMIN

@@ -49,7 +49,7 @@ class Runtime:
     outbox: Outbox
     relay: OutboxRelay | None
     consumers: list[ConsumerRunner] = field(default_factory=list)
-    revocations: RevocationFeed | None = None
+    revocation_feed: RevocationFeed | None = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             platform.token_max_lifetime_seconds + platform.token_leeway_seconds
         )
         if link is not None:
-            rt.revocations = RevocationFeed(link, revoked)
+            rt.revocation_feed = RevocationFeed(link, revoked)
             rt.consumers = [
                 ConsumerRunner(s, link, sessions, spec.tables) for s in spec.subscriptions
             ]
@@ -139,8 +139,8 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             if link is not None and relay is not None:
                 link.start()
                 relay.start()
-            if rt.revocations is not None:
-                rt.revocations.start()
+            if rt.revocation_feed is not None:
+                rt.revocation_feed.start()
             for c in rt.consumers:
                 c.start()
             log.info("%s service started", spec.name)
@@ -149,8 +149,8 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             # Also after a failed start: whatever was opened is closed again.
             for c in rt.consumers:
                 await c.stop()
-            if rt.revocations is not None:
-                await rt.revocations.stop()
+            if rt.revocation_feed is not None:
+                await rt.revocation_feed.stop()
             if relay is not None:
                 await relay.stop()
             if link is not None:
@@ -189,8 +189,8 @@ def add_health_routes(app: FastAPI, metrics: Metrics) -> None:
             checks["database"] = f"down: {exc.__class__.__name__}"
         if rt.link is not None:
             checks["nats"] = "ok" if rt.link.connected else "down"
-        if rt.revocations is not None:  # not ready to refuse revoked tokens until replayed
-            checks["revocations"] = "ok" if rt.revocations.revocations.caught_up else "replaying"
+        if rt.revocation_feed is not None:  # not ready to refuse revoked tokens until replayed
+            checks["revocations"] = "ok" if rt.revocation_feed.revocations.caught_up else "replaying"
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse(
             {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
