@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
-from tests.support.processes import ADMIN_PASSWORD, Platform, build_platform
+from tests.e2e.test_platform import token
+from tests.support.processes import ADMIN_PASSWORD, Platform
 
 pytestmark = pytest.mark.e2e
 
@@ -20,30 +20,8 @@ PASSWORD = "a-long-password-for-e2e"
 WINDOW_SECONDS = 5.0  # what the README promises, with room for a loaded test machine
 
 
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    p = build_platform(tmp_path_factory.mktemp("revocation"), ["registry", "career", "gateway"])
-    p.nats.start()
-    try:
-        p.start(["registry", "career", "gateway"])
-        yield p
-    finally:
-        p.stop()
-
-
-@pytest.fixture
-async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=platform.gateway, timeout=10) as c:
-        yield c
-
-
 async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
-    r = await client.post(
-        "/api/v1/auth/token",
-        data={"grant_type": "password", "username": username, "password": password},
-    )
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+    return await token(client, username, password)
 
 
 def direct_reads(platform: Platform) -> list[str]:

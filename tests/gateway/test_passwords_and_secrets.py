@@ -15,18 +15,19 @@ from cwp_common.db import utcnow
 from cwp_common.settings import PlatformSettings
 from cwp_gateway.app import create_app
 from cwp_gateway.config import Settings
-from tests.gateway.conftest import ADMIN, STRONG, login, make_user, token_response
+from tests.gateway.conftest import (
+    ADMIN,
+    STRONG,
+    Clock,
+    client_token,
+    login,
+    make_user,
+    new_client,
+    token_response,
+)
 from tests.support.apps import running
 
 NEW = "a brand new long passphrase"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = utcnow()
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -128,22 +129,13 @@ async def test_wrong_current_passwords_are_slowed_like_sign_ins(
 async def test_clients_have_no_password_here(
     gateway: httpx.AsyncClient, admin: dict[str, str]
 ) -> None:
-    created = await gateway.post(
-        "/api/v1/auth/clients",
-        json={"name": "HR system", "roles": ["viewer"], "region": "31"},
-        headers=admin,
-    )
-    form = {
-        "grant_type": "client_credentials",
-        "client_id": created.json()["client_id"],
-        "client_secret": created.json()["client_secret"],
-    }
-    token = (await token_response(gateway, form)).json()["access_token"]
+    created = await new_client(gateway, admin)
+    answer = await client_token(gateway, created["client_id"], created["client_secret"])
 
     r = await gateway.post(
         "/api/v1/auth/me/password",
         json=change("whatever-it-is", NEW),
-        headers={"Authorization": f"Bearer {token}"},
+        headers={"Authorization": f"Bearer {answer.json()['access_token']}"},
     )
 
     assert r.status_code == 403
@@ -187,19 +179,8 @@ async def test_an_admin_in_scope_resets_a_password_and_the_old_tokens_stop(
         await login(gateway, name, STRONG)
 
 
-async def new_client(gateway: httpx.AsyncClient, admin: dict[str, str]) -> dict[str, str]:
-    r = await gateway.post(
-        "/api/v1/auth/clients",
-        json={"name": "Shanghai HR system", "roles": ["viewer"], "region": "31"},
-        headers=admin,
-    )
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
 async def client_sign_in(gateway: httpx.AsyncClient, client_id: str, secret: str) -> int:
-    form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
-    return (await token_response(gateway, form)).status_code
+    return (await client_token(gateway, client_id, secret)).status_code
 
 
 async def test_a_rotated_secret_keeps_the_old_one_for_the_grace_period(

@@ -7,7 +7,15 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.gateway.conftest import ADMIN, ADMIN_PASSWORD, STRONG, make_user, token_response
+from tests.gateway.conftest import (
+    ADMIN,
+    ADMIN_PASSWORD,
+    STRONG,
+    client_token,
+    make_user,
+    new_client,
+    token_response,
+)
 
 
 async def pair(gateway: httpx.AsyncClient, username: str, password: str) -> dict[str, object]:
@@ -70,20 +78,12 @@ async def test_changes_to_the_account_refuse_its_refresh_tokens(
 async def test_clients_get_no_refresh_token(
     gateway: httpx.AsyncClient, admin: dict[str, str]
 ) -> None:
-    created = await gateway.post(
-        "/api/v1/auth/clients",
-        json={"name": "HR system", "roles": ["viewer"], "region": "31"},
-        headers=admin,
-    )
-    form = {
-        "grant_type": "client_credentials",
-        "client_id": created.json()["client_id"],
-        "client_secret": created.json()["client_secret"],
-    }
+    created = await new_client(gateway, admin)
 
-    body = (await token_response(gateway, form)).json()
+    answer = await client_token(gateway, created["client_id"], created["client_secret"])
 
-    assert body["refresh_token"] is None
+    assert answer.status_code == 200
+    assert answer.json()["refresh_token"] is None
 
 
 @pytest.mark.parametrize(

@@ -12,38 +12,33 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from cwp_common.db import make_engine, utcnow
+from cwp_common.db import make_engine
 from cwp_common.settings import PlatformSettings
-from cwp_gateway.accounts.models import SignInFailure
 from cwp_gateway.accounts.rules import login_key
 from cwp_gateway.app import create_app
 from cwp_gateway.config import Settings
-from tests.gateway.conftest import ADMIN, ADMIN_PASSWORD, STRONG, login, make_user, token_response
+from tests.gateway.conftest import (
+    ADMIN,
+    ADMIN_PASSWORD,
+    STRONG,
+    Clock,
+    login,
+    make_user,
+    new_client,
+    token_response,
+)
 
 FREE = 3  # the defaults, which these tests also pin down
 ALARM_EVERY = 10
 STRANGER = "203.0.113.9"
 OWNER = "198.51.100.7"
-
-
-class Clock:
-    """Now, as the gateway sees it; moved forward by the test."""
-
-    def __init__(self) -> None:
-        self.now = utcnow()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 def clocked(settings: Settings, platform: PlatformSettings, clock: Clock) -> FastAPI:
@@ -101,18 +96,10 @@ async def fail(client: httpx.AsyncClient, form: dict[str, str], times: int, stat
         assert r.status_code == status, (attempt, r.text)
 
 
-async def new_client(gateway: httpx.AsyncClient, admin: dict[str, str]) -> dict[str, str]:
-    r = await gateway.post(
-        "/api/v1/auth/clients",
-        json={"name": "Shanghai HR system", "roles": ["viewer"], "region": "31"},
-        headers=admin,
-    )
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
 async def stored(settings: Settings) -> dict[tuple[str, str], tuple[int, datetime | None]]:
     """(login_key, address) -> (failures, blocked_until), read straight from the database."""
+    from cwp_gateway.accounts.models import SignInFailure  # here: the rest runs on old code
+
     engine = make_engine(settings.database_url)
     try:
         async with engine.connect() as conn:

@@ -98,24 +98,9 @@ class TokenVerifier:
         self.revocations = revocations
 
     @classmethod
-    def from_file(
-        cls,
-        path: Path,
-        issuer: str,
-        audience: str,
-        *,
-        leeway_seconds: int = 30,
-        max_lifetime_seconds: int = 3600,
-        revocations: RevocationList | None = None,
-    ) -> TokenVerifier:
-        return cls(
-            path.read_bytes(),
-            issuer,
-            audience,
-            leeway_seconds=leeway_seconds,
-            max_lifetime_seconds=max_lifetime_seconds,
-            revocations=revocations,
-        )
+    def from_file(cls, path: Path, issuer: str, audience: str, **options: Any) -> TokenVerifier:
+        """`options`: the keyword arguments of the constructor."""
+        return cls(path.read_bytes(), issuer, audience, **options)
 
     def verify(self, token: str) -> Principal:
         now = time.time()

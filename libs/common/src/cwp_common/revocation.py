@@ -78,7 +78,13 @@ class RevocationList:
 
 
 class RevocationFeed:
-    """Follows the gateway's revocation subject into a RevocationList."""
+    """Follows the gateway's revocation subject into a RevocationList.
+
+    Not a ConsumerRunner: that one is durable, acks, and writes an inbox row with each
+    effect in the service's database; here the state is in memory and rebuilt by replay,
+    so the consumer is ephemeral, unacknowledged and touches no database. The loop shape
+    (wait for the link, subscribe, fetch, resubscribe on a new connection or a stall,
+    nats.py #504) is the same on purpose."""
 
     def __init__(self, link: NatsLink, revocations: RevocationList) -> None:
         self._link = link

@@ -190,7 +190,9 @@ def add_health_routes(app: FastAPI, metrics: Metrics) -> None:
         if rt.link is not None:
             checks["nats"] = "ok" if rt.link.connected else "down"
         if rt.revocation_feed is not None:  # not ready to refuse revoked tokens until replayed
-            checks["revocations"] = "ok" if rt.revocation_feed.revocations.caught_up else "replaying"
+            checks["revocations"] = (
+                "ok" if rt.revocation_feed.revocations.caught_up else "replaying"
+            )
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse(
             {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
