@@ -7,15 +7,20 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from cwp_common.settings import PlatformSettings
+from cwp_gateway.app import create_app
+from cwp_gateway.config import Settings
 from tests.gateway.conftest import (
     ADMIN,
     ADMIN_PASSWORD,
     STRONG,
+    Clock,
     client_token,
     make_user,
     new_client,
     token_response,
 )
+from tests.support.apps import running
 
 
 async def pair(gateway: httpx.AsyncClient, username: str, password: str) -> dict[str, object]:
@@ -102,3 +107,21 @@ async def test_bad_refresh_requests(
 
     assert r.status_code == 400, r.text
     assert r.json()["type"] == f"urn:cwp:problem:{slug}"
+
+
+async def test_a_refresh_token_expires(settings: Settings, platform: PlatformSettings) -> None:
+    clock = Clock()
+    short = settings.model_copy(update={"refresh_token_ttl_seconds": 60})
+    app = create_app(short, platform, create_schema=True)
+    app.state.gateway.clock = clock
+    async with running(app) as gateway:
+        first = await pair(gateway, ADMIN, ADMIN_PASSWORD)
+        clock.advance(59)
+        second = await refresh(gateway, first["refresh_token"])
+        clock.advance(61)
+        late = await refresh(gateway, second.json()["refresh_token"])
+
+    assert first["refresh_expires_in"] == 60
+    assert second.status_code == 200
+    assert late.status_code == 400
+    assert late.json()["type"] == "urn:cwp:problem:invalid-grant"
