@@ -30,6 +30,7 @@ from cwp_common.events.nats_link import NatsLink
 from cwp_common.events.outbox import Outbox, OutboxRelay, bind_outbox
 from cwp_common.events.tables import EventTables
 from cwp_common.problems import install_problem_handlers
+from cwp_common.revocation import RevocationFeed, RevocationList
 from cwp_common.settings import (
     InsecureConfiguration,
     PlatformSettings,
@@ -53,6 +54,7 @@ class Runtime:
     outbox: Outbox
     relay: OutboxRelay | None
     consumers: list[ConsumerRunner] = field(default_factory=list)
+    revocation_feed: RevocationFeed | None = None
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,11 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             outbox=outbox,
             relay=relay,
         )
+        revoked = RevocationList(
+            platform.token_max_lifetime_seconds + platform.token_leeway_seconds
+        )
         if link is not None:
+            rt.revocation_feed = RevocationFeed(link, revoked)
             rt.consumers = [
                 ConsumerRunner(s, link, sessions, spec.tables) for s in spec.subscriptions
             ]
@@ -136,11 +142,18 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             if spec.on_starting:
                 await spec.on_starting(rt)
             app.state.token_verifier = TokenVerifier.from_file(
-                platform.jwt_public_key_path, platform.jwt_issuer, platform.jwt_audience
+                platform.jwt_public_key_path,
+                platform.jwt_issuer,
+                platform.jwt_audience,
+                leeway_seconds=platform.token_leeway_seconds,
+                max_lifetime_seconds=platform.token_max_lifetime_seconds,
+                revocations=revoked,
             )
             if link is not None and relay is not None:
                 link.start()
                 relay.start()
+            if rt.revocation_feed is not None:
+                rt.revocation_feed.start()
             for c in rt.consumers:
                 c.start()
             log.info("%s service started", spec.name)
@@ -149,6 +162,8 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             # Also after a failed start: whatever was opened is closed again.
             for c in rt.consumers:
                 await c.stop()
+            if rt.revocation_feed is not None:
+                await rt.revocation_feed.stop()
             if relay is not None:
                 await relay.stop()
             if link is not None:
@@ -198,6 +213,10 @@ def add_health_routes(app: FastAPI, metrics: Metrics) -> None:
             checks["database"] = f"down: {exc.__class__.__name__}"
         if rt.link is not None:
             checks["nats"] = "ok" if rt.link.connected else "down"
+        if rt.revocation_feed is not None:  # not ready to refuse revoked tokens until replayed
+            checks["revocations"] = (
+                "ok" if rt.revocation_feed.revocations.caught_up else "replaying"
+            )
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse(
             {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503

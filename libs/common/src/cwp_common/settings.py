@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, BaseModel, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cwp_common.events.access import read_password
@@ -50,6 +50,11 @@ class PlatformSettings(BaseSettings):
     jwt_audience: str = "cwp"
     log_level: str = "INFO"
     max_body_bytes: int = 1_048_576
+    # Token checks on every service: clock skew forgiven between gateway and service, and
+    # the longest lifetime (exp - iat) a token may have. The cap also bounds how far back
+    # a starting service replays revocations (cwp_common.revocation).
+    token_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    token_max_lifetime_seconds: int = Field(default=3600, gt=0, le=86_400)
 
     @property
     def is_dev(self) -> bool:

@@ -63,8 +63,19 @@ def check_production(settings: Settings, platform: PlatformSettings) -> None:
         )
 
 
+def check_token_lifetime(settings: Settings, platform: PlatformSettings) -> None:
+    """Tokens the services would refuse as too long-lived must never be issued."""
+    cap = platform.token_max_lifetime_seconds
+    if settings.access_token_ttl_seconds > cap:
+        raise UnsafeConfiguration(
+            f"GATEWAY_ACCESS_TOKEN_TTL_SECONDS ({settings.access_token_ttl_seconds}) is above "
+            f"the services' cap CWP_TOKEN_MAX_LIFETIME_SECONDS ({cap})"
+        )
+
+
 async def start_gateway(state: GatewayState, platform: PlatformSettings, rt: Runtime) -> None:
     settings = state.settings
+    check_token_lifetime(settings, platform)
     check_production(settings, platform)
     if platform.is_dev:
         ensure_keypair(settings.jwt_private_key_path, platform.jwt_public_key_path)
