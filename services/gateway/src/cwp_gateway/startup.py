@@ -15,8 +15,8 @@ from cwp_common.auth import TokenSigner
 from cwp_common.keys import ensure_keypair
 from cwp_common.service import Runtime
 from cwp_common.settings import InsecureConfiguration, PlatformSettings
-from cwp_gateway.accounts import repository
 from cwp_gateway.accounts.models import Account, Kind
+from cwp_gateway.accounts.repository import AccountRepository
 from cwp_gateway.accounts.service import ensure_admin
 from cwp_gateway.config import DEV_ADMIN_PASSWORD, MIN_PASSWORD_LENGTH, Settings
 from cwp_gateway.state import GatewayState
@@ -96,7 +96,9 @@ async def retire_dev_admin_password(state: GatewayState, rt: Runtime) -> None:
     the settings rule has already checked is not the default)."""
     settings = state.settings
     async with rt.sessions() as session, session.begin():
-        admin = await repository.find_login(session, Kind.USER, settings.admin_username)
+        admin = await AccountRepository.as_platform(session).by_login(
+            Kind.USER, settings.admin_username
+        )
         if admin is None or not await state.passwords.verify(admin.secret_hash, DEV_ADMIN_PASSWORD):
             return
         admin.secret_hash = await state.passwords.hash(settings.admin_password)
