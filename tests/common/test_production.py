@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from cwp_career.app import create_app as career_app
 from cwp_career.config import Settings as CareerSettings
+from cwp_common.events.access import ensure_passwords
 from cwp_common.keys import generate_keypair
 from cwp_common.settings import InsecureConfiguration, PlatformSettings
 from cwp_gateway.app import create_app as gateway_app
@@ -135,6 +136,7 @@ async def test_an_administrator_on_the_development_password_is_refused_in_produc
     url = await fresh_database(backend, "gateway", tmp_path)
     keys = tmp_path / "secrets"
     generate_keypair(keys / "jwt-private.pem", keys / "jwt-public.pem")
+    ensure_passwords(keys / "nats", ["gateway"])  # the gateway publishes revocations
     dev = production(tmp_path, env="dev")
     made_in_dev = GatewaySettings(
         database_url=url, jwt_private_key_path=keys / "jwt-private.pem", admin_username="admin"
