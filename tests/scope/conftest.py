@@ -4,7 +4,9 @@ records in Shanghai (31), and tokens of Guangdong (44) for every role."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +42,8 @@ class Service:
     national: dict[str, str]  # a national admin, to show the ids are real
 
 
-def foreign_tokens(tokens: Tokens) -> dict[str, dict[str, str]]:
-    return {"+".join(roles): tokens.headers(roles, region=FOREIGN) for roles in ROLE_SETS}
+def foreign_tokens(tokens: Tokens, region: str = FOREIGN) -> dict[str, dict[str, str]]:
+    return {"+".join(roles): tokens.headers(roles, region=region) for roles in ROLE_SETS}
 
 
 @pytest.fixture
@@ -101,54 +103,92 @@ async def registry(
         yield Service(client, app, home, foreign_tokens(tokens), admin)
 
 
+@dataclass
+class CareerRecords:
+    worker: str
+    start: date
+    assessments: list[str]
+    recommendation: str
+    ladder_body: dict[str, Any]
+    ladder: str
+    job: str
+
+
+async def seed_career(
+    app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str]
+) -> CareerRecords:
+    """A Shanghai party secretary with a Shanghai ladder (and its regrade job), two
+    confirmed failing years (an open exit recommendation) and this year's draft."""
+    api = career.API
+    start = career.years_ago(12)
+    worker = await career.register(
+        app,
+        name=NAME,
+        community_code=career.SH,
+        position="party_secretary",
+        service_start_date=start,
+    )
+    body = career.ladder(
+        jurisdiction=HOME, effective_date=career.years_ago(1).isoformat(), name="沪测试序列"
+    )
+    published = await career.publish(client, admin, body)
+    year = today_in_china().year - 1
+    scores = {"political_quality": 80, "work_performance": 80, "resident_satisfaction": 80}
+    assessments, recs = [], []
+    for y, result in ((year - 2, "不合格"), (year - 1, "不合格"), (year, "合格")):
+        r = await client.post(
+            f"{api}/assessments",
+            headers=admin,
+            json={"worker_id": worker, "year": y, "result": result, **scores},
+        )
+        assert r.status_code == 201, r.text
+        assessments.append(r.json()["id"])
+        if result == "不合格":
+            confirmed = await client.post(
+                f"{api}/assessments/{assessments[-1]}/confirm", headers=admin
+            )
+            assert confirmed.status_code == 200, confirmed.text
+            recs += confirmed.json()["exit_recommendations"]
+    assert recs
+    return CareerRecords(
+        worker,
+        start,
+        assessments,
+        recs[0]["id"],
+        body,
+        published["id"],
+        published["regrade_job_id"],
+    )
+
+
+@asynccontextmanager
+async def career_app_running(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    url = await fresh_database(backend, "career", tmp_path)
+    settings = CareerSettings(database_url=url, consume_events=False, daily_regrade=False)
+    app = career_app(settings, platform_settings, create_schema=True)
+    async with running(app) as client:
+        yield app, client
+
+
 @pytest.fixture
 async def career_service(
     backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
 ) -> AsyncIterator[Service]:
-    url = await fresh_database(backend, "career", tmp_path)
-    settings = CareerSettings(database_url=url, consume_events=False, daily_regrade=False)
-    app = career_app(settings, platform_settings, create_schema=True)
     admin = tokens.headers(["admin", "operator", "pii"])
     api = career.API
-    async with running(app) as client:
-        worker = await career.register(
-            app,
-            name=NAME,
-            community_code=career.SH,
-            position="party_secretary",
-            service_start_date=career.years_ago(12),
-        )
-        body = career.ladder(
-            jurisdiction=HOME, effective_date=career.years_ago(1).isoformat(), name="沪测试序列"
-        )
-        published = await career.publish(client, admin, body)
-        year = today_in_china().year - 1
-        scores = {"political_quality": 80, "work_performance": 80, "resident_satisfaction": 80}
-        assessments = []
-        for y, result in ((year - 2, "不合格"), (year - 1, "不合格"), (year, "合格")):
-            r = await client.post(
-                f"{api}/assessments",
-                headers=admin,
-                json={"worker_id": worker, "year": y, "result": result, **scores},
-            )
-            assert r.status_code == 201, r.text
-            assessments.append(r.json()["id"])
-            if result == "不合格":
-                confirmed = await client.post(
-                    f"{api}/assessments/{assessments[-1]}/confirm", headers=admin
-                )
-                assert confirmed.status_code == 200, confirmed.text
-        recs = confirmed.json()["exit_recommendations"]
-        assert recs
-        ids = {worker, published["id"], published["regrade_job_id"], *assessments, recs[0]["id"]}
+    async with career_app_running(backend, tmp_path, platform_settings) as (app, client):
+        rec = await seed_career(app, client, admin)
+        ids = {rec.worker, rec.ladder, rec.job, *rec.assessments, rec.recommendation}
         home = Home(
             region=HOME,
             community=career.SH,
             values={
-                "worker_id": [worker],
-                "assessment_id": assessments,
-                "ladder_id": [published["id"]],
-                "job_id": [published["regrade_job_id"]],
+                "worker_id": [rec.worker],
+                "assessment_id": rec.assessments,
+                "ladder_id": [rec.ladder],
+                "job_id": [rec.job],
                 "criterion": ["public-institution"],
                 "name": ["three-posts-18-grades"],  # a template: reference data, shared
                 "community_code": [career.SH],
@@ -158,11 +198,48 @@ async def career_service(
             },
             markers={*map(str, ids), NAME, "沪测试序列"},
             bodies={
-                f"POST {api}/ladders": body,
-                f"POST {api}/ladders/preview": body,
+                f"POST {api}/ladders": rec.ladder_body,
+                f"POST {api}/ladders/preview": rec.ladder_body,
             },
         )
         yield Service(client, app, home, foreign_tokens(tokens), admin)
+
+
+@pytest.fixture
+async def career_moved(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> AsyncIterator[Service]:
+    """The same records after the worker's transfer to Guangdong: now Guangdong's, and
+    Shanghai is the other province (its own ladder and job stay its own)."""
+    admin = tokens.headers(["admin", "operator", "pii"])
+    async with career_app_running(backend, tmp_path, platform_settings) as (app, client):
+        rec = await seed_career(app, client, admin)
+        await career.transfer(
+            app,
+            rec.worker,
+            today_in_china() - timedelta(days=1),
+            True,
+            from_code=career.SH,
+            name=NAME,
+            community_code=career.GD,
+            position="party_secretary",
+            service_start_date=rec.start,
+        )
+        home = Home(
+            region=FOREIGN,
+            community=career.GD,
+            values={
+                "worker_id": [rec.worker],
+                "assessment_id": rec.assessments,
+                "criterion": ["public-institution"],
+                "community_code": [career.GD],
+                "unit": [career.GD],
+                "region": [FOREIGN],
+                "jurisdiction": [FOREIGN],
+            },
+            markers={rec.worker, *rec.assessments, rec.recommendation, NAME},
+        )
+        yield Service(client, app, home, foreign_tokens(tokens, HOME), admin)
 
 
 GATEWAY_ADMIN, GATEWAY_PASSWORD = "root-admin", "a-long-admin-password"

@@ -6,6 +6,7 @@ route added later is swept without a test written for it."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.scope.conftest import Service
@@ -31,7 +32,9 @@ async def assert_ids_are_real(service: Service) -> None:
     """The sweep can fail: a national admin reads each home record it aims at."""
     doc = await document(service)
     for call in calls(doc, service.home):
-        if call.operation.method == "get" and "{" in call.operation.path and not call.params:
+        names = re.findall(r"{(\w+)}", call.operation.path)
+        aimed = names and all(n in service.home.values for n in names)
+        if call.operation.method == "get" and aimed and not call.params:
             r = await call.send(service.client, service.national)
             assert r.status_code == 200, f"{call.url}: {r.status_code} {r.text[:200]}"
 
@@ -49,3 +52,11 @@ async def test_no_career_route_serves_another_province(career_service: Service) 
 async def test_no_gateway_route_serves_another_province(gateway: Service) -> None:
     await assert_ids_are_real(gateway)
     await assert_sweep_is_clean(gateway)
+
+
+async def test_career_records_follow_a_transferred_worker(career_moved: Service) -> None:
+    """After a move from Shanghai to Guangdong, Shanghai tokens sweep every career route
+    aimed at the worker's records (assessments, the draft, the exit recommendation) and
+    reach none of them."""
+    await assert_ids_are_real(career_moved)
+    await assert_sweep_is_clean(career_moved)
