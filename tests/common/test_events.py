@@ -40,7 +40,7 @@ DEMO_CONSUMERS = {
     **CONSUMERS,
     "demo": tuple(
         Durable("demo", f"demo-{p}")
-        for p in ("dups", "resume", "poison", "flaky", "perm", "restart", "owners")
+        for p in ("dups", "resume", "poison", "flaky", "choke", "perm", "restart", "owners")
     ),
 }
 
