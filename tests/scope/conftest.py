@@ -27,7 +27,7 @@ from tests.registry.helpers import SH_1, SH_2, id_number
 from tests.scope.openapi import ROLE_SETS, Home
 from tests.support.apps import running
 from tests.support.databases import fresh_database
-from tests.support.tokens import AUDIENCE, ISSUER, Tokens
+from tests.support.tokens import Tokens
 
 HOME, FOREIGN = "31", "44"
 NAME = "沪测试员"  # a name no fixture of the other region uses
@@ -256,15 +256,13 @@ async def login(client: httpx.AsyncClient, username: str, password: str) -> dict
 
 
 @pytest.fixture
-async def gateway(backend: str, tmp_path: Path) -> AsyncIterator[Service]:
+async def gateway(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings
+) -> AsyncIterator[Service]:
     """The gateway signs its own tokens: the accounts of both regions are made through
     its API by the bootstrap administrator, and the foreign tokens come from sign-ins."""
-    platform = PlatformSettings(
-        env="dev",
-        jwt_public_key_path=tmp_path / "keys" / "jwt-public.pem",
-        jwt_issuer=ISSUER,
-        jwt_audience=AUDIENCE,
-        log_level="WARNING",
+    platform = platform_settings.model_copy(
+        update={"jwt_public_key_path": tmp_path / "keys" / "jwt-public.pem"}
     )
     settings = GatewaySettings(
         database_url=await fresh_database(backend, "gateway", tmp_path),
