@@ -11,7 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from cwp_career.ladders.schemas import POSITIONS, Criterion, LadderBody
+from cwp_career.ladders.schemas import (
+    DEGREE_ORDER,
+    EDUCATION_ORDER,
+    POSITIONS,
+    Criterion,
+    LadderBody,
+)
 
 FieldError = dict[str, str]
 COEFFICIENT_SCALE = Decimal("0.0001")
@@ -78,6 +84,20 @@ def check_ladder(body: LadderBody) -> list[FieldError]:
         elif key == "passing" and set(listed) != set(names[: len(set(listed))]):
             fail(f"assessment.{key}", "passing results must be the best ones in the order given")
 
+    if body.education_basis != "education":
+        for level in body.education_bonus:
+            if level not in DEGREE_ORDER:
+                fail(
+                    f"education_bonus.{level}",
+                    f"with education_basis {body.education_basis!r} the levels are "
+                    f"{', '.join(DEGREE_ORDER)}",
+                )
+    if body.single_credential_bonus and body.education_basis != "both":
+        fail(
+            "single_credential_bonus",
+            "only a ladder whose education_basis is 'both' tells one credential from two",
+        )
+
     for name, criterion in body.eligibility.items():
         if criterion.assessments is not None:
             unknown = [n for n in criterion.assessments.results if n not in names]
@@ -95,6 +115,11 @@ class CategoryRule:
     name: str
     band_min: int
     band_max: int
+    rank: int  # 0 is the highest-ranked category
+
+
+NO_BONUS = (0, 0)  # (grades, service years)
+Bonuses = dict[str | None, tuple[int, int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,17 +132,22 @@ class Ladder:
     name: str
     step_years: int
     category_of: dict[str, CategoryRule]  # position -> category
-    education_bonus: dict[str, int]
-    qualification_bonus: dict[str, int]
-    skill_level_bonus: dict[str, int]
+    # (学历, 学位) -> (grades, service years): every pair precomputed, one lookup a worker.
+    education_of: dict[tuple[str, str | None], tuple[int, int]]
+    qualification_of: Bonuses  # level (None: none held) -> (grades, service years)
+    skill_level_of: Bonuses
     stack: bool
     pay: dict[int, Decimal]
     results: tuple[str, ...]
     passing: frozenset[str]
     counted: frozenset[str]
     excellent_cap: Decimal | None
+    excellent_cap_unit: str
     failing_limit: int | None
     eligibility: dict[str, Criterion]
+    example_pay: bool  # the pay coefficients are example data
+    example_eligibility: bool
+    example_quota: bool
     body: LadderBody = field(repr=False, compare=False)
     ref: str = field(default="", repr=False, compare=False)  # str(id), for bulk writes
 
@@ -132,13 +162,44 @@ class Ladder:
         return self.results.index(result) + 1
 
 
+def _bonus(amount: int, unit: str) -> tuple[int, int]:
+    return (0, amount) if unit == "years" else (amount, 0)
+
+
+def education_bonus(body: LadderBody, education: str, degree: str | None) -> tuple[int, int]:
+    """(grades, service years) a 学历 and 学位 earn under the ladder's education basis."""
+    unit = body.bonus_units.get("education", "grades")
+    table: dict[str, int] = {str(k): v for k, v in body.education_bonus.items()}
+    if body.education_basis == "education":
+        return _bonus(table.get(education, 0), unit)
+    if body.education_basis == "degree":
+        return _bonus(table.get(degree, 0) if degree else 0, unit)
+    # "both": the highest level held in either decides; both held there, or only one.
+    held = [lvl for lvl in (education, degree) if lvl in DEGREE_ORDER]
+    if not held:
+        return NO_BONUS
+    top = max(held, key=DEGREE_ORDER.index)
+    if education == degree == top:
+        return _bonus(table.get(top, 0), unit)
+    single = {str(k): v for k, v in body.single_credential_bonus.items()}.get(top, 0)
+    return _bonus(single, body.bonus_units.get("single_credential", "grades"))
+
+
+def _level_bonuses(table: dict[str, int], unit: str) -> Bonuses:
+    bonuses: Bonuses = {level: _bonus(amount, unit) for level, amount in table.items()}
+    bonuses[None] = NO_BONUS
+    return bonuses
+
+
 def compile_ladder(ladder_id: uuid.UUID, body: LadderBody) -> Ladder:
     category_of: dict[str, CategoryRule] = {}
-    for cat in body.categories:
-        rule = CategoryRule(cat.code, cat.name, cat.band.min, cat.band.max)
+    for rank, cat in enumerate(body.categories):
+        rule = CategoryRule(cat.code, cat.name, cat.band.min, cat.band.max, rank)
         for position in cat.positions:
             category_of[position] = rule
     scale = body.assessment
+    units = body.bonus_units
+    examples = set(body.examples)
     return Ladder(
         id=ladder_id,
         jurisdiction=body.jurisdiction,
@@ -146,17 +207,31 @@ def compile_ladder(ladder_id: uuid.UUID, body: LadderBody) -> Ladder:
         name=body.name,
         step_years=body.step_years,
         category_of=category_of,
-        education_bonus={str(k): v for k, v in body.education_bonus.items()},
-        qualification_bonus={str(k): v for k, v in body.qualification_bonus.items()},
-        skill_level_bonus={str(k): v for k, v in body.skill_level_bonus.items()},
+        education_of={
+            (e, d): education_bonus(body, e, d)
+            for e in EDUCATION_ORDER
+            for d in (None, *DEGREE_ORDER)
+        },
+        qualification_of=_level_bonuses(
+            {str(k): v for k, v in body.qualification_bonus.items()},
+            units.get("qualification", "grades"),
+        ),
+        skill_level_of=_level_bonuses(
+            {str(k): v for k, v in body.skill_level_bonus.items()},
+            units.get("skill_level", "grades"),
+        ),
         stack=body.bonus_rule == "stack",
         pay={g: c.quantize(COEFFICIENT_SCALE) for g, c in body.pay_coefficients.items()},
         results=tuple(scale.results),
         passing=frozenset(scale.passing),
         counted=frozenset(scale.counted),
         excellent_cap=scale.excellent_cap,
+        excellent_cap_unit=scale.excellent_cap_unit,
         failing_limit=body.exit_rule.consecutive_failing_years,
         eligibility=dict(body.eligibility),
+        example_pay="pay_coefficients" in examples,
+        example_eligibility="eligibility" in examples,
+        example_quota="excellent_cap" in examples,
         body=body,
     )
 
