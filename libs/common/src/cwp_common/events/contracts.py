@@ -37,7 +37,8 @@ WorkerStatus = Literal["active", "on_leave", "exited"]
 # own ways out. Contract staff: contract_end, resignation, dismissal. Elected committee
 # members: resignation, recalled (罢免), not_reelected (换届未当选). Party posts:
 # party_removal (按党内规定免职). Anyone: to_civil_service (考录公务员),
-# to_public_institution (招聘进入事业单位), retirement, death, other.
+# to_institution (招聘进入事业单位, a public institution), retirement, death, other.
+# (At most 16 characters: the registry's column.)
 ExitReason = Literal[
     "contract_end",
     "resignation",
@@ -46,7 +47,7 @@ ExitReason = Literal[
     "not_reelected",
     "party_removal",
     "to_civil_service",
-    "to_public_institution",
+    "to_institution",
     "retirement",
     "death",
     "other",

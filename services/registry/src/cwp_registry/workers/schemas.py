@@ -6,7 +6,14 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from cwp_common.events.contracts import Education, ExitReason, Position, WorkerStatus
+from cwp_common.events.contracts import (
+    ConcurrentPost,
+    Degree,
+    Education,
+    ExitReason,
+    Position,
+    WorkerStatus,
+)
 
 EmploymentType = Literal["civil_servant", "public_institution", "labour_contract"]
 # 中共党员, 中共预备党员, 共青团员, 民主党派, 无党派人士, 群众
@@ -46,7 +53,10 @@ class WorkerCreate(Strict):
     # Defaults: most community workers sign labour contracts with the street office;
     # education defaults to the lowest level until a diploma is recorded.
     employment_type: EmploymentType = "labour_contract"
-    education: Education = "below_junior_college"
+    education: Education = "below_junior_college"  # 学历
+    degree: Degree | None = None  # 学位, recorded apart from 学历
+    position_since: date | None = None  # start of the current post; defaults to hire_date
+    concurrent_posts: list[ConcurrentPost] = Field(default_factory=list, max_length=5)
     political_status: PoliticalStatus = "masses"
     phone: Phone | None = None
     service_start_date: date | None = None  # defaults to hire_date
@@ -59,15 +69,20 @@ class WorkerPatch(Strict):
     name: Name | None = None
     phone: Phone | None = None  # null clears it
     position: Position | None = None
+    # A new position starts on position_since, today when not sent.
+    position_since: date | None = None
+    concurrent_posts: list[ConcurrentPost] | None = Field(default=None, max_length=5)
     education: Education | None = None
+    degree: Degree | None = None  # null clears it
     employment_type: EmploymentType | None = None
     political_status: PoliticalStatus | None = None
     status: Literal["active", "on_leave"] | None = None
     service_start_date: date | None = None
 
     @model_validator(mode="after")
-    def _only_phone_nullable(self) -> Self:
-        nulls = sorted(f for f in self.model_fields_set - {"phone"} if getattr(self, f) is None)
+    def _only_phone_and_degree_nullable(self) -> Self:
+        nullable = {"phone", "degree"}
+        nulls = sorted(f for f in self.model_fields_set - nullable if getattr(self, f) is None)
         if nulls:
             raise ValueError(f"these fields cannot be null: {', '.join(nulls)}")
         return self
@@ -100,6 +115,9 @@ class WorkerOut(BaseModel):
     position: Position
     employment_type: EmploymentType
     education: Education
+    degree: Degree | None
+    position_since: date
+    concurrent_posts: list[ConcurrentPost]
     political_status: PoliticalStatus
     phone: str | None
     hire_date: date

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +36,7 @@ from cwp_registry.workers.exceptions import (
     WorkerNotFound,
 )
 from cwp_registry.workers.models import Worker, WorkerTransfer
+from cwp_registry.workers.retirement import retirement_date
 from cwp_registry.workers.repository import WorkerFilter, WorkerRepository
 from cwp_registry.workers.schemas import ExitIn, TransferIn, WorkerCreate, WorkerPatch
 
@@ -53,7 +55,25 @@ def facts(w: Worker) -> dict[str, Any]:
         "hire_date": w.hire_date,
         "service_start_date": w.service_start_date,
         "status": w.status,
+        "degree": w.degree,
+        "position_since": w.position_since,
+        "concurrent_posts": w.concurrent_posts,
+        "retirement_date": retirement_date(w.birth_date, w.sex, w.position, w.community_code),
     }
+
+
+def _posts(position: str, since: date, concurrent: list[dict[str, Any]]) -> list[rules.Post]:
+    """The main post first, then the concurrent ones."""
+    return [
+        rules.Post(position, since),
+        *(rules.Post(p["position"], date.fromisoformat(str(p["since"]))) for p in concurrent),
+    ]
+
+
+def _check_posts(birth: date, posts: list[rules.Post], today: date) -> None:
+    rules.check_not_future("position_since", posts[0].since, today)
+    rules.check_concurrent_posts(posts[0].position, posts[1:], today)
+    rules.check_post_ages(birth, posts)
 
 
 def _notify(rt: Runtime) -> None:
@@ -85,6 +105,11 @@ async def register(
     rules.check_hire(rid.birth_date, body.hire_date, today)
     start = body.service_start_date or body.hire_date
     rules.check_service_start(rid.birth_date, start, today)
+    since = body.position_since or body.hire_date
+    concurrent = [p.model_dump(mode="json") for p in body.concurrent_posts]
+    _check_posts(rid.birth_date, _posts(body.position, since, concurrent), today)
+    retires = retirement_date(rid.birth_date, rid.sex, body.position, code)
+    rules.check_not_retired("id_number", retires, today)
     ensure_writable(principal, code)
     digest = pii.digest(rid.number)
     workers = WorkerRepository(session, principal)
@@ -107,6 +132,9 @@ async def register(
                 position=body.position,
                 employment_type=body.employment_type,
                 education=body.education,
+                degree=body.degree,
+                position_since=since,
+                concurrent_posts=concurrent,
                 political_status=body.political_status,
                 phone=body.phone,
                 hire_date=body.hire_date,
@@ -136,10 +164,23 @@ async def update(
     requested = patch.model_dump(exclude_unset=True)
     async with session.begin():
         worker = await _load_for_change(WorkerRepository(session, principal), worker_id)
+        today = rules.today_in_china()
         if "service_start_date" in requested:
-            rules.check_service_start(
-                worker.birth_date, requested["service_start_date"], rules.today_in_china()
+            rules.check_service_start(worker.birth_date, requested["service_start_date"], today)
+        if "concurrent_posts" in requested:
+            requested["concurrent_posts"] = [
+                {"position": p["position"], "since": p["since"].isoformat()}
+                for p in requested["concurrent_posts"]
+            ]
+        if requested.get("position", worker.position) != worker.position:
+            requested.setdefault("position_since", today)  # a new post starts a new term
+        if {"position", "position_since", "concurrent_posts"} & requested.keys():
+            posts = _posts(
+                requested.get("position", worker.position),
+                requested.get("position_since", worker.position_since),
+                requested.get("concurrent_posts", worker.concurrent_posts),
             )
+            _check_posts(worker.birth_date, posts, today)
         changed = sorted(k for k, v in requested.items() if getattr(worker, k) != v)
         if changed:
             for name in changed:
@@ -173,9 +214,7 @@ async def transfer(
         earliest, what = (last, "the last transfer") if last else (worker.hire_date, "hire_date")
         rules.check_not_before("effective_date", body.effective_date, earliest, what)
         from_code, previous_start = worker.community_code, worker.service_start_date
-        new_start, carried = rules.service_start_after_transfer(
-            from_code, to_code, previous_start, body.effective_date
-        )
+        carried = rules.recognised_in_province(from_code, to_code)
         now = utcnow()
         session.add(
             WorkerTransfer(
@@ -191,7 +230,9 @@ async def transfer(
             )
         )
         worker.community_code = to_code
-        worker.service_start_date = new_start
+        # A post in the new community is a new term; posts held in the old one end.
+        worker.position_since = body.effective_date
+        worker.concurrent_posts = []
         worker.updated_at = now
         event = WorkerTransferred(
             **facts(worker),
@@ -214,6 +255,8 @@ async def exit_worker(
         last = await repo.last_transfer_date(worker.id)
         earliest, what = (last, "the last transfer") if last else (worker.hire_date, "hire_date")
         rules.check_not_before("exit_date", body.exit_date, earliest, what)
+        held = [worker.position, *(p["position"] for p in worker.concurrent_posts)]
+        rules.check_exit_reason(body.reason, held, worker.employment_type)
         worker.status = "exited"
         worker.exit_reason = body.reason
         worker.exit_date = body.exit_date
