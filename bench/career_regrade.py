@@ -36,7 +36,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from cwp_career.config import Settings
-from cwp_career.dates import today
 from cwp_career.db import EVENTS, Base
 from cwp_career.grading.models import GradeHistory
 from cwp_career.grading.repository import GRADING_COLUMNS
@@ -47,6 +46,7 @@ from cwp_career.ladders.rules import LadderBook, compile_ladder
 from cwp_career.ladders.schemas import LadderBody
 from cwp_career.ladders.templates import national_fallback, templates
 from cwp_career.workers.models import Worker
+from cwp_common.clock import today_in_china as today
 from cwp_common.db import make_engine, make_session_factory, new_id, transaction, utcnow
 
 PROVINCE = "44"

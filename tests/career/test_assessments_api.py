@@ -10,7 +10,7 @@ import httpx
 from fastapi import FastAPI
 
 from cwp_career.assessments.models import Assessment, ExitRecommendation
-from cwp_career.dates import today
+from cwp_common.clock import today_in_china as today
 from cwp_common.events.contracts import AssessmentConfirmed, ExitRecommended
 from tests.career.helpers import (
     API,

@@ -9,7 +9,7 @@ from datetime import timedelta
 import httpx
 from fastapi import FastAPI
 
-from cwp_career.dates import today
+from cwp_common.clock import today_in_china as today
 from cwp_common.events.contracts import GradeAssigned, GradeChanged
 from tests.career.helpers import (
     API,

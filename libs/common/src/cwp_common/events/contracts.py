@@ -12,6 +12,9 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+# The Literals below name the values producer and consumers agree on; their order carries
+# no meaning. A consumer that ranks them (career: "at least a bachelor's", the highest
+# skill level held) writes its own ordered table (cwp_career.ladders.ranks).
 Position = Literal[
     "party_secretary",
     "committee_director",
@@ -53,7 +56,7 @@ ExitReason = Literal[
     "other",
 ]
 QualificationLevel = Literal["assistant", "intermediate", "senior"]
-# National occupational skill levels, lowest (五级) first.
+# National occupational skill levels: 五级 level_5 ... 一级 level_1.
 SkillLevel = Literal["level_5", "level_4", "level_3", "level_2", "level_1"]
 
 

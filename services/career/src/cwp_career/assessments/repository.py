@@ -1,4 +1,4 @@
-"""Assessment and exit-recommendation queries, scoped on the community code."""
+"""Assessment and exit-recommendation queries."""
 
 from __future__ import annotations
 
@@ -6,14 +6,13 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select, update
 
 from cwp_career.assessments.models import Assessment, ExitRecommendation
 from cwp_career.db import dialect_of
-from cwp_career.workers.models import Worker
-from cwp_common.auth import Principal
-from cwp_common.scope import region_clause, within_region
+from cwp_common.db import utcnow
+from cwp_common.repository import Repository
+from cwp_common.scope import region_clause
 
 
 @dataclass(frozen=True)
@@ -24,26 +23,16 @@ class AssessmentFilter:
     worker_id: uuid.UUID | None = None
 
 
-class AssessmentRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class AssessmentRepository(Repository[Assessment]):
+    model = Assessment
+    key = Assessment.id
+    scope_column = Assessment.community_code
+    label = "Assessment"
 
-    async def get(
-        self, principal: Principal, assessment_id: uuid.UUID, *, for_update: bool = False
-    ) -> Assessment | None:
-        stmt = within_region(
-            select(Assessment).where(Assessment.id == assessment_id),
-            Assessment.community_code,
-            principal,
-        )
-        if for_update:
-            stmt = stmt.with_for_update()
-        return await self.session.scalar(stmt)
-
-    async def page(
-        self, principal: Principal, f: AssessmentFilter, after: uuid.UUID | None, limit: int
-    ) -> Sequence[Assessment]:
-        stmt = within_region(select(Assessment), Assessment.community_code, principal)
+    async def find(
+        self, f: AssessmentFilter, cursor: str | None, limit: int
+    ) -> tuple[Sequence[Assessment], str | None]:
+        stmt = self.scoped()
         if f.region:
             stmt = stmt.where(region_clause(Assessment.community_code, f.region))
         if f.year is not None:
@@ -52,35 +41,33 @@ class AssessmentRepository:
             stmt = stmt.where(Assessment.status == f.status)
         if f.worker_id is not None:
             stmt = stmt.where(Assessment.worker_id == f.worker_id)
-        if after is not None:
-            stmt = stmt.where(Assessment.id > after)
-        return (await self.session.scalars(stmt.order_by(Assessment.id).limit(limit))).all()
+        return await self.page(stmt, cursor, limit)
 
-    async def drafts(
-        self, principal: Principal, community_code: str, year: int
-    ) -> list[Assessment]:
-        stmt = within_region(
-            select(Assessment).where(
+    async def drafts(self, community_code: str, year: int) -> list[Assessment]:
+        stmt = (
+            self.scoped()
+            .where(
                 Assessment.community_code == community_code,
                 Assessment.year == year,
                 Assessment.status == "draft",
-            ),
-            Assessment.community_code,
-            principal,
-        ).order_by(Assessment.id)
+            )
+            .order_by(Assessment.id)
+        )
         if dialect_of(self.session) == "postgresql":
             stmt = stmt.with_for_update()
         return list((await self.session.scalars(stmt)).all())
 
     async def results_in(self, unit: str, year: int) -> list[str]:
         """Every result entered (draft or confirmed) in a unit (community or street) and
-        year: the population the cap on the best result is measured against."""
+        year: the population the cap on the best result is measured against. The caller
+        has checked the unit is in its region."""
         stmt = select(Assessment.result).where(
             region_clause(Assessment.community_code, unit), Assessment.year == year
         )
         return list((await self.session.scalars(stmt)).all())
 
     async def years_taken(self, worker_ids: Collection[uuid.UUID], year: int) -> set[uuid.UUID]:
+        """Of these workers (found in scope by the caller), those assessed for `year`."""
         if not worker_ids:
             return set()
         stmt = select(Assessment.worker_id).where(
@@ -107,43 +94,33 @@ class AssessmentRepository:
             out.setdefault(wid, {})[year] = result
         return out
 
-    async def workers(
-        self, principal: Principal, worker_ids: Collection[uuid.UUID]
-    ) -> dict[uuid.UUID, Worker]:
-        stmt = within_region(
-            select(Worker).where(Worker.worker_id.in_(list(worker_ids))),
-            Worker.community_code,
-            principal,
-        )
-        if dialect_of(self.session) == "postgresql":
-            stmt = stmt.with_for_update()
-        return {w.worker_id: w for w in (await self.session.scalars(stmt)).all()}
 
-    async def open_recommendation(self, worker_id: uuid.UUID) -> ExitRecommendation | None:
+class ExitRecommendationRepository(Repository[ExitRecommendation]):
+    model = ExitRecommendation
+    key = ExitRecommendation.id
+    scope_column = ExitRecommendation.community_code
+    label = "Exit recommendation"
+
+    async def find(
+        self, region: str | None, status: str | None, cursor: str | None, limit: int
+    ) -> tuple[Sequence[ExitRecommendation], str | None]:
+        stmt = self.scoped()
+        if region:
+            stmt = stmt.where(region_clause(ExitRecommendation.community_code, region))
+        if status is not None:
+            stmt = stmt.where(ExitRecommendation.status == status)
+        return await self.page(stmt, cursor, limit)
+
+    async def open_for(self, worker_id: uuid.UUID) -> ExitRecommendation | None:
         stmt = select(ExitRecommendation).where(
             ExitRecommendation.worker_id == worker_id, ExitRecommendation.status == "open"
         )
         return await self.session.scalar(stmt)
 
-    async def recommendations(
-        self,
-        principal: Principal,
-        region: str | None,
-        status: str | None,
-        after: uuid.UUID | None,
-        limit: int,
-    ) -> Sequence[ExitRecommendation]:
-        stmt = within_region(
-            select(ExitRecommendation), ExitRecommendation.community_code, principal
+    async def close_open(self, worker_id: uuid.UUID) -> None:
+        """The worker exited: their open recommendations are done with."""
+        await self.session.execute(
+            update(ExitRecommendation)
+            .where(ExitRecommendation.worker_id == worker_id, ExitRecommendation.status == "open")
+            .values(status="closed", closed_at=utcnow())
         )
-        if region:
-            stmt = stmt.where(region_clause(ExitRecommendation.community_code, region))
-        if status is not None:
-            stmt = stmt.where(ExitRecommendation.status == status)
-        if after is not None:
-            stmt = stmt.where(ExitRecommendation.id > after)
-        stmt = stmt.order_by(ExitRecommendation.id).limit(limit)
-        return (await self.session.scalars(stmt)).all()
-
-    def add(self, row: Assessment | ExitRecommendation) -> None:
-        self.session.add(row)

@@ -11,10 +11,16 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from cwp_career.ladders.ranks import (
+    DEGREE_ORDER,
+    EDUCATION_ORDER,
+    QUALIFICATION_ORDER,
+    SKILL_LEVEL_ORDER,
+)
 from cwp_common.events.contracts import (
     Degree,
     Education,
@@ -22,8 +28,21 @@ from cwp_common.events.contracts import (
     QualificationLevel,
     SkillLevel,
 )
+from cwp_common.text import Name, Note, Title
+
+if TYPE_CHECKING:
+    from cwp_career.ladders.models import LadderVersion
+    from cwp_career.ladders.templates import Template
+
+__all__ = [  # ranks, re-exported
+    "DEGREE_ORDER",
+    "EDUCATION_ORDER",
+    "QUALIFICATION_ORDER",
+    "SKILL_LEVEL_ORDER",
+]
 
 BonusRule = Literal["stack", "highest"]
+POSITIONS: tuple[str, ...] = get_args(Position)  # every post a ladder must cover (a set)
 # What an education bonus is keyed on: 学历 alone, 学位 alone, or both held at the same
 # level (REFERENCE §2.1, Shandong Art. 21: "本科 +1, 硕士 +2, 博士 +3 grades; if only one of
 # 学历/学位 is held, service years count as +1 / +3 / +5 years").
@@ -51,19 +70,11 @@ ExamplePart = Literal[
     "eligibility",
 ]
 
-# Lowest first: the index is the order used by "min_education" and friends. The order of
-# each Literal in the contracts is that order.
-EDUCATION_ORDER: tuple[str, ...] = get_args(Education)
-DEGREE_ORDER: tuple[str, ...] = get_args(Degree)
-QUALIFICATION_ORDER: tuple[str, ...] = get_args(QualificationLevel)
-SKILL_LEVEL_ORDER: tuple[str, ...] = get_args(SkillLevel)
-POSITIONS: tuple[str, ...] = get_args(Position)
-
 Grade = Annotated[int, Field(ge=1, le=99)]
 Bonus = Annotated[int, Field(ge=0, le=30)]
 Coefficient = Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=4)]
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
-ResultName = Annotated[str, Field(min_length=1, max_length=20)]
+ResultName = Annotated[Name, StringConstraints(max_length=20)]
 
 
 class Strict(BaseModel):
@@ -77,7 +88,7 @@ class Band(Strict):
 
 class Category(Strict):
     code: Slug  # stable id used in events and filters, e.g. "principal"
-    name: str = Field(min_length=1, max_length=40)  # e.g. 正职
+    name: Annotated[Name, StringConstraints(max_length=40)]  # e.g. 正职
     positions: list[Position] = Field(min_length=1)
     band: Band
 
@@ -117,7 +128,7 @@ class Criterion(Strict):
     """One career path's entry conditions (事业编/公务员招录, 特聘导师, ...), evaluated by
     `eligibility.rules.evaluate`."""
 
-    title: str = Field(min_length=1, max_length=80)
+    title: Annotated[Title, StringConstraints(max_length=80)]
     positions: list[Position] | None = None  # None: any position
     min_service_years: int = Field(default=0, ge=0, le=60)  # counted service years
     min_community_years: int = Field(default=0, ge=0, le=60)  # consecutive, this community
@@ -133,8 +144,8 @@ class Criterion(Strict):
 class LadderBody(Strict):
     """What an administrator publishes (POST /ladders) and what a template holds."""
 
-    name: str = Field(min_length=1, max_length=100)
-    scheme: str = Field(default="", max_length=40)  # e.g. 三岗十八级
+    name: Annotated[Title, StringConstraints(max_length=100)]
+    scheme: Annotated[Name, StringConstraints(max_length=40)] = ""  # e.g. 三岗十八级
     # Province (2 digits) or prefecture (4 digits) prefix of the division code; "" = national.
     jurisdiction: str = Field(pattern=r"^(\d{2}|\d{4})?$")
     effective_date: date
@@ -164,7 +175,7 @@ class LadderBody(Strict):
     # Which parts are example data: grade events and answers carrying them say
     # `example: true`, and payroll does not pay on example coefficients.
     examples: list[ExamplePart] = Field(default_factory=list)
-    note: str = Field(default="", max_length=2000)
+    note: Note = ""
 
 
 class LadderOut(LadderBody):
@@ -175,9 +186,32 @@ class LadderOut(LadderBody):
     published_at: datetime | None = None
     published_by: str | None = None
 
+    @classmethod
+    def from_model(cls, row: LadderVersion) -> LadderOut:
+        return cls.model_validate(
+            {
+                **row.body,
+                "id": row.id,
+                "published_at": row.published_at,
+                "published_by": row.published_by,
+            }
+        )
+
+    @classmethod
+    def from_template(cls, template: Template) -> LadderOut:
+        return cls.model_validate(
+            {**template.body.model_dump(), "id": template.ladder.id, "builtin": True}
+        )
+
 
 class PublishedLadder(LadderOut):
     regrade_job_id: uuid.UUID | None = None  # set when the ladder is already in force
+
+    @classmethod
+    def from_published(cls, row: LadderVersion, job_id: uuid.UUID | None) -> PublishedLadder:
+        return cls.model_validate(
+            {**LadderOut.from_model(row).model_dump(), "regrade_job_id": job_id}
+        )
 
 
 class TemplateOut(BaseModel):
@@ -185,6 +219,15 @@ class TemplateOut(BaseModel):
     description: str
     national_fallback: bool
     ladder: LadderBody
+
+    @classmethod
+    def from_model(cls, t: Template) -> TemplateOut:
+        return cls(
+            name=t.name,
+            description=t.description,
+            national_fallback=t.national_fallback,
+            ladder=t.body,
+        )
 
 
 class Move(BaseModel):
