@@ -236,6 +236,28 @@ def compile_ladder(ladder_id: uuid.UUID, body: LadderBody) -> Ladder:
     )
 
 
+def after_move(
+    ladder: Ladder,
+    from_code: str,
+    to_code: str,
+    grade: int | None,
+    counted_from: date | None,
+    effective: date,
+) -> tuple[int | None, date | None]:
+    """(grade floor, counted_from) of a worker moving into `ladder`'s jurisdiction, by the
+    rule that ladder sets (MoverRule). REFERENCE §1 (NAT, 2024 Opinion): grades are
+    mutually recognised within a province and 社区工作年限 accumulate across moves there,
+    so within a province the grade is kept unless the ladder re-grades movers
+    (carry_years); from another province the receiving ladder says keep, carry or reset."""
+    movers = ladder.body.movers
+    rule = movers.within_province if from_code[:2] == to_code[:2] else movers.from_other_province
+    if rule == "keep_grade":
+        return grade, counted_from
+    if rule == "carry_years":
+        return None, counted_from
+    return None, effective
+
+
 def jurisdictions_for(community_code: str) -> tuple[str, str, str]:
     """Resolution order: prefecture (4 digits), province (2 digits), national ("")."""
     return community_code[:4], community_code[:2], ""
