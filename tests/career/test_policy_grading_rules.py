@@ -89,7 +89,9 @@ def test_education_basis_refuses_levels_it_cannot_hold() -> None:
     body.update(education_basis="degree", education_bonus={"junior_college": 1})
     errors = check_ladder(LadderBody.model_validate(body))
     assert [e["field"] for e in errors] == ["education_bonus.junior_college"]
-    body.update(education_basis="education", education_bonus={}, single_credential_bonus={"master": 3})
+    body.update(
+        education_basis="education", education_bonus={}, single_credential_bonus={"master": 3}
+    )
     errors = check_ladder(LadderBody.model_validate(body))
     assert [e["field"] for e in errors] == ["single_credential_bonus"]
     body.update(single_credential_bonus={}, bonus_units={"education": "months"})
@@ -142,7 +144,9 @@ def test_a_kept_grade_is_a_floor_within_the_band() -> None:
     f = worker(start=date(2023, 3, 1), grade_floor=9)
     g = grade(SANGANG, f, date(2026, 3, 1))
     assert (g.raw_grade, g.grade) == (2, 9)
-    assert grade(SANGANG, worker(start=date(2023, 3, 1), grade_floor=15), date(2026, 3, 1)).grade == 12
+    assert (
+        grade(SANGANG, worker(start=date(2023, 3, 1), grade_floor=15), date(2026, 3, 1)).grade == 12
+    )
 
 
 def test_example_parts_mark_the_grade() -> None:

@@ -167,8 +167,10 @@ def category_of(ladder: Ladder, facts: Facts) -> CategoryRule:
 
 
 def grade(ladder: Ladder, facts: Facts, as_of: date) -> Grading:
-    category = category_of(ladder, facts) if facts.concurrent_positions else (
-        ladder.category_of[facts.position]
+    category = (
+        category_of(ladder, facts)
+        if facts.concurrent_positions
+        else (ladder.category_of[facts.position])
     )
     start = facts.service_start_date
     end = service_end(facts, as_of)

@@ -12,8 +12,8 @@ from stdnum import numdb
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidComponent
 
-from cwp_registry.communities.rules import same_province
 from cwp_common.events.contracts import ELECTED_COMMITTEE_POSITIONS, PARTY_POSITIONS
+from cwp_registry.communities.rules import same_province
 from cwp_registry.workers.exceptions import (
     BelowPostMinimumAge,
     DateInFuture,
@@ -167,9 +167,9 @@ def check_post_ages(birth: date, posts: list[Post]) -> None:
     """Elected committee members are at least 18 on the day their post begins. The
     error names the rule only (an age would reveal the birth date)."""
     for i, post in enumerate(posts):
-        if post.position in ELECTED_COMMITTEE_POSITIONS:
-            if age_on(birth, post.since) < ELECTED_MINIMUM_AGE:
-                raise BelowPostMinimumAge("position_since" if i == 0 else "concurrent_posts")
+        elected = post.position in ELECTED_COMMITTEE_POSITIONS
+        if elected and age_on(birth, post.since) < ELECTED_MINIMUM_AGE:
+            raise BelowPostMinimumAge("position_since" if i == 0 else "concurrent_posts")
 
 
 def check_not_retired(field: str, retirement: date, day: date) -> None:

@@ -36,8 +36,8 @@ from cwp_registry.workers.exceptions import (
     WorkerNotFound,
 )
 from cwp_registry.workers.models import Worker, WorkerTransfer
-from cwp_registry.workers.retirement import retirement_date
 from cwp_registry.workers.repository import WorkerFilter, WorkerRepository
+from cwp_registry.workers.retirement import retirement_date
 from cwp_registry.workers.schemas import ExitIn, TransferIn, WorkerCreate, WorkerPatch
 
 
