@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -31,7 +31,7 @@ class Candidate:
         return [(self.position, self.position_since), *self.concurrent]
 
 
-def years_in_post(c: Candidate, positions: list[str] | None, as_of: date) -> int:
+def years_in_post(c: Candidate, positions: Collection[str] | None, as_of: date) -> int:
     """Full years in the longest-held of `positions` among the main and concurrent posts
     (a term as secretary counts whether 书记 is the main post or held with 主任), or in
     the main post when any post will do."""

@@ -89,8 +89,8 @@ class WorkerOut(WorkerSummary):
         cls,
         row: Worker,
         names: CategoryNames,
-        history: Sequence[GradeHistory] = (),
         examples: ExampleLadders = (),
+        history: Sequence[GradeHistory] = (),
         today: date | None = None,
     ) -> WorkerOut:
         retires = row.retirement_date

@@ -103,7 +103,7 @@ async def get_worker(
     row = await WorkerRepository(session, principal).get_or_404(worker_id)
     history = await HistoryRepository(session, principal).of_worker(worker_id)
     names, examples = await _ladder_labels(session, {row.ladder_id})
-    return WorkerOut.from_model(row, names, history, examples, today_in_china())
+    return WorkerOut.from_model(row, names, examples, history, today_in_china())
 
 
 async def list_workers(
