@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from cwp_career.dates import add_years, full_years
-from cwp_career.ladders.rules import NO_BONUS, CategoryRule, Ladder
+from cwp_career.ladders.rules import CategoryRule, Ladder
 
 # The value types below are slotted but not frozen: a frozen dataclass sets each field
 # through object.__setattr__, which made construction the largest cost of a mass regrade.
@@ -167,29 +167,33 @@ def category_of(ladder: Ladder, facts: Facts) -> CategoryRule:
 
 
 def grade(ladder: Ladder, facts: Facts, as_of: date) -> Grading:
-    category = (
-        category_of(ladder, facts)
-        if facts.concurrent_positions
-        else (ladder.category_of[facts.position])
-    )
+    if facts.concurrent_positions:
+        category = category_of(ladder, facts)
+    else:
+        category = ladder.category_of[facts.position]
     start = facts.service_start_date
-    end = service_end(facts, as_of)
+    retire = facts.retirement_date
+    end = retire if retire is not None and retire < as_of else as_of
     years = full_years(start, end)
     uncounted = 0
     counted_from = start
     if facts.uncounted_years:
         counted_from, uncounted = docked_start(facts, end)
     counted = full_years(counted_from, end) if uncounted else years
-    edu, edu_years = ladder.education_of.get((facts.education, facts.degree), NO_BONUS)
-    qual, qual_years = ladder.qualification_of.get(facts.qualification, NO_BONUS)
-    skill, skill_years = ladder.skill_level_of.get(facts.skill_level, NO_BONUS)
-    if ladder.stack:
-        bonus = edu + qual + skill
-        bonus_years = edu_years + qual_years + skill_years
-    else:
-        bonus = max(edu, qual, skill)
-        bonus_years = max(edu_years, qual_years, skill_years)
+    key = (facts.education, facts.degree) if ladder.degree_keyed else facts.education
+    edu = ladder.education_grades.get(key, 0)
+    qual = ladder.qualification_grades.get(facts.qualification, 0)
+    skill = ladder.skill_level_grades.get(facts.skill_level, 0)
+    bonus = edu + qual + skill if ladder.stack else max(edu, qual, skill)
     step = ladder.step_years
+    bonus_years = 0
+    if ladder.year_bonuses:
+        more = (
+            ladder.education_years.get(key, 0),
+            ladder.qualification_years.get(facts.qualification, 0),
+            ladder.skill_level_years.get(facts.skill_level, 0),
+        )
+        bonus_years = sum(more) if ladder.stack else max(more)
     if bonus_years:
         # Bonus service years start the clock earlier: steps and step dates move alike.
         counted_from = add_years(counted_from, -bonus_years)
@@ -199,7 +203,7 @@ def grade(ladder: Ladder, facts: Facts, as_of: date) -> Grading:
     raw = category.band_min + steps + bonus
     floor = facts.grade_floor
     value = min(max(raw, category.band_min if floor is None else floor), category.band_max)
-    retired = facts.retirement_date is not None and facts.retirement_date <= as_of
+    retired = retire is not None and retire <= as_of
     step_date = add_years(counted_from, steps * step) if steps else None
     next_step = (
         add_years(counted_from, (steps + 1) * step)

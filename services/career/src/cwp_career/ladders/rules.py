@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from cwp_career.ladders.schemas import (
     DEGREE_ORDER,
@@ -119,7 +120,7 @@ class CategoryRule:
 
 
 NO_BONUS = (0, 0)  # (grades, service years)
-Bonuses = dict[str | None, tuple[int, int]]
+Bonuses = dict[Any, int]  # level (or (学历, 学位) pair) -> grades or service years
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,10 +133,17 @@ class Ladder:
     name: str
     step_years: int
     category_of: dict[str, CategoryRule]  # position -> category
-    # (学历, 学位) -> (grades, service years): every pair precomputed, one lookup a worker.
-    education_of: dict[tuple[str, str | None], tuple[int, int]]
-    qualification_of: Bonuses  # level (None: none held) -> (grades, service years)
-    skill_level_of: Bonuses
+    # Bonus tables split by unit, so grading does plain dict lookups. Education is keyed
+    # on 学历 alone, or on the (学历, 学位) pair when the ladder looks at 学位 (every pair
+    # precomputed).
+    degree_keyed: bool
+    education_grades: Bonuses
+    education_years: Bonuses
+    qualification_grades: Bonuses
+    qualification_years: Bonuses
+    skill_level_grades: Bonuses
+    skill_level_years: Bonuses
+    year_bonuses: bool  # some table gives service years
     stack: bool
     pay: dict[int, Decimal]
     results: tuple[str, ...]
@@ -185,10 +193,15 @@ def education_bonus(body: LadderBody, education: str, degree: str | None) -> tup
     return _bonus(single, body.bonus_units.get("single_credential", "grades"))
 
 
-def _level_bonuses(table: dict[str, int], unit: str) -> Bonuses:
-    bonuses: Bonuses = {level: _bonus(amount, unit) for level, amount in table.items()}
-    bonuses[None] = NO_BONUS
-    return bonuses
+def _split(table: dict[Any, tuple[int, int]]) -> tuple[Bonuses, Bonuses]:
+    """(grades table, years table), zeros left out."""
+    grades = {k: g for k, (g, _) in table.items() if g}
+    years = {k: y for k, (_, y) in table.items() if y}
+    return grades, years
+
+
+def _levels(table: dict[Any, int], unit: str) -> tuple[Bonuses, Bonuses]:
+    return _split({str(k): _bonus(v, unit) for k, v in table.items()})
 
 
 def compile_ladder(ladder_id: uuid.UUID, body: LadderBody) -> Ladder:
@@ -200,6 +213,18 @@ def compile_ladder(ladder_id: uuid.UUID, body: LadderBody) -> Ladder:
     scale = body.assessment
     units = body.bonus_units
     examples = set(body.examples)
+    degree_keyed = body.education_basis != "education"
+    edu_grades, edu_years = _split(
+        {
+            ((e, d) if degree_keyed else e): education_bonus(body, e, d)
+            for e in EDUCATION_ORDER
+            for d in ((None, *DEGREE_ORDER) if degree_keyed else (None,))
+        }
+    )
+    qual_grades, qual_years = _levels(
+        body.qualification_bonus, units.get("qualification", "grades")
+    )
+    skill_grades, skill_years = _levels(body.skill_level_bonus, units.get("skill_level", "grades"))
     return Ladder(
         id=ladder_id,
         jurisdiction=body.jurisdiction,
@@ -207,19 +232,14 @@ def compile_ladder(ladder_id: uuid.UUID, body: LadderBody) -> Ladder:
         name=body.name,
         step_years=body.step_years,
         category_of=category_of,
-        education_of={
-            (e, d): education_bonus(body, e, d)
-            for e in EDUCATION_ORDER
-            for d in (None, *DEGREE_ORDER)
-        },
-        qualification_of=_level_bonuses(
-            {str(k): v for k, v in body.qualification_bonus.items()},
-            units.get("qualification", "grades"),
-        ),
-        skill_level_of=_level_bonuses(
-            {str(k): v for k, v in body.skill_level_bonus.items()},
-            units.get("skill_level", "grades"),
-        ),
+        degree_keyed=degree_keyed,
+        education_grades=edu_grades,
+        education_years=edu_years,
+        qualification_grades=qual_grades,
+        qualification_years=qual_years,
+        skill_level_grades=skill_grades,
+        skill_level_years=skill_years,
+        year_bonuses=bool(edu_years or qual_years or skill_years),
         stack=body.bonus_rule == "stack",
         pay={g: c.quantize(COEFFICIENT_SCALE) for g, c in body.pay_coefficients.items()},
         results=tuple(scale.results),
