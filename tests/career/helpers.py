@@ -98,14 +98,14 @@ async def update(
 
 
 async def transfer(
-    app: FastAPI, worker_id: str, effective: date, carried: bool, **now: Any
+    app: FastAPI, worker_id: str, effective: date, carried: bool, from_code: str = GD, **now: Any
 ) -> None:
     await deliver(
         app,
         envelope(
             WorkerTransferred(
                 **facts(worker_id=worker_id, **now),
-                from_community_code=GD,
+                from_community_code=from_code,
                 effective_date=effective,
                 service_years_carried=carried,
             )

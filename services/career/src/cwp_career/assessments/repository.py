@@ -1,4 +1,5 @@
-"""Assessment and exit-recommendation queries."""
+"""Assessment and exit-recommendation queries, scoped by the worker's CURRENT community
+(WorkerScoped): after a transfer the records go with the worker to the new region."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from sqlalchemy import select, update
 
 from cwp_career.assessments.models import Assessment, ExitRecommendation
 from cwp_career.db import dialect_of
+from cwp_career.workers.scope import WorkerScoped
 from cwp_common.db import utcnow
-from cwp_common.repository import Repository
 from cwp_common.scope import region_clause
 
 
@@ -23,10 +24,10 @@ class AssessmentFilter:
     worker_id: uuid.UUID | None = None
 
 
-class AssessmentRepository(Repository[Assessment]):
+class AssessmentRepository(WorkerScoped[Assessment]):
     model = Assessment
     key = Assessment.id
-    scope_column = Assessment.community_code
+    worker_column = Assessment.worker_id
     label = "Assessment"
 
     async def find(
@@ -34,7 +35,7 @@ class AssessmentRepository(Repository[Assessment]):
     ) -> tuple[Sequence[Assessment], str | None]:
         stmt = self.scoped()
         if f.region:
-            stmt = stmt.where(region_clause(Assessment.community_code, f.region))
+            stmt = stmt.where(self.workers_in(f.region))
         if f.year is not None:
             stmt = stmt.where(Assessment.year == f.year)
         if f.status is not None:
@@ -44,10 +45,11 @@ class AssessmentRepository(Repository[Assessment]):
         return await self.page(stmt, cursor, limit)
 
     async def drafts(self, community_code: str, year: int) -> list[Assessment]:
+        """The year's drafts of the workers now in the community."""
         stmt = (
             self.scoped()
             .where(
-                Assessment.community_code == community_code,
+                self.workers_of(community_code),
                 Assessment.year == year,
                 Assessment.status == "draft",
             )
@@ -67,16 +69,16 @@ class AssessmentRepository(Repository[Assessment]):
         return list((await self.session.scalars(stmt)).all())
 
     async def years_taken(self, worker_ids: Collection[uuid.UUID], year: int) -> set[uuid.UUID]:
-        """Of these workers (found in scope by the caller), those assessed for `year`."""
+        """Of these workers, those in scope assessed for `year`."""
         if not worker_ids:
             return set()
-        stmt = select(Assessment.worker_id).where(
+        stmt = self.scope(select(Assessment.worker_id)).where(
             Assessment.worker_id.in_(list(worker_ids)), Assessment.year == year
         )
         return set((await self.session.scalars(stmt)).all())
 
     async def passing_by_year(self, worker_id: uuid.UUID) -> dict[int, bool]:
-        stmt = select(Assessment.year, Assessment.passing).where(
+        stmt = self.scope(select(Assessment.year, Assessment.passing)).where(
             Assessment.worker_id == worker_id, Assessment.status == "confirmed"
         )
         return {y: bool(p) for y, p in (await self.session.execute(stmt)).all()}
@@ -87,7 +89,7 @@ class AssessmentRepository(Repository[Assessment]):
         out: dict[uuid.UUID, dict[int, str]] = {}
         if not worker_ids:
             return out
-        stmt = select(Assessment.worker_id, Assessment.year, Assessment.result).where(
+        stmt = self.scope(select(Assessment.worker_id, Assessment.year, Assessment.result)).where(
             Assessment.worker_id.in_(list(worker_ids)), Assessment.status == "confirmed"
         )
         for wid, year, result in (await self.session.execute(stmt)).all():
@@ -95,10 +97,10 @@ class AssessmentRepository(Repository[Assessment]):
         return out
 
 
-class ExitRecommendationRepository(Repository[ExitRecommendation]):
+class ExitRecommendationRepository(WorkerScoped[ExitRecommendation]):
     model = ExitRecommendation
     key = ExitRecommendation.id
-    scope_column = ExitRecommendation.community_code
+    worker_column = ExitRecommendation.worker_id
     label = "Exit recommendation"
 
     async def find(
@@ -106,13 +108,13 @@ class ExitRecommendationRepository(Repository[ExitRecommendation]):
     ) -> tuple[Sequence[ExitRecommendation], str | None]:
         stmt = self.scoped()
         if region:
-            stmt = stmt.where(region_clause(ExitRecommendation.community_code, region))
+            stmt = stmt.where(self.workers_in(region))
         if status is not None:
             stmt = stmt.where(ExitRecommendation.status == status)
         return await self.page(stmt, cursor, limit)
 
     async def open_for(self, worker_id: uuid.UUID) -> ExitRecommendation | None:
-        stmt = select(ExitRecommendation).where(
+        stmt = self.scoped().where(
             ExitRecommendation.worker_id == worker_id, ExitRecommendation.status == "open"
         )
         return await self.session.scalar(stmt)

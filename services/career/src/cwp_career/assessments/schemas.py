@@ -148,7 +148,7 @@ class ConfirmOut(BaseModel):
     exit_recommendations: list[ExitRecommendationOut]
 
     @classmethod
-    def of(
+    def from_model(
         cls, confirmed: Sequence[Assessment], recommendations: Sequence[ExitRecommendation]
     ) -> ConfirmOut:
         return cls(

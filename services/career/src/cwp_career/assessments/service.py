@@ -206,7 +206,7 @@ async def confirm_community(
         if drafts:
             book = await LadderRepository(session, principal).book()
             recs = await _confirm(session, principal, drafts, book, unit=None)
-    return ConfirmOut.of(drafts, recs)
+    return ConfirmOut.from_model(drafts, recs)
 
 
 async def confirm_one(
@@ -220,7 +220,7 @@ async def confirm_one(
             raise AssessmentFinal(assessment_id)
         book = await LadderRepository(session, principal).book()
         recs = await _confirm(session, principal, [row], book, unit=None)
-    return ConfirmOut.of([row], recs)
+    return ConfirmOut.from_model([row], recs)
 
 
 # --- confirmation, step by step ----------------------------------------------------------

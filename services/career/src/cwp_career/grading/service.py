@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cwp_career.bulk import gc_paused
@@ -31,7 +30,7 @@ from cwp_career.grading.repository import (
 )
 from cwp_career.grading.rules import Current, Outcome, grade, plan
 from cwp_career.grading.schemas import JobOut
-from cwp_career.grading.writer import Change, ConcurrentUpdate, write_changes
+from cwp_career.grading.writer import Change, ConcurrentUpdate, relax_durability, write_changes
 from cwp_career.ladders.repository import LadderRepository
 from cwp_career.ladders.rules import Ladder, LadderBook
 from cwp_common.auth import Principal
@@ -161,7 +160,7 @@ async def _write_batch(
     try:
         started = time.perf_counter()
         if postgresql:
-            await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            await relax_durability(session)
         with gc_paused():
             written = await write_changes(session, changes, utcnow(), bulk=True)
         stats.examined += examined

@@ -32,7 +32,7 @@ async def publish_ladder(
     row, job_id = await service.publish(session, principal, body)
     if job_id is not None:
         job_runner(request).submit(job_id)
-    return PublishedLadder.from_published(row, job_id)
+    return PublishedLadder.from_model(row, job_id)
 
 
 @router.get("/ladders", response_model=Page[LadderOut])

@@ -208,7 +208,7 @@ class PublishedLadder(LadderOut):
     regrade_job_id: uuid.UUID | None = None  # set when the ladder is already in force
 
     @classmethod
-    def from_published(cls, row: LadderVersion, job_id: uuid.UUID | None) -> PublishedLadder:
+    def from_model(cls, row: LadderVersion, job_id: uuid.UUID | None = None) -> PublishedLadder:
         return cls.model_validate(
             {**LadderOut.from_model(row).model_dump(), "regrade_job_id": job_id}
         )
