@@ -114,7 +114,7 @@ async def test_the_excellent_quota_is_counted_per_street(
 async def test_a_ladder_may_count_the_quota_per_community(
     app: FastAPI, client: httpx.AsyncClient, operator: dict[str, str], admin: dict[str, str]
 ) -> None:
-    per_community = ladder(jurisdiction="44", effective_date=f"{LAST_YEAR - 1}-01-01")
+    per_community = ladder(jurisdiction="44", effective_date=f"{LAST_YEAR - 1}-01-01", examples=[])
     per_community["assessment"]["excellent_cap_unit"] = "community"
     await publish(client, admin, per_community)
     a = [await register(app) for _ in range(6)]
@@ -128,6 +128,7 @@ async def test_a_ladder_may_count_the_quota_per_community(
     assert r.status_code == 422
     assert r.json()["type"] == "urn:cwp:problem:excellent-cap-exceeded"
     assert f"{GD} {LAST_YEAR}: 2 of 6" in r.json()["detail"]
+    assert "example" not in r.json()["detail"]  # 广东's own cap, not the fallback's
 
 
 async def test_exit_recommendation_by_category(

@@ -299,6 +299,10 @@ async def _cap_breaches(
         ladder = ladders[key]
         pool = await repo.results_in(key, year) + extra
         breach = rules.cap_breach(pool, ladder.excellent, ladder.excellent_cap)
+        if breach and ladder.example_quota:
+            breach += (
+                " (the cap is example data until the jurisdiction publishes its own / 示例比例)"
+            )
         if breach:
             breaches.append((key, breach))
     return breaches
