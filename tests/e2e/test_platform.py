@@ -4,35 +4,19 @@ sharing events over a real nats-server."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.processes import ADMIN_PASSWORD, Platform, build_platform
+from tests.support.ids import resident_id
+from tests.support.processes import ADMIN_PASSWORD, Platform
 
 pytestmark = pytest.mark.e2e
 
 SHANGHAI = "310101002001"
 GUANGDONG = "440103001001"
-
-
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    p = build_platform(tmp_path_factory.mktemp("e2e"), ["registry", "career", "gateway"])
-    p.nats.start()
-    try:
-        p.start(["registry", "career", "gateway"])
-        yield p
-    finally:
-        p.stop()
-
-
-@pytest.fixture
-async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=platform.gateway, timeout=10) as c:
-        yield c
 
 
 async def token(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
@@ -57,19 +41,12 @@ async def ensure_community(client: httpx.AsyncClient, auth: dict[str, str], code
     assert r.status_code in (201, 409), r.text
 
 
-def id_number(birth: str, seq: int) -> str:
-    body = f"110101{birth}{seq:03d}"
-    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    total = sum(int(d) * w for d, w in zip(body, weights, strict=True))
-    return body + "10X98765432"[total % 11]
-
-
 async def register(
     client: httpx.AsyncClient, auth: dict[str, str], code: str, seq: int, **extra: Any
 ) -> httpx.Response:
     body = {
         "name": "李四",
-        "id_number": id_number("19850612", seq),
+        "id_number": resident_id("110101", date(1985, 6, 12), seq),
         "community_code": code,
         "position": "party_secretary",
         "education": "bachelor",

@@ -4,6 +4,7 @@ relay) on a fresh SQLite or PostgreSQL database, reached over httpx."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -32,8 +33,8 @@ class Registry:
     app: FastAPI
     tokens: Tokens
 
-    def auth(self, *roles: str, region: str = "") -> dict[str, str]:
-        return self.tokens.headers(list(roles) or ["operator"], region)
+    def auth(self, *roles: str, region: str = "", subject: str = "tester") -> dict[str, str]:
+        return self.tokens.headers(list(roles) or ["operator"], region, subject)
 
     async def counts(self) -> dict[str, int]:
         """Row counts of every table a request could write to."""
@@ -80,14 +81,23 @@ class Registry:
         return dict(r.json())
 
 
+@asynccontextmanager
+async def start_registry(
+    url: str, platform: PlatformSettings, tokens: Tokens, **settings: Any
+) -> AsyncIterator[Registry]:
+    """One registry process (a replica, when several share the database)."""
+    app = create_app(Settings(database_url=url, **settings), platform, create_schema=True)
+    async with running(app) as client:
+        yield Registry(client, app, tokens)
+
+
 @pytest.fixture
 async def registry(
     backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
 ) -> AsyncIterator[Registry]:
     url = await fresh_database(backend, "registry", tmp_path)
-    app = create_app(Settings(database_url=url), platform_settings, create_schema=True)
-    async with running(app) as client:
-        yield Registry(client, app, tokens)
+    async with start_registry(url, platform_settings, tokens) as reg:
+        yield reg
 
 
 def assert_problem(r: httpx.Response, status: int, slug: str) -> dict[str, Any]:

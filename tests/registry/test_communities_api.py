@@ -98,6 +98,10 @@ async def test_list_filters_by_region_and_pages_by_code(registry: Registry) -> N
         if cursor is None:
             break
     assert seen == sorted(codes)
+    # A full last page hands out no cursor to an empty one.
+    r = await registry.client.get(URL, params={"limit": 5}, headers=registry.auth("viewer"))
+    assert len(r.json()["items"]) == 5
+    assert r.json()["next_cursor"] is None
 
     r = await registry.client.get(URL, params={"region": "31"}, headers=registry.auth())
     assert [c["code"] for c in r.json()["items"]] == sorted([SH_1, SH_2, "310101002002"])
@@ -108,7 +112,7 @@ async def test_list_filters_by_region_and_pages_by_code(registry: Registry) -> N
 @pytest.mark.parametrize(
     ("params", "slug"),
     [
-        ({"cursor": "garbage"}, "invalid-cursor"),
+        ({"cursor": "garbage"}, "invalid-input"),
         ({"region": "3a"}, "validation-error"),
         ({"region": "3101010020011"}, "validation-error"),
         ({"limit": 0}, "validation-error"),

@@ -35,13 +35,13 @@ async def next_for(queue: asyncio.Queue[bytes], worker_id: str, timeout: float =
     return await asyncio.wait_for(wait(), timeout)
 
 
-async def test_worker_events_reach_a_subscriber_without_the_id_number(
+async def test_worker_events_reach_a_subscriber_without_the_id_number_or_phone(
     registry: Registry, session_nats: NatsServer
 ) -> None:
     reg = registry
     for code in (SH_1, SH_2, GD_1):
         await reg.add_community(code)
-    nc = await nats.connect(session_nats.url)
+    nc = await session_nats.connect()  # the tester: it may listen to registry subjects
     queue: asyncio.Queue[bytes] = asyncio.Queue()
 
     async def on_message(msg: nats.aio.msg.Msg) -> None:
@@ -50,7 +50,7 @@ async def test_worker_events_reach_a_subscriber_without_the_id_number(
     sub = await nc.subscribe("registry.worker.>", cb=on_message)
     try:
         number = id_number(area="310101", seq=606)
-        w = await reg.add_worker(id_number=number)
+        w = await reg.add_worker(id_number=number, phone="13912345678")
         event = await next_for(queue, w["id"])
         assert event.type == "registry.worker.registered.v1"
         assert event.source == "cwp.registry"
@@ -79,6 +79,9 @@ async def test_worker_events_reach_a_subscriber_without_the_id_number(
             assert number.encode() not in raw
             assert number[:6].encode() + b"*" not in raw, "not even masked"
             assert digest not in raw
+            for phone in (b"13912345678", b"13700000000", b"139****5678", b"137****0000"):
+                assert phone not in raw, "no phone, masked or not"
+        assert CloudEvent.from_bytes(raws[1]).data["changed"] == ["phone"], "the field's name"
     finally:
         await sub.unsubscribe()
         await nc.close()
@@ -101,7 +104,9 @@ async def test_a_write_succeeds_while_nats_is_down(
     nats_server: NatsServer,
 ) -> None:
     url = await fresh_database(backend, "registry", tmp_path)
-    platform = platform_settings.model_copy(update={"nats_url": nats_server.url})
+    platform = platform_settings.model_copy(
+        update={"nats_url": nats_server.url, "nats_credentials_dir": nats_server.credentials_dir}
+    )
     nats_server.stop()
     app = create_app(Settings(database_url=url), platform, create_schema=True)
     async with running(app) as client:
@@ -113,7 +118,7 @@ async def test_a_write_succeeds_while_nats_is_down(
         )
         assert pending.published_at is None
         nats_server.start()
-        nc = await nats.connect(nats_server.url)
+        nc = await nats_server.connect()
         try:
             js = nc.jetstream()
             for _ in range(150):

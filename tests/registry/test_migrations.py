@@ -132,12 +132,12 @@ async def test_upgrade_creates_the_sqlite_folder_on_a_fresh_checkout(tmp_path: P
     assert db.exists()
 
 
-async def test_0002_starts_existing_posts_on_the_hire_date(backend: str, tmp_path: Path) -> None:
-    """Rows registered before 0002 get position_since = hire_date, no 学位 and no
+async def test_0003_starts_existing_posts_on_the_hire_date(backend: str, tmp_path: Path) -> None:
+    """Rows registered before 0003 get position_since = hire_date, no 学位 and no
     concurrent posts; the new columns then read like any other row's."""
     url = await fresh_database(backend, "registry", tmp_path)
     cfg = alembic_config(url)
-    await asyncio.to_thread(command.upgrade, cfg, "0001")
+    await asyncio.to_thread(command.upgrade, cfg, "0002")
     now = datetime.now(UTC)
     engine = make_engine(url)
     try:

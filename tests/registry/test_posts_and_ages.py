@@ -5,17 +5,23 @@ a date of birth."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date
+from pathlib import Path
 
 import orjson
 import pytest
 
 from cwp_common.clock import today_in_china
+from cwp_common.settings import PlatformSettings
 from cwp_registry.workers import rules
 from cwp_registry.workers.exceptions import BelowPostMinimumAge, RetirementAgeReached
 from cwp_registry.workers.retirement import add_months, retirement_date
-from tests.registry.conftest import Registry, assert_problem
+from tests.registry.conftest import Registry, assert_problem, start_registry
 from tests.registry.helpers import GD_1, SH_1, id_number
+from tests.registry.test_personal_data import audit
+from tests.support.databases import fresh_database
+from tests.support.tokens import Tokens
 
 URL = "/api/v1/registry/workers"
 CADRE = "party_secretary"
@@ -97,6 +103,7 @@ async def last_event(reg: Registry, type_: str) -> dict[str, object]:
 
 async def test_degree_post_start_and_concurrent_posts_are_recorded(reg: Registry) -> None:
     w = await reg.add_worker(
+        id_number=id_number(birth=date(1990, 1, 2), seq=1),  # a man (odd sequence)
         position="committee_director",
         education="master",
         degree="bachelor",
@@ -113,7 +120,7 @@ async def test_degree_post_start_and_concurrent_posts_are_recorded(reg: Registry
     data = await last_event(reg, "registry.worker.registered.v1")
     assert (data["degree"], data["position_since"]) == ("bachelor", "2021-05-01")
     assert data["concurrent_posts"] == [{"position": "party_secretary", "since": "2022-01-01"}]
-    assert data["retirement_date"] == "2053-01-01"  # born 1990-01 (male): 63
+    assert data["retirement_date"] == "2053-01-02"  # born 1990-01 (male): 63
     # Without them: no 学位, the post starts on the hire date.
     plain = await reg.add_worker()
     assert (plain["degree"], plain["position_since"], plain["concurrent_posts"]) == (
@@ -274,3 +281,38 @@ async def test_a_concurrent_elected_post_allows_a_recall(reg: Registry) -> None:
         headers=reg.auth(),
     )
     assert r.status_code == 200, r.text
+
+
+@pytest.fixture
+async def limited(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> AsyncIterator[Registry]:
+    """A registry allowing 3 checks of ID numbers per account and hour."""
+    url = await fresh_database(backend, "registry", tmp_path)
+    async with start_registry(url, platform_settings, tokens, id_check_limit=3) as reg:
+        await reg.add_community(SH_1)
+        yield reg
+
+
+async def test_the_post_age_rule_is_a_birth_date_probe(limited: Registry) -> None:
+    """Whether a post date passes the minimum age of an elected post says something about
+    the birth date: for a caller without pii each such check counts, like the
+    working-age rule (test_personal_data)."""
+    reg = limited
+    w = await reg.add_worker(id_number=id_number(seq=153))  # born 1990-01-01
+    path = f"{URL}/{w['id']}"
+    statuses = []
+    for since in ("2009-01-01", "2007-01-01", "2008-01-01"):
+        body = {"position": "committee_member", "position_since": since}
+        statuses.append((await reg.client.patch(path, json=body, headers=reg.auth())).status_code)
+    assert statuses == [200, 422, 200]
+    body = {"position": "committee_director", "position_since": "2008-06-01"}
+    r = await reg.client.patch(path, json=body, headers=reg.auth())
+    assert_problem(r, 429, "too-many-id-checks")
+    outcomes = [(r.action, r.outcome) for r in await audit(reg) if r.action != "register"]
+    assert outcomes == [
+        ("birth-date-rule", "passed"),
+        ("birth-date-rule", "failed"),
+        ("birth-date-rule", "passed"),
+        ("birth-date-rule", "rate-limited"),
+    ]

@@ -9,7 +9,7 @@ from datetime import timedelta
 import orjson
 import pytest
 
-from cwp_registry.workers.rules import today_in_china
+from cwp_common.clock import today_in_china
 from tests.registry.conftest import Registry, assert_problem
 from tests.registry.helpers import GD_1, SH_1, SH_2
 

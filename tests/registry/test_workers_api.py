@@ -9,7 +9,7 @@ from datetime import timedelta
 import orjson
 import pytest
 
-from cwp_registry.workers.rules import today_in_china
+from cwp_common.clock import today_in_china
 from tests.registry.conftest import Registry, assert_problem
 from tests.registry.helpers import GD_1, SH_1, SH_2, id_number
 
@@ -36,7 +36,7 @@ async def test_register_returns_the_worker_masked_with_defaults(communities: Reg
     assert w["employment_type"] == "labour_contract"
     assert w["education"] == "below_junior_college"
     assert w["political_status"] == "masses"
-    assert w["phone"] == "13912345678"
+    assert w["phone"] == "139****5678", "phones are masked like ID numbers"
     assert w["status"] == "active"
     assert w["hire_date"] == w["service_start_date"] == "2020-03-01"
     assert w["exit_reason"] is None
@@ -55,6 +55,15 @@ async def test_pii_role_sees_the_full_number_and_birth_date(communities: Registr
     assert r.json()["id_number"] == number
     assert r.json()["birth_date"] == "1990-01-01"
     assert r.json()["sex"] == "male"
+    await reg.client.patch(
+        f"{URL}/{w['id']}", json={"phone": "13712345678"}, headers=reg.auth("operator", "pii")
+    )
+    r = await reg.client.get(f"{URL}/{w['id']}", headers=reg.auth("viewer", "pii"))
+    assert r.json()["phone"] == "13712345678"
+    r = await reg.client.get(f"{URL}/{w['id']}", headers=reg.auth("viewer"))
+    assert r.json()["phone"] == "137****5678"
+    r = await reg.client.get(URL, headers=reg.auth("viewer"))
+    assert [x["phone"] for x in r.json()["items"] if x["id"] == w["id"]] == ["137****5678"]
 
 
 async def test_lowercase_x_is_stored_as_upper_case(communities: Registry) -> None:
@@ -66,7 +75,7 @@ async def test_lowercase_x_is_stored_as_upper_case(communities: Registry) -> Non
     r = await reg.client.post(
         URL, json=reg.worker_body(id_number="11010519850712001X"), headers=reg.auth()
     )
-    assert_problem(r, 409, "duplicate-id-number")
+    assert_problem(r, 409, "registered-elsewhere")
 
 
 async def test_number_is_encrypted_and_hashed_at_rest(communities: Registry) -> None:
@@ -140,31 +149,39 @@ async def test_registered_event_carries_facts_without_the_number(communities: Re
     }
 
 
-async def test_duplicate_current_number_is_409_and_writes_nothing(communities: Registry) -> None:
+async def test_duplicate_in_scope_names_the_record_and_writes_nothing(
+    communities: Registry,
+) -> None:
     reg = communities
     number = id_number(area="310101", seq=41)
-    await reg.add_worker(id_number=number)
+    first = await reg.add_worker(id_number=number)
     before = await reg.counts()
     r = await reg.client.post(URL, json=reg.worker_body(SH_2, id_number=number), headers=reg.auth())
-    body = assert_problem(r, 409, "duplicate-id-number")
+    body = assert_problem(r, 409, "registered-elsewhere")
     assert number not in r.text
     assert "not exited" in body["detail"]
+    assert first["id"] in body["detail"]
+    assert SH_1 in body["detail"]
     assert await reg.counts() == before
 
 
-async def test_duplicate_outside_the_callers_scope_hits_the_unique_index(
+async def test_duplicate_outside_the_callers_scope_says_how_to_ask_for_a_transfer(
     communities: Registry,
 ) -> None:
-    """The scoped pre-check cannot see a worker in 44; the partial unique index still
-    refuses the second registration, and the IntegrityError becomes a 409."""
+    """The duplicate check is national; the answer names nothing outside the caller's
+    region, only the way to have the worker transferred."""
     reg = communities
     number = id_number(area="440103", seq=42)
-    await reg.add_worker(GD_1, id_number=number)
+    gd = await reg.add_worker(GD_1, id_number=number)
     before = await reg.counts()
     r = await reg.client.post(
         URL, json=reg.worker_body(SH_1, id_number=number), headers=reg.auth(region="31")
     )
-    assert_problem(r, 409, "duplicate-id-number")
+    body = assert_problem(r, 409, "registered-elsewhere")
+    assert "outside your region" in body["detail"]
+    assert "transfer" in body["detail"]
+    for secret in (gd["id"], GD_1, GD_1[:6], number):
+        assert secret not in r.text
     assert await reg.counts() == before
 
 
@@ -194,7 +211,7 @@ async def test_exited_person_may_be_registered_again(communities: Registry) -> N
     second = await reg.add_worker(SH_2, id_number=number, hire_date="2023-01-01")
     assert second["id"] != first["id"]
     r = await reg.client.post(
-        f"{URL}/lookup", json={"id_number": number}, headers=reg.auth("viewer")
+        f"{URL}/lookup", json={"id_number": number}, headers=reg.auth("viewer", "pii")
     )
     assert r.json()["id"] == second["id"]
 
@@ -204,20 +221,17 @@ async def test_lookup_finds_the_current_worker_by_number(communities: Registry) 
     number = id_number(area="310101", seq=51)
     w = await reg.add_worker(id_number=number)
     await reg.add_worker()
+    pii = reg.auth("viewer", "pii")
     r = await reg.client.post(
-        f"{URL}/lookup", json={"id_number": f" {number.lower()} "}, headers=reg.auth("viewer")
+        f"{URL}/lookup", json={"id_number": f" {number.lower()} "}, headers=pii
     )
     assert r.status_code == 200, r.text
     assert r.json()["id"] == w["id"]
-    assert r.json()["id_number"].count("*") == 8
+    assert r.json()["id_number"] == number
 
-    r = await reg.client.post(
-        f"{URL}/lookup", json={"id_number": id_number(seq=52)}, headers=reg.auth("viewer")
-    )
+    r = await reg.client.post(f"{URL}/lookup", json={"id_number": id_number(seq=52)}, headers=pii)
     assert_problem(r, 404, "not-found")
-    r = await reg.client.post(
-        f"{URL}/lookup", json={"id_number": number[:-1]}, headers=reg.auth("viewer")
-    )
+    r = await reg.client.post(f"{URL}/lookup", json={"id_number": number[:-1]}, headers=pii)
     assert_problem(r, 422, "invalid-id-number")
 
 

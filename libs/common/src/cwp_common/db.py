@@ -3,6 +3,7 @@ portable column types, and time-ordered ids."""
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import time
@@ -82,7 +83,13 @@ def ensure_sqlite_folder(url: str) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    # A database error's text and log line would otherwise carry the statement's bound
+    # values: ID-number hashes, birth dates, phones.
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
+        # aiosqlite logs every call with its arguments (the bound values) at DEBUG.
+        driver_log = logging.getLogger("aiosqlite")
+        driver_log.setLevel(max(driver_log.getEffectiveLevel(), logging.INFO))
         ensure_sqlite_folder(url)
         engine = create_async_engine(url, **kwargs)
 

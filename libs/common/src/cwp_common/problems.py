@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,6 +13,8 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+
+from cwp_common.redact import describe, log_safe
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("cwp.problems")
@@ -101,6 +104,19 @@ def _field_path(loc: Sequence[Any]) -> str:
     return ".".join(parts) or str(loc[0] if loc else "")
 
 
+def _message_without_input(error: Mapping[str, Any]) -> str:
+    """pydantic's message, never quoting the value sent: a 422 for a bad ID number or
+    phone must not echo it (clients log and store problem bodies). The built-in messages
+    do not quote it; a custom validator's might."""
+    message = str(error.get("msg", ""))
+    value = error.get("input")
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        text = str(value).strip()
+        if len(text) >= 3 and text in message:
+            message = message.replace(text, "…")
+    return message
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ProblemError)
@@ -126,7 +142,11 @@ def install_problem_handlers(app: FastAPI) -> None:
                 instance=request.url.path,
             )
         fields = [
-            {"field": _field_path(e.get("loc", ())), "message": e.get("msg", ""), "code": e["type"]}
+            {
+                "field": _field_path(e.get("loc", ())),
+                "message": _message_without_input(e),
+                "code": e["type"],
+            }
             for e in errors
         ]
         return problem_response(
@@ -155,7 +175,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_database_busy(request: Request, exc: Exception) -> Response:
         # A lock or connection failure (SQLite busy, PostgreSQL restarting): the transaction
         # rolled back, nothing was written, and the same request can simply be retried.
-        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        log.warning(
+            "database unavailable on %s %s: %s",
+            request.method,
+            log_safe(request.url.path),
+            describe(exc),
+        )
         return problem_response(
             503,
             "database-busy",
@@ -168,7 +193,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_bad_data(request: Request, exc: Exception) -> Response:
         # The database refused a value the schema let through (a NUL character, a number
         # out of range, text longer than its column): the client's input, not our fault.
-        log.warning("database refused a value on %s %s", request.method, request.url.path)
+        log.warning(
+            "database refused a value on %s %s: %s",
+            request.method,
+            log_safe(request.url.path),
+            describe(exc),
+        )
         return problem_response(
             422,
             "invalid-data",
@@ -179,7 +209,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        # Where it failed, and the error's type: its text may hold the values it choked on.
+        log.error(
+            "unhandled error on %s %s: %s\n%s",
+            request.method,
+            log_safe(request.url.path),
+            describe(exc),
+            "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
+        )
         return problem_response(
             500, "internal-error", "Internal error", "An unexpected error occurred."
         )

@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cwp_common.problems import problem_response
+from cwp_common.redact import log_safe
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -121,7 +122,11 @@ class EdgeMiddleware:
             m.requests.labels(m.service, scope["method"], path, str(status)).inc()
             m.latency.labels(m.service, path).observe(elapsed)
             access_log.info(
-                "%s %s %s %.1fms", scope["method"], scope["path"], status, elapsed * 1000
+                "%s %s %s %.1fms",
+                log_safe(scope["method"]),
+                log_safe(scope["path"]),
+                status,
+                elapsed * 1000,
             )
             request_id_var.reset(token)
 

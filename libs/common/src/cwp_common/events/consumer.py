@@ -5,6 +5,10 @@ committed in one transaction, then the message is acked. A redelivered event fin
 inbox row and changes nothing. Transient failures are nak'ed with a growing delay; a
 message that can never succeed (unreadable envelope, payload that breaks its contract,
 or `max_deliver` reached) is written to dead_letters and terminated.
+
+An event is believed only from its owner: its `source` must be `cwp.<first token of the
+subject>` and its `type` the subject it came on. NATS permissions already keep a service
+from publishing another's subjects; this check also refuses a mislabelled event.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from cwp_common.events.contracts import EventData
 from cwp_common.events.envelope import CloudEvent, service_of, stream_name
 from cwp_common.events.nats_link import NatsLink
 from cwp_common.events.tables import EventTables
+from cwp_common.redact import SafeMessage, describe, validation_summary
 
 log = logging.getLogger("cwp.consumer")
 
@@ -34,15 +39,29 @@ Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 D = TypeVar("D", bound=EventData)
 
 
-class PermanentError(Exception):
-    """The message can never be handled; retrying is pointless."""
+class PermanentError(SafeMessage):
+    """The message can never be handled; retrying is pointless. Its message is stored in
+    dead_letters: name fields and ids, never personal data or row values."""
+
+
+def not_from_owner(event: CloudEvent, subject: str) -> str | None:
+    """Why the event cannot be believed on this subject, or None."""
+    owner = f"cwp.{service_of(subject)}"
+    if event.source != owner:
+        return f"source {event.source!r} is not {owner!r}, the owner of {subject}"
+    if event.type != subject:
+        return f"type {event.type!r} arrived on subject {subject}"
+    return None
 
 
 def parse(event: CloudEvent, contract: type[D]) -> D:
     try:
         return contract.model_validate(event.data)
     except ValidationError as exc:
-        raise PermanentError(f"{event.type} payload breaks its contract: {exc}") from exc
+        # pydantic's own text quotes the input: keep only where and how it broke.
+        raise PermanentError(
+            f"{event.type} payload breaks its contract: {validation_summary(exc)}"
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -108,6 +127,7 @@ class ConsumerRunner:
         )
 
     async def _run(self) -> None:
+        failures = 0
         while not self._stopping:
             if not await self._link.wait_connected(1.0):
                 continue
@@ -121,9 +141,14 @@ class ConsumerRunner:
                     config=self._config(),
                 )
             except Exception as exc:
-                log.warning("%s: cannot subscribe (%s); retrying", self.sub.durable, exc)
-                await asyncio.sleep(1.0)
+                # Typically the producer has not created its stream yet (only it may):
+                # say so once, then keep trying quietly.
+                level = logging.WARNING if failures == 0 else logging.DEBUG
+                log.log(level, "%s: cannot subscribe (%s); retrying", self.sub.durable, exc)
+                failures += 1
+                await asyncio.sleep(min(0.5 * failures, 2.0))
                 continue
+            failures = 0
             try:
                 await self._pull(psub, generation)
             finally:
@@ -164,7 +189,13 @@ class ConsumerRunner:
         try:
             event = CloudEvent.from_bytes(msg.data)
         except ValidationError as exc:
-            await self._dead_letter(msg, None, f"unreadable envelope: {exc}", deliveries)
+            await self._dead_letter(
+                msg, None, f"unreadable envelope: {validation_summary(exc)}", deliveries
+            )
+            return
+        refused = not_from_owner(event, msg.subject)
+        if refused is not None:
+            await self._dead_letter(msg, event.id, f"not from its owner: {refused}", deliveries)
             return
         try:
             async with transaction(self._factory) as session:
@@ -190,10 +221,13 @@ class ConsumerRunner:
         except Exception as exc:
             if deliveries >= self._max_deliver:
                 await self._dead_letter(
-                    msg, event.id, f"gave up after {deliveries} deliveries: {exc!r}", deliveries
+                    msg,
+                    event.id,
+                    f"gave up after {deliveries} deliveries: {describe(exc)}",
+                    deliveries,
                 )
                 return
-            log.warning("%s: %s failed (%r); will retry", self.sub.durable, event.id, exc)
+            log.warning("%s: %s failed (%s); will retry", self.sub.durable, event.id, describe(exc))
             with contextlib.suppress(Exception):
                 await msg.nak(delay=self._nak_delay * deliveries)
             return

@@ -1,12 +1,13 @@
 """Event contracts: the only thing two services must agree on.
 
 The event type is also the NATS subject: <service>.<aggregate>.<event>.v<N>.
-Payloads never carry a plain resident ID number.
+Payloads never carry a resident ID number or a phone, and a birth date only where a
+consumer needs it (see WorkerFacts).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar, Literal
 
@@ -79,11 +80,21 @@ class ConcurrentPost(BaseModel):
 
 
 class WorkerFacts(EventData):
-    """What other services need to know about a worker (no personal ID number).
+    """What other services need to know about a worker.
+
+    Personal data: never the resident ID number (nor its hash) and never the phone. The
+    birth date is as secret as the ID number (the masked number hides exactly it) and is
+    carried only because a consumer needs it: the registry checks the minimum age of
+    elected committee members and the retirement age at registration; career checks the
+    retirement age at each regrade through `retirement_date`, which is derived from the
+    birth date and so just as secret (kept, never shown). A new consumer that needs no
+    birth date must not store it; a new event that no consumer needs it in must not
+    carry it.
 
     Fields added after v1 have defaults, so events staged before them still parse:
     degree None (no 学位 recorded), position_since None (unknown: consumers fall back to
-    their own record), no concurrent posts, retirement_date None (not computed)."""
+    their own record), no concurrent posts, retirement_date None (not computed).
+    """
 
     worker_id: str
     name: str
@@ -213,6 +224,27 @@ class ExitRecommended(EventData):
     tracks: list[str] = []
 
 
+# --- gateway ---------------------------------------------------------------------------
+
+RevocationReason = Literal[
+    "disabled", "roles_changed", "region_changed", "password_changed", "secret_replaced"
+]
+
+
+class AccountRevoked(EventData):
+    """Tokens of this account issued before `not_before` must be refused at once.
+
+    Published by the gateway when it disables an account or changes its roles, region or
+    secret; consumed by every service (cwp_common.revocation) into an in-memory list that
+    the token check reads. Carries the account name only: no personal data."""
+
+    type: ClassVar[str] = "gateway.account.revoked.v1"
+    subject: str  # the token's `sub`: a username or a client_id
+    kind: Literal["user", "client"]  # the token's `typ`
+    not_before: datetime  # UTC; tokens with an earlier `iat` are refused
+    reason: RevocationReason
+
+
 CONTRACTS: dict[str, type[EventData]] = {
     c.type: c
     for c in (
@@ -227,5 +259,6 @@ CONTRACTS: dict[str, type[EventData]] = {
         GradeChanged,
         AssessmentConfirmed,
         ExitRecommended,
+        AccountRevoked,
     )
 }

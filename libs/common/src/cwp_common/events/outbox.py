@@ -27,6 +27,7 @@ from cwp_common.events.contracts import EventData
 from cwp_common.events.envelope import CloudEvent
 from cwp_common.events.nats_link import NatsLink
 from cwp_common.events.tables import EventTables
+from cwp_common.redact import describe
 
 log = logging.getLogger("cwp.outbox")
 
@@ -142,7 +143,7 @@ class OutboxRelay:
                 if sent >= self._batch:
                     continue
             except Exception as exc:
-                log.warning("outbox relay: %s; retrying in %.1fs", exc, backoff)
+                log.warning("outbox relay: %s; retrying in %.1fs", describe(exc), backoff)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), backoff)
                 self._wake.clear()
@@ -193,10 +194,10 @@ class OutboxRelay:
                 await session.execute(
                     update(t)
                     .where(t.c.seq == seq)
-                    .values(attempts=t.c.attempts + 1, last_error=str(err)[:500])
+                    .values(attempts=t.c.attempts + 1, last_error=describe(err))
                 )
         if failed:
             raise ConnectionError(
-                f"{len(failed)} of {len(rows)} events not confirmed: {failed[0][1]!r}"
+                f"{len(failed)} of {len(rows)} events not confirmed: {describe(failed[0][1])}"
             )
         return len(done)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cwp_common.problems import Conflict, NotFound, ProblemError
+from cwp_common.problems import Conflict, ProblemError
 
 
 class InvalidDivisionCode(ProblemError):
@@ -21,11 +21,6 @@ class InvalidDivisionCode(ProblemError):
 class CommunityExists(Conflict):
     def __init__(self, code: str) -> None:
         super().__init__("community-exists", f"Community {code} already exists / 社区已存在")
-
-
-class CommunityNotFound(NotFound):
-    def __init__(self, code: str) -> None:
-        super().__init__("Community", code)
 
 
 class UnknownCommunity(ProblemError):

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path, Query
 
 from cwp_common.auth import Reader, Writer
 from cwp_common.pagination import MAX_LIMIT, Page
-from cwp_common.service import RuntimeDep, SessionDep
+from cwp_common.service import SessionDep
 from cwp_registry.communities import service
 from cwp_registry.communities.schemas import CommunityCreate, CommunityOut, CommunityUpdate
 
@@ -17,21 +17,21 @@ CodePath = Annotated[str, Path(pattern=r"^[0-9]{12}$", description="12-digit div
 
 @router.post("", status_code=201)
 async def create_community(
-    body: CommunityCreate, principal: Writer, session: SessionDep, rt: RuntimeDep
+    body: CommunityCreate, principal: Writer, session: SessionDep
 ) -> CommunityOut:
-    return CommunityOut.model_validate(await service.create(session, rt, principal, body))
+    return CommunityOut.from_model(await service.create(session, principal, body))
 
 
 @router.put("/{code}")
 async def update_community(
-    code: CodePath, body: CommunityUpdate, principal: Writer, session: SessionDep, rt: RuntimeDep
+    code: CodePath, body: CommunityUpdate, principal: Writer, session: SessionDep
 ) -> CommunityOut:
-    return CommunityOut.model_validate(await service.update(session, rt, principal, code, body))
+    return CommunityOut.from_model(await service.update(session, principal, code, body))
 
 
 @router.get("/{code}")
 async def get_community(code: CodePath, principal: Reader, session: SessionDep) -> CommunityOut:
-    return CommunityOut.model_validate(await service.get(session, principal, code))
+    return CommunityOut.from_model(await service.get(session, principal, code))
 
 
 @router.get("")
@@ -43,4 +43,4 @@ async def list_communities(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> Page[CommunityOut]:
     rows, next_cursor = await service.list_page(session, principal, region, cursor, limit)
-    return Page(items=[CommunityOut.model_validate(r) for r in rows], next_cursor=next_cursor)
+    return Page(items=[CommunityOut.from_model(r) for r in rows], next_cursor=next_cursor)

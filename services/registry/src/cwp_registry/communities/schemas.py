@@ -5,20 +5,19 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from cwp_common.text import Title
+from cwp_registry.communities.models import Community
+
 UrbanRuralCode = Literal["111", "112", "121", "122", "123", "210", "220"]
-Name = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$"
-    ),
-]
+# Community names run longer than a person's (街道 and 社区 in full): Title, up to 100.
+CommunityName = Annotated[Title, StringConstraints(max_length=100)]
 Count = Annotated[int, Field(ge=0, le=100_000_000, strict=True)]
 
 
 class CommunityFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Name
+    name: CommunityName
     population: Count
     households: Count
     urban_rural_code: UrbanRuralCode | None = None
@@ -43,3 +42,7 @@ class CommunityOut(BaseModel):
     households: int
     created_at: datetime
     updated_at: datetime
+
+    @classmethod
+    def from_model(cls, row: Community) -> CommunityOut:
+        return cls.model_validate(row)

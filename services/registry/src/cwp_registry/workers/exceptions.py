@@ -1,8 +1,9 @@
-"""Worker problems, each with a stable slug. None of them echoes an ID number."""
+"""Worker problems, each with a stable slug. None of them echoes an ID number, a phone,
+a birth date or anything derived from one (an age): they name the rule that failed."""
 
 from __future__ import annotations
 
-from cwp_common.problems import Conflict, InvalidInput, NotFound, ProblemError
+from cwp_common.problems import Conflict, InvalidInput, ProblemError
 
 
 class InvalidIdNumber(ProblemError):
@@ -20,10 +21,13 @@ class InvalidIdNumber(ProblemError):
 
 
 class UnderMinimumAge(InvalidInput):
-    def __init__(self, field: str, age: int, minimum: int) -> None:
+    """Names the rule and the date field, never the age: an age (or the date it changes)
+    would give away the birth date a caller without `pii` may not see."""
+
+    def __init__(self, field: str, minimum: int) -> None:
         super().__init__(
             field,
-            f"The worker would be {age} on {field}; the legal minimum working age is "
+            f"On {field} the worker would be under the legal minimum working age of "
             f"{minimum} / 未满{minimum}周岁不得招用",
             slug="under-minimum-age",
         )
@@ -52,11 +56,6 @@ class SameCommunity(InvalidInput):
         )
 
 
-class WorkerNotFound(NotFound):
-    def __init__(self, key: object) -> None:
-        super().__init__("Worker", key)
-
-
 class CurrentWorkerNotFound(ProblemError):
     def __init__(self) -> None:
         super().__init__(
@@ -75,13 +74,26 @@ class WorkerHasExited(Conflict):
         )
 
 
-class DuplicateIdNumber(Conflict):
-    def __init__(self) -> None:
-        super().__init__(
-            "duplicate-id-number",
-            "A worker with this ID number is already registered and has not exited "
-            "/ 该身份证号已有在职登记",
-        )
+class RegisteredElsewhere(Conflict):
+    """The person already has a current registration. Inside the caller's region the
+    answer names it; outside, it says only how to ask for a transfer."""
+
+    def __init__(self, worker_id: object | None = None, community_code: str | None = None) -> None:
+        if worker_id is not None:
+            detail = (
+                f"This person is already registered as worker {worker_id} in community "
+                f"{community_code} and has not exited: change that record, or record the exit "
+                f"first / 该人员已在社区{community_code}登记在职"
+            )
+        else:
+            detail = (
+                "This person is already registered, and has not exited, in a community "
+                "outside your region. To move them to your community, ask the registry office "
+                "whose region covers both communities (provincial or national) to transfer "
+                "the worker (POST /api/v1/registry/workers/{id}/transfer) "
+                "/ 该人员已在其他地区社区登记在职，请联系覆盖两地的上级登记机关办理调动"
+            )
+        super().__init__("registered-elsewhere", detail)
 
 
 # Age and post rules. Their messages name the rule that failed, never an age nor a date

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from cwp_common.auth import Principal, Reader, Writer
 from cwp_common.events.contracts import Position, WorkerStatus
 from cwp_common.pagination import MAX_LIMIT, Page
-from cwp_common.service import RuntimeDep, SessionDep
+from cwp_common.problems import Forbidden
+from cwp_common.service import SessionDep
+from cwp_registry.identity_checks.rules import Limit
 from cwp_registry.pii import PiiCipher
 from cwp_registry.workers import service
-from cwp_registry.workers.models import Worker
 from cwp_registry.workers.repository import WorkerFilter
-from cwp_registry.workers.rules import mask_id_number
 from cwp_registry.workers.schemas import (
     ExitIn,
     LookupIn,
@@ -31,39 +31,41 @@ async def pii_cipher(request: Request) -> PiiCipher:
     return request.app.state.pii  # type: ignore[no-any-return]
 
 
+async def id_check_limit(request: Request) -> Limit:
+    return request.app.state.id_check_limit  # type: ignore[no-any-return]
+
+
+async def pii_reader(principal: Reader) -> Principal:
+    """A reader who may also see personal data: finding a worker by ID number is itself
+    a way to learn one (a masked number plus guesses of the birth date)."""
+    if not principal.sees_pii:
+        raise Forbidden("Looking a worker up by ID number needs the pii role / 需要个人信息权限")
+    return principal
+
+
 Pii = Annotated[PiiCipher, Depends(pii_cipher)]
-
-
-def present(w: Worker, pii: PiiCipher, principal: Principal) -> WorkerOut:
-    """The full ID number and birth date only for callers holding the pii role."""
-    number = pii.decrypt(w.id_number_cipher, w.id.bytes)
-    full = principal.sees_pii
-    return WorkerOut.model_validate(
-        {
-            **{f: getattr(w, f) for f in WorkerOut.model_fields if f not in ("id_number",)},
-            "id_number": number if full else mask_id_number(number),
-            "birth_date": w.birth_date if full else None,
-        }
-    )
+IdCheckLimit = Annotated[Limit, Depends(id_check_limit)]
+PiiReader = Annotated[Principal, Depends(pii_reader)]
 
 
 @router.post("", status_code=201)
 async def register_worker(
-    body: WorkerCreate, principal: Writer, session: SessionDep, rt: RuntimeDep, pii: Pii
+    body: WorkerCreate, principal: Writer, session: SessionDep, pii: Pii, limit: IdCheckLimit
 ) -> WorkerOut:
-    worker = await service.register(session, rt, principal, pii, body)
-    return present(worker, pii, principal)
+    worker = await service.register(session, principal, pii, limit, body)
+    return WorkerOut.from_model(worker, pii, principal)
 
 
 # Before /{worker_id} routes so "lookup" is never read as an id.
 @router.post("/lookup")
 async def lookup_worker(
-    body: LookupIn, principal: Reader, session: SessionDep, pii: Pii
+    body: LookupIn, principal: PiiReader, session: SessionDep, pii: Pii, limit: IdCheckLimit
 ) -> WorkerOut:
     """Find the current (not exited) worker by ID number, sent in the body so it never
-    appears in a URL or an access log."""
-    worker = await service.lookup(session, principal, pii, body.id_number)
-    return present(worker, pii, principal)
+    appears in a URL or an access log. Needs `pii`; every call counts against the
+    account's limit of ID-number checks (429 with Retry-After beyond it) and is audited."""
+    worker = await service.lookup(session, principal, pii, limit, body.id_number)
+    return WorkerOut.from_model(worker, pii, principal)
 
 
 @router.get("")
@@ -80,14 +82,17 @@ async def list_workers(
 ) -> Page[WorkerOut]:
     f = WorkerFilter(region, community_code, position, status)
     rows, next_cursor = await service.list_page(session, principal, f, cursor, limit)
-    return Page(items=[present(w, pii, principal) for w in rows], next_cursor=next_cursor)
+    return Page(
+        items=[WorkerOut.from_model(w, pii, principal) for w in rows], next_cursor=next_cursor
+    )
 
 
 @router.get("/{worker_id}")
 async def get_worker(
     worker_id: uuid.UUID, principal: Reader, session: SessionDep, pii: Pii
 ) -> WorkerOut:
-    return present(await service.get(session, principal, worker_id), pii, principal)
+    worker = await service.get(session, principal, worker_id)
+    return WorkerOut.from_model(worker, pii, principal)
 
 
 @router.patch("/{worker_id}")
@@ -96,37 +101,29 @@ async def update_worker(
     body: WorkerPatch,
     principal: Writer,
     session: SessionDep,
-    rt: RuntimeDep,
     pii: Pii,
+    limit: IdCheckLimit,
 ) -> WorkerOut:
-    worker = await service.update(session, rt, principal, worker_id, body)
-    return present(worker, pii, principal)
+    """A new service_start_date is checked against the working age; for a caller without
+    `pii` that check counts against the limit of ID-number checks and is audited."""
+    worker = await service.update(session, principal, limit, worker_id, body)
+    return WorkerOut.from_model(worker, pii, principal)
 
 
 @router.post("/{worker_id}/transfer")
 async def transfer_worker(
-    worker_id: uuid.UUID,
-    body: TransferIn,
-    principal: Writer,
-    session: SessionDep,
-    rt: RuntimeDep,
-    pii: Pii,
+    worker_id: uuid.UUID, body: TransferIn, principal: Writer, session: SessionDep, pii: Pii
 ) -> WorkerOut:
-    worker = await service.transfer(session, rt, principal, worker_id, body)
-    return present(worker, pii, principal)
+    worker = await service.transfer(session, principal, worker_id, body)
+    return WorkerOut.from_model(worker, pii, principal)
 
 
 @router.post("/{worker_id}/exit")
 async def exit_worker(
-    worker_id: uuid.UUID,
-    body: ExitIn,
-    principal: Writer,
-    session: SessionDep,
-    rt: RuntimeDep,
-    pii: Pii,
+    worker_id: uuid.UUID, body: ExitIn, principal: Writer, session: SessionDep, pii: Pii
 ) -> WorkerOut:
-    worker = await service.exit_worker(session, rt, principal, worker_id, body)
-    return present(worker, pii, principal)
+    worker = await service.exit_worker(session, principal, worker_id, body)
+    return WorkerOut.from_model(worker, pii, principal)
 
 
 @router.get("/{worker_id}/transfers")
@@ -134,6 +131,5 @@ async def list_transfers(
     worker_id: uuid.UUID, principal: Reader, session: SessionDep
 ) -> list[TransferOut]:
     return [
-        TransferOut.model_validate(t)
-        for t in await service.transfers(session, principal, worker_id)
+        TransferOut.from_model(t) for t in await service.transfers(session, principal, worker_id)
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date
 from typing import Literal
 
 from stdnum import numdb
@@ -25,18 +25,12 @@ from cwp_registry.workers.exceptions import (
     UnderMinimumAge,
 )
 
-# Business dates are in China Standard Time, which has had no daylight saving since 1991.
-CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 MINIMUM_WORKING_AGE = 16  # 劳动法 Art. 15
 _BODY = re.compile(r"[0-9]{17}[0-9X]")
 # Taiwan residents' residence permits (2018) use 830000, absent from stdnum's code list.
 _EXTRA_ADDRESS_CODES = frozenset({"830000"})
 
 Sex = Literal["male", "female"]
-
-
-def today_in_china() -> date:
-    return datetime.now(UTC).astimezone(CHINA_TZ).date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +50,8 @@ def _known_address(code: str) -> bool:
 
 
 def parse_id_number(raw: str, today: date) -> ResidentId:
+    """The number, normalised, with its birth date and sex. Errors say which check failed
+    and never quote the number: clients log and store problem bodies."""
     number = ric.compact(raw)
     if len(number) != 18:
         legacy = " (15-digit legacy numbers must be converted)" if len(number) == 15 else ""
@@ -81,15 +77,14 @@ def parse_id_number(raw: str, today: date) -> ResidentId:
     except InvalidComponent:
         raise InvalidIdNumber(
             "date",
-            f"Digits 7-14 ({number[6:10]}-{number[10:12]}-{number[12:14]}) are not a real date "
-            "/ 出生日期不存在",
+            "Digits 7-14 (the birth date) are not a real calendar date / 出生日期不存在",
         ) from None
     if birth > today:
         raise InvalidIdNumber("future-date", "The birth date lies in the future / 出生日期晚于今天")
     if not _known_address(number[:6]):
         raise InvalidIdNumber(
             "address-code",
-            f"Address code {number[:6]} (digits 1-6) is not a known division code / 地址码不存在",
+            "The address code (digits 1-6) is not a known division code / 地址码不存在",
         )
     return ResidentId(number, birth, "male" if int(number[16]) % 2 else "female")
 
@@ -97,6 +92,11 @@ def parse_id_number(raw: str, today: date) -> ResidentId:
 def mask_id_number(number: str) -> str:
     """First 6 (address) and last 4 characters; the birth date stays hidden."""
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def mask_phone(phone: str) -> str:
+    """First 3 (the carrier) and last 4 digits, as on a delivery slip: 139****5678."""
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
 def age_on(birth: date, day: date) -> int:
@@ -114,9 +114,8 @@ def check_not_before(field: str, value: date, earliest: date, what: str) -> None
 
 
 def check_working_age(field: str, birth: date, day: date) -> None:
-    age = age_on(birth, day)
-    if age < MINIMUM_WORKING_AGE:
-        raise UnderMinimumAge(field, age, MINIMUM_WORKING_AGE)
+    if age_on(birth, day) < MINIMUM_WORKING_AGE:
+        raise UnderMinimumAge(field, MINIMUM_WORKING_AGE)
 
 
 def check_hire(birth: date, hire_date: date, today: date) -> None:

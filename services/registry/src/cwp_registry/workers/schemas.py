@@ -6,6 +6,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from cwp_common.auth import Principal
 from cwp_common.events.contracts import (
     ConcurrentPost,
     Degree,
@@ -14,27 +15,18 @@ from cwp_common.events.contracts import (
     Position,
     WorkerStatus,
 )
+from cwp_common.text import Name, Note
+from cwp_registry.pii import PiiCipher
+from cwp_registry.workers.models import Worker, WorkerTransfer
+from cwp_registry.workers.rules import mask_id_number, mask_phone
 
 EmploymentType = Literal["civil_servant", "public_institution", "labour_contract"]
 # 中共党员, 中共预备党员, 共青团员, 民主党派, 无党派人士, 群众
 PoliticalStatus = Literal[
     "cpc_member", "cpc_probationary", "cyl_member", "other_party", "non_party", "masses"
 ]
-Name = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=50, pattern=r"^[^\x00-\x1f\x7f]+$"
-    ),
-]
 # Chinese mobile numbers; [0-9] because \d also matches non-ASCII digits.
 Phone = Annotated[str, StringConstraints(pattern=r"^1[3-9][0-9]{9}$")]
-# Line breaks are fine in a note; other control characters (NUL breaks PostgreSQL) are not.
-Note = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-    ),
-]
 # Shape is checked by the rules, which give one clear message per kind of mistake.
 RawIdNumber = Annotated[str, Field(max_length=64, examples=["11010519491231002X"])]
 RawCode = Annotated[str, Field(max_length=64, examples=["310101002001"])]
@@ -104,6 +96,9 @@ class LookupIn(Strict):
     id_number: RawIdNumber
 
 
+_PERSONAL = frozenset({"id_number", "birth_date", "phone"})  # shown by the caller's rights
+
+
 class WorkerOut(BaseModel):
     id: uuid.UUID
     name: str
@@ -119,7 +114,7 @@ class WorkerOut(BaseModel):
     position_since: date
     concurrent_posts: list[ConcurrentPost]
     political_status: PoliticalStatus
-    phone: str | None
+    phone: str | None = Field(description="Masked (139****5678) without the pii role")
     hire_date: date
     service_start_date: date
     status: WorkerStatus
@@ -128,6 +123,20 @@ class WorkerOut(BaseModel):
     exit_note: str | None
     created_at: datetime
     updated_at: datetime
+
+    @classmethod
+    def from_model(cls, w: Worker, pii: PiiCipher, principal: Principal) -> WorkerOut:
+        """The full ID number, birth date and phone only for callers holding `pii`."""
+        number = pii.decrypt(w.id_number_cipher, w.id.bytes)
+        full = principal.sees_pii
+        return cls.model_validate(
+            {
+                **{f: getattr(w, f) for f in cls.model_fields if f not in _PERSONAL},
+                "id_number": number if full else mask_id_number(number),
+                "birth_date": w.birth_date if full else None,
+                "phone": w.phone if full or w.phone is None else mask_phone(w.phone),
+            }
+        )
 
 
 class TransferOut(BaseModel):
@@ -142,3 +151,7 @@ class TransferOut(BaseModel):
     previous_service_start_date: date
     note: str | None
     created_at: datetime
+
+    @classmethod
+    def from_model(cls, row: WorkerTransfer) -> TransferOut:
+        return cls.model_validate(row)

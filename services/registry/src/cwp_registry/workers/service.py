@@ -1,6 +1,8 @@
 """Worker use cases. Each write is one transaction holding the change and its outbox
-event; the relay is woken after the commit. Rule checks run before anything is written,
-so a refused request leaves no trace."""
+event (queued on the session; the relay wakes after the commit). Rule checks run before
+anything is written, so a refused request leaves no trace, except in the ID-check audit
+trail: a lookup, a duplicate found at registration, and a birth-date rule run for a caller
+without `pii` are counted against the account's limit and audited whatever the answer."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_common.auth import Principal
+from cwp_common.clock import today_in_china
 from cwp_common.db import new_id, utcnow
 from cwp_common.events.contracts import (
     WorkerExited,
@@ -20,20 +23,24 @@ from cwp_common.events.contracts import (
     WorkerTransferred,
     WorkerUpdated,
 )
-from cwp_common.pagination import decode_cursor, encode_cursor
+from cwp_common.events.outbox import queue_event
+from cwp_common.problems import ProblemError
+from cwp_common.repository import PLATFORM
 from cwp_common.scope import ensure_writable
-from cwp_common.service import Runtime
 from cwp_registry.communities.exceptions import UnknownCommunity
 from cwp_registry.communities.repository import CommunityRepository
 from cwp_registry.communities.rules import validate_community_code
+from cwp_registry.identity_checks.rules import Limit
+from cwp_registry.identity_checks.service import IdChecks
 from cwp_registry.pii import PiiCipher
 from cwp_registry.workers import rules
 from cwp_registry.workers.exceptions import (
+    BelowPostMinimumAge,
     CurrentWorkerNotFound,
-    DuplicateIdNumber,
+    RegisteredElsewhere,
     SameCommunity,
+    UnderMinimumAge,
     WorkerHasExited,
-    WorkerNotFound,
 )
 from cwp_registry.workers.models import Worker, WorkerTransfer
 from cwp_registry.workers.repository import WorkerFilter, WorkerRepository
@@ -41,8 +48,9 @@ from cwp_registry.workers.retirement import retirement_date
 from cwp_registry.workers.schemas import ExitIn, TransferIn, WorkerCreate, WorkerPatch
 
 
-def facts(w: Worker) -> dict[str, Any]:
-    """The WorkerFacts every worker event carries: never the ID number nor its hash."""
+def _facts(w: Worker) -> dict[str, Any]:
+    """The WorkerFacts every worker event carries: never the ID number, its hash or the
+    phone (see the contract's docstring for who needs the birth date)."""
     return {
         "worker_id": str(w.id),
         "name": w.name,
@@ -70,36 +78,29 @@ def _posts(position: str, since: date, concurrent: list[dict[str, Any]]) -> list
     ]
 
 
-def _check_posts(birth: date, posts: list[rules.Post], today: date) -> None:
-    rules.check_not_future("position_since", posts[0].since, today)
-    rules.check_concurrent_posts(posts[0].position, posts[1:], today)
-    rules.check_post_ages(birth, posts)
-
-
-def _notify(rt: Runtime) -> None:
-    if rt.relay is not None:
-        rt.relay.notify()
-
-
 def _is_duplicate_id(exc: IntegrityError) -> bool:
     # PostgreSQL names the index, SQLite the column.
     message = str(exc.orig)
     return "uq_workers_current_id_number" in message or "id_number_hash" in message
 
 
+def _registered_elsewhere(principal: Principal, existing: Worker | None) -> RegisteredElsewhere:
+    if existing is not None and principal.covers(existing.community_code):
+        return RegisteredElsewhere(existing.id, existing.community_code)
+    return RegisteredElsewhere()
+
+
 async def _load_for_change(repo: WorkerRepository, worker_id: uuid.UUID) -> Worker:
-    worker = await repo.get(worker_id, for_update=True)
-    if worker is None:
-        raise WorkerNotFound(worker_id)
+    worker = await repo.get_or_404(worker_id, for_update=True)
     if worker.status == "exited":
         raise WorkerHasExited(worker_id)
     return worker
 
 
 async def register(
-    session: AsyncSession, rt: Runtime, principal: Principal, pii: PiiCipher, body: WorkerCreate
+    session: AsyncSession, principal: Principal, pii: PiiCipher, limit: Limit, body: WorkerCreate
 ) -> Worker:
-    today = rules.today_in_china()
+    today = today_in_china()
     rid = rules.parse_id_number(body.id_number, today)
     code = validate_community_code(body.community_code, "community_code")
     rules.check_hire(rid.birth_date, body.hire_date, today)
@@ -107,101 +108,149 @@ async def register(
     rules.check_service_start(rid.birth_date, start, today)
     since = body.position_since or body.hire_date
     concurrent = [p.model_dump(mode="json") for p in body.concurrent_posts]
-    _check_posts(rid.birth_date, _posts(body.position, since, concurrent), today)
+    posts = _posts(body.position, since, concurrent)
+    rules.check_not_future("position_since", since, today)
+    rules.check_concurrent_posts(body.position, posts[1:], today)
+    rules.check_post_ages(rid.birth_date, posts)
     retires = retirement_date(rid.birth_date, rid.sex, body.position, code)
     rules.check_not_retired("id_number", retires, today)
     ensure_writable(principal, code)
     digest = pii.digest(rid.number)
-    workers = WorkerRepository(session, principal)
+    # Uniqueness is national: the check looks beyond the caller's region, and the answer
+    # (counted and audited, as a lookup is) names only what the caller may see.
+    everyone = WorkerRepository(session, PLATFORM)
+    checks = IdChecks(session, principal, limit)
+    existing: Worker | None = None
     try:
-        async with session.begin():
+        async with checks.transaction("register", digest):
             if await CommunityRepository(session, principal).get(code) is None:
                 raise UnknownCommunity("community_code", code)
-            if await workers.current_by_hash(digest) is not None:
-                raise DuplicateIdNumber()
-            worker_id = new_id()
-            now = utcnow()
-            worker = Worker(
-                id=worker_id,
-                name=body.name,
-                id_number_cipher=pii.encrypt(rid.number, worker_id.bytes),
-                id_number_hash=digest,
-                sex=rid.sex,
-                birth_date=rid.birth_date,
-                community_code=code,
-                position=body.position,
-                employment_type=body.employment_type,
-                education=body.education,
-                degree=body.degree,
-                position_since=since,
-                concurrent_posts=concurrent,
-                political_status=body.political_status,
-                phone=body.phone,
-                hire_date=body.hire_date,
-                service_start_date=start,
-                status=body.status,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(worker)
-            await session.flush()  # a concurrent registration of the same person fails here
-            await rt.outbox.add(session, WorkerRegistered(**facts(worker)), str(worker_id))
+            existing = await everyone.current_by_hash(digest)
+            if existing is not None:
+                await checks.count("duplicate", worker_id=existing.id)
+            else:
+                worker = _new_worker(pii, rid, body, code, start, digest)
+                everyone.add(worker)
+                await session.flush()  # a concurrent registration of the same person fails here
+                await queue_event(session, WorkerRegistered(**_facts(worker)), str(worker.id))
+                await checks.note("created", worker_id=worker.id)
     except IntegrityError as exc:
-        if _is_duplicate_id(exc):
-            raise DuplicateIdNumber() from None
-        raise
-    _notify(rt)
+        if not _is_duplicate_id(exc):
+            raise
+        # A concurrent registration of the same person committed first.
+        async with checks.transaction("register", digest):
+            existing = await everyone.current_by_hash(digest)
+            await checks.count("duplicate", worker_id=existing.id if existing else None)
+        raise _registered_elsewhere(principal, existing) from None
+    if existing is not None:
+        raise _registered_elsewhere(principal, existing)
     return worker
+
+
+def _new_worker(
+    pii: PiiCipher,
+    rid: rules.ResidentId,
+    body: WorkerCreate,
+    code: str,
+    start: date,
+    digest: str,
+) -> Worker:
+    worker_id = new_id()
+    now = utcnow()
+    return Worker(
+        id=worker_id,
+        name=body.name,
+        id_number_cipher=pii.encrypt(rid.number, worker_id.bytes),
+        id_number_hash=digest,
+        sex=rid.sex,
+        birth_date=rid.birth_date,
+        community_code=code,
+        position=body.position,
+        employment_type=body.employment_type,
+        education=body.education,
+        degree=body.degree,
+        position_since=body.position_since or body.hire_date,
+        concurrent_posts=[p.model_dump(mode="json") for p in body.concurrent_posts],
+        political_status=body.political_status,
+        phone=body.phone,
+        hire_date=body.hire_date,
+        service_start_date=start,
+        status=body.status,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 async def update(
     session: AsyncSession,
-    rt: Runtime,
     principal: Principal,
+    limit: Limit,
     worker_id: uuid.UUID,
     patch: WorkerPatch,
 ) -> Worker:
     requested = patch.model_dump(exclude_unset=True)
-    async with session.begin():
+    today = today_in_china()
+    new_start = requested.get("service_start_date")
+    if new_start is not None:
+        rules.check_not_future("service_start_date", new_start, today)
+    if requested.get("position_since") is not None:
+        rules.check_not_future("position_since", requested["position_since"], today)
+    if "concurrent_posts" in requested:
+        requested["concurrent_posts"] = [
+            {"position": p["position"], "since": p["since"].isoformat()}
+            for p in requested["concurrent_posts"]
+        ]
+    posts_changed = bool({"position", "position_since", "concurrent_posts"} & requested.keys())
+    # Whether a date passes the working-age rule (or the minimum age of an elected post)
+    # tells something about the birth date, so for a caller who may not see it the rule
+    # is a check like a lookup.
+    probe = (new_start is not None or posts_changed) and not principal.sees_pii
+    checks = IdChecks(session, principal, limit)
+    refusal: ProblemError | None = None
+    async with checks.transaction("birth-date-rule", guarded=probe):
         worker = await _load_for_change(WorkerRepository(session, principal), worker_id)
-        today = rules.today_in_china()
-        if "service_start_date" in requested:
-            rules.check_service_start(worker.birth_date, requested["service_start_date"], today)
-        if "concurrent_posts" in requested:
-            requested["concurrent_posts"] = [
-                {"position": p["position"], "since": p["since"].isoformat()}
-                for p in requested["concurrent_posts"]
-            ]
         if requested.get("position", worker.position) != worker.position:
             requested.setdefault("position_since", today)  # a new post starts a new term
-        if {"position", "position_since", "concurrent_posts"} & requested.keys():
-            posts = _posts(
-                requested.get("position", worker.position),
-                requested.get("position_since", worker.position_since),
-                requested.get("concurrent_posts", worker.concurrent_posts),
-            )
-            _check_posts(worker.birth_date, posts, today)
-        changed = sorted(k for k, v in requested.items() if getattr(worker, k) != v)
+        try:
+            if new_start is not None:
+                rules.check_working_age("service_start_date", worker.birth_date, new_start)
+            if posts_changed:
+                posts = _posts(
+                    requested.get("position", worker.position),
+                    requested.get("position_since", worker.position_since),
+                    requested.get("concurrent_posts", worker.concurrent_posts),
+                )
+                rules.check_concurrent_posts(posts[0].position, posts[1:], today)
+                rules.check_post_ages(worker.birth_date, posts)
+        except (UnderMinimumAge, BelowPostMinimumAge) as exc:
+            refusal = exc
+        if probe:
+            await checks.count("failed" if refusal else "passed", worker_id=worker.id)
+        changed = (
+            [] if refusal else sorted(k for k, v in requested.items() if getattr(worker, k) != v)
+        )
         if changed:
             for name in changed:
                 setattr(worker, name, requested[name])
             worker.updated_at = utcnow()
-            event = WorkerUpdated(**facts(worker), changed=changed)
-            await rt.outbox.add(session, event, str(worker.id))
-    if changed:
-        _notify(rt)
+            event = WorkerUpdated(**_facts(worker), changed=changed)
+            await queue_event(session, event, str(worker.id))
+    if refusal is not None:
+        raise refusal
     return worker
 
 
+async def _earliest_change(repo: WorkerRepository, worker: Worker) -> tuple[date, str]:
+    """A transfer or exit is not before the last transfer, nor before the hire date."""
+    last = await repo.last_transfer_date(worker.id)
+    return (last, "the last transfer") if last else (worker.hire_date, "hire_date")
+
+
 async def transfer(
-    session: AsyncSession,
-    rt: Runtime,
-    principal: Principal,
-    worker_id: uuid.UUID,
-    body: TransferIn,
+    session: AsyncSession, principal: Principal, worker_id: uuid.UUID, body: TransferIn
 ) -> Worker:
     to_code = validate_community_code(body.to_community_code, "to_community_code")
-    rules.check_not_future("effective_date", body.effective_date, rules.today_in_china())
+    rules.check_not_future("effective_date", body.effective_date, today_in_china())
     repo = WorkerRepository(session, principal)
     async with session.begin():
         worker = await _load_for_change(repo, worker_id)
@@ -210,8 +259,7 @@ async def transfer(
             raise SameCommunity()
         if await CommunityRepository(session, principal).get(to_code) is None:
             raise UnknownCommunity("to_community_code", to_code)
-        last = await repo.last_transfer_date(worker.id)
-        earliest, what = (last, "the last transfer") if last else (worker.hire_date, "hire_date")
+        earliest, what = await _earliest_change(repo, worker)
         rules.check_not_before("effective_date", body.effective_date, earliest, what)
         from_code, previous_start = worker.community_code, worker.service_start_date
         carried = rules.recognised_in_province(from_code, to_code)
@@ -235,25 +283,23 @@ async def transfer(
         worker.concurrent_posts = []
         worker.updated_at = now
         event = WorkerTransferred(
-            **facts(worker),
+            **_facts(worker),
             from_community_code=from_code,
             effective_date=body.effective_date,
             service_years_carried=carried,
         )
-        await rt.outbox.add(session, event, str(worker.id))
-    _notify(rt)
+        await queue_event(session, event, str(worker.id))
     return worker
 
 
 async def exit_worker(
-    session: AsyncSession, rt: Runtime, principal: Principal, worker_id: uuid.UUID, body: ExitIn
+    session: AsyncSession, principal: Principal, worker_id: uuid.UUID, body: ExitIn
 ) -> Worker:
-    rules.check_not_future("exit_date", body.exit_date, rules.today_in_china())
+    rules.check_not_future("exit_date", body.exit_date, today_in_china())
     repo = WorkerRepository(session, principal)
     async with session.begin():
         worker = await _load_for_change(repo, worker_id)
-        last = await repo.last_transfer_date(worker.id)
-        earliest, what = (last, "the last transfer") if last else (worker.hire_date, "hire_date")
+        earliest, what = await _earliest_change(repo, worker)
         rules.check_not_before("exit_date", body.exit_date, earliest, what)
         held = [worker.position, *(p["position"] for p in worker.concurrent_posts)]
         rules.check_exit_reason(body.reason, held, worker.employment_type)
@@ -268,23 +314,27 @@ async def exit_worker(
             reason=body.reason,
             exit_date=body.exit_date,
         )
-        await rt.outbox.add(session, event, str(worker.id))
-    _notify(rt)
+        await queue_event(session, event, str(worker.id))
     return worker
 
 
 async def get(session: AsyncSession, principal: Principal, worker_id: uuid.UUID) -> Worker:
-    worker = await WorkerRepository(session, principal).get(worker_id)
-    if worker is None:
-        raise WorkerNotFound(worker_id)
-    return worker
+    return await WorkerRepository(session, principal).get_or_404(worker_id)
 
 
 async def lookup(
-    session: AsyncSession, principal: Principal, pii: PiiCipher, raw_id_number: str
+    session: AsyncSession, principal: Principal, pii: PiiCipher, limit: Limit, raw: str
 ) -> Worker:
-    rid = rules.parse_id_number(raw_id_number, rules.today_in_china())
-    worker = await WorkerRepository(session, principal).current_by_hash(pii.digest(rid.number))
+    """The current worker with this number, in the caller's scope. A hit and a miss both
+    count against the account's limit and are audited."""
+    rid = rules.parse_id_number(raw, today_in_china())
+    digest = pii.digest(rid.number)
+    checks = IdChecks(session, principal, limit)
+    async with checks.transaction("lookup", digest):
+        worker = await WorkerRepository(session, principal).current_by_hash(digest)
+        await checks.count(
+            "found" if worker else "not-found", worker_id=worker.id if worker else None
+        )
     if worker is None:
         raise CurrentWorkerNotFound()
     return worker
@@ -293,14 +343,13 @@ async def lookup(
 async def list_page(
     session: AsyncSession, principal: Principal, f: WorkerFilter, cursor: str | None, limit: int
 ) -> tuple[Sequence[Worker], str | None]:
-    rows = await WorkerRepository(session, principal).list(f, decode_cursor(cursor), limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (encode_cursor(rows[-1].id) if more else None)
+    repo = WorkerRepository(session, principal)
+    return await repo.page(repo.listing(f), cursor, limit)
 
 
 async def transfers(
     session: AsyncSession, principal: Principal, worker_id: uuid.UUID
 ) -> Sequence[WorkerTransfer]:
-    await get(session, principal, worker_id)  # 404 when the worker is out of scope
-    return await WorkerRepository(session, principal).transfers(worker_id)
+    repo = WorkerRepository(session, principal)
+    await repo.get_or_404(worker_id)  # 404 when the worker is out of scope
+    return await repo.transfers(worker_id)
