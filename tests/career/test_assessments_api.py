@@ -175,6 +175,7 @@ async def test_excellent_cap_per_community_and_year(
     assert r.status_code == 422
     assert r.json()["type"] == "urn:cwp:problem:excellent-cap-exceeded"
     assert "2 of 5" in r.json()["detail"]
+    assert "example data" in r.json()["detail"]  # the fallback's 20% is an example
     listed = await client.get(
         f"{API}/assessments", headers=operator, params={"status": "confirmed"}
     )

@@ -7,15 +7,21 @@ from typing import Any, get_args
 
 import pytest
 
-from cwp_career.ladders.ranks import EDUCATION_ORDER, QUALIFICATION_ORDER, SKILL_LEVEL_ORDER
+from cwp_career.ladders.ranks import (
+    DEGREE_ORDER,
+    EDUCATION_ORDER,
+    QUALIFICATION_ORDER,
+    SKILL_LEVEL_ORDER,
+)
 from cwp_career.workers.rules import highest
-from cwp_common.events.contracts import Education, QualificationLevel, SkillLevel
+from cwp_common.events.contracts import Degree, Education, QualificationLevel, SkillLevel
 
 
 @pytest.mark.parametrize(
     ("order", "literal"),
     [
         (EDUCATION_ORDER, Education),
+        (DEGREE_ORDER, Degree),
         (QUALIFICATION_ORDER, QualificationLevel),
         (SKILL_LEVEL_ORDER, SkillLevel),
     ],

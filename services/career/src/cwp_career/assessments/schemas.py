@@ -122,6 +122,8 @@ class ExitRecommendationOut(BaseModel):
     community_code: str
     failing_years: list[int]
     reason: str
+    # The exit procedures that apply: contract, staff, elected, party (分类完善退出机制).
+    tracks: list[str]
     status: str
     created_at: datetime
     closed_at: datetime | None
@@ -134,6 +136,7 @@ class ExitRecommendationOut(BaseModel):
             community_code=row.community_code,
             failing_years=sorted(parse_years(row.failing_years)),
             reason=row.reason,
+            tracks=row.tracks.split(",") if row.tracks else [],
             status=row.status,
             created_at=row.created_at,
             closed_at=row.closed_at,

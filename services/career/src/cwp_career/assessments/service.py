@@ -43,10 +43,11 @@ from cwp_career.assessments.schemas import (
 from cwp_career.grading.rules import format_years, parse_years
 from cwp_career.grading.service import regrade_worker
 from cwp_career.ladders.repository import LadderRepository
-from cwp_career.ladders.rules import LadderBook
+from cwp_career.ladders.rules import Ladder, LadderBook
 from cwp_career.workers.exceptions import WorkerHasExited, WorkerNotFound
 from cwp_career.workers.models import Worker
 from cwp_career.workers.repository import WorkerRepository
+from cwp_career.workers.rules import post_positions
 from cwp_common.auth import Principal
 from cwp_common.clock import today_in_china
 from cwp_common.db import new_id, utcnow
@@ -149,11 +150,13 @@ async def bulk(session: AsyncSession, principal: Principal, body: BulkIn) -> Bul
         workers = await WorkerRepository(session, principal).many(ids)
         taken = await repo.years_taken(list(workers), body.year)
         errors = _bulk_errors(body, workers, taken, book)
-        ladder = book.resolve(body.unit, rules.scale_day(body.year))
-        pool = await repo.results_in(body.unit, body.year) + [r.result for r in body.rows]
-        breach = rules.cap_breach(pool, ladder.excellent, ladder.excellent_cap)
-        if breach:
-            errors.append({"field": "rows", "message": f"unit {body.unit} {body.year}: {breach}"})
+        entries = [
+            (workers[r.worker_id].community_code, r.result)
+            for r in body.rows
+            if r.worker_id in workers
+        ]
+        for key, breach in await _cap_breaches(repo, book, body.year, entries):
+            errors.append({"field": "rows", "message": f"unit {key} {body.year}: {breach}"})
         if errors:
             raise BulkRejected(errors)
         created = [_new(workers[r.worker_id], body.year, r, principal) for r in body.rows]
@@ -258,24 +261,51 @@ async def _check_caps(
     book: LadderBook,
     unit: str | None,
 ) -> None:
-    """The share of the best result, per unit (or community) and year, stays under the
-    ladder's cap, counting the targets' current results."""
+    """The share of the best result, per quota unit and year, stays under the ladder's
+    cap, counting the targets' current results."""
     repo = AssessmentRepository(session, principal)
-    groups: dict[tuple[str, int], list[Assessment]] = defaultdict(list)
-    for a in targets:
-        groups[(unit or a.community_code, a.year)].append(a)
     await session.flush()  # the targets' current results are part of the pool
-    breaches = []
-    for (key, year), group in groups.items():
-        ladder = book.resolve(group[0].community_code, rules.scale_day(year))
-        breach = rules.cap_breach(
-            await repo.results_in(key, year), ladder.excellent, ladder.excellent_cap
-        )
-        if breach:
-            field = "unit" if unit else "community_code"
-            breaches.append({"field": field, "message": f"{key} {year}: {breach}"})
+    by_year: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
+    for a in targets:
+        by_year[a.year].append((a.community_code, None))
+    field = "unit" if unit else "community_code"
+    breaches = [
+        {"field": field, "message": f"{key} {year}: {breach}"}
+        for year, entries in by_year.items()
+        for key, breach in await _cap_breaches(repo, book, year, entries)
+    ]
     if breaches:
         raise ExcellentCapExceeded(breaches)
+
+
+async def _cap_breaches(
+    repo: AssessmentRepository,
+    book: LadderBook,
+    year: int,
+    entries: Sequence[tuple[str, str | None]],
+) -> list[tuple[str, str]]:
+    """(quota unit, message) for each unit the jurisdiction names (community, street or
+    district: the ladder's excellent_cap_unit) whose share of the best result passes the
+    cap, with the results in `entries` (community code, result not yet stored) added."""
+    pools: dict[str, list[str]] = defaultdict(list)
+    ladders: dict[str, Ladder] = {}
+    for code, result in entries:
+        ladder = book.resolve(code, rules.scale_day(year))
+        key = rules.quota_unit(code, ladder.excellent_cap_unit)
+        ladders.setdefault(key, ladder)
+        pools[key] += [result] if result is not None else []
+    breaches = []
+    for key, extra in pools.items():
+        ladder = ladders[key]
+        pool = await repo.results_in(key, year) + extra
+        breach = rules.cap_breach(pool, ladder.excellent, ladder.excellent_cap)
+        if breach and ladder.example_quota:
+            breach += (
+                " (the cap is example data until the jurisdiction publishes its own / 示例比例)"
+            )
+        if breach:
+            breaches.append((key, breach))
+    return breaches
 
 
 async def _fix_result(
@@ -335,16 +365,15 @@ async def _recommend_exit(
     recs = ExitRecommendationRepository(session, PLATFORM)
     if not run or await recs.open_for(a.worker_id) is not None:
         return None
+    positions = [worker.position, *post_positions(worker.concurrent_posts)]
+    tracks = rules.exit_tracks(positions, worker.employment_type)
     rec = ExitRecommendation(
         id=new_id(),
         worker_id=a.worker_id,
         community_code=worker.community_code,
         failing_years=format_years(run),
-        reason=(
-            f"{len(run)} consecutive failing years ({', '.join(map(str, run))}); the "
-            f"ladder recommends an exit after {ladder.failing_limit} / "
-            f"连续{len(run)}年考核不合格，建议退出"
-        ),
+        reason=rules.exit_reason(run, ladder.failing_limit, tracks),
+        tracks=",".join(tracks),
         status="open",
         created_at=now,
     )
@@ -356,6 +385,7 @@ async def _recommend_exit(
             community_code=worker.community_code,
             reason=rec.reason,
             failing_years=run,
+            tracks=tracks,
         ),
         str(a.worker_id),
     )

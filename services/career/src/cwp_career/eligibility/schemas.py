@@ -25,6 +25,7 @@ class EligibleWorker(BaseModel):
     ladder_id: uuid.UUID
     criterion: str
     title: str
+    example: bool  # the criterion is example data, not a published policy
 
     @classmethod
     def from_model(
@@ -34,6 +35,7 @@ class EligibleWorker(BaseModel):
         name: str,
         criterion: Criterion,
         candidate: Candidate,
+        example: bool,
     ) -> EligibleWorker:
         return cls(
             worker_id=row.worker_id,
@@ -46,6 +48,7 @@ class EligibleWorker(BaseModel):
             ladder_id=ladder_id,
             criterion=name,
             title=criterion.title,
+            example=example,
         )
 
 

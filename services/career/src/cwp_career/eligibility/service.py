@@ -16,6 +16,7 @@ from cwp_career.grading.rules import service_years
 from cwp_career.ladders.repository import LadderRepository
 from cwp_career.ladders.rules import LadderBook
 from cwp_career.workers.repository import WorkerRepository
+from cwp_career.workers.rules import parse_posts
 from cwp_common.auth import Principal
 from cwp_common.pagination import encode_cursor
 
@@ -64,6 +65,7 @@ async def eligible(
             row.qualification,
             row.skill_level,
             service_years(facts_of(row), as_of)[2],
+            tuple(parse_posts(row.concurrent_posts)),
         )
         if not evaluate(criterion, candidate, as_of, None):
             shortlist.append((row, ladder, criterion, candidate))
@@ -75,7 +77,11 @@ async def eligible(
     for row, ladder, criterion, candidate in shortlist:
         if evaluate(criterion, candidate, as_of, results.get(row.worker_id, {})):
             continue
-        items.append(EligibleWorker.from_model(row, ladder.id, name, criterion, candidate))
+        items.append(
+            EligibleWorker.from_model(
+                row, ladder.id, name, criterion, candidate, ladder.example_eligibility
+            )
+        )
         if len(items) == limit:
             # Stop mid-scan: the next page goes on after the last worker examined, and
             # only when one remains (the last worker of the last scan page ends it).

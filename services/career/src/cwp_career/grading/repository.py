@@ -16,6 +16,7 @@ from cwp_career.grading.fastpath import fetch_tuples
 from cwp_career.grading.models import GradeHistory, RegradeJob
 from cwp_career.grading.rules import Current, Facts, parse_years
 from cwp_career.workers.models import Worker
+from cwp_career.workers.rules import post_positions
 from cwp_career.workers.scope import WorkerScoped
 from cwp_common.repository import Repository
 from cwp_common.scope import region_clause
@@ -30,6 +31,11 @@ GRADING_COLUMNS = (
     W.c.skill_level,
     W.c.service_start_date,
     W.c.uncounted_years,
+    W.c.degree,
+    W.c.concurrent_posts,
+    W.c.retirement_date,
+    W.c.grade_floor,
+    W.c.counted_from,
     W.c.status,
     W.c.category,
     W.c.grade,
@@ -45,13 +51,18 @@ Keyset = tuple[str, uuid.UUID]  # keyset of a batch read: (community_code, worke
 
 # Rule inputs read from a grading row (the rules' own dataclasses; not response schemas).
 def facts_of(row: Any) -> Facts:
+    start, reset = row.service_start_date, row.counted_from
     return Facts(
         row.position,
         row.education,
         row.qualification,
         row.skill_level,
-        row.service_start_date,
+        reset if reset is not None and reset > start else start,
         parse_years(row.uncounted_years),
+        row.degree,
+        post_positions(row.concurrent_posts),
+        row.retirement_date,
+        row.grade_floor,
     )
 
 

@@ -87,6 +87,7 @@ def event_data(change: Change) -> dict[str, Any]:
         "pay_coefficient": str(g.pay_coefficient),
         "effective_date": change.outcome.effective_date.isoformat(),
         "reason": change.outcome.reason,
+        "example": g.ladder.example_pay,  # example coefficients: payroll does not pay them
     }
     if not change.outcome.first:
         data["previous_grade"] = change.current.grade

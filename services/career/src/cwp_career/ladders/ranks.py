@@ -16,6 +16,11 @@ EDUCATION_ORDER: tuple[str, ...] = (
     "master",  # 硕士研究生
     "doctorate",  # 博士研究生
 )
+DEGREE_ORDER: tuple[str, ...] = (  # 学位, ranked like the matching 学历
+    "bachelor",  # 学士
+    "master",  # 硕士
+    "doctorate",  # 博士
+)
 QUALIFICATION_ORDER: tuple[str, ...] = (
     "assistant",  # 助理社会工作师
     "intermediate",  # 社会工作师

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_career.assessments.repository import ExitRecommendationRepository
 from cwp_career.grading.service import regrade_worker
+from cwp_career.ladders.repository import LadderRepository
+from cwp_career.ladders.rules import after_move
 from cwp_career.workers import rules
 from cwp_career.workers.models import Worker
 from cwp_career.workers.repository import LevelRepository, WorkerRepository
@@ -36,7 +38,9 @@ log = logging.getLogger("cwp.career.workers")
 # Which registry change explains a re-grade (the first one that applies).
 UPDATE_REASONS = (
     ("position", "position_changed"),
+    ("concurrent_posts", "position_changed"),
     ("education", "education_changed"),
+    ("degree", "education_changed"),
     ("service_start_date", "service_start_changed"),
     ("community_code", "community_changed"),
 )
@@ -74,6 +78,7 @@ async def on_worker_event(session: AsyncSession, event: CloudEvent) -> None:
             reason="transferred",
             day=moved.effective_date,
             moved_on=moved.effective_date,
+            moved_from=moved.from_community_code,
         )
     elif event.type == WorkerExited.type:
         await _exited(session, parse(event, WorkerExited))
@@ -88,6 +93,7 @@ async def _upsert(
     reason: str,
     day: date,
     moved_on: date | None,
+    moved_from: str | None = None,
     position_changed: bool = False,
 ) -> None:
     worker_id = worker_uuid(f.worker_id)
@@ -96,13 +102,19 @@ async def _upsert(
     if row is None:
         row = await _new_worker(session, worker_id, since=moved_on or f.hire_date)
         workers.add(row)
-    elif moved_on is not None:
-        # A new community is a new start for "consecutive years in the community" and
-        # for the term in office (a secretary elected there starts a new term).
-        row.community_since = moved_on
-        row.position_since = moved_on
-    elif position_changed:
-        row.position_since = day
+    else:
+        if moved_on is not None:
+            # A new community is a new start for "consecutive years in the community" and
+            # for the term in office (a secretary elected there starts a new term).
+            row.community_since = moved_on
+            row.position_since = moved_on
+        elif position_changed:
+            row.position_since = day
+        if moved_from is not None and moved_on is not None:
+            await _apply_mover_rule(session, row, moved_from, f.community_code, moved_on)
+        if row.position != f.position:
+            row.grade_floor = None  # a kept grade belongs to the post held at the move
+    _copy_policy_facts(row, f)
     row.name = f.name
     row.community_code = f.community_code
     row.position = f.position
@@ -114,6 +126,26 @@ async def _upsert(
     await session.flush()
     if f.status != "exited":
         await regrade_worker(session, worker_id, reason=reason, business_date=day)
+
+
+def _copy_policy_facts(row: Worker, f: WorkerFacts) -> None:
+    """The facts the registry now records itself; older events lack them (defaults)."""
+    if f.position_since is not None:
+        row.position_since = f.position_since  # the registry's record wins
+    row.degree = f.degree
+    row.concurrent_posts = rules.format_posts((p.position, p.since) for p in f.concurrent_posts)
+    row.employment_type = f.employment_type
+    row.retirement_date = f.retirement_date
+
+
+async def _apply_mover_rule(
+    session: AsyncSession, row: Worker, from_code: str, to_code: str, effective: date
+) -> None:
+    """The receiving ladder's rule for movers: keep the grade, carry years or reset."""
+    ladder = (await LadderRepository(session, PLATFORM).book()).resolve(to_code, effective)
+    row.grade_floor, row.counted_from = after_move(
+        ladder, from_code, to_code, row.grade, row.counted_from, effective
+    )
 
 
 async def _new_worker(session: AsyncSession, worker_id: uuid.UUID, since: date) -> Worker:

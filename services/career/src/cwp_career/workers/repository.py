@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from cwp_career.db import dialect_of
 from cwp_career.workers.models import ProfessionalLevel, Worker
@@ -61,8 +61,10 @@ class WorkerRepository(Repository[Worker]):
         stmt = self.scoped().where(Worker.status != "exited")
         if region:
             stmt = stmt.where(region_clause(Worker.community_code, region))
-        if positions is not None:
-            stmt = stmt.where(Worker.position.in_(sorted(positions)))
+        if positions is not None:  # a concurrent post may be the one asked for
+            stmt = stmt.where(
+                or_(Worker.position.in_(sorted(positions)), Worker.concurrent_posts != "")
+            )
         return stmt
 
 

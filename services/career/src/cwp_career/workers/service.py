@@ -81,16 +81,20 @@ async def add_skill_level(
     return await get_worker(session, principal, worker_id)
 
 
-async def _category_names(
+async def _ladder_labels(
     session: AsyncSession, ladder_ids: Collection[uuid.UUID | None]
-) -> CategoryNames:
+) -> tuple[CategoryNames, set[uuid.UUID | None]]:
+    """Category names per ladder, and the ladders whose pay coefficients are examples."""
     book = await LadderRepository(session, PLATFORM).book()
     names = {}
+    examples: set[uuid.UUID | None] = set()
     for ladder_id in ladder_ids:
         ladder = book.by_id(ladder_id) if ladder_id is not None else None
         if ladder is not None:
             names[ladder_id] = {c.code: c.name for c in ladder.body.categories}
-    return names
+            if ladder.example_pay:
+                examples.add(ladder_id)
+    return names, examples
 
 
 async def get_worker(
@@ -98,12 +102,14 @@ async def get_worker(
 ) -> WorkerOut:
     row = await WorkerRepository(session, principal).get_or_404(worker_id)
     history = await HistoryRepository(session, principal).of_worker(worker_id)
-    return WorkerOut.from_model(row, await _category_names(session, {row.ladder_id}), history)
+    names, examples = await _ladder_labels(session, {row.ladder_id})
+    return WorkerOut.from_model(row, names, examples, history, today_in_china())
 
 
 async def list_workers(
     session: AsyncSession, principal: Principal, f: WorkerFilter, cursor: str | None, limit: int
 ) -> Page[WorkerSummary]:
     rows, next_cursor = await WorkerRepository(session, principal).find(f, cursor, limit)
-    names = await _category_names(session, {r.ladder_id for r in rows})
-    return Page(items=[WorkerSummary.from_model(r, names) for r in rows], next_cursor=next_cursor)
+    names, examples = await _ladder_labels(session, {r.ladder_id for r in rows})
+    items = [WorkerSummary.from_model(r, names, examples) for r in rows]
+    return Page(items=items, next_cursor=next_cursor)
