@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from cwp_career.app import create_app as career_app
 from cwp_career.config import Settings as CareerSettings
+from cwp_common.events.access import ensure_passwords
 from cwp_common.keys import generate_keypair
 from cwp_common.settings import InsecureConfiguration, PlatformSettings
 from cwp_gateway.app import create_app as gateway_app
@@ -144,6 +145,9 @@ async def test_an_administrator_on_the_development_password_is_refused_in_produc
 
     prod_password = "a-real-production-secret"
     in_prod = made_in_dev.model_copy(update={"admin_password": prod_password})
+    # The gateway publishes revocations, so in production it needs its NATS password
+    # (mounted from a Secret); NATS itself need not answer for signing in.
+    ensure_passwords(tmp_path / "secrets" / "nats", ["gateway"])
     async with running(gateway_app(in_prod, production(tmp_path))) as client:
         old = await sign_in(client, DEV_ADMIN_PASSWORD)
         new = await sign_in(client, prod_password)
