@@ -23,7 +23,7 @@ from cwp_common.service import ServiceSpec, create_service_app
 from cwp_common.settings import PlatformSettings
 from tests.support.apps import running
 from tests.support.nats_server import NatsServer
-from tests.support.tokens import AUDIENCE, ISSUER, Tokens
+from tests.support.tokens import Tokens
 
 
 def registry_like(platform: PlatformSettings, tmp: Path) -> httpx.AsyncClient:
@@ -57,16 +57,11 @@ async def poll(client: httpx.AsyncClient, path: str, headers: dict[str, str], wa
 
 
 async def test_ready_before_the_gateway_exists_and_follows_it_afterwards(
-    nats_server: NatsServer, tokens: Tokens, tmp_path: Path
+    nats_server: NatsServer, platform_settings: PlatformSettings, tokens: Tokens, tmp_path: Path
 ) -> None:
-    platform = PlatformSettings(
-        env="dev",
-        nats_url=nats_server.url,
-        nats_credentials_dir=nats_server.credentials_dir,
-        jwt_public_key_path=tokens.public_path,
-        jwt_issuer=ISSUER,
-        jwt_audience=AUDIENCE,
-        log_level="WARNING",
+    # A nats-server of its own: on the session's, some test has already made the stream.
+    platform = platform_settings.model_copy(
+        update={"nats_url": nats_server.url, "nats_credentials_dir": nats_server.credentials_dir}
     )
     token = {"Authorization": f"Bearer {tokens.issue(['viewer'], '31', subject='leaver')}"}
     async with registry_like(platform, tmp_path) as client:
