@@ -26,6 +26,7 @@ import time
 from datetime import timedelta
 
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 
 from cwp_common.db import utcnow
@@ -121,6 +122,13 @@ class RevocationFeed:
                 psub = await self._link.jetstream().pull_subscribe(
                     AccountRevoked.type, stream=stream_name(PRODUCER), config=self._config()
                 )
+            except NotFoundError:
+                # No gateway stream yet (the gateway has never started on this NATS): no
+                # account was ever revoked, so there is nothing to wait for. Subscribe
+                # again shortly; the replay then starts from the window's beginning.
+                self.revocations.caught_up = True
+                await asyncio.sleep(1.0)
+                continue
             except Exception as exc:
                 log.warning("revocations: cannot subscribe (%s); retrying", exc)
                 await asyncio.sleep(1.0)
