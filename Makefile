@@ -4,7 +4,7 @@
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 
-.PHONY: run test lint format bench migrate sync uv clean
+.PHONY: run test lint format bench migrate image sync uv clean
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv || python3 -m pip install --quiet --user --break-system-packages uv
@@ -33,6 +33,11 @@ bench: sync
 
 migrate: sync
 	for s in registry career gateway; do $(RUN) alembic -c services/$$s/alembic.ini upgrade head || exit 1; done
+
+# One Dockerfile builds any service: make image SERVICE=registry
+image:
+	@test -n "$(SERVICE)" || (echo "usage: make image SERVICE=<registry|career|gateway>" && false)
+	docker build --build-arg SERVICE=$(SERVICE) -t cwp-$(SERVICE) .
 
 clean:
 	rm -rf var

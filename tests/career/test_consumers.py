@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
-import nats
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -19,7 +18,7 @@ from cwp_career.config import Settings
 from cwp_career.db import EVENTS
 from cwp_common.db import new_id
 from cwp_common.events.contracts import QualificationObtained, SkillLevelObtained, WorkerRegistered
-from cwp_common.events.envelope import CloudEvent
+from cwp_common.events.envelope import CloudEvent, service_of
 from cwp_common.events.nats_link import ensure_stream
 from cwp_common.settings import PlatformSettings
 from tests.career.helpers import API, envelope, facts, years_ago
@@ -43,16 +42,17 @@ async def consuming(consuming_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def send(server: NatsServer, *events: CloudEvent, msg_ids: list[str] | None = None) -> None:
-    nc = await nats.connect(server.url)
-    try:
-        js = nc.jetstream()
-        for service in ("registry", "training"):
-            await ensure_stream(js, service)
-        for i, e in enumerate(events):
+    """Publish each event as its producer would: with that service's NATS user."""
+    for i, e in enumerate(events):
+        producer = service_of(e.type)
+        nc = await server.connect(producer)
+        try:
+            js = nc.jetstream()
+            await ensure_stream(js, producer)
             msg_id = msg_ids[i] if msg_ids else e.id
             await js.publish(e.type, e.to_bytes(), headers={"Nats-Msg-Id": msg_id})
-    finally:
-        await nc.close()
+        finally:
+            await nc.close()
 
 
 async def until(check: Callable[[], Any], timeout: float = 20.0) -> Any:

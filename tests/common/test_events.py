@@ -4,18 +4,18 @@ dead letters, NATS outages and restarts."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-import nats
 import pytest
 from nats.js.errors import NotFoundError
 from sqlalchemy import Column, Integer, String, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cwp_common.db import make_engine, make_session_factory, new_metadata, transaction
+from cwp_common.events.access import CONSUMERS, Durable, inbox_prefix
 from cwp_common.events.consumer import ConsumerRunner, PermanentError, Subscription, parse
 from cwp_common.events.contracts import EventData
 from cwp_common.events.envelope import CloudEvent
@@ -33,6 +33,16 @@ notes = Table(
     Column("id", Integer, primary_key=True),
     Column("text", String(100), nullable=False),
 )
+
+
+# "demo" is a service of the test's own, with the durables these tests use on its stream.
+DEMO_CONSUMERS = {
+    **CONSUMERS,
+    "demo": tuple(
+        Durable("demo", f"demo-{p}")
+        for p in ("dups", "resume", "poison", "flaky", "choke", "perm", "restart", "owners")
+    ),
+}
 
 
 class NoteCreated(EventData):
@@ -75,13 +85,28 @@ class Harness:
 
 
 @pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
+    """This folder's server also knows the demo service."""
+    server = NatsServer(tmp_path / "nats", consumers=DEMO_CONSUMERS)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 async def harness(backend: str, tmp_path: Path, nats_server: NatsServer) -> AsyncIterator[Harness]:
     url = await fresh_database(backend, "events", tmp_path)
     engine = make_engine(url)
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
     sessions = make_session_factory(engine)
-    link = NatsLink(nats_server.url, "test", ["demo"])
+    link = NatsLink(
+        nats_server.url,
+        "test",
+        ["demo"],
+        credentials=("demo", nats_server.passwords["demo"]),
+        inbox=inbox_prefix("demo"),
+    )
     link.start()
     assert await link.wait_connected(10)
     relay = OutboxRelay(sessions, TABLES, link, poll_interval=0.2)
@@ -92,8 +117,8 @@ async def harness(backend: str, tmp_path: Path, nats_server: NatsServer) -> Asyn
     await engine.dispose()
 
 
-async def stream_count(url: str) -> int:
-    nc = await nats.connect(url)
+async def stream_count(server: NatsServer) -> int:
+    nc = await server.connect()
     try:
         info = await nc.jetstream().stream_info("DEMO")
         return int(info.state.messages)
@@ -123,7 +148,7 @@ async def test_outbox_event_is_published_with_its_id_as_msg_id(
 ) -> None:
     event = await harness.write_note("hello")
     await wait_for(lambda: _zero(harness.pending))
-    nc = await nats.connect(nats_server.url)
+    nc = await nats_server.connect()
     try:
         msg = await nc.jetstream().get_msg("DEMO", 1)
     finally:
@@ -153,7 +178,7 @@ async def test_writes_succeed_while_nats_is_down_and_events_follow(
     assert await harness.pending() == 25
     nats_server.start()
     await wait_for(lambda: _zero(harness.pending), timeout=30)
-    assert await stream_count(nats_server.url) == 26
+    assert await stream_count(nats_server) == 26
 
 
 async def test_republished_event_is_dropped_by_the_stream(
@@ -164,7 +189,7 @@ async def test_republished_event_is_dropped_by_the_stream(
     await wait_for(lambda: _zero(harness.pending))
     js = harness.link.jetstream()
     await js.publish(event.type, event.to_bytes(), headers={"Nats-Msg-Id": event.id})
-    assert await stream_count(nats_server.url) == 1
+    assert await stream_count(nats_server) == 1
 
 
 async def test_duplicate_delivery_changes_nothing(
@@ -188,6 +213,20 @@ async def test_duplicate_delivery_changes_nothing(
         await runner.stop()
     assert await seen_rows(harness) == ["seen:dup"]
     assert await harness.count(TABLES.inbox) == 1
+
+
+async def consume_all(h: Harness, durable: str) -> list[str]:
+    """Run a consumer with the effect handler until the stream is drained; the ids seen."""
+    seen: list[str] = []
+    runner = ConsumerRunner(
+        Subscription(durable, "demo.note.>", effect_handler(seen)), h.link, h.sessions, TABLES
+    )
+    runner.start()
+    try:
+        await wait_for(lambda: _consumer_drained(h, durable))
+    finally:
+        await runner.stop()
+    return seen
 
 
 async def _consumer_drained(h: Harness, durable: str) -> bool:
@@ -231,18 +270,7 @@ async def test_poison_messages_end_in_dead_letters(
     bad = CloudEvent.new("cwp.demo", NoteCreated.type, {"wrong": 1}, None)
     await js.publish(bad.type, bad.to_bytes())
     good = await harness.write_note("fine")
-    seen: list[str] = []
-    runner = ConsumerRunner(
-        Subscription("demo-poison", "demo.note.>", effect_handler(seen)),
-        harness.link,
-        harness.sessions,
-        TABLES,
-    )
-    runner.start()
-    try:
-        await wait_for(lambda: _consumer_drained(harness, "demo-poison"))
-    finally:
-        await runner.stop()
+    seen = await consume_all(harness, "demo-poison")
     assert seen == [good.id]
     async with harness.sessions() as s:
         rows = (await s.execute(select(TABLES.dead_letters))).all()
@@ -361,7 +389,7 @@ async def test_consumer_recovers_after_nats_restart(
 
 
 async def test_ensure_stream_is_idempotent(nats_server: NatsServer) -> None:
-    nc = await nats.connect(nats_server.url)
+    nc = await nats_server.connect("demo")
     try:
         js = nc.jetstream()
         await ensure_stream(js, "demo")
@@ -370,3 +398,25 @@ async def test_ensure_stream_is_idempotent(nats_server: NatsServer) -> None:
         assert info.config.subjects == ["demo.>"]
     finally:
         await nc.close()
+
+
+async def test_an_event_not_from_the_owner_of_its_subject_is_refused(
+    harness: Harness, nats_server: NatsServer
+) -> None:
+    """The source must be cwp.<first token of the subject>, and the type the subject."""
+    js = harness.link.jetstream()
+    forged = CloudEvent.new("cwp.registry", NoteCreated.type, {"text": "forged"}, None)
+    await js.publish(forged.type, forged.to_bytes())
+    retyped = CloudEvent.new("cwp.demo", "demo.note.deleted.v1", {"text": "retyped"}, None)
+    await js.publish(NoteCreated.type, retyped.to_bytes())
+    good = await harness.write_note("genuine")
+    seen = await consume_all(harness, "demo-owners")
+    assert seen == [good.id]
+    assert await seen_rows(harness) == ["seen:genuine"]
+    async with harness.sessions() as s:
+        dead = {r.event_id: r for r in (await s.execute(select(TABLES.dead_letters))).all()}
+    assert set(dead) == {forged.id, retyped.id}
+    assert "not from its owner" in dead[forged.id].error
+    assert "'cwp.registry' is not 'cwp.demo'" in dead[forged.id].error
+    assert "demo.note.deleted.v1" in dead[retyped.id].error
+    assert await harness.count(TABLES.inbox) == 1

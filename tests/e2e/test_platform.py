@@ -4,7 +4,6 @@ sharing events over a real nats-server."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from typing import Any
 
@@ -12,29 +11,12 @@ import httpx
 import pytest
 
 from tests.support.ids import resident_id
-from tests.support.processes import ADMIN_PASSWORD, Platform, build_platform
+from tests.support.processes import ADMIN_PASSWORD, Platform
 
 pytestmark = pytest.mark.e2e
 
 SHANGHAI = "310101002001"
 GUANGDONG = "440103001001"
-
-
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    p = build_platform(tmp_path_factory.mktemp("e2e"), ["registry", "career", "gateway"])
-    p.nats.start()
-    try:
-        p.start(["registry", "career", "gateway"])
-        yield p
-    finally:
-        p.stop()
-
-
-@pytest.fixture
-async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=platform.gateway, timeout=10) as c:
-        yield c
 
 
 async def token(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:

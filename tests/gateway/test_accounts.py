@@ -225,7 +225,7 @@ async def test_admin_cannot_disable_itself(
     r = await gateway.patch(f"/api/v1/auth/users/{ADMIN}", json={"disabled": True}, headers=admin)
 
     assert r.status_code == 409
-    assert r.json()["type"] == "urn:cwp:problem:self-disable"
+    assert r.json()["type"] == "urn:cwp:problem:self-change"
 
 
 async def test_enabling_an_account_is_granting_its_roles(

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from cwp_gateway.accounts.rules import login_key, region_within, retry_after, roles_not_held
+import pytest
+
+from cwp_gateway.accounts.rules import (
+    Throttle,
+    client_address,
+    login_key,
+    parse_networks,
+    region_within,
+    retry_after,
+    roles_not_held,
+)
 from cwp_gateway.proxy.headers import downstream_headers, upstream_headers
 
 
@@ -81,3 +91,40 @@ def test_downstream_headers_keep_repeats_and_drop_hop_by_hop() -> None:
         (b"set-cookie", b"a=1"),
         (b"set-cookie", b"b=2"),
     ]
+
+
+def test_waits_double_after_the_free_failures_up_to_the_cap() -> None:
+    throttle = Throttle(
+        free_failures=3, base_delay=1, max_delay=900, window_seconds=3600, alarm_every=10
+    )
+
+    waits = [throttle.delay_after(n) for n in range(0, 16)]
+
+    assert waits[:4] == [0, 0, 0, 0]
+    assert waits[4:10] == [1, 2, 4, 8, 16, 32]
+    assert waits[13:] == [512, 900, 900]
+    assert throttle.delay_after(10**9) == 900  # no huge power built
+    assert [n for n in range(1, 31) if throttle.alarms(n)] == [10, 20, 30]
+
+
+TRUSTED = parse_networks(["10.0.0.0/8", "2001:db8::/32"])
+
+
+def test_the_client_address_is_the_peer_unless_it_is_a_trusted_proxy() -> None:
+    assert client_address("203.0.113.9", "198.51.100.7", TRUSTED) == "203.0.113.9"
+    assert client_address("10.0.0.5", None, TRUSTED) == "10.0.0.5"
+    assert client_address("10.0.0.5", "198.51.100.7", TRUSTED) == "198.51.100.7"
+    # A client may put anything in front; only the hop the trusted proxy saw counts.
+    forged = "192.0.2.1, 198.51.100.7, 10.0.0.9"
+    assert client_address("10.0.0.5", forged, TRUSTED) == "198.51.100.7"
+    assert client_address("2001:db8::1", "2001:0db8:0:0::2, 198.51.100.7", TRUSTED) == (
+        "198.51.100.7"
+    )
+    assert client_address("10.0.0.5", "not-an-ip", TRUSTED) == "10.0.0.5"
+    assert client_address("10.0.0.5", " , ", TRUSTED) == "10.0.0.5"
+    assert client_address("10.0.0.5", "10.1.1.1", TRUSTED) == "10.1.1.1"
+
+
+def test_trusted_proxies_must_be_addresses_or_networks() -> None:
+    with pytest.raises(ValueError, match="nope"):
+        parse_networks(["10.0.0.0/8", "nope"])

@@ -41,7 +41,7 @@ async def test_worker_events_reach_a_subscriber_without_the_id_number_or_phone(
     reg = registry
     for code in (SH_1, SH_2, GD_1):
         await reg.add_community(code)
-    nc = await nats.connect(session_nats.url)
+    nc = await session_nats.connect()  # the tester: it may listen to registry subjects
     queue: asyncio.Queue[bytes] = asyncio.Queue()
 
     async def on_message(msg: nats.aio.msg.Msg) -> None:
@@ -104,7 +104,9 @@ async def test_a_write_succeeds_while_nats_is_down(
     nats_server: NatsServer,
 ) -> None:
     url = await fresh_database(backend, "registry", tmp_path)
-    platform = platform_settings.model_copy(update={"nats_url": nats_server.url})
+    platform = platform_settings.model_copy(
+        update={"nats_url": nats_server.url, "nats_credentials_dir": nats_server.credentials_dir}
+    )
     nats_server.stop()
     app = create_app(Settings(database_url=url), platform, create_schema=True)
     async with running(app) as client:
@@ -116,7 +118,7 @@ async def test_a_write_succeeds_while_nats_is_down(
         )
         assert pending.published_at is None
         nats_server.start()
-        nc = await nats.connect(nats_server.url)
+        nc = await nats_server.connect()
         try:
             js = nc.jetstream()
             for _ in range(150):

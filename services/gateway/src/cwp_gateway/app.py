@@ -1,4 +1,5 @@
-"""The gateway process: the auth endpoints (FastAPI) and the proxy to the services."""
+"""The gateway process: the auth endpoints (FastAPI), the proxy to the services, and the
+producer of account revocations (gateway.account.revoked.v1)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from cwp_gateway.accounts.passwords import Passwords
 from cwp_gateway.accounts.router import router as auth_router
 from cwp_gateway.config import Settings
 from cwp_gateway.db import EVENTS
+from cwp_gateway.internal import PublicSide
 from cwp_gateway.proxy.forward import ProxyMiddleware, Upstreams
 from cwp_gateway.startup import start_gateway
 from cwp_gateway.state import GatewayState
@@ -44,9 +46,13 @@ def create_app(
             routers=[auth_router],
             on_starting=starting,
             on_stopping=stopping,
-            middleware=[Middleware(ProxyMiddleware, upstreams=upstreams)],
+            middleware=[
+                Middleware(PublicSide),
+                Middleware(ProxyMiddleware, upstreams=upstreams),
+            ],
             create_schema=create_schema,
-            events=False,
+            settings=settings,
+            # A producer: account revocations leave through the outbox to every service.
         ),
         platform,
     )

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from cwp_common.settings import DEV_DEFAULT
+from cwp_gateway.accounts.rules import Throttle, parse_networks
 
 DEV_ADMIN_PASSWORD = "cwp-dev-password"
 MIN_PASSWORD_LENGTH = 12
@@ -17,12 +21,32 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///var/gateway.db"
     host: str = "127.0.0.1"
     port: int = 8000
-    jwt_private_key_path: Path = Path("var/keys/jwt-private.pem")
-    access_token_ttl_seconds: int = Field(default=3600, gt=0)
-    # Brute-force protection on the token endpoint: this many failed attempts in a row for
-    # one username or client_id lock that name for login_lockout_seconds (429 meanwhile).
-    login_max_failures: int = Field(default=5, gt=0)
-    login_lockout_seconds: int = Field(default=900, gt=0)
+    # Development default (refused unless CWP_ENV=dev): where `make run` keeps the dev
+    # signing key.
+    jwt_private_key_path: Annotated[Path, DEV_DEFAULT] = Path("var/keys/jwt-private.pem")
+    # Short-lived on purpose: revocation events stop a token within seconds, and this
+    # lifetime is the backstop when they cannot arrive. It must not exceed the services'
+    # cap, CWP_TOKEN_MAX_LIFETIME_SECONDS (checked at start).
+    access_token_ttl_seconds: int = Field(default=900, gt=0)
+    # People get a refresh token with each access token: used once, refused once the
+    # account is disabled or changed. 0 turns refresh tokens off.
+    refresh_token_ttl_seconds: int = Field(default=12 * 3600, ge=0, le=30 * 86_400)
+    # Failed sign-ins, per (name, client address): the first few are free, then each one
+    # doubles the wait (429 with Retry-After) up to the maximum; a streak is forgotten
+    # after the window. Every `alarm_every` failures of one name raise an audit alarm.
+    signin_free_failures: int = Field(default=3, ge=1, le=20)
+    signin_base_delay_seconds: int = Field(default=1, ge=1, le=60)
+    signin_max_delay_seconds: int = Field(default=900, ge=1, le=86_400)
+    signin_window_seconds: int = Field(default=3600, ge=60, le=7 * 86_400)
+    signin_alarm_every: int = Field(default=10, ge=1)
+    # Proxies whose X-Forwarded-For is believed (addresses or CIDR blocks, comma
+    # separated). Empty: the TCP peer is the client address.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Longest grace a caller may give a client's replaced secret.
+    max_secret_grace_seconds: int = Field(default=7 * 86_400, ge=0, le=90 * 86_400)
+    # /metrics is served only here, never on the public port. 0 turns it off.
+    internal_host: str = "127.0.0.1"
+    internal_port: int = Field(default=9100, ge=0, le=65_535)
 
     registry_url: str = "http://127.0.0.1:8001"
     career_url: str = "http://127.0.0.1:8002"
@@ -38,11 +62,39 @@ class Settings(BaseSettings):
     admin_username: str = Field(
         default="admin", validation_alias=AliasChoices("CWP_ADMIN_USERNAME", "admin_username")
     )
-    admin_password: str = Field(
+    admin_password: Annotated[str, DEV_DEFAULT] = Field(
         default=DEV_ADMIN_PASSWORD,
         validation_alias=AliasChoices("CWP_ADMIN_PASSWORD", "admin_password"),
         repr=False,
     )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return (
+            [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+        )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        parse_networks(value)  # raises ValueError naming the bad entry
+        return value
+
+    @model_validator(mode="after")
+    def _wait_within_window(self) -> Settings:
+        if self.signin_max_delay_seconds >= self.signin_window_seconds:
+            raise ValueError("GATEWAY_SIGNIN_MAX_DELAY_SECONDS must be below the window")
+        return self
+
+    def throttle(self) -> Throttle:
+        return Throttle(
+            free_failures=self.signin_free_failures,
+            base_delay=self.signin_base_delay_seconds,
+            max_delay=self.signin_max_delay_seconds,
+            window_seconds=self.signin_window_seconds,
+            alarm_every=self.signin_alarm_every,
+        )
 
     def upstreams(self) -> dict[str, str]:
         """Service name (the path segment after /api/v1/) -> base URL."""

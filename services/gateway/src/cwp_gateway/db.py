@@ -1,6 +1,5 @@
-"""The gateway's tables: accounts and their failed sign-in counters. The event tables
-exist because every service keeps the same schema shape, though the gateway neither
-publishes nor consumes."""
+"""The gateway's tables: accounts, failed sign-in counters, the audit log, and the event
+tables (the gateway publishes account revocations through its outbox)."""
 
 from __future__ import annotations
 

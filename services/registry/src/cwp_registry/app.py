@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from cwp_common.service import ServiceSpec, create_service_app
-from cwp_common.settings import PlatformSettings
+from cwp_common.settings import InsecureConfiguration, PlatformSettings
 from cwp_registry.communities.router import router as communities_router
 from cwp_registry.config import Settings
 from cwp_registry.db import EVENTS
@@ -13,9 +13,7 @@ from cwp_registry.identity_checks.rules import Limit
 from cwp_registry.pii import PiiCipher
 from cwp_registry.workers.router import router as workers_router
 
-
-class InsecureConfiguration(RuntimeError):
-    pass
+__all__ = ["InsecureConfiguration", "create_app"]
 
 
 def create_app(
@@ -24,14 +22,6 @@ def create_app(
     create_schema: bool = False,
 ) -> FastAPI:
     settings = settings or Settings()
-    platform = platform or PlatformSettings()
-    dev_keys = settings.dev_keys_in_use()
-    if not platform.is_dev and dev_keys:
-        # The dev keys are public; production data under them would not be protected.
-        raise InsecureConfiguration(
-            f"{', '.join(dev_keys)} still hold the public dev defaults; "
-            "set real keys before running with CWP_ENV=prod"
-        )
     app = create_service_app(
         ServiceSpec(
             name="registry",
@@ -40,6 +30,7 @@ def create_app(
             tables=EVENTS,
             routers=[communities_router, workers_router],
             create_schema=create_schema,
+            settings=settings,
         ),
         platform,
     )

@@ -1,16 +1,19 @@
 """Registry settings (prefix ``REGISTRY_``).
 
-The two PII keys have dev defaults so `make run` works on a fresh machine; a process in
-prod mode (CWP_ENV=prod) refuses to start while either default is still in use.
+The two PII keys have development defaults so `make run` works on a fresh machine; they
+are declared DEV_DEFAULT, so a process outside CWP_ENV=dev refuses to start with them.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+from typing import Annotated
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cwp_common.settings import DEV_DEFAULT
 
 KEY_BYTES = 32  # AES-256 and a 256-bit HMAC key
 
@@ -47,13 +50,13 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8001
     # AES-256-GCM key for resident ID numbers at rest (base64 of 32 bytes).
-    pii_key: SecretStr = SecretStr(DEV_PII_KEY)
+    pii_key: Annotated[SecretStr, DEV_DEFAULT] = SecretStr(DEV_PII_KEY)
     # Version stamped on every new ciphertext ("v<N>:..."); bump it when rotating pii_key.
     pii_key_version: int = Field(default=1, ge=1)
     # Retired keys that still decrypt older rows: "1:<base64>,2:<base64>".
     pii_old_keys: SecretStr = SecretStr("")
     # HMAC-SHA256 key for the lookup/uniqueness hash. Changing it means rehashing every row.
-    pii_hash_key: SecretStr = SecretStr(DEV_PII_HASH_KEY)
+    pii_hash_key: Annotated[SecretStr, DEV_DEFAULT] = SecretStr(DEV_PII_HASH_KEY)
     # Checks of resident ID numbers per account (lookups, duplicates found at registration,
     # birth-date rules run for a caller without pii) in any sliding window of this length.
     id_check_limit: int = Field(default=100, ge=1)
@@ -70,11 +73,3 @@ class Settings(BaseSettings):
     def _old_keys_shape(cls, value: SecretStr) -> SecretStr:
         parse_old_keys(value.get_secret_value())
         return value
-
-    def dev_keys_in_use(self) -> list[str]:
-        found = []
-        if self.pii_key.get_secret_value() == DEV_PII_KEY:
-            found.append("REGISTRY_PII_KEY")
-        if self.pii_hash_key.get_secret_value() == DEV_PII_HASH_KEY:
-            found.append("REGISTRY_PII_HASH_KEY")
-        return found

@@ -5,6 +5,10 @@ committed in one transaction, then the message is acked. A redelivered event fin
 inbox row and changes nothing. Transient failures are nak'ed with a growing delay; a
 message that can never succeed (unreadable envelope, payload that breaks its contract,
 or `max_deliver` reached) is written to dead_letters and terminated.
+
+An event is believed only from its owner: its `source` must be `cwp.<first token of the
+subject>` and its `type` the subject it came on. NATS permissions already keep a service
+from publishing another's subjects; this check also refuses a mislabelled event.
 """
 
 from __future__ import annotations
@@ -38,6 +42,16 @@ D = TypeVar("D", bound=EventData)
 class PermanentError(SafeMessage):
     """The message can never be handled; retrying is pointless. Its message is stored in
     dead_letters: name fields and ids, never personal data or row values."""
+
+
+def not_from_owner(event: CloudEvent, subject: str) -> str | None:
+    """Why the event cannot be believed on this subject, or None."""
+    owner = f"cwp.{service_of(subject)}"
+    if event.source != owner:
+        return f"source {event.source!r} is not {owner!r}, the owner of {subject}"
+    if event.type != subject:
+        return f"type {event.type!r} arrived on subject {subject}"
+    return None
 
 
 def parse(event: CloudEvent, contract: type[D]) -> D:
@@ -113,6 +127,7 @@ class ConsumerRunner:
         )
 
     async def _run(self) -> None:
+        failures = 0
         while not self._stopping:
             if not await self._link.wait_connected(1.0):
                 continue
@@ -126,9 +141,14 @@ class ConsumerRunner:
                     config=self._config(),
                 )
             except Exception as exc:
-                log.warning("%s: cannot subscribe (%s); retrying", self.sub.durable, exc)
-                await asyncio.sleep(1.0)
+                # Typically the producer has not created its stream yet (only it may):
+                # say so once, then keep trying quietly.
+                level = logging.WARNING if failures == 0 else logging.DEBUG
+                log.log(level, "%s: cannot subscribe (%s); retrying", self.sub.durable, exc)
+                failures += 1
+                await asyncio.sleep(min(0.5 * failures, 2.0))
                 continue
+            failures = 0
             try:
                 await self._pull(psub, generation)
             finally:
@@ -172,6 +192,10 @@ class ConsumerRunner:
             await self._dead_letter(
                 msg, None, f"unreadable envelope: {validation_summary(exc)}", deliveries
             )
+            return
+        refused = not_from_owner(event, msg.subject)
+        if refused is not None:
+            await self._dead_letter(msg, event.id, f"not from its owner: {refused}", deliveries)
             return
         try:
             async with transaction(self._factory) as session:

@@ -7,7 +7,7 @@ consumer needs it (see WorkerFacts).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar, Literal
 
@@ -157,6 +157,27 @@ class ExitRecommended(EventData):
     failing_years: list[int]
 
 
+# --- gateway ---------------------------------------------------------------------------
+
+RevocationReason = Literal[
+    "disabled", "roles_changed", "region_changed", "password_changed", "secret_replaced"
+]
+
+
+class AccountRevoked(EventData):
+    """Tokens of this account issued before `not_before` must be refused at once.
+
+    Published by the gateway when it disables an account or changes its roles, region or
+    secret; consumed by every service (cwp_common.revocation) into an in-memory list that
+    the token check reads. Carries the account name only: no personal data."""
+
+    type: ClassVar[str] = "gateway.account.revoked.v1"
+    subject: str  # the token's `sub`: a username or a client_id
+    kind: Literal["user", "client"]  # the token's `typ`
+    not_before: datetime  # UTC; tokens with an earlier `iat` are refused
+    reason: RevocationReason
+
+
 CONTRACTS: dict[str, type[EventData]] = {
     c.type: c
     for c in (
@@ -171,5 +192,6 @@ CONTRACTS: dict[str, type[EventData]] = {
         GradeChanged,
         AssessmentConfirmed,
         ExitRecommended,
+        AccountRevoked,
     )
 }

@@ -44,10 +44,25 @@ async def ensure_stream(js: JetStreamContext, service: str) -> None:
 
 
 class NatsLink:
-    def __init__(self, url: str, name: str, streams: list[str]) -> None:
+    """`streams`: the streams this process produces and creates (its own, nothing else:
+    its NATS user may not create another's). `credentials`: (user, password), None for
+    an unauthenticated server (dev only). Replies and deliveries come to the inbox
+    `inbox` (`_INBOX.<service>`), the only subjects the user may subscribe to."""
+
+    def __init__(
+        self,
+        url: str,
+        name: str,
+        streams: list[str],
+        *,
+        credentials: tuple[str, str] | None = None,
+        inbox: str = "_INBOX",
+    ) -> None:
         self.url = url
         self.name = name
         self.streams = streams
+        self._credentials = credentials
+        self._inbox = inbox
         self.generation = 0
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
@@ -91,9 +106,13 @@ class NatsLink:
         while not self._closing:
             if self._nc is None:
                 try:
+                    user, password = self._credentials or (None, None)
                     self._nc = await nats.connect(
                         self.url,
                         name=self.name,
+                        user=user,
+                        password=password,
+                        inbox_prefix=self._inbox,
                         allow_reconnect=True,
                         max_reconnect_attempts=-1,
                         reconnect_time_wait=0.5,

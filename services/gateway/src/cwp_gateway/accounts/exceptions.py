@@ -3,7 +3,7 @@ invalid_client, invalid_grant, unsupported_grant_type) as problem+json slugs."""
 
 from __future__ import annotations
 
-from cwp_common.problems import Conflict, Forbidden, NotFound, ProblemError
+from cwp_common.problems import Conflict, Forbidden, InvalidInput, NotFound, ProblemError
 
 
 class InvalidTokenRequest(ProblemError):
@@ -17,8 +17,8 @@ class UnsupportedGrantType(ProblemError):
             400,
             "unsupported-grant-type",
             "Unsupported grant type",
-            f"grant_type '{grant_type}' is not supported; use 'password' or "
-            "'client_credentials' / 不支持的授权类型",
+            f"grant_type '{grant_type}' is not supported; use 'password', "
+            "'client_credentials' or 'refresh_token' / 不支持的授权类型",
         )
 
 
@@ -34,6 +34,17 @@ class InvalidGrant(ProblemError):
         )
 
 
+class InvalidRefreshToken(ProblemError):
+    def __init__(self) -> None:
+        super().__init__(
+            400,
+            "invalid-grant",
+            "Invalid refresh token",
+            "The refresh token is not valid, expired or was revoked; sign in again "
+            "/ 刷新令牌无效、已过期或已撤销，请重新登录",
+        )
+
+
 class InvalidClient(ProblemError):
     def __init__(self) -> None:
         super().__init__(
@@ -46,16 +57,17 @@ class InvalidClient(ProblemError):
 
 
 class TooManyAttempts(ProblemError):
-    """The name is locked after too many failed attempts. Answered before the secret is
-    checked, and for unknown names exactly as for real ones (see LoginFailure)."""
+    """Too many failed sign-ins for this name from this address: wait. Answered before the
+    secret is checked, and for unknown names exactly as for real ones. Another address,
+    the owner's, is not slowed down."""
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(
             429,
             "too-many-attempts",
             "Too many failed sign-in attempts",
-            "Too many failed sign-in attempts for this account; try again in "
-            f"{retry_after} seconds / 登录失败次数过多，账户已暂时锁定，请在 {retry_after} 秒后重试",
+            "Too many failed sign-in attempts for this account from your address; try again "
+            f"in {retry_after} seconds / 登录失败次数过多，请在 {retry_after} 秒后重试",
             headers={"Retry-After": str(retry_after)},
         )
 
@@ -96,6 +108,60 @@ class RegionOutOfScope(Forbidden):
         )
 
 
-class CannotDisableSelf(Conflict):
+class SelfChange(Conflict):
+    """An account never changes its own standing: an administrator cannot lock itself
+    out by mistake, and a stolen token cannot widen or re-enable its own account."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            "self-change",
+            f"You cannot change your own {what}; ask another administrator "
+            "/ 不能修改自己的账户状态、角色或区域，请联系其他管理员",
+        )
+
+
+class LastNationalAdmin(Conflict):
     def __init__(self) -> None:
-        super().__init__("self-disable", "You cannot disable your own account / 不能停用自己的账户")
+        super().__init__(
+            "last-national-admin",
+            "This is the last enabled national administrator: it cannot be disabled, lose "
+            "the admin role or leave the national scope / 这是最后一个启用的全国管理员，"
+            "不能停用、取消管理员角色或改变区域",
+        )
+
+
+class WrongPassword(ProblemError):
+    def __init__(self) -> None:
+        super().__init__(
+            403,
+            "wrong-password",
+            "Wrong password",
+            "The current password is incorrect / 当前密码错误",
+        )
+
+
+class UsersOnly(Forbidden):
+    def __init__(self) -> None:
+        super().__init__(
+            "Only a person's account has a password; clients rotate their secret "
+            "/ 只有用户账户有密码，客户端请轮换密钥",
+            slug="users-only",
+        )
+
+
+class GraceTooLong(InvalidInput):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            "grace_seconds",
+            f"The grace period may be at most {limit} seconds / 宽限期最长 {limit} 秒",
+            slug="grace-too-long",
+        )
+
+
+class NothingToChange(InvalidInput):
+    def __init__(self) -> None:
+        super().__init__(
+            "body",
+            "Give at least one of disabled, roles, region / 至少提供一个要修改的字段",
+            slug="nothing-to-change",
+        )

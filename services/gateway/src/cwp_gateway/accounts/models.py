@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
@@ -33,21 +34,72 @@ class Account(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
+    # The latest revocation: tokens issued before it are refused everywhere, and the
+    # gateway never signs a token with an earlier `iat` (cwp_common.revocation).
+    tokens_not_before: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # A client's replaced secret, still accepted until `previous_secret_until`.
+    previous_secret_hash: Mapped[str | None] = mapped_column(String(200), default=None)
+    previous_secret_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
-class LoginFailure(Base):
-    """Failed sign-ins in a row for one name, and the lock they led to.
+class SignInFailure(Base):
+    """Failed sign-ins in a row for one name from one client address, and the delay they
+    earned. Keyed by (name, address): a stranger's failures slow down the stranger's own
+    address, never the account's owner signing in from elsewhere. Names are kept as
+    hashes (rules.login_key), for unknown names as for real ones, so the answer tells a
+    guesser nothing about which names exist. A row whose last failure is older than the
+    window holds nothing, and the next failure of any name deletes it."""
 
-    Keyed by the name, not the account, and kept for names that exist and names that do
-    not alike: an unknown name is then locked exactly like a real one, so the 429 tells a
-    guesser nothing (answering it only for real accounts would reveal which ones exist).
-    Rows are bounded: a row whose last failure is older than the lockout period holds no
-    lock and no streak, and is deleted by the next failed attempt of any name."""
-
-    __tablename__ = "login_failures"
+    __tablename__ = "sign_in_failures"
 
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)
-    login_key: Mapped[str] = mapped_column(String(64), primary_key=True)  # rules.login_key
+    login_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer)
     last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditAction(StrEnum):
+    SIGN_IN_ALARM = "sign_in_alarm"  # many failed sign-ins for one name
+    CREATED = "created"
+    DISABLED = "disabled"
+    ENABLED = "enabled"
+    ROLES_CHANGED = "roles_changed"
+    REGION_CHANGED = "region_changed"
+    PASSWORD_CHANGED = "password_changed"  # by the owner, old password given
+    PASSWORD_RESET = "password_reset"  # by an administrator
+    SECRET_ROTATED = "secret_rotated"
+
+
+class AuditEntry(Base):
+    """What happened to accounts and who did it. Scoped like accounts, by the target's
+    region; an alarm for a name that is no account is national (region "")."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(64))  # a token's subject, or "anonymous"
+    target_kind: Mapped[str] = mapped_column(String(10))
+    target: Mapped[str] = mapped_column(String(64))  # the login, or its hash when unknown
+    region: Mapped[str] = mapped_column(String(12), index=True)
+    address: Mapped[str | None] = mapped_column(String(64), default=None)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class RefreshToken(Base):
+    """A person's refresh token: random, stored as its SHA-256 only, used once. Each use
+    hands out the next one of the same family; a second use of a spent one means it was
+    stolen, so the whole family ends (refresh token rotation, OAuth 2.0 Security BCP)."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    family: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -1,104 +1,194 @@
-"""Account queries. Reads on behalf of a caller go through `visible`, so an account
+"""Account queries. Reads for a caller go through `Repository.scoped()`, so an account
 outside the caller's region is never found, whichever endpoint asks. The failed sign-in
 counters are unscoped: they belong to the token endpoint only."""
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, delete, literal, or_, select
+from sqlalchemy import Select, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cwp_common.auth import Principal
-from cwp_common.db import UTCDateTime
-from cwp_gateway.accounts.models import Account, Kind, LoginFailure
-from cwp_gateway.accounts.rules import Lockout
+from cwp_common.repository import PLATFORM, Repository
+from cwp_gateway.accounts.models import Account, AuditEntry, Kind, RefreshToken, SignInFailure
+from cwp_gateway.accounts.rules import Throttle
 
 
-def visible(stmt: Select[Any], principal: Principal) -> Select[Any]:
-    # Account regions are prefixes of varying length, so a plain prefix match; the table
-    # is small and this stays off every hot path.
-    if not principal.region:
+def _prefix_scope(stmt: Select[Any], column: Any, region: str) -> Select[Any]:
+    # Account regions are prefixes of varying length ("31", "310101", ""), not 12-digit
+    # codes, so the scope is a plain prefix match; the tables are small and off every
+    # hot path.
+    if not region:
         return stmt
-    return stmt.where(Account.region.startswith(principal.region, autoescape=True))
+    return stmt.where(column.startswith(region, autoescape=True))
 
 
-async def find_login(session: AsyncSession, kind: Kind, login: str) -> Account | None:
-    """Unscoped: only for signing in and the bootstrap."""
-    stmt = select(Account).where(Account.kind == kind, Account.login == login)
-    return await session.scalar(stmt)
+class AccountRepository(Repository[Account]):
+    model = Account
+    key = Account.id
+    label = "Account"
+
+    def scope(self, stmt: Select[Any]) -> Select[Any]:
+        return _prefix_scope(stmt, Account.region, self.principal.region)
+
+    async def by_login(self, kind: Kind, login: str, *, for_update: bool = False) -> Account | None:
+        stmt = self.scoped().where(Account.kind == kind, Account.login == login)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return await self.session.scalar(stmt)  # type: ignore[no-any-return]
+
+    async def list_page(
+        self, kind: Kind, cursor: str | None, limit: int
+    ) -> tuple[Sequence[Account], str | None]:
+        return await self.page(self.scoped().where(Account.kind == kind), cursor, limit)
+
+    async def national_admins(self) -> list[Account]:
+        """Enabled users with the admin role and national scope, locked for the rest of the
+        transaction on PostgreSQL, so two requests cannot each remove one of the last two.
+        The role is checked in Python: roles are a JSON list."""
+        stmt = self.scoped().where(
+            Account.kind == Kind.USER, Account.region == "", Account.disabled.is_(False)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        rows = (await self.session.scalars(stmt)).all()
+        return [a for a in rows if "admin" in a.roles]
+
+    @classmethod
+    def as_platform(cls, session: AsyncSession) -> AccountRepository:
+        """For signing in, the bootstrap and platform-wide rules: national scope."""
+        return cls(session, PLATFORM)
 
 
-async def get_visible(
-    session: AsyncSession, principal: Principal, kind: Kind, login: str
-) -> Account | None:
-    stmt = select(Account).where(Account.kind == kind, Account.login == login)
-    return await session.scalar(visible(stmt, principal))
+class AuditRepository(Repository[AuditEntry]):
+    model = AuditEntry
+    key = AuditEntry.id
+    label = "Audit entry"
+
+    def scope(self, stmt: Select[Any]) -> Select[Any]:
+        return _prefix_scope(stmt, AuditEntry.region, self.principal.region)
+
+    async def list_page(
+        self, target: str | None, cursor: str | None, limit: int
+    ) -> tuple[Sequence[AuditEntry], str | None]:
+        stmt = self.scoped()
+        if target is not None:
+            stmt = stmt.where(AuditEntry.target == target)
+        return await self.page(stmt, cursor, limit)
 
 
-async def list_visible(
-    session: AsyncSession,
-    principal: Principal,
-    kind: Kind,
-    after: uuid.UUID | None,
-    limit: int,
-) -> list[Account]:
-    stmt = select(Account).where(Account.kind == kind).order_by(Account.id).limit(limit)
-    if after is not None:
-        stmt = stmt.where(Account.id > after)
-    return list((await session.scalars(visible(stmt, principal))).all())
+class SignInFailures:
+    """The failed sign-in counters of the token endpoint (unscoped, see SignInFailure)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def find(self, kind: Kind, key: str, address: str) -> SignInFailure | None:
+        return await self.session.get(SignInFailure, (kind.value, key, address))
+
+    async def record(
+        self, kind: Kind, key: str, address: str, throttle: Throttle, now: datetime
+    ) -> int:
+        """Count one failure in a single atomic upsert (concurrent failures on any replica
+        all count); returns the streak's length. A streak older than the window starts
+        over. The wait is set from the new count by the caller's `block`."""
+        row = SignInFailure.__table__.c
+        stale = row.last_failure_at <= now - throttle.window
+        insert = (
+            postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        ).insert
+        stmt = (
+            insert(SignInFailure)
+            .values(
+                kind=kind.value,
+                login_key=key,
+                address=address,
+                failures=1,
+                last_failure_at=now,
+                blocked_until=None,
+            )
+            .on_conflict_do_update(
+                index_elements=[row.kind, row.login_key, row.address],
+                set_={
+                    "failures": case((stale, 1), else_=row.failures + 1),
+                    "last_failure_at": now,
+                },
+            )
+            .returning(row.failures)
+        )
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def block(self, kind: Kind, key: str, address: str, until: datetime) -> None:
+        await self.session.execute(
+            update(SignInFailure)
+            .where(
+                SignInFailure.kind == kind.value,
+                SignInFailure.login_key == key,
+                SignInFailure.address == address,
+            )
+            .values(blocked_until=until)
+        )
+
+    async def failures_of_name(
+        self, kind: Kind, key: str, now: datetime, throttle: Throttle
+    ) -> int:
+        stmt = select(func.coalesce(func.sum(SignInFailure.failures), 0)).where(
+            SignInFailure.kind == kind.value,
+            SignInFailure.login_key == key,
+            SignInFailure.last_failure_at > now - throttle.window,
+        )
+        return int(await self.session.scalar(stmt) or 0)
+
+    async def clear(self, kind: Kind, key: str, address: str) -> None:
+        await self.session.execute(
+            delete(SignInFailure).where(
+                SignInFailure.kind == kind.value,
+                SignInFailure.login_key == key,
+                SignInFailure.address == address,
+            )
+        )
+
+    async def prune(self, throttle: Throttle, now: datetime) -> None:
+        """Delete the streaks older than the window (a wait never outlasts its streak:
+        the longest wait is shorter than the window, see config)."""
+        await self.session.execute(
+            delete(SignInFailure).where(SignInFailure.last_failure_at <= now - throttle.window)
+        )
 
 
-async def find_failures(session: AsyncSession, kind: Kind, key: str) -> LoginFailure | None:
-    return await session.get(LoginFailure, (kind.value, key))
+class RefreshTokens:
+    """Refresh tokens by their hash (unscoped: the token endpoint's own)."""
 
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
 
-async def record_failure(
-    session: AsyncSession, kind: Kind, key: str, lockout: Lockout, now: datetime
-) -> None:
-    """Count one failed attempt in a single atomic upsert, so concurrent failures on any
-    replica all count; the attempt that reaches `max_failures` sets the lock. A streak
-    whose last failure is older than the period, or whose lock has ended, starts over."""
-    until = literal(now + lockout.period, UTCDateTime())
-    row = LoginFailure.__table__.c
-    # A NULL locked_until compares as unknown, so then only the age of the streak decides.
-    stale = or_(row.last_failure_at <= now - lockout.period, row.locked_until <= now)
-    failures = case((stale, 1), else_=row.failures + 1)
-    insert = (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
-    stmt = insert(LoginFailure).values(
-        kind=kind.value,
-        login_key=key,
-        failures=1,
-        last_failure_at=now,
-        locked_until=now + lockout.period if lockout.max_failures <= 1 else None,
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[row.kind, row.login_key],
-        set_={
-            "failures": failures,
-            "last_failure_at": now,
-            "locked_until": case(
-                (row.locked_until > now, row.locked_until),  # a lock that still runs stays
-                (failures >= lockout.max_failures, until),
-                else_=None,
-            ),
-        },
-    )
-    await session.execute(stmt)
+    async def find(self, token_hash: str) -> RefreshToken | None:
+        return await self.session.scalar(
+            select(RefreshToken).where(RefreshToken.token_hash == token_hash)
+        )
 
+    async def spend(self, row: RefreshToken, now: datetime) -> bool:
+        """Mark it used; False when another request spent it first."""
+        result = await self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None))
+            .values(used_at=now)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
-async def clear_failures(session: AsyncSession, kind: Kind, key: str) -> None:
-    await session.execute(
-        delete(LoginFailure).where(LoginFailure.kind == kind.value, LoginFailure.login_key == key)
-    )
+    async def end_family(self, family: Any, now: datetime) -> None:
+        await self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family == family, RefreshToken.used_at.is_(None))
+            .values(used_at=now)
+        )
 
-
-async def prune_failures(session: AsyncSession, lockout: Lockout, now: datetime) -> None:
-    """Delete the rows that no longer matter. A lock ends one period after the failure
-    that set it, so a row whose last failure is a period old holds no lock either."""
-    await session.execute(
-        delete(LoginFailure).where(LoginFailure.last_failure_at <= now - lockout.period)
-    )
+    async def prune(self, account_id: Any, now: datetime) -> None:
+        await self.session.execute(
+            delete(RefreshToken).where(
+                RefreshToken.account_id == account_id, RefreshToken.expires_at <= now
+            )
+        )

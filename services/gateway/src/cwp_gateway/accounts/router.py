@@ -8,24 +8,28 @@ from typing import Annotated
 from urllib.parse import unquote_plus
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response, status
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from cwp_common.auth import Admin, Principal
-from cwp_common.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
+from cwp_common.auth import Admin, Principal, current_principal
+from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.service import SessionDep
-from cwp_gateway.accounts import repository, service
+from cwp_gateway.accounts import service
 from cwp_gateway.accounts.exceptions import (
     AccountNotFound,
     InvalidTokenRequest,
     UnsupportedGrantType,
 )
 from cwp_gateway.accounts.models import Account, Kind
-from cwp_gateway.accounts.rules import Lockout
+from cwp_gateway.accounts.repository import AccountRepository, AuditRepository
 from cwp_gateway.accounts.schemas import (
     AccountPatch,
+    AuditOut,
     ClientCreated,
     ClientIn,
     ClientOut,
+    PasswordChange,
+    PasswordReset,
+    SecretRotated,
+    SecretRotation,
     TokenOut,
     UserIn,
     UserOut,
@@ -73,6 +77,7 @@ async def token(
     password: FormField = None,
     client_id: FormField = None,
     client_secret: FormField = None,
+    refresh_token: FormField = None,
     scope: FormField = None,  # accepted and ignored: roles and region come from the account
 ) -> TokenOut:
     content_type = request.headers.get("content-type", "")
@@ -89,6 +94,9 @@ async def token(
             raise InvalidTokenRequest("Send client credentials in the form or Basic, not both")
         login, secret = basic or _required(client_id=client_id, client_secret=client_secret)
         kind = Kind.CLIENT
+    elif grant_type == "refresh_token":
+        (presented,) = _required(refresh_token=refresh_token)
+        return await _refreshed(session, state, response, presented)
     elif not grant_type:
         raise InvalidTokenRequest("Missing form field(s): grant_type / 缺少字段")
     else:
@@ -96,81 +104,109 @@ async def token(
     if _has_control_characters(login):
         # No account name holds one, and PostgreSQL refuses NUL outright.
         raise InvalidTokenRequest("The account name contains control characters / 账号含控制字符")
-    settings = state.settings
-    lockout = Lockout(settings.login_max_failures, settings.login_lockout_seconds)
     account = await service.sign_in(
-        session, state.passwords, lockout, state.clock, kind, login, secret
+        session,
+        state.passwords,
+        state.throttle,
+        state.clock,
+        kind,
+        login,
+        secret,
+        state.address_of(request),
     )
-    assert state.signer is not None
+    refresh = await service.issue_refresh(
+        session, account, state.settings.refresh_token_ttl_seconds
+    )
+    return _token_answer(state, response, account, refresh)
+
+
+async def _refreshed(
+    session: SessionDep, state: GatewayState, response: Response, presented: str
+) -> TokenOut:
+    account, family = await service.use_refresh(session, presented, state.clock)
+    refresh = await service.issue_refresh(
+        session, account, state.settings.refresh_token_ttl_seconds, family
+    )
+    return _token_answer(state, response, account, refresh)
+
+
+def _token_answer(
+    state: GatewayState, response: Response, account: Account, refresh: tuple[str, int] | None
+) -> TokenOut:
     response.headers["Cache-Control"] = "no-store"  # RFC 6749 §5.1
     response.headers["Pragma"] = "no-cache"
-    return service.issue_token(state.signer, account, state.settings.access_token_ttl_seconds)
-
-
-def _user(a: Account) -> UserOut:
-    return UserOut(
-        id=a.id,
-        username=a.login,
-        roles=a.roles,
-        region=a.region,
-        disabled=a.disabled,
-        created_at=a.created_at,
-        created_by=a.created_by,
-    )
-
-
-def _client(a: Account) -> ClientOut:
-    return ClientOut(
-        id=a.id,
-        client_id=a.login,
-        name=a.name,
-        roles=a.roles,
-        region=a.region,
-        disabled=a.disabled,
-        created_at=a.created_at,
-        created_by=a.created_by,
-    )
+    ttl = state.settings.access_token_ttl_seconds
+    return service.issue_token(state.token_signer, account, ttl, refresh)
 
 
 Cursor = Annotated[str | None, Query()]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Caller = Annotated[Principal, Depends(current_principal)]
 
 
-async def _page(
-    session: AsyncSession, principal: Principal, kind: Kind, cursor: str | None, limit: int
-) -> tuple[list[Account], str | None]:
-    rows = await repository.list_visible(session, principal, kind, decode_cursor(cursor), limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_cursor(rows[-1].id) if more else None
+@router.post("/me/password")
+async def change_my_password(
+    body: PasswordChange,
+    request: Request,
+    response: Response,
+    principal: Caller,
+    session: SessionDep,
+    state: State,
+) -> TokenOut:
+    """Change one's own password (the current one is required). Every older token of the
+    account stops working on every service; the answer carries a new one."""
+    account = await service.change_own_password(
+        session,
+        state.passwords,
+        state.throttle,
+        state.clock,
+        principal,
+        body,
+        state.address_of(request),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return service.issue_token(state.token_signer, account, state.settings.access_token_ttl_seconds)
 
 
 @router.post("/users", status_code=status.HTTP_201_CREATED)
 async def create_user(body: UserIn, principal: Admin, session: SessionDep, state: State) -> UserOut:
-    return _user(await service.create_user(session, state.passwords, principal, body))
+    return UserOut.from_model(await service.create_user(session, state.passwords, principal, body))
 
 
 @router.get("/users")
 async def list_users(
     principal: Admin, session: SessionDep, cursor: Cursor = None, limit: Limit = 100
 ) -> Page[UserOut]:
-    rows, next_cursor = await _page(session, principal, Kind.USER, cursor, limit)
-    return Page(items=[_user(a) for a in rows], next_cursor=next_cursor)
+    rows, next_cursor = await AccountRepository(session, principal).list_page(
+        Kind.USER, cursor, limit
+    )
+    return Page(items=[UserOut.from_model(a) for a in rows], next_cursor=next_cursor)
 
 
 @router.get("/users/{username}")
 async def get_user(username: str, principal: Admin, session: SessionDep) -> UserOut:
-    account = await repository.get_visible(session, principal, Kind.USER, username)
+    account = await AccountRepository(session, principal).by_login(Kind.USER, username)
     if account is None:
         raise AccountNotFound("User", username)
-    return _user(account)
+    return UserOut.from_model(account)
 
 
 @router.patch("/users/{username}")
 async def patch_user(
     username: str, body: AccountPatch, principal: Admin, session: SessionDep
 ) -> UserOut:
-    return _user(await service.set_disabled(session, principal, Kind.USER, username, body.disabled))
+    """Disable or enable a user, or change its roles or region (never one's own)."""
+    account = await service.change_account(session, principal, Kind.USER, username, body)
+    return UserOut.from_model(account)
+
+
+@router.put("/users/{username}/password", status_code=status.HTTP_204_NO_CONTENT)
+async def reset_password(
+    username: str, body: PasswordReset, principal: Admin, session: SessionDep, state: State
+) -> Response:
+    """Set another user's password; every older token of that user stops working."""
+    await service.reset_password(session, state.passwords, principal, username, body)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/clients", status_code=status.HTTP_201_CREATED)
@@ -178,29 +214,71 @@ async def create_client(
     body: ClientIn, principal: Admin, session: SessionDep, state: State
 ) -> ClientCreated:
     account, secret = await service.create_client(session, state.passwords, principal, body)
-    return ClientCreated(**_client(account).model_dump(), client_secret=secret)
+    return ClientCreated.with_secret(account, secret)
 
 
 @router.get("/clients")
 async def list_clients(
     principal: Admin, session: SessionDep, cursor: Cursor = None, limit: Limit = 100
 ) -> Page[ClientOut]:
-    rows, next_cursor = await _page(session, principal, Kind.CLIENT, cursor, limit)
-    return Page(items=[_client(a) for a in rows], next_cursor=next_cursor)
+    rows, next_cursor = await AccountRepository(session, principal).list_page(
+        Kind.CLIENT, cursor, limit
+    )
+    return Page(items=[ClientOut.from_model(a) for a in rows], next_cursor=next_cursor)
 
 
 @router.get("/clients/{client_id}")
 async def get_client(client_id: str, principal: Admin, session: SessionDep) -> ClientOut:
-    account = await repository.get_visible(session, principal, Kind.CLIENT, client_id)
+    account = await AccountRepository(session, principal).by_login(Kind.CLIENT, client_id)
     if account is None:
         raise AccountNotFound("Client", client_id)
-    return _client(account)
+    return ClientOut.from_model(account)
 
 
 @router.patch("/clients/{client_id}")
 async def patch_client(
     client_id: str, body: AccountPatch, principal: Admin, session: SessionDep
 ) -> ClientOut:
-    return _client(
-        await service.set_disabled(session, principal, Kind.CLIENT, client_id, body.disabled)
+    """Disable or enable a client, or change its roles or region (never one's own)."""
+    account = await service.change_account(session, principal, Kind.CLIENT, client_id, body)
+    return ClientOut.from_model(account)
+
+
+@router.post("/clients/{client_id}/secret")
+async def rotate_secret(
+    client_id: str,
+    body: SecretRotation,
+    response: Response,
+    principal: Admin,
+    session: SessionDep,
+    state: State,
+) -> SecretRotated:
+    """A new secret, shown once; the old one works for `grace_seconds` more."""
+    account, secret = await service.rotate_secret(
+        session,
+        state.passwords,
+        principal,
+        client_id,
+        body.grace_seconds,
+        state.settings.max_secret_grace_seconds,
     )
+    response.headers["Cache-Control"] = "no-store"
+    return SecretRotated(
+        client_id=account.login,
+        client_secret=secret,
+        previous_secret_valid_until=account.previous_secret_until if body.grace_seconds else None,
+    )
+
+
+@router.get("/audit")
+async def audit_log(
+    principal: Admin,
+    session: SessionDep,
+    target: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> Page[AuditOut]:
+    """What happened to accounts in the caller's region, oldest first: sign-in alarms,
+    creation, disabling and enabling, role, region, password and secret changes."""
+    rows, next_cursor = await AuditRepository(session, principal).list_page(target, cursor, limit)
+    return Page(items=[AuditOut.from_model(e) for e in rows], next_cursor=next_cursor)

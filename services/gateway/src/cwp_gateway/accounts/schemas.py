@@ -4,9 +4,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from cwp_common.auth import Role
+from cwp_common.text import Title
+from cwp_gateway.accounts.models import Account, AuditEntry
 from cwp_gateway.config import MIN_PASSWORD_LENGTH
 
 # A prefix of the 12-digit statistical division code; "" is national.
@@ -19,6 +21,9 @@ Region = Annotated[
     ),
 ]
 Roles = Annotated[list[Role], Field(min_length=1, max_length=len(Role))]
+# The accounts table holds 120 characters of a client's name.
+ClientName = Annotated[Title, StringConstraints(max_length=120)]
+Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=256)]
 
 
 class TokenOut(BaseModel):
@@ -27,13 +32,19 @@ class TokenOut(BaseModel):
     expires_in: int
     region: str
     roles: list[str]
+    refresh_token: str | None = Field(
+        default=None,
+        description="People only: spend it once with grant_type=refresh_token for a new "
+        "pair; refused once the account is disabled or changed",
+    )
+    refresh_expires_in: int | None = None
 
 
 class UserIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
-    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=256)
+    password: Password
     roles: Roles
     region: Region
 
@@ -41,15 +52,42 @@ class UserIn(BaseModel):
 class ClientIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=120)
+    name: ClientName
     roles: Roles
     region: Region
 
 
 class AccountPatch(BaseModel):
+    """Any of the three; each change revokes the account's older tokens everywhere."""
+
     model_config = ConfigDict(extra="forbid")
 
-    disabled: bool
+    disabled: bool | None = None
+    roles: Roles | None = None
+    region: Region | None = None
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    old_password: str = Field(min_length=1, max_length=256)
+    new_password: Password
+
+
+class PasswordReset(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    new_password: Password
+
+
+class SecretRotation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    grace_seconds: int = Field(
+        ge=0,
+        description="How long the replaced secret keeps working (0: not at all, and the "
+        "client's tokens are revoked); at most GATEWAY_MAX_SECRET_GRACE_SECONDS",
+    )
 
 
 class UserOut(BaseModel):
@@ -60,6 +98,18 @@ class UserOut(BaseModel):
     disabled: bool
     created_at: datetime
     created_by: str
+
+    @classmethod
+    def from_model(cls, a: Account) -> UserOut:
+        return cls(
+            id=a.id,
+            username=a.login,
+            roles=a.roles,
+            region=a.region,
+            disabled=a.disabled,
+            created_at=a.created_at,
+            created_by=a.created_by,
+        )
 
 
 class ClientOut(BaseModel):
@@ -72,6 +122,57 @@ class ClientOut(BaseModel):
     created_at: datetime
     created_by: str
 
+    @classmethod
+    def from_model(cls, a: Account) -> ClientOut:
+        return cls(
+            id=a.id,
+            client_id=a.login,
+            name=a.name,
+            roles=a.roles,
+            region=a.region,
+            disabled=a.disabled,
+            created_at=a.created_at,
+            created_by=a.created_by,
+        )
+
 
 class ClientCreated(ClientOut):
     client_secret: str = Field(description="Shown once; only its hash is stored")
+
+    @classmethod
+    def with_secret(cls, a: Account, secret: str) -> ClientCreated:
+        return cls(**ClientOut.from_model(a).model_dump(), client_secret=secret)
+
+
+class SecretRotated(BaseModel):
+    client_id: str
+    client_secret: str = Field(description="Shown once; only its hash is stored")
+    previous_secret_valid_until: datetime | None = Field(
+        description="Until when the replaced secret still works (null: no longer)"
+    )
+
+
+class AuditOut(BaseModel):
+    id: uuid.UUID
+    at: datetime
+    action: str
+    actor: str
+    target_kind: str
+    target: str
+    region: str
+    address: str | None
+    detail: dict[str, object]
+
+    @classmethod
+    def from_model(cls, e: AuditEntry) -> AuditOut:
+        return cls(
+            id=e.id,
+            at=e.at,
+            action=e.action,
+            actor=e.actor,
+            target_kind=e.target_kind,
+            target=e.target,
+            region=e.region,
+            address=e.address,
+            detail=e.detail,
+        )

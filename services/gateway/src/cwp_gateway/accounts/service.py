@@ -1,64 +1,91 @@
-"""Account use cases: sign-in, creation under the scope and role rules, disabling, and
-the bootstrap administrator."""
+"""Account use cases: sign-in with growing delays, creation and changes under the scope
+and role rules, passwords and client secrets, revocation, and the bootstrap
+administrator. Every change to an account's standing is written to the audit log."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import math
 import secrets
+import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cwp_common.auth import Principal, Role, TokenSigner
-from cwp_gateway.accounts import repository, rules
+from cwp_common.db import new_id, utcnow
+from cwp_common.events.contracts import AccountRevoked, RevocationReason
+from cwp_common.events.outbox import queue_event
+from cwp_common.repository import PLATFORM
+from cwp_gateway.accounts import rules
 from cwp_gateway.accounts.exceptions import (
     AccountDisabled,
     AccountNotFound,
-    CannotDisableSelf,
+    GraceTooLong,
     InvalidClient,
     InvalidGrant,
+    InvalidRefreshToken,
+    LastNationalAdmin,
+    NothingToChange,
     RegionOutOfScope,
     RoleEscalation,
+    SelfChange,
     TooManyAttempts,
     UsernameTaken,
+    UsersOnly,
+    WrongPassword,
 )
-from cwp_gateway.accounts.models import Account, Kind
+from cwp_gateway.accounts.models import Account, AuditAction, AuditEntry, Kind, RefreshToken
 from cwp_gateway.accounts.passwords import Passwords
-from cwp_gateway.accounts.schemas import ClientIn, TokenOut, UserIn
+from cwp_gateway.accounts.repository import (
+    AccountRepository,
+    AuditRepository,
+    RefreshTokens,
+    SignInFailures,
+)
+from cwp_gateway.accounts.schemas import (
+    AccountPatch,
+    ClientIn,
+    PasswordChange,
+    PasswordReset,
+    TokenOut,
+    UserIn,
+)
 
 log = logging.getLogger("cwp.gateway.accounts")
+Clock = Callable[[], datetime]
+
+
+# --- signing in --------------------------------------------------------------------------
 
 
 async def sign_in(
     session: AsyncSession,
     passwords: Passwords,
-    lockout: rules.Lockout,
-    clock: Callable[[], datetime],
+    throttle: rules.Throttle,
+    clock: Clock,
     kind: Kind,
     login: str,
     secret: str,
+    address: str,
 ) -> Account:
     key = rules.login_key(login)
-    now = clock()
     async with session.begin():
-        account = await repository.find_login(session, kind, login)
-        failures = await repository.find_failures(session, kind, key)
-    # A locked name is refused before its secret is checked, so the right password does
-    # not get in, and an unknown name (counted the same way) looks like a real one.
-    if failures is not None and failures.locked_until is not None and failures.locked_until > now:
-        raise TooManyAttempts(rules.retry_after(failures.locked_until, now))
-    # Always one hash verification, found or not: same answer, same time.
-    ok = await passwords.verify(account.secret_hash if account else None, secret)
-    if account is None or not ok:
-        await _count_failure(session, lockout, kind, key, clock())
+        account = await AccountRepository.as_platform(session).by_login(kind, login)
+    failing = await _wait_is_over(session, kind, key, address, clock())
+    # Always at least one hash verification, found or not: same answer, same time.
+    if account is None or not await _secret_matches(passwords, account, secret, clock()):
+        if account is None:
+            await passwords.verify(None, secret)
+        await _count_failure(session, throttle, kind, key, address, account, clock())
         raise InvalidGrant() if kind is Kind.USER else InvalidClient()
-    # Attempts already past the check when a lock was set may still finish: the lock
-    # bounds guessing to max_failures plus the attempts in flight.
-    if failures is not None:  # the common path (no failures on record) writes nothing
+    if failing:  # a success ends this address's streak; the common path writes nothing
         async with session.begin():
-            await repository.clear_failures(session, kind, key)
+            await SignInFailures(session).clear(kind, key, address)
     if account.disabled:
         raise AccountDisabled(400 if kind is Kind.USER else 401)
     if passwords.needs_rehash(account.secret_hash):
@@ -67,24 +94,214 @@ async def sign_in(
     return account
 
 
+async def _wait_is_over(
+    session: AsyncSession, kind: Kind, key: str, address: str, now: datetime
+) -> bool:
+    """Refuse, before the secret is checked, an address still waiting after failures for
+    this name. Only that address waits: the owner elsewhere signs in at once. True when
+    the address has a streak of failures on record."""
+    async with session.begin():
+        failure = await SignInFailures(session).find(kind, key, address)
+    until = failure.blocked_until if failure is not None else None
+    if until is not None and until > now:
+        raise TooManyAttempts(rules.retry_after(until, now))
+    return failure is not None
+
+
+async def _secret_matches(
+    passwords: Passwords, account: Account, secret: str, now: datetime
+) -> bool:
+    if await passwords.verify(account.secret_hash, secret):
+        return True
+    previous, until = account.previous_secret_hash, account.previous_secret_until
+    if previous is None or until is None or until <= now:
+        return False
+    return await passwords.verify(previous, secret)
+
+
 async def _count_failure(
-    session: AsyncSession, lockout: rules.Lockout, kind: Kind, key: str, now: datetime
+    session: AsyncSession,
+    throttle: rules.Throttle,
+    kind: Kind,
+    key: str,
+    address: str,
+    account: Account | None,
+    now: datetime,
 ) -> None:
-    # Two transactions: each holds at most the row locks of one statement, so concurrent
+    failures = SignInFailures(session)
+    async with session.begin():
+        streak = await failures.record(kind, key, address, throttle, now)
+        delay = throttle.delay_after(streak)
+        if delay:
+            await failures.block(kind, key, address, now + timedelta(seconds=delay))
+        of_name = await failures.failures_of_name(kind, key, now, throttle)
+        if throttle.alarms(of_name):
+            # The alarm names the account when it exists; for an unknown name only its
+            # hash (it may be a password typed into the wrong field), nationally.
+            _audit(
+                session,
+                AuditAction.SIGN_IN_ALARM,
+                "anonymous",
+                kind,
+                account.login if account else key,
+                account.region if account else "",
+                address=address,
+                detail={"failures": of_name, "window_seconds": throttle.window_seconds},
+            )
+            log.warning("sign-in alarm: %d failed attempts for one %s name", of_name, kind)
+    # Separate transaction: each holds at most one statement's row locks, so concurrent
     # failures never wait on each other in a cycle.
     async with session.begin():
-        await repository.record_failure(session, kind, key, lockout, now)
-    async with session.begin():
-        await repository.prune_failures(session, lockout, now)
+        await failures.prune(throttle, now)
 
 
-def issue_token(signer: TokenSigner, account: Account, ttl_seconds: int) -> TokenOut:
+def token_not_before(account: Account) -> int:
+    """The earliest `iat` the services accept for this account (whole seconds, up)."""
+    at = account.tokens_not_before
+    return math.ceil(at.timestamp()) if at is not None else 0
+
+
+def issue_token(
+    signer: TokenSigner,
+    account: Account,
+    ttl_seconds: int,
+    refresh: tuple[str, int] | None = None,
+) -> TokenOut:
     roles = sorted(account.roles)
-    token = signer.issue(account.login, account.kind, roles, account.region, ttl_seconds)
-    return TokenOut(access_token=token, expires_in=ttl_seconds, region=account.region, roles=roles)
+    token = signer.issue(
+        account.login, account.kind, roles, account.region, ttl_seconds, token_not_before(account)
+    )
+    return TokenOut(
+        access_token=token,
+        expires_in=ttl_seconds,
+        region=account.region,
+        roles=roles,
+        refresh_token=refresh[0] if refresh else None,
+        refresh_expires_in=refresh[1] if refresh else None,
+    )
 
 
-def ensure_may_grant(principal: Principal, roles: list[Role], region: str) -> None:
+# --- refresh tokens ----------------------------------------------------------------------
+
+
+def _digest(token: str) -> str:
+    # 256 random bits: a plain hash is enough, nothing to stretch.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+async def issue_refresh(
+    session: AsyncSession, account: Account, ttl_seconds: int, family: uuid.UUID | None = None
+) -> tuple[str, int] | None:
+    """A refresh token for a person (clients sign in again with their secret, as RFC 6749
+    §4.4.3 advises), or None when refresh tokens are off (ttl 0)."""
+    if ttl_seconds <= 0 or account.kind != Kind.USER:
+        return None
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    async with session.begin():
+        await RefreshTokens(session).prune(account.id, now)
+        session.add(
+            RefreshToken(
+                token_hash=_digest(token),
+                account_id=account.id,
+                family=family or new_id(),
+                issued_at=now,
+                expires_at=now + timedelta(seconds=ttl_seconds),
+            )
+        )
+    return token, ttl_seconds
+
+
+async def use_refresh(
+    session: AsyncSession, presented: str, clock: Clock
+) -> tuple[Account, uuid.UUID]:
+    """The account a refresh token stands for, spending the token. Refused: unknown,
+    expired, already spent (then the whole family ends: it was copied), or issued before
+    the account's latest revocation (disabled, roles, region or password changed)."""
+    now = clock()
+    reused = False
+    async with session.begin():
+        tokens = RefreshTokens(session)
+        row = await tokens.find(_digest(presented))
+        if row is None or row.expires_at <= now:
+            raise InvalidRefreshToken()
+        if row.used_at is not None or not await tokens.spend(row, utcnow()):
+            await tokens.end_family(row.family, utcnow())
+            reused = True
+        account = await AccountRepository.as_platform(session).get(row.account_id)
+    if reused:  # after the commit, so the family stays ended
+        log.warning("a spent refresh token was presented again; its family is ended")
+        raise InvalidRefreshToken()
+    if account is None:
+        raise InvalidRefreshToken()
+    if account.disabled:
+        raise AccountDisabled(400)
+    revoked = account.tokens_not_before
+    if revoked is not None and row.issued_at < revoked:
+        raise InvalidRefreshToken()
+    return account, row.family
+
+
+# --- revocation and audit ----------------------------------------------------------------
+
+
+async def revoke(session: AsyncSession, account: Account, reason: RevocationReason) -> None:
+    """Every token of the account issued until now stops working on every service: the
+    event leaves through the outbox with this transaction (cwp_common.revocation)."""
+    now = utcnow()
+    account.tokens_not_before = now
+    await queue_event(
+        session,
+        AccountRevoked(subject=account.login, kind=account.kind, not_before=now, reason=reason),  # type: ignore[arg-type]
+    )
+
+
+def _audit(
+    session: AsyncSession,
+    action: AuditAction,
+    actor: str,
+    target_kind: str,
+    target: str,
+    region: str,
+    *,
+    address: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    AuditRepository(session, PLATFORM).add(
+        AuditEntry(
+            action=action.value,
+            actor=actor,
+            target_kind=target_kind,
+            target=target,
+            region=region,
+            address=address,
+            detail=detail or {},
+        )
+    )
+
+
+def _audit_account(
+    session: AsyncSession,
+    action: AuditAction,
+    principal: Principal,
+    account: Account,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    _audit(
+        session,
+        action,
+        principal.subject,
+        account.kind,
+        account.login,
+        account.region,
+        detail=detail,
+    )
+
+
+# --- creating and changing accounts ------------------------------------------------------
+
+
+def ensure_may_grant(principal: Principal, roles: list[str], region: str) -> None:
     if not rules.region_within(region, principal.region):
         raise RegionOutOfScope(region, principal.region)
     missing = rules.roles_not_held(roles, principal.roles)
@@ -92,10 +309,23 @@ def ensure_may_grant(principal: Principal, roles: list[Role], region: str) -> No
         raise RoleEscalation(missing)
 
 
+def _is_self(principal: Principal, account: Account) -> bool:
+    return account.kind == principal.kind and account.login == principal.subject
+
+
+async def _find(
+    repo: AccountRepository, kind: Kind, login: str, *, for_update: bool = False
+) -> Account:
+    account = await repo.by_login(kind, login, for_update=for_update)
+    if account is None:
+        raise AccountNotFound(kind.value.capitalize(), login)
+    return account
+
+
 async def create_user(
     session: AsyncSession, passwords: Passwords, principal: Principal, data: UserIn
 ) -> Account:
-    ensure_may_grant(principal, data.roles, data.region)
+    ensure_may_grant(principal, list(data.roles), data.region)
     account = Account(
         kind=Kind.USER,
         login=data.username,
@@ -107,9 +337,10 @@ async def create_user(
     )
     try:
         async with session.begin():
-            if await repository.find_login(session, Kind.USER, data.username) is not None:
+            if await AccountRepository.as_platform(session).by_login(Kind.USER, data.username):
                 raise UsernameTaken(data.username)
             session.add(account)
+            _audit_account(session, AuditAction.CREATED, principal, account)
     except IntegrityError:  # a concurrent request took the name first
         raise UsernameTaken(data.username) from None
     return account
@@ -118,7 +349,7 @@ async def create_user(
 async def create_client(
     session: AsyncSession, passwords: Passwords, principal: Principal, data: ClientIn
 ) -> tuple[Account, str]:
-    ensure_may_grant(principal, data.roles, data.region)
+    ensure_may_grant(principal, list(data.roles), data.region)
     secret = secrets.token_urlsafe(32)
     account = Account(
         kind=Kind.CLIENT,
@@ -131,22 +362,148 @@ async def create_client(
     )
     async with session.begin():
         session.add(account)
+        _audit_account(session, AuditAction.CREATED, principal, account)
     return account, secret
 
 
-async def set_disabled(
-    session: AsyncSession, principal: Principal, kind: Kind, login: str, disabled: bool
+async def change_account(
+    session: AsyncSession, principal: Principal, kind: Kind, login: str, patch: AccountPatch
 ) -> Account:
+    """Disable or enable an account, or change its roles or region. Any change but enabling
+    revokes the account's older tokens on every service."""
+    if patch.disabled is None and patch.roles is None and patch.region is None:
+        raise NothingToChange()
     async with session.begin():
-        account = await repository.get_visible(session, principal, kind, login)
-        if account is None:
-            raise AccountNotFound(kind.value.capitalize(), login)
-        if disabled and account.kind == principal.kind and account.login == principal.subject:
-            raise CannotDisableSelf()
-        if not disabled:  # enabling gives the account's roles back: the same rule as granting
-            ensure_may_grant(principal, [Role(r) for r in account.roles], account.region)
-        account.disabled = disabled
+        account = await _find(AccountRepository(session, principal), kind, login, for_update=True)
+        if _is_self(principal, account):
+            raise SelfChange("disabled flag, roles or region")
+        disabled = account.disabled if patch.disabled is None else patch.disabled
+        roles = account.roles if patch.roles is None else sorted({r.value for r in patch.roles})
+        region = account.region if patch.region is None else patch.region
+        # Enabling gives the roles back, and changing roles or region grants them anew:
+        # the same rule as creating. Disabling only takes away, so any admin in scope may.
+        if (
+            patch.roles is not None
+            or patch.region is not None
+            or (account.disabled and not disabled)
+        ):
+            ensure_may_grant(principal, roles, region)
+        if rules.is_national_admin(account.roles, account.region, account.disabled) and not (
+            rules.is_national_admin(roles, region, disabled)
+        ):
+            others = await AccountRepository.as_platform(session).national_admins()
+            if not any(a.id != account.id for a in others):
+                raise LastNationalAdmin()
+        reasons: list[RevocationReason] = []
+        if disabled != account.disabled:
+            action = AuditAction.DISABLED if disabled else AuditAction.ENABLED
+            _audit_account(session, action, principal, account)
+            if disabled:
+                reasons.append("disabled")
+        if set(roles) != set(account.roles):
+            detail: dict[str, Any] = {"from": sorted(account.roles), "to": roles}
+            _audit_account(session, AuditAction.ROLES_CHANGED, principal, account, detail)
+            reasons.append("roles_changed")
+        if region != account.region:
+            detail = {"from": account.region, "to": region}
+            _audit_account(session, AuditAction.REGION_CHANGED, principal, account, detail)
+            reasons.append("region_changed")
+        account.disabled, account.roles, account.region = disabled, roles, region
+        if reasons:
+            await revoke(session, account, reasons[0])
     return account
+
+
+# --- passwords and secrets ---------------------------------------------------------------
+
+
+async def change_own_password(
+    session: AsyncSession,
+    passwords: Passwords,
+    throttle: rules.Throttle,
+    clock: Clock,
+    principal: Principal,
+    data: PasswordChange,
+    address: str,
+) -> Account:
+    """The owner, with the current password. A wrong one counts like a failed sign-in, so
+    a stolen token cannot be used to guess the password faster than the token endpoint."""
+    if principal.kind != Kind.USER:
+        raise UsersOnly()
+    key = rules.login_key(principal.subject)
+    async with session.begin():
+        account = await _find(AccountRepository.as_platform(session), Kind.USER, principal.subject)
+    await _wait_is_over(session, Kind.USER, key, address, clock())
+    if not await passwords.verify(account.secret_hash, data.old_password):
+        await _count_failure(session, throttle, Kind.USER, key, address, account, clock())
+        raise WrongPassword()
+    new_hash = await passwords.hash(data.new_password)
+    async with session.begin():
+        account = await _find(
+            AccountRepository.as_platform(session), Kind.USER, principal.subject, for_update=True
+        )
+        account.secret_hash = new_hash
+        _audit_account(session, AuditAction.PASSWORD_CHANGED, principal, account)
+        await revoke(session, account, "password_changed")
+    return account
+
+
+async def reset_password(
+    session: AsyncSession,
+    passwords: Passwords,
+    principal: Principal,
+    username: str,
+    data: PasswordReset,
+) -> Account:
+    """An administrator in scope sets another user's password. Whoever knows a password
+    acts as its account, so the administrator must hold every role of it."""
+    new_hash = await passwords.hash(data.new_password)
+    async with session.begin():
+        account = await _find(
+            AccountRepository(session, principal), Kind.USER, username, for_update=True
+        )
+        if _is_self(principal, account):
+            raise SelfChange("password here; use POST /api/v1/auth/me/password")
+        ensure_may_grant(principal, account.roles, account.region)
+        account.secret_hash = new_hash
+        _audit_account(session, AuditAction.PASSWORD_RESET, principal, account)
+        await revoke(session, account, "password_changed")
+    return account
+
+
+async def rotate_secret(
+    session: AsyncSession,
+    passwords: Passwords,
+    principal: Principal,
+    client_id: str,
+    grace_seconds: int,
+    max_grace_seconds: int,
+) -> tuple[Account, str]:
+    """A new secret for a client; the old one keeps working for `grace_seconds` so the
+    system can switch without downtime. A grace of 0 is for a leaked secret: the old one
+    stops at once and so do the tokens signed with it."""
+    if grace_seconds > max_grace_seconds:
+        raise GraceTooLong(max_grace_seconds)
+    secret = secrets.token_urlsafe(32)
+    new_hash = await passwords.hash(secret)
+    async with session.begin():
+        account = await _find(
+            AccountRepository(session, principal), Kind.CLIENT, client_id, for_update=True
+        )
+        ensure_may_grant(principal, account.roles, account.region)
+        if grace_seconds:
+            account.previous_secret_hash = account.secret_hash
+            account.previous_secret_until = utcnow() + timedelta(seconds=grace_seconds)
+        else:
+            account.previous_secret_hash = account.previous_secret_until = None
+            await revoke(session, account, "secret_replaced")
+        account.secret_hash = new_hash
+        detail = {"grace_seconds": grace_seconds}
+        _audit_account(session, AuditAction.SECRET_ROTATED, principal, account, detail)
+    return account, secret
+
+
+# --- bootstrap ---------------------------------------------------------------------------
 
 
 async def ensure_admin(
@@ -158,7 +515,7 @@ async def ensure_admin(
     """Create the national administrator with every role when missing; True if created.
     Its password is never updated from the environment once the account exists."""
     async with sessions() as session, session.begin():
-        if await repository.find_login(session, Kind.USER, username) is not None:
+        if await AccountRepository.as_platform(session).by_login(Kind.USER, username):
             return False
     async with sessions() as session:
         account = Account(

@@ -1,0 +1,201 @@
+"""Who may do what on NATS: the platform's one table of event permissions, and the
+nats-server configuration and credentials derived from it.
+
+Each service's NATS user is the service's name. It may
+- publish only its own subjects (`<service>.>`), and create, update and inspect only its
+  own stream (`<SERVICE>`), never delete or purge one;
+- create and use only the durable pull consumers listed for it below, on the streams it
+  consumes (create, info, fetch the next messages, ack);
+- read the gateway's stream (account revocations, which every service must see) through
+  ephemeral consumers;
+- subscribe only to its own inbox (`_INBOX.<service>.>`), where JetStream answers its
+  API requests and delivers its messages, so it cannot read the deliveries of another
+  service's consumers.
+
+A new consumer is added here, next to its Subscription in the service's app.py; a
+service refuses to start with a subscription this table does not grant.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cwp_common.events.envelope import stream_name
+
+# Read by every service (ephemeral consumers): accounts switched off at the gateway.
+BROADCAST = "gateway"
+
+
+@dataclass(frozen=True)
+class Durable:
+    """A durable pull consumer that a service owns on another service's stream."""
+
+    producer: str  # the service whose stream it reads, e.g. "registry"
+    name: str  # "<consumer service>-<purpose>", e.g. "career-workers"
+
+    @property
+    def stream(self) -> str:
+        return stream_name(self.producer)
+
+
+# Every service of the platform (planned ones included, so that their streams and users
+# exist from the start) and the durable consumers it owns.
+CONSUMERS: Mapping[str, tuple[Durable, ...]] = {
+    "gateway": (),
+    "registry": (),
+    "career": (
+        Durable("registry", "career-workers"),
+        Durable("training", "career-training"),
+    ),
+    "payroll": (),
+    "training": (),
+}
+
+
+def inbox_prefix(service: str) -> str:
+    return f"_INBOX.{service}"
+
+
+def _durable_rights(d: Durable) -> list[str]:
+    return [
+        # 2.9+ create forms: without and with the filter subject as trailing tokens.
+        f"$JS.API.CONSUMER.CREATE.{d.stream}.{d.name}",
+        f"$JS.API.CONSUMER.CREATE.{d.stream}.{d.name}.>",
+        f"$JS.API.CONSUMER.INFO.{d.stream}.{d.name}",
+        f"$JS.API.CONSUMER.MSG.NEXT.{d.stream}.{d.name}",
+        f"$JS.ACK.{d.stream}.{d.name}.>",  # ack, nak, term go to the message's reply
+    ]
+
+
+def _broadcast_rights() -> list[str]:
+    s = stream_name(BROADCAST)
+    return [
+        f"$JS.API.STREAM.INFO.{s}",
+        f"$JS.API.CONSUMER.CREATE.{s}",  # unnamed ephemeral (ordered push consumers)
+        f"$JS.API.CONSUMER.CREATE.{s}.*",
+        f"$JS.API.CONSUMER.CREATE.{s}.*.>",
+        f"$JS.API.CONSUMER.INFO.{s}.*",
+        f"$JS.API.CONSUMER.MSG.NEXT.{s}.*",
+        f"$JS.ACK.{s}.>",
+        f"$JS.FC.{s}.>",  # flow-control replies of push consumers
+    ]
+
+
+def permissions(
+    service: str, consumers: Mapping[str, Iterable[Durable]] = CONSUMERS
+) -> dict[str, Any]:
+    """The nats-server permissions map of one service's user."""
+    own = stream_name(service)
+    publish = [
+        f"{service}.>",
+        f"$JS.API.STREAM.CREATE.{own}",
+        f"$JS.API.STREAM.UPDATE.{own}",
+        f"$JS.API.STREAM.INFO.{own}",
+    ]
+    for durable in consumers[service]:
+        publish += _durable_rights(durable)
+    for right in _broadcast_rights():
+        if right not in publish:
+            publish.append(right)
+    return {
+        "publish": {"allow": publish},
+        "subscribe": {"allow": [f"{inbox_prefix(service)}.>"]},
+    }
+
+
+def ungranted(service: str, wanted: Iterable[tuple[str, str]]) -> list[str]:
+    """The (stream, durable) pairs a service asks for that the table does not grant."""
+    granted = {(d.stream, d.name) for d in CONSUMERS.get(service, ())}
+    return [
+        f"{durable} on {stream}" for stream, durable in wanted if (stream, durable) not in granted
+    ]
+
+
+# --- credentials and server configuration ------------------------------------------------
+
+
+def password_file(directory: Path, service: str) -> Path:
+    return directory / service
+
+
+def read_password(directory: Path, service: str) -> str | None:
+    path = password_file(directory, service)
+    return path.read_text().strip() if path.is_file() else None
+
+
+def ensure_passwords(directory: Path, services: Iterable[str]) -> dict[str, str]:
+    """One random password per service, kept in `<directory>/<service>` (mode 0600)."""
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    passwords: dict[str, str] = {}
+    for service in services:
+        existing = read_password(directory, service)
+        if existing:
+            passwords[service] = existing
+            continue
+        password = secrets.token_urlsafe(32)
+        fd = os.open(
+            password_file(directory, service), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600
+        )
+        with os.fdopen(fd, "w") as fh:
+            fh.write(password + "\n")
+        passwords[service] = password
+    return passwords
+
+
+def server_config(
+    host: str,
+    port: int,
+    store_dir: Path,
+    passwords: Mapping[str, str],
+    consumers: Mapping[str, Iterable[Durable]] = CONSUMERS,
+    extra_users: Iterable[Mapping[str, Any]] = (),
+) -> str:
+    """A nats-server configuration (JSON, which the server's format accepts): JetStream on,
+    one account, one user per service with the permissions above. No anonymous access."""
+    users = [
+        {"user": name, "password": passwords[name], "permissions": permissions(name, consumers)}
+        for name in consumers
+    ]
+    config = {
+        "host": host,
+        "port": port,
+        "jetstream": {"store_dir": str(store_dir)},
+        "accounts": {"CWP": {"jetstream": "enabled", "users": [*users, *extra_users]}},
+    }
+    return json.dumps(config, indent=2)
+
+
+def write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the nats-server configuration for a deployment, with the passwords read
+    from a directory of mounted Secrets (one file per service, named after it):
+    `python -m cwp_common.events.access --credentials-dir /run/secrets/nats`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--credentials-dir", type=Path, required=True)
+    parser.add_argument("--host", default="0.0.0.0")  # noqa: S104 (the server's own pod)
+    parser.add_argument("--port", type=int, default=4222)
+    parser.add_argument("--store-dir", type=Path, default=Path("/data/jetstream"))
+    args = parser.parse_args(argv)
+    missing = [s for s in CONSUMERS if not read_password(args.credentials_dir, s)]
+    if missing:
+        raise SystemExit(f"no password file for {', '.join(missing)} in {args.credentials_dir}")
+    passwords = {s: read_password(args.credentials_dir, s) or "" for s in CONSUMERS}
+    print(server_config(args.host, args.port, args.store_dir, passwords))
+
+
+if __name__ == "__main__":
+    main()

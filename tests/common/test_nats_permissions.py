@@ -1,0 +1,229 @@
+"""NATS as the services see it: a real nats-server configured from the permission table
+in cwp_common.events.access, each service connecting with its own credentials.
+
+What a service needs works (its own stream and subjects, its own durables on the
+streams it consumes, the gateway's stream); everything else is refused by the server
+and changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable
+from pathlib import Path
+
+import nats
+import pytest
+from nats.aio.client import Client
+from nats.errors import Error as NatsError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cwp_career.app import SUBSCRIPTIONS as CAREER_SUBSCRIPTIONS
+from cwp_common.events.access import CONSUMERS, ensure_passwords, permissions, ungranted
+from cwp_common.events.access import main as access_main
+from cwp_common.events.consumer import Subscription
+from cwp_common.events.envelope import CloudEvent
+from cwp_common.events.nats_link import ensure_stream
+from cwp_common.service import ServiceSpec, create_service_app
+from cwp_common.settings import InsecureConfiguration, PlatformSettings
+from cwp_registry.db import EVENTS
+from tests.support.nats_server import NatsServer
+
+REGISTERED = "registry.worker.registered.v1"
+pytestmark = pytest.mark.timeout(60)
+
+
+class Violations:
+    """Collects the server's asynchronous permission errors of one connection."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    async def record(self, exc: Exception) -> None:
+        self.seen.append(str(exc).lower())
+
+    async def wait_for(self, text: str) -> None:
+        for _ in range(50):
+            if any(text in s for s in self.seen):
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no permissions violation for {text}: {self.seen}")
+
+
+@pytest.fixture
+async def server(nats_server: NatsServer) -> NatsServer:
+    """The registry has published one event; the gateway has its stream."""
+    registry = await nats_server.connect("registry")
+    gateway = await nats_server.connect("gateway")
+    try:
+        await ensure_stream(registry.jetstream(), "registry")
+        await registry.jetstream().publish(REGISTERED, event("cwp.registry"))
+        await ensure_stream(gateway.jetstream(), "gateway")
+    finally:
+        await registry.close()
+        await gateway.close()
+    return nats_server
+
+
+@pytest.fixture
+async def career(server: NatsServer) -> AsyncIterator[tuple[Client, Violations]]:
+    violations = Violations()
+    nc = await server.connect("career", error_cb=violations.record)
+    yield nc, violations
+    await nc.close()
+
+
+async def refused(call: Awaitable[object]) -> None:
+    """The server answers a forbidden request with a permissions error, not a reply."""
+    with pytest.raises((TimeoutError, NatsError)):
+        await call
+
+
+def event(source: str, type: str = REGISTERED) -> bytes:
+    return CloudEvent.new(source, type, {}, None).to_bytes()
+
+
+async def registry_messages(server: NatsServer) -> int:
+    nc = await server.connect()
+    try:
+        return int((await nc.jetstream().stream_info("REGISTRY")).state.messages)
+    finally:
+        await nc.close()
+
+
+@pytest.mark.parametrize(
+    "subject", [REGISTERED, "gateway.account.revoked.v1"], ids=["registry", "gateway"]
+)
+async def test_career_cannot_publish_another_services_subjects(
+    server: NatsServer, career: tuple[Client, Violations], subject: str
+) -> None:
+    nc, violations = career
+    await refused(nc.jetstream(timeout=1).publish(subject, event(f"cwp.{subject.split('.')[0]}")))
+    await violations.wait_for(f'publish to "{subject}"')
+    assert await registry_messages(server) == 1
+
+
+async def test_career_cannot_delete_purge_or_redefine_the_registry_stream(
+    server: NatsServer, career: tuple[Client, Violations]
+) -> None:
+    nc, violations = career
+    jsm = nc.jetstream(timeout=1)
+    await refused(jsm.delete_stream("REGISTRY"))
+    await refused(jsm.purge_stream("REGISTRY"))
+    await refused(ensure_stream(jsm, "registry"))
+    await violations.wait_for("$js.api.stream.delete.registry")
+    await violations.wait_for("$js.api.stream.purge.registry")
+    assert await registry_messages(server) == 1
+
+
+async def test_career_consumes_only_through_its_own_durables(
+    server: NatsServer, career: tuple[Client, Violations]
+) -> None:
+    nc, violations = career
+    js = nc.jetstream(timeout=2)
+    own = await js.pull_subscribe("registry.worker.>", "career-workers", stream="REGISTRY")
+    (msg,) = await own.fetch(1, timeout=5)
+    await msg.ack()
+    # Another service's durable (it would steal that service's messages) and a stream
+    # career does not consume are refused.
+    await refused(js.pull_subscribe("registry.worker.>", "payroll-workers", stream="REGISTRY"))
+    await refused(js.pull_subscribe("gateway.>", "career-sneaky", stream="CAREER"))
+    await violations.wait_for("$js.api.consumer.info.registry.payroll-workers")
+    tester = await server.connect()
+    try:
+        info = await tester.jetstream().consumer_info("REGISTRY", "career-workers")
+        names = await tester.jetstream().consumers_info("REGISTRY")
+    finally:
+        await tester.close()
+    assert (info.num_pending, info.num_ack_pending) == (0, 0), "the ack went through"
+    assert [c.name for c in names] == ["career-workers"]
+
+
+async def test_career_cannot_listen_to_other_subjects_or_inboxes(
+    server: NatsServer, career: tuple[Client, Violations]
+) -> None:
+    nc, violations = career
+    await nc.subscribe("registry.>")
+    await nc.subscribe("_INBOX.registry.>")
+    await violations.wait_for('subscription to "registry.>"')
+    await violations.wait_for('subscription to "_inbox.registry.>"')
+
+
+async def test_every_service_reads_the_gateway_stream(server: NatsServer) -> None:
+    gateway = await server.connect("gateway")
+    try:
+        await gateway.jetstream().publish("gateway.account.revoked.v1", event("cwp.gateway"))
+    finally:
+        await gateway.close()
+    for service in CONSUMERS:
+        nc = await server.connect(service)
+        try:
+            got: asyncio.Queue[str] = asyncio.Queue()
+
+            async def on(msg: nats.aio.msg.Msg, got: asyncio.Queue[str] = got) -> None:
+                await got.put(msg.subject)
+
+            js = nc.jetstream(timeout=2)
+            await js.subscribe("gateway.>", stream="GATEWAY", cb=on, ordered_consumer=True)
+            assert await asyncio.wait_for(got.get(), 5) == "gateway.account.revoked.v1"
+        finally:
+            await nc.close()
+
+
+async def test_anonymous_and_wrong_password_connections_are_refused(server: NatsServer) -> None:
+    with pytest.raises(NatsError):
+        await nats.connect(server.url, allow_reconnect=False, connect_timeout=2)
+    with pytest.raises(NatsError):
+        await nats.connect(
+            server.url, user="registry", password="guess", allow_reconnect=False, connect_timeout=2
+        )
+
+
+def test_the_table_grants_exactly_the_consumers_the_services_declare() -> None:
+    declared = {(s.stream, s.durable) for s in CAREER_SUBSCRIPTIONS}
+    assert ungranted("career", declared) == []
+    assert declared == {(d.stream, d.name) for d in CONSUMERS["career"]}
+    assert ungranted("registry", [("CAREER", "registry-grades")]) == ["registry-grades on CAREER"]
+
+
+def test_no_service_may_delete_purge_or_list() -> None:
+    for service in CONSUMERS:
+        rights = permissions(service)
+        allowed = rights["publish"]["allow"]
+        assert f"{service}.>" in allowed
+        assert not [r for r in allowed if ".DELETE." in r or ".PURGE." in r or ".LIST" in r]
+        assert [r for r in allowed if not r.startswith("$JS") and r != f"{service}.>"] == []
+        assert rights["subscribe"]["allow"] == [f"_INBOX.{service}.>"]
+
+
+def test_a_service_with_a_consumer_the_table_does_not_grant_does_not_start(
+    platform_settings: PlatformSettings,
+) -> None:
+    async def handle(session: AsyncSession, event: CloudEvent) -> None:
+        return None
+
+    spec = ServiceSpec(
+        name="registry",
+        title="registry with a stray consumer",
+        database_url="sqlite+aiosqlite:///:memory:",
+        tables=EVENTS,
+        routers=[],
+        subscriptions=[Subscription("registry-grades", "career.grade.>", handle)],
+    )
+    with pytest.raises(InsecureConfiguration, match="registry-grades on CAREER"):
+        create_service_app(spec, platform_settings)
+
+
+def test_a_deployment_renders_the_server_configuration_from_its_secrets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secrets = ensure_passwords(tmp_path / "secrets", CONSUMERS)
+    access_main(["--credentials-dir", str(tmp_path / "secrets"), "--port", "4222"])
+    config = json.loads(capsys.readouterr().out)
+    users = {u["user"]: u for u in config["accounts"]["CWP"]["users"]}
+    assert set(users) == set(CONSUMERS)
+    assert all(users[s]["password"] == secrets[s] for s in CONSUMERS)
+    assert users["career"]["permissions"] == permissions("career")
+    (tmp_path / "secrets" / "career").unlink()
+    with pytest.raises(SystemExit, match="no password file for career"):
+        access_main(["--credentials-dir", str(tmp_path / "secrets")])
