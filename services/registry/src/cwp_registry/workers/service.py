@@ -122,7 +122,7 @@ async def register(
     checks = IdChecks(session, principal, limit)
     existing: Worker | None = None
     try:
-        async with checks.transaction("register", digest):
+        async with checks.transaction("register", digest, lock=False):
             if await CommunityRepository(session, principal).get(code) is None:
                 raise UnknownCommunity("community_code", code)
             existing = await everyone.current_by_hash(digest)
@@ -138,7 +138,7 @@ async def register(
         if not _is_duplicate_id(exc):
             raise
         # A concurrent registration of the same person committed first.
-        async with checks.transaction("register", digest):
+        async with checks.transaction("register", digest, lock=False):
             existing = await everyone.current_by_hash(digest)
             await checks.count("duplicate", worker_id=existing.id if existing else None)
         raise _registered_elsewhere(principal, existing) from None
