@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nats
@@ -19,11 +20,19 @@ from nats.errors import Error as NatsError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_career.app import SUBSCRIPTIONS as CAREER_SUBSCRIPTIONS
-from cwp_common.events.access import CONSUMERS, ensure_passwords, permissions, ungranted
+from cwp_common.events.access import (
+    CONSUMERS,
+    ensure_passwords,
+    inbox_prefix,
+    permissions,
+    ungranted,
+)
 from cwp_common.events.access import main as access_main
 from cwp_common.events.consumer import Subscription
+from cwp_common.events.contracts import AccountRevoked
 from cwp_common.events.envelope import CloudEvent
-from cwp_common.events.nats_link import ensure_stream
+from cwp_common.events.nats_link import NatsLink, ensure_stream
+from cwp_common.revocation import RevocationFeed, RevocationList
 from cwp_common.service import ServiceSpec, create_service_app
 from cwp_common.settings import InsecureConfiguration, PlatformSettings
 from cwp_registry.db import EVENTS
@@ -227,3 +236,49 @@ def test_a_deployment_renders_the_server_configuration_from_its_secrets(
     (tmp_path / "secrets" / "career").unlink()
     with pytest.raises(SystemExit, match="no password file for career"):
         access_main(["--credentials-dir", str(tmp_path / "secrets")])
+
+
+async def test_a_service_started_before_the_gateway_is_ready_and_then_follows_revocations(
+    nats_server: NatsServer,
+) -> None:
+    """Only the gateway may create its stream; until it has, nothing has been revoked, so
+    a service that starts first must not wait for it (make run starts the gateway last)."""
+    link = NatsLink(
+        nats_server.url,
+        "cwp-registry",
+        ["registry"],
+        credentials=("registry", nats_server.passwords["registry"]),
+        inbox=inbox_prefix("registry"),
+    )
+    revocations = RevocationList(horizon_seconds=3600)
+    feed = RevocationFeed(link, revocations)
+    link.start()
+    feed.start()
+    try:
+        await until(lambda: revocations.caught_up)
+        gateway = await nats_server.connect("gateway")
+        try:
+            await ensure_stream(gateway.jetstream(), "gateway")
+            at = datetime.now(UTC)
+            data = {
+                "subject": "ops",
+                "kind": "user",
+                "not_before": at.isoformat(),
+                "reason": "disabled",
+            }
+            revoked = CloudEvent.new("cwp.gateway", AccountRevoked.type, data, None)
+            await gateway.jetstream().publish(revoked.type, revoked.to_bytes())
+        finally:
+            await gateway.close()
+        await until(lambda: revocations.refuses("user", "ops", int(at.timestamp()) - 1))
+    finally:
+        await feed.stop()
+        await link.close()
+
+
+async def until(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not reached in time")

@@ -38,6 +38,7 @@ log = logging.getLogger("cwp.revocation")
 
 PRODUCER = "gateway"
 SOURCE = f"cwp.{PRODUCER}"  # the outbox's CloudEvents source for the gateway
+STREAM_NOT_FOUND = 10059  # JetStream's error code
 # Extra replay beyond the token lifetime: events stamped by the stream slightly after the
 # change they report (outbox relay delay) are still replayed.
 REPLAY_MARGIN_SECONDS = 300
@@ -114,6 +115,7 @@ class RevocationFeed:
         )
 
     async def _run(self) -> None:
+        failures = 0
         while not self._stopping:
             if not await self._link.wait_connected(1.0):
                 continue
@@ -130,9 +132,18 @@ class RevocationFeed:
                 await asyncio.sleep(1.0)
                 continue
             except Exception as exc:
-                log.warning("revocations: cannot subscribe (%s); retrying", exc)
+                if isinstance(exc, NotFoundError) and exc.err_code == STREAM_NOT_FOUND:
+                    # Only the gateway may create its stream, and it does so before it can
+                    # publish anything: no stream yet means nothing has been revoked. A
+                    # service started before the gateway is ready meanwhile.
+                    self.revocations.caught_up = True
+                # Said once, then quietly: the gateway may simply not have started yet.
+                level = logging.WARNING if failures == 0 else logging.DEBUG
+                log.log(level, "revocations: cannot subscribe (%s); retrying", exc)
+                failures += 1
                 await asyncio.sleep(1.0)
                 continue
+            failures = 0
             try:
                 await self._follow(psub, generation)
             finally:
