@@ -117,7 +117,8 @@ class ExitRecommendationRepository(WorkerScoped[ExitRecommendation]):
         stmt = self.scoped().where(
             ExitRecommendation.worker_id == worker_id, ExitRecommendation.status == "open"
         )
-        return await self.session.scalar(stmt)
+        found: ExitRecommendation | None = await self.session.scalar(stmt)
+        return found
 
     async def close_open(self, worker_id: uuid.UUID) -> None:
         """The worker exited: their open recommendations are done with."""

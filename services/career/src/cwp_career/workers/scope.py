@@ -21,7 +21,7 @@ S = TypeVar("S", bound=Select)  # type: ignore[type-arg]  # every row shape
 class WorkerScoped(Repository[M]):
     worker_column: ClassVar[InstrumentedAttribute[Any]]  # the record's worker_id
 
-    def scope(self, stmt: S) -> S:  # type: ignore[override]  # any select, typed as given
+    def scope(self, stmt: S) -> S:  # any select, typed as given
         if not self.principal.region:
             return stmt  # national: nothing to join
         in_region = within_region(select(Worker.worker_id), Worker.community_code, self.principal)

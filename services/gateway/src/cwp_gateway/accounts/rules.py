@@ -53,7 +53,7 @@ class Throttle:
         if over <= 0:
             return 0
         # Capped before the power, so a long streak cannot build a huge integer.
-        return min(self.max_delay, self.base_delay * 2 ** min(over - 1, 32))
+        return min(self.max_delay, self.base_delay << min(over - 1, 32))
 
     def alarms(self, failures_of_name: int) -> bool:
         return failures_of_name > 0 and failures_of_name % self.alarm_every == 0

@@ -56,7 +56,8 @@ class WorkerRepository(Repository[Worker]):
 
     async def last_transfer_date(self, worker_id: uuid.UUID) -> date | None:
         stmt = select(func.max(WorkerTransfer.effective_date)).select_from(WorkerTransfer)
-        return await self.session.scalar(self._transfers_of(stmt, worker_id))
+        last: date | None = await self.session.scalar(self._transfers_of(stmt, worker_id))
+        return last
 
     def _transfers_of(self, stmt: Select[Any], worker_id: uuid.UUID) -> Select[Any]:
         """A worker's transfers, visible only while the worker is in scope."""
