@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from nats.js.errors import NotFoundError
@@ -200,32 +200,33 @@ async def test_duplicate_delivery_changes_nothing(
     for _ in range(3):  # no Nats-Msg-Id: the stream keeps all three copies
         await js.publish(event.type, event.to_bytes())
     seen: list[str] = []
+    await drain(harness, "demo-dups", effect_handler(seen))
+    assert await seen_rows(harness) == ["seen:dup"]
+    assert await harness.count(TABLES.inbox) == 1
+
+
+async def drain(
+    h: Harness,
+    durable: str,
+    handler: Callable[[AsyncSession, CloudEvent], Awaitable[None]],
+    timeout: float = 15.0,
+    **options: Any,
+) -> None:
+    """Run one consumer (ConsumerRunner `options` as given) until the stream is drained."""
     runner = ConsumerRunner(
-        Subscription("demo-dups", "demo.note.>", effect_handler(seen)),
-        harness.link,
-        harness.sessions,
-        TABLES,
+        Subscription(durable, "demo.note.>", handler), h.link, h.sessions, TABLES, **options
     )
     runner.start()
     try:
-        await wait_for(lambda: _consumer_drained(harness, "demo-dups"))
+        await wait_for(lambda: _consumer_drained(h, durable), timeout=timeout)
     finally:
         await runner.stop()
-    assert await seen_rows(harness) == ["seen:dup"]
-    assert await harness.count(TABLES.inbox) == 1
 
 
 async def consume_all(h: Harness, durable: str) -> list[str]:
     """Run a consumer with the effect handler until the stream is drained; the ids seen."""
     seen: list[str] = []
-    runner = ConsumerRunner(
-        Subscription(durable, "demo.note.>", effect_handler(seen)), h.link, h.sessions, TABLES
-    )
-    runner.start()
-    try:
-        await wait_for(lambda: _consumer_drained(h, durable))
-    finally:
-        await runner.stop()
+    await drain(h, durable, effect_handler(seen))
     return seen
 
 
@@ -294,19 +295,7 @@ async def test_transient_failure_is_retried_then_given_up(
 
     await harness.write_note("third-time")
     await harness.write_note("never")
-    runner = ConsumerRunner(
-        Subscription("demo-flaky", "demo.note.>", flaky),
-        harness.link,
-        harness.sessions,
-        TABLES,
-        max_deliver=4,
-        nak_delay=0.05,
-    )
-    runner.start()
-    try:
-        await wait_for(lambda: _consumer_drained(harness, "demo-flaky"), timeout=30)
-    finally:
-        await runner.stop()
+    await drain(harness, "demo-flaky", flaky, timeout=30, max_deliver=4, nak_delay=0.05)
     assert attempts == {"third-time": 3, "never": 4}
     assert await seen_rows(harness) == ["seen:third-time"]
     async with harness.sessions() as s:
@@ -323,19 +312,7 @@ async def test_dead_letters_keep_the_error_type_not_the_row_values(
 
     secret = "born 1990-01-01, phone 13912345678"
     await harness.write_note(secret)
-    runner = ConsumerRunner(
-        Subscription("demo-choke", "demo.note.>", choke),
-        harness.link,
-        harness.sessions,
-        TABLES,
-        max_deliver=2,
-        nak_delay=0.05,
-    )
-    runner.start()
-    try:
-        await wait_for(lambda: _consumer_drained(harness, "demo-choke"), timeout=30)
-    finally:
-        await runner.stop()
+    await drain(harness, "demo-choke", choke, timeout=30, max_deliver=2, nak_delay=0.05)
     async with harness.sessions() as s:
         (dead,) = (await s.execute(select(TABLES.dead_letters))).all()
     assert dead.error == "gave up after 2 deliveries: ValueError"
@@ -351,14 +328,7 @@ async def test_permanent_error_is_not_retried(harness: Harness, nats_server: Nat
         raise PermanentError("refers to a worker this service will never know")
 
     await harness.write_note("x")
-    runner = ConsumerRunner(
-        Subscription("demo-perm", "demo.note.>", refuse), harness.link, harness.sessions, TABLES
-    )
-    runner.start()
-    try:
-        await wait_for(lambda: _consumer_drained(harness, "demo-perm"))
-    finally:
-        await runner.stop()
+    await drain(harness, "demo-perm", refuse)
     assert calls == 1
     assert await harness.count(TABLES.dead_letters) == 1
 

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_common.repository import PLATFORM, Repository
+from cwp_gateway.accounts.exceptions import AccountNotFound
 from cwp_gateway.accounts.models import Account, AuditEntry, Kind, RefreshToken, SignInFailure
 from cwp_gateway.accounts.rules import Throttle
 
@@ -39,6 +40,12 @@ class AccountRepository(Repository[Account]):
         if for_update:
             stmt = stmt.with_for_update()
         return await self.session.scalar(stmt)  # type: ignore[no-any-return]
+
+    async def by_login_or_404(self, kind: Kind, login: str, *, for_update: bool = False) -> Account:
+        account = await self.by_login(kind, login, for_update=for_update)
+        if account is None:
+            raise AccountNotFound(kind.value.capitalize(), login)
+        return account
 
     async def list_page(
         self, kind: Kind, cursor: str | None, limit: int

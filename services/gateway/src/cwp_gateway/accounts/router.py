@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
+from typing import Annotated, TypeVar
 from urllib.parse import unquote_plus
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_common.auth import Admin, Principal, current_principal
 from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.service import SessionDep
 from cwp_gateway.accounts import service
 from cwp_gateway.accounts.exceptions import (
-    AccountNotFound,
     InvalidTokenRequest,
     UnsupportedGrantType,
 )
 from cwp_gateway.accounts.models import Account, Kind
 from cwp_gateway.accounts.repository import AccountRepository, AuditRepository
 from cwp_gateway.accounts.schemas import (
+    AccountOut,
     AccountPatch,
     AuditOut,
     ClientCreated,
@@ -38,6 +39,7 @@ from cwp_gateway.state import GatewayState, gateway_state
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 State = Annotated[GatewayState, Depends(gateway_state)]
+Out = TypeVar("Out", bound=AccountOut)  # the users' or the clients' view of an account
 FormField = Annotated[str | None, Form()]
 
 
@@ -168,6 +170,24 @@ async def change_my_password(
     return service.issue_token(state.token_signer, account, state.settings.access_token_ttl_seconds)
 
 
+async def _page_of(
+    out: type[Out],
+    kind: Kind,
+    principal: Principal,
+    session: AsyncSession,
+    cursor: str | None,
+    limit: int,
+) -> Page[Out]:
+    rows, next_cursor = await AccountRepository(session, principal).list_page(kind, cursor, limit)
+    return Page(items=[out.from_model(a) for a in rows], next_cursor=next_cursor)
+
+
+async def _one_of(
+    out: type[Out], kind: Kind, login: str, principal: Principal, session: AsyncSession
+) -> Out:
+    return out.from_model(await AccountRepository(session, principal).by_login_or_404(kind, login))
+
+
 @router.post("/users", status_code=status.HTTP_201_CREATED)
 async def create_user(body: UserIn, principal: Admin, session: SessionDep, state: State) -> UserOut:
     return UserOut.from_model(await service.create_user(session, state.passwords, principal, body))
@@ -177,18 +197,12 @@ async def create_user(body: UserIn, principal: Admin, session: SessionDep, state
 async def list_users(
     principal: Admin, session: SessionDep, cursor: Cursor = None, limit: Limit = 100
 ) -> Page[UserOut]:
-    rows, next_cursor = await AccountRepository(session, principal).list_page(
-        Kind.USER, cursor, limit
-    )
-    return Page(items=[UserOut.from_model(a) for a in rows], next_cursor=next_cursor)
+    return await _page_of(UserOut, Kind.USER, principal, session, cursor, limit)
 
 
 @router.get("/users/{username}")
 async def get_user(username: str, principal: Admin, session: SessionDep) -> UserOut:
-    account = await AccountRepository(session, principal).by_login(Kind.USER, username)
-    if account is None:
-        raise AccountNotFound("User", username)
-    return UserOut.from_model(account)
+    return await _one_of(UserOut, Kind.USER, username, principal, session)
 
 
 @router.patch("/users/{username}")
@@ -209,6 +223,8 @@ async def reset_password(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+# Clients mirror the users' endpoints: the handlers repeat in shape only; the work is in
+# _page_of, _one_of and the service, shared by both kinds.
 @router.post("/clients", status_code=status.HTTP_201_CREATED)
 async def create_client(
     body: ClientIn, principal: Admin, session: SessionDep, state: State
@@ -221,18 +237,12 @@ async def create_client(
 async def list_clients(
     principal: Admin, session: SessionDep, cursor: Cursor = None, limit: Limit = 100
 ) -> Page[ClientOut]:
-    rows, next_cursor = await AccountRepository(session, principal).list_page(
-        Kind.CLIENT, cursor, limit
-    )
-    return Page(items=[ClientOut.from_model(a) for a in rows], next_cursor=next_cursor)
+    return await _page_of(ClientOut, Kind.CLIENT, principal, session, cursor, limit)
 
 
 @router.get("/clients/{client_id}")
 async def get_client(client_id: str, principal: Admin, session: SessionDep) -> ClientOut:
-    account = await AccountRepository(session, principal).by_login(Kind.CLIENT, client_id)
-    if account is None:
-        raise AccountNotFound("Client", client_id)
-    return ClientOut.from_model(account)
+    return await _one_of(ClientOut, Kind.CLIENT, client_id, principal, session)
 
 
 @router.patch("/clients/{client_id}")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -90,9 +90,10 @@ class SecretRotation(BaseModel):
     )
 
 
-class UserOut(BaseModel):
+class AccountOut(BaseModel):
+    """What users and clients share; each adds its login under its own name."""
+
     id: uuid.UUID
-    username: str
     roles: list[str]
     region: str
     disabled: bool
@@ -100,40 +101,37 @@ class UserOut(BaseModel):
     created_by: str
 
     @classmethod
-    def from_model(cls, a: Account) -> UserOut:
+    def from_model(cls, a: Account) -> Self:
         return cls(
             id=a.id,
-            username=a.login,
             roles=a.roles,
             region=a.region,
             disabled=a.disabled,
             created_at=a.created_at,
             created_by=a.created_by,
+            **cls._own_fields(a),
         )
 
+    @classmethod
+    def _own_fields(cls, a: Account) -> dict[str, str]:
+        raise NotImplementedError
 
-class ClientOut(BaseModel):
-    id: uuid.UUID
+
+class UserOut(AccountOut):
+    username: str
+
+    @classmethod
+    def _own_fields(cls, a: Account) -> dict[str, str]:
+        return {"username": a.login}
+
+
+class ClientOut(AccountOut):
     client_id: str
     name: str
-    roles: list[str]
-    region: str
-    disabled: bool
-    created_at: datetime
-    created_by: str
 
     @classmethod
-    def from_model(cls, a: Account) -> ClientOut:
-        return cls(
-            id=a.id,
-            client_id=a.login,
-            name=a.name,
-            roles=a.roles,
-            region=a.region,
-            disabled=a.disabled,
-            created_at=a.created_at,
-            created_by=a.created_by,
-        )
+    def _own_fields(cls, a: Account) -> dict[str, str]:
+        return {"client_id": a.login, "name": a.name}
 
 
 class ClientCreated(ClientOut):

@@ -24,7 +24,6 @@ from cwp_common.repository import PLATFORM
 from cwp_gateway.accounts import rules
 from cwp_gateway.accounts.exceptions import (
     AccountDisabled,
-    AccountNotFound,
     GraceTooLong,
     InvalidClient,
     InvalidGrant,
@@ -313,15 +312,6 @@ def _is_self(principal: Principal, account: Account) -> bool:
     return account.kind == principal.kind and account.login == principal.subject
 
 
-async def _find(
-    repo: AccountRepository, kind: Kind, login: str, *, for_update: bool = False
-) -> Account:
-    account = await repo.by_login(kind, login, for_update=for_update)
-    if account is None:
-        raise AccountNotFound(kind.value.capitalize(), login)
-    return account
-
-
 async def create_user(
     session: AsyncSession, passwords: Passwords, principal: Principal, data: UserIn
 ) -> Account:
@@ -374,7 +364,9 @@ async def change_account(
     if patch.disabled is None and patch.roles is None and patch.region is None:
         raise NothingToChange()
     async with session.begin():
-        account = await _find(AccountRepository(session, principal), kind, login, for_update=True)
+        account = await AccountRepository(session, principal).by_login_or_404(
+            kind, login, for_update=True
+        )
         if _is_self(principal, account):
             raise SelfChange("disabled flag, roles or region")
         disabled = account.disabled if patch.disabled is None else patch.disabled
@@ -417,6 +409,19 @@ async def change_account(
 # --- passwords and secrets ---------------------------------------------------------------
 
 
+async def _set_password(
+    session: AsyncSession,
+    principal: Principal,
+    account: Account,
+    new_hash: str,
+    action: AuditAction,
+) -> None:
+    """A new password, audited; every older token of the account stops working."""
+    account.secret_hash = new_hash
+    _audit_account(session, action, principal, account)
+    await revoke(session, account, "password_changed")
+
+
 async def change_own_password(
     session: AsyncSession,
     passwords: Passwords,
@@ -432,19 +437,19 @@ async def change_own_password(
         raise UsersOnly()
     key = rules.login_key(principal.subject)
     async with session.begin():
-        account = await _find(AccountRepository.as_platform(session), Kind.USER, principal.subject)
+        account = await AccountRepository.as_platform(session).by_login_or_404(
+            Kind.USER, principal.subject
+        )
     await _wait_is_over(session, Kind.USER, key, address, clock())
     if not await passwords.verify(account.secret_hash, data.old_password):
         await _count_failure(session, throttle, Kind.USER, key, address, account, clock())
         raise WrongPassword()
     new_hash = await passwords.hash(data.new_password)
     async with session.begin():
-        account = await _find(
-            AccountRepository.as_platform(session), Kind.USER, principal.subject, for_update=True
+        account = await AccountRepository.as_platform(session).by_login_or_404(
+            Kind.USER, principal.subject, for_update=True
         )
-        account.secret_hash = new_hash
-        _audit_account(session, AuditAction.PASSWORD_CHANGED, principal, account)
-        await revoke(session, account, "password_changed")
+        await _set_password(session, principal, account, new_hash, AuditAction.PASSWORD_CHANGED)
     return account
 
 
@@ -459,15 +464,13 @@ async def reset_password(
     acts as its account, so the administrator must hold every role of it."""
     new_hash = await passwords.hash(data.new_password)
     async with session.begin():
-        account = await _find(
-            AccountRepository(session, principal), Kind.USER, username, for_update=True
+        account = await AccountRepository(session, principal).by_login_or_404(
+            Kind.USER, username, for_update=True
         )
         if _is_self(principal, account):
             raise SelfChange("password here; use POST /api/v1/auth/me/password")
         ensure_may_grant(principal, account.roles, account.region)
-        account.secret_hash = new_hash
-        _audit_account(session, AuditAction.PASSWORD_RESET, principal, account)
-        await revoke(session, account, "password_changed")
+        await _set_password(session, principal, account, new_hash, AuditAction.PASSWORD_RESET)
     return account
 
 
@@ -487,8 +490,8 @@ async def rotate_secret(
     secret = secrets.token_urlsafe(32)
     new_hash = await passwords.hash(secret)
     async with session.begin():
-        account = await _find(
-            AccountRepository(session, principal), Kind.CLIENT, client_id, for_update=True
+        account = await AccountRepository(session, principal).by_login_or_404(
+            Kind.CLIENT, client_id, for_update=True
         )
         ensure_may_grant(principal, account.roles, account.region)
         if grace_seconds:
