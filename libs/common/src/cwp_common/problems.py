@@ -117,6 +117,11 @@ def _message_without_input(error: Mapping[str, Any]) -> str:
     return message
 
 
+def where(request: Request) -> str:
+    """The method and the path, safe for a log line, of a request that failed."""
+    return f"{request.method} {log_safe(request.url.path)}"
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ProblemError)
@@ -175,12 +180,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_database_busy(request: Request, exc: Exception) -> Response:
         # A lock or connection failure (SQLite busy, PostgreSQL restarting): the transaction
         # rolled back, nothing was written, and the same request can simply be retried.
-        log.warning(
-            "database unavailable on %s %s: %s",
-            request.method,
-            log_safe(request.url.path),
-            describe(exc),
-        )
+        log.warning("database unavailable on %s: %s", where(request), describe(exc))
         return problem_response(
             503,
             "database-busy",
@@ -193,12 +193,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_bad_data(request: Request, exc: Exception) -> Response:
         # The database refused a value the schema let through (a NUL character, a number
         # out of range, text longer than its column): the client's input, not our fault.
-        log.warning(
-            "database refused a value on %s %s: %s",
-            request.method,
-            log_safe(request.url.path),
-            describe(exc),
-        )
+        log.warning("database refused a value on %s: %s", where(request), describe(exc))
         return problem_response(
             422,
             "invalid-data",
@@ -211,9 +206,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         # Where it failed, and the error's type: its text may hold the values it choked on.
         log.error(
-            "unhandled error on %s %s: %s\n%s",
-            request.method,
-            log_safe(request.url.path),
+            "unhandled error on %s: %s\n%s",
+            where(request),
             describe(exc),
             "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
         )
