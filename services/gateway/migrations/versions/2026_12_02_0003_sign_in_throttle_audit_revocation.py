@@ -10,6 +10,9 @@ Revises: 0002
 Create Date: 2026-12-02 06:53:05.262131
 """
 
+# Self-contained on purpose: a revision must replay the same forever, so it repeats table
+# shapes and header lines rather than share code that may change.
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa

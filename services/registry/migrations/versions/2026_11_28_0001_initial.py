@@ -5,6 +5,9 @@ Revises:
 Create Date: 2026-11-28
 """
 
+# Self-contained on purpose: a revision must replay the same forever, so it repeats table
+# shapes and header lines rather than share code that may change.
+
 from __future__ import annotations
 
 from collections.abc import Sequence

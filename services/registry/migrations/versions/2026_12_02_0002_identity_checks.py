@@ -5,6 +5,9 @@ Revises: 0001
 Create Date: 2026-12-02
 """
 
+# Self-contained on purpose: a revision must replay the same forever, so it repeats table
+# shapes and header lines rather than share code that may change.
+
 from __future__ import annotations
 
 from collections.abc import Sequence
