@@ -12,6 +12,7 @@ import pytest
 
 from tests.support.ids import resident_id
 from tests.support.processes import ADMIN_PASSWORD, Platform
+from tests.support.tokens import login
 
 pytestmark = pytest.mark.e2e
 
@@ -19,17 +20,8 @@ SHANGHAI = "310101002001"
 GUANGDONG = "440103001001"
 
 
-async def token(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
-    r = await client.post(
-        "/api/v1/auth/token",
-        data={"grant_type": "password", "username": username, "password": password},
-    )
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-
 async def admin(client: httpx.AsyncClient) -> dict[str, str]:
-    return await token(client, "admin", ADMIN_PASSWORD)
+    return await login(client, "admin", ADMIN_PASSWORD)
 
 
 async def ensure_community(client: httpx.AsyncClient, auth: dict[str, str], code: str) -> None:
@@ -103,7 +95,7 @@ async def test_region_scope_holds_across_the_gateway(client: httpx.AsyncClient) 
         },
     )
     assert r.status_code in (201, 409), r.text
-    sh = await token(client, "sh-op-e2e", "a-long-password-123")
+    sh = await login(client, "sh-op-e2e", "a-long-password-123")
     assert (
         await client.get(f"/api/v1/registry/workers/{gd.json()['id']}", headers=sh)
     ).status_code == 404

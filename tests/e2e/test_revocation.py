@@ -11,17 +11,13 @@ import time
 import httpx
 import pytest
 
-from tests.e2e.test_platform import token
 from tests.support.processes import ADMIN_PASSWORD, Platform
+from tests.support.tokens import login
 
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "a-long-password-for-e2e"
 WINDOW_SECONDS = 5.0  # what the README promises, with room for a loaded test machine
-
-
-async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
-    return await token(client, username, password)
 
 
 def direct_reads(platform: Platform) -> list[str]:
@@ -55,12 +51,19 @@ async def new_user(client: httpx.AsyncClient, admin: dict[str, str], name: str) 
     assert r.status_code == 201, r.text
 
 
+async def admin_and_newcomer(
+    client: httpx.AsyncClient, name: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The admin's headers, and those of a new viewer `name` it has just created."""
+    admin = await login(client, "admin", ADMIN_PASSWORD)
+    await new_user(client, admin, name)
+    return admin, await login(client, name, PASSWORD)
+
+
 async def test_a_disabled_users_token_is_refused_by_every_service_within_seconds(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:
-    admin = await sign_in(client, "admin", ADMIN_PASSWORD)
-    await new_user(client, admin, "leaver")
-    token = await sign_in(client, "leaver", PASSWORD)
+    admin, token = await admin_and_newcomer(client, "leaver")
     assert [await status_of(url, token) for url in direct_reads(platform)] == [200, 200]
 
     r = await client.patch("/api/v1/auth/users/leaver", json={"disabled": True}, headers=admin)
@@ -77,9 +80,7 @@ async def test_a_disabled_users_token_is_refused_by_every_service_within_seconds
 async def test_a_role_change_revokes_and_a_restarted_service_still_refuses(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:
-    admin = await sign_in(client, "admin", ADMIN_PASSWORD)
-    await new_user(client, admin, "mover")
-    old = await sign_in(client, "mover", PASSWORD)
+    admin, old = await admin_and_newcomer(client, "mover")
     career = direct_reads(platform)[1]
     assert await status_of(career, old) == 200
 
@@ -88,7 +89,7 @@ async def test_a_role_change_revokes_and_a_restarted_service_still_refuses(
     )
     assert r.status_code == 200, r.text
     await seconds_until_refused(career, old, WINDOW_SECONDS)
-    new = await sign_in(client, "mover", PASSWORD)  # signed after the change: accepted
+    new = await login(client, "mover", PASSWORD)  # signed after the change: accepted
     platform.stop_service("career")
     platform.start_service("career")
 
@@ -105,7 +106,7 @@ async def test_a_role_change_revokes_and_a_restarted_service_still_refuses(
 async def test_a_client_whose_secret_is_replaced_without_grace_loses_its_tokens(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:
-    admin = await sign_in(client, "admin", ADMIN_PASSWORD)
+    admin = await login(client, "admin", ADMIN_PASSWORD)
     created = await client.post(
         "/api/v1/auth/clients",
         headers=admin,

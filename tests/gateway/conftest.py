@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from cwp_common.db import utcnow
 from cwp_common.settings import PlatformSettings
@@ -17,7 +18,7 @@ from cwp_gateway.config import Settings
 from tests.support.apps import running
 from tests.support.databases import fresh_database
 from tests.support.nats_server import NatsServer
-from tests.support.tokens import AUDIENCE, ISSUER
+from tests.support.tokens import AUDIENCE, ISSUER, login
 
 ADMIN = "root-admin"
 ADMIN_PASSWORD = "a-long-admin-password"
@@ -60,15 +61,6 @@ async def token_response(
     client: httpx.AsyncClient, form: dict[str, str], **kwargs: object
 ) -> httpx.Response:
     return await client.post("/api/v1/auth/token", data=form, **kwargs)  # type: ignore[arg-type]
-
-
-async def login(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
-    """Authorization headers for a user, through the password grant."""
-    r = await token_response(
-        client, {"grant_type": "password", "username": username, "password": password}
-    )
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 @pytest.fixture
@@ -127,3 +119,15 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def clocked(settings: Settings, platform: PlatformSettings, clock: Clock) -> FastAPI:
+    """A gateway app (not started) that reads the time from `clock`."""
+    app = create_app(settings, platform, create_schema=True)
+    app.state.gateway.clock = clock
+    return app

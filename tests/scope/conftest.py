@@ -27,7 +27,7 @@ from tests.registry.helpers import SH_1, SH_2, id_number
 from tests.scope.openapi import ROLE_SETS, Home
 from tests.support.apps import running
 from tests.support.databases import fresh_database
-from tests.support.tokens import Tokens
+from tests.support.tokens import Tokens, login
 
 HOME, FOREIGN = "31", "44"
 NAME = "沪测试员"  # a name no fixture of the other region uses
@@ -162,14 +162,15 @@ async def seed_career(
 
 
 @asynccontextmanager
-async def career_app_running(
-    backend: str, tmp_path: Path, platform_settings: PlatformSettings
-) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+async def seeded_career(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, admin: dict[str, str]
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient, CareerRecords]]:
+    """A running career service on a fresh database, seeded with one worker's records."""
     url = await fresh_database(backend, "career", tmp_path)
     settings = CareerSettings(database_url=url, consume_events=False, daily_regrade=False)
     app = career_app(settings, platform_settings, create_schema=True)
     async with running(app) as client:
-        yield app, client
+        yield app, client, await seed_career(app, client, admin)
 
 
 @pytest.fixture
@@ -178,8 +179,7 @@ async def career_service(
 ) -> AsyncIterator[Service]:
     admin = tokens.headers(["admin", "operator", "pii"])
     api = career.API
-    async with career_app_running(backend, tmp_path, platform_settings) as (app, client):
-        rec = await seed_career(app, client, admin)
+    async with seeded_career(backend, tmp_path, platform_settings, admin) as (app, client, rec):
         ids = {rec.worker, rec.ladder, rec.job, *rec.assessments, rec.recommendation}
         home = Home(
             region=HOME,
@@ -212,8 +212,7 @@ async def career_moved(
     """The same records after the worker's transfer to Guangdong: now Guangdong's, and
     Shanghai is the other province (its own ladder and job stay its own)."""
     admin = tokens.headers(["admin", "operator", "pii"])
-    async with career_app_running(backend, tmp_path, platform_settings) as (app, client):
-        rec = await seed_career(app, client, admin)
+    async with seeded_career(backend, tmp_path, platform_settings, admin) as (app, client, rec):
         await career.transfer(
             app,
             rec.worker,
@@ -244,15 +243,6 @@ async def career_moved(
 
 GATEWAY_ADMIN, GATEWAY_PASSWORD = "root-admin", "a-long-admin-password"
 PASSWORD = "correct horse battery"
-
-
-async def login(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
-    r = await client.post(
-        "/api/v1/auth/token",
-        data={"grant_type": "password", "username": username, "password": password},
-    )
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from cwp_common.events.access import (
     server_config,
     write_private,
 )
+from cwp_common.events.nats_link import NatsLink
 
 TESTER = "tester"
 
@@ -95,6 +96,11 @@ class NatsServer:
             allow_reconnect=False,
             **options,
         )
+
+    def link(self, user: str, name: str) -> NatsLink:
+        """A service's own NatsLink (not started), with its credentials and inbox."""
+        credentials = (user, self.passwords[user])
+        return NatsLink(self.url, name, [user], credentials=credentials, inbox=inbox_prefix(user))
 
     def start(self) -> None:
         self.write_config()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
+
 from cwp_common.auth import TokenSigner
 from cwp_common.keys import generate_keypair
 
@@ -27,3 +29,13 @@ class Tokens:
         self, roles: list[str], region: str = "", subject: str = "tester"
     ) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.issue(roles, region, subject)}"}
+
+
+async def login(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
+    """Authorization headers for a user, through the gateway's password grant."""
+    r = await client.post(
+        "/api/v1/auth/token",
+        data={"grant_type": "password", "username": username, "password": password},
+    )
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
