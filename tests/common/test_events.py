@@ -15,7 +15,7 @@ from sqlalchemy import Column, Integer, String, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cwp_common.db import make_engine, make_session_factory, new_metadata, transaction
-from cwp_common.events.access import CONSUMERS, Durable, inbox_prefix
+from cwp_common.events.access import CONSUMERS, Durable
 from cwp_common.events.consumer import ConsumerRunner, PermanentError, Subscription, parse
 from cwp_common.events.contracts import EventData
 from cwp_common.events.envelope import CloudEvent
@@ -100,13 +100,7 @@ async def harness(backend: str, tmp_path: Path, nats_server: NatsServer) -> Asyn
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
     sessions = make_session_factory(engine)
-    link = NatsLink(
-        nats_server.url,
-        "test",
-        ["demo"],
-        credentials=("demo", nats_server.passwords["demo"]),
-        inbox=inbox_prefix("demo"),
-    )
+    link = nats_server.link("demo", "test")
     link.start()
     assert await link.wait_connected(10)
     relay = OutboxRelay(sessions, TABLES, link, poll_interval=0.2)

@@ -23,7 +23,6 @@ from cwp_career.app import SUBSCRIPTIONS as CAREER_SUBSCRIPTIONS
 from cwp_common.events.access import (
     CONSUMERS,
     ensure_passwords,
-    inbox_prefix,
     permissions,
     ungranted,
 )
@@ -31,7 +30,7 @@ from cwp_common.events.access import main as access_main
 from cwp_common.events.consumer import Subscription
 from cwp_common.events.contracts import AccountRevoked
 from cwp_common.events.envelope import CloudEvent
-from cwp_common.events.nats_link import NatsLink, ensure_stream
+from cwp_common.events.nats_link import ensure_stream
 from cwp_common.revocation import RevocationFeed, RevocationList
 from cwp_common.service import ServiceSpec, create_service_app
 from cwp_common.settings import InsecureConfiguration, PlatformSettings
@@ -243,13 +242,7 @@ async def test_a_service_started_before_the_gateway_is_ready_and_then_follows_re
 ) -> None:
     """Only the gateway may create its stream; until it has, nothing has been revoked, so
     a service that starts first must not wait for it (make run starts the gateway last)."""
-    link = NatsLink(
-        nats_server.url,
-        "cwp-registry",
-        ["registry"],
-        credentials=("registry", nats_server.passwords["registry"]),
-        inbox=inbox_prefix("registry"),
-    )
+    link = nats_server.link("registry", "cwp-registry")
     revocations = RevocationList(horizon_seconds=3600)
     feed = RevocationFeed(link, revocations)
     link.start()

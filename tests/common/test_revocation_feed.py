@@ -19,9 +19,8 @@ from cwp_common.events.nats_link import ensure_stream
 from cwp_common.events.outbox import Outbox
 from cwp_common.events.tables import event_tables
 from cwp_common.revocation import PRODUCER, SOURCE
-from cwp_common.service import ServiceSpec, create_service_app
 from cwp_common.settings import PlatformSettings
-from tests.support.apps import running
+from tests.support.apps import registry_named_app, running
 from tests.support.nats_server import NatsServer
 from tests.support.tokens import Tokens
 
@@ -33,17 +32,7 @@ def registry_like(platform: PlatformSettings, tmp: Path) -> httpx.AsyncClient:
     async def me(principal: Reader) -> dict[str, str]:
         return {"subject": principal.subject}
 
-    app = create_service_app(
-        ServiceSpec(
-            name="registry",
-            title="registry-like",
-            database_url=f"sqlite+aiosqlite:///{tmp / 'registry.db'}",
-            tables=event_tables(new_metadata()),
-            routers=[router],
-            create_schema=True,
-        ),
-        platform,
-    )
+    app = registry_named_app(platform, tmp, "registry-like", router, create_schema=True)
     return running(app)  # type: ignore[return-value]
 
 

@@ -16,10 +16,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.middleware.gzip import GZipMiddleware
 
 from cwp_common.auth import Reader
-from cwp_common.db import new_metadata
-from cwp_common.events.tables import event_tables
-from cwp_common.service import ServiceSpec, create_service_app
 from cwp_common.settings import PlatformSettings
+from tests.support.apps import registry_named_app
 
 
 def unused_port() -> int:
@@ -117,17 +115,7 @@ def echo_service(platform: PlatformSettings, tmp: Path) -> FastAPI:
     async def nothing() -> Response:
         return Response(status_code=204)
 
-    app = create_service_app(
-        ServiceSpec(
-            name="registry",
-            title="echo",
-            database_url=f"sqlite+aiosqlite:///{tmp / 'echo.db'}",
-            tables=event_tables(new_metadata()),
-            routers=[router],
-            events=False,
-        ),
-        platform,
-    )
+    app = registry_named_app(platform, tmp, "echo", router, events=False)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.state.hits = 0
     return app

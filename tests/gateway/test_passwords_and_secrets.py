@@ -13,13 +13,13 @@ import pytest
 
 from cwp_common.db import utcnow
 from cwp_common.settings import PlatformSettings
-from cwp_gateway.app import create_app
 from cwp_gateway.config import Settings
 from tests.gateway.conftest import (
     ADMIN,
     STRONG,
     Clock,
     client_token,
+    clocked,
     login,
     make_user,
     new_client,
@@ -31,18 +31,11 @@ NEW = "a brand new long passphrase"
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
 async def gateway(
     settings: Settings, platform: PlatformSettings, clock: Clock
 ) -> AsyncIterator[httpx.AsyncClient]:
     limited = settings.model_copy(update={"max_secret_grace_seconds": 3600})
-    app = create_app(limited, platform, create_schema=True)
-    app.state.gateway.clock = clock
-    async with running(app) as client:
+    async with running(clocked(limited, platform, clock)) as client:
         yield client
 
 

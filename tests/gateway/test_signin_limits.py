@@ -22,13 +22,13 @@ from sqlalchemy import select
 from cwp_common.db import make_engine
 from cwp_common.settings import PlatformSettings
 from cwp_gateway.accounts.rules import login_key
-from cwp_gateway.app import create_app
 from cwp_gateway.config import Settings
 from tests.gateway.conftest import (
     ADMIN,
     ADMIN_PASSWORD,
     STRONG,
     Clock,
+    clocked,
     login,
     make_user,
     new_client,
@@ -39,12 +39,6 @@ FREE = 3  # the defaults, which these tests also pin down
 ALARM_EVERY = 10
 STRANGER = "203.0.113.9"
 OWNER = "198.51.100.7"
-
-
-def clocked(settings: Settings, platform: PlatformSettings, clock: Clock) -> FastAPI:
-    app = create_app(settings, platform, create_schema=True)
-    app.state.gateway.clock = clock
-    return app
 
 
 @asynccontextmanager
@@ -59,11 +53,6 @@ async def at(app: FastAPI, address: str) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=(address, 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture
