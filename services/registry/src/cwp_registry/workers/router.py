@@ -110,6 +110,7 @@ async def update_worker(
     return WorkerOut.from_model(worker, pii, principal)
 
 
+# The state changes below share a handler's shape only: each is one service call.
 @router.post("/{worker_id}/transfer")
 async def transfer_worker(
     worker_id: uuid.UUID, body: TransferIn, principal: Writer, session: SessionDep, pii: Pii
