@@ -111,15 +111,6 @@ async def harness(backend: str, tmp_path: Path, nats_server: NatsServer) -> Asyn
     await engine.dispose()
 
 
-async def stream_count(server: NatsServer) -> int:
-    nc = await server.connect()
-    try:
-        info = await nc.jetstream().stream_info("DEMO")
-        return int(info.state.messages)
-    finally:
-        await nc.close()
-
-
 def effect_handler(seen: list[str]) -> Callable[[AsyncSession, CloudEvent], Awaitable[None]]:
     """A handler whose effect is a row, so idempotency is visible in the database."""
 
@@ -172,7 +163,7 @@ async def test_writes_succeed_while_nats_is_down_and_events_follow(
     assert await harness.pending() == 25
     nats_server.start()
     await wait_for(lambda: _zero(harness.pending), timeout=30)
-    assert await stream_count(nats_server) == 26
+    assert await nats_server.messages_in("DEMO") == 26
 
 
 async def test_republished_event_is_dropped_by_the_stream(
@@ -183,7 +174,7 @@ async def test_republished_event_is_dropped_by_the_stream(
     await wait_for(lambda: _zero(harness.pending))
     js = harness.link.jetstream()
     await js.publish(event.type, event.to_bytes(), headers={"Nats-Msg-Id": event.id})
-    assert await stream_count(nats_server) == 1
+    assert await nats_server.messages_in("DEMO") == 1
 
 
 async def test_duplicate_delivery_changes_nothing(

@@ -91,14 +91,6 @@ def event(source: str, type: str = REGISTERED) -> bytes:
     return CloudEvent.new(source, type, {}, None).to_bytes()
 
 
-async def registry_messages(server: NatsServer) -> int:
-    nc = await server.connect()
-    try:
-        return int((await nc.jetstream().stream_info("REGISTRY")).state.messages)
-    finally:
-        await nc.close()
-
-
 @pytest.mark.parametrize(
     "subject", [REGISTERED, "gateway.account.revoked.v1"], ids=["registry", "gateway"]
 )
@@ -108,7 +100,7 @@ async def test_career_cannot_publish_another_services_subjects(
     nc, violations = career
     await refused(nc.jetstream(timeout=1).publish(subject, event(f"cwp.{subject.split('.')[0]}")))
     await violations.wait_for(f'publish to "{subject}"')
-    assert await registry_messages(server) == 1
+    assert await server.messages_in("REGISTRY") == 1
 
 
 async def test_career_cannot_delete_purge_or_redefine_the_registry_stream(
@@ -121,7 +113,7 @@ async def test_career_cannot_delete_purge_or_redefine_the_registry_stream(
     await refused(ensure_stream(jsm, "registry"))
     await violations.wait_for("$js.api.stream.delete.registry")
     await violations.wait_for("$js.api.stream.purge.registry")
-    assert await registry_messages(server) == 1
+    assert await server.messages_in("REGISTRY") == 1
 
 
 async def test_career_consumes_only_through_its_own_durables(

@@ -97,6 +97,14 @@ class NatsServer:
             **options,
         )
 
+    async def messages_in(self, stream: str) -> int:
+        """How many messages `stream` holds, as the tester sees it."""
+        nc = await self.connect()
+        try:
+            return int((await nc.jetstream().stream_info(stream)).state.messages)
+        finally:
+            await nc.close()
+
     def link(self, user: str, name: str) -> NatsLink:
         """A service's own NatsLink (not started), with its credentials and inbox."""
         credentials = (user, self.passwords[user])
