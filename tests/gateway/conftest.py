@@ -30,7 +30,7 @@ def platform(tmp_path: Path, session_nats: NatsServer) -> PlatformSettings:
         env="dev",
         nats_url=session_nats.url,  # the gateway publishes account revocations
         jwt_public_key_path=tmp_path / "keys" / "jwt-public.pem",
-        nats_credentials_dir=tmp_path / "nats-credentials",
+        nats_credentials_dir=session_nats.credentials_dir,
         jwt_issuer=ISSUER,
         jwt_audience=AUDIENCE,
         log_level="WARNING",
