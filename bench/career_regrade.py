@@ -36,7 +36,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from cwp_career.config import Settings
-from cwp_career.dates import today
 from cwp_career.db import EVENTS, Base
 from cwp_career.grading.models import GradeHistory
 from cwp_career.grading.repository import GRADING_COLUMNS
@@ -47,6 +46,7 @@ from cwp_career.ladders.rules import LadderBook, compile_ladder
 from cwp_career.ladders.schemas import LadderBody
 from cwp_career.ladders.templates import national_fallback, templates
 from cwp_career.workers.models import Worker
+from cwp_common.clock import today_in_china as today
 from cwp_common.db import make_engine, make_session_factory, new_id, transaction, utcnow
 
 PROVINCE = "44"
@@ -65,6 +65,7 @@ EDUCATIONS = [
     ("master", 1),
     ("doctorate", 0.05),
 ]
+DEGREES = ("bachelor", "master", "doctorate")
 QUALIFICATIONS = [(None, 6), ("assistant", 3), ("intermediate", 1.5), ("senior", 0.2)]
 SEED_BATCH = 50_000
 Row = namedtuple("Row", [c.name for c in GRADING_COLUMNS])  # what the regrade reads
@@ -96,13 +97,24 @@ def make_workers(n: int, day: date, rng: random.Random) -> list[tuple[Any, ...]]
     rows = []
     for _ in range(n):
         start = day - timedelta(days=rng.randint(0, 30 * 365))
+        education = pick(rng, EDUCATIONS)
+        position = pick(rng, POSITIONS)
+        # Most graduates hold the matching 学位; about 4% of secretaries also chair the
+        # committee (书记兼主任); the retirement date lies 5 to 35 years ahead.
+        degree = education if education in DEGREES and rng.random() < 0.9 else None
+        concurrent = (
+            ("committee_director",) if position == "party_secretary" and rng.random() < 0.04 else ()
+        )
         facts = Facts(
-            pick(rng, POSITIONS),
-            pick(rng, EDUCATIONS),
+            position,
+            education,
             pick(rng, QUALIFICATIONS),
             "level_3" if rng.random() < 0.03 else None,
             start,
             frozenset({day.year - 2}) if rng.random() < 0.02 else frozenset(),
+            degree,
+            concurrent,
+            day + timedelta(days=rng.randint(5 * 365, 35 * 365)),
         )
         g = grade(fallback, facts, day)
         rows.append(
@@ -119,6 +131,12 @@ def make_workers(n: int, day: date, rng: random.Random) -> list[tuple[Any, ...]]
                 start,
                 start,
                 ",".join(map(str, sorted(facts.uncounted_years))),
+                facts.degree,
+                ";".join(f"{p}@{start.isoformat()}" for p in facts.concurrent_positions),
+                "labour_contract",
+                facts.retirement_date,
+                None,  # grade_floor: no move
+                None,  # counted_from: no reset
                 "active",
                 g.category,
                 g.grade,
@@ -146,6 +164,12 @@ WORKER_COLUMNS = [
     "hire_date",
     "service_start_date",
     "uncounted_years",
+    "degree",
+    "concurrent_posts",
+    "employment_type",
+    "retirement_date",
+    "grade_floor",
+    "counted_from",
     "status",
     "category",
     "grade",

@@ -12,13 +12,14 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from cwp_career.dates import add_years, today
+from cwp_career.dates import add_years
 from cwp_career.db import EVENTS
 from cwp_career.grading.models import GradeHistory
 from cwp_career.grading.rules import Facts, grade
 from cwp_career.ladders.templates import national_fallback, templates
+from cwp_career.workers.handlers import on_training_event, on_worker_event
 from cwp_career.workers.models import Worker
-from cwp_career.workers.service import on_training_event, on_worker_event
+from cwp_common.clock import today_in_china as today
 from cwp_common.db import transaction, utcnow
 from cwp_common.events.contracts import (
     EventData,
@@ -97,14 +98,14 @@ async def update(
 
 
 async def transfer(
-    app: FastAPI, worker_id: str, effective: date, carried: bool, **now: Any
+    app: FastAPI, worker_id: str, effective: date, carried: bool, from_code: str = GD, **now: Any
 ) -> None:
     await deliver(
         app,
         envelope(
             WorkerTransferred(
                 **facts(worker_id=worker_id, **now),
-                from_community_code=GD,
+                from_community_code=from_code,
                 effective_date=effective,
                 service_years_carried=carried,
             )

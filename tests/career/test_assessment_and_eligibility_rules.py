@@ -70,11 +70,14 @@ def test_public_institution_secretary_with_ten_years_and_a_full_term() -> None:
 
 def test_public_institution_each_condition() -> None:
     unmet = evaluate(PUBLIC, secretary(position_since=date(2021, 3, 2)), AS_OF, {})
-    assert unmet == ["4 years in the current post < 5"]
+    assert unmet == ["4 years in the post < 5"]
     unmet = evaluate(PUBLIC, secretary(community_since=date(2016, 3, 2)), AS_OF, {})
     assert unmet == ["9 years in this community < 10"]
     unmet = evaluate(PUBLIC, secretary(position="committee_director"), AS_OF, {})
-    assert unmet == ["position committee_director is not one of party_secretary"]
+    assert unmet == [
+        "position committee_director is not one of party_secretary",
+        "0 years in the post < 5",  # no term as secretary at all
+    ]
 
 
 def test_education_qualification_and_assessment_conditions() -> None:

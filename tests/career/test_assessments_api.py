@@ -10,7 +10,7 @@ import httpx
 from fastapi import FastAPI
 
 from cwp_career.assessments.models import Assessment, ExitRecommendation
-from cwp_career.dates import today
+from cwp_common.clock import today_in_china as today
 from cwp_common.events.contracts import AssessmentConfirmed, ExitRecommended
 from tests.career.helpers import (
     API,
@@ -175,6 +175,7 @@ async def test_excellent_cap_per_community_and_year(
     assert r.status_code == 422
     assert r.json()["type"] == "urn:cwp:problem:excellent-cap-exceeded"
     assert "2 of 5" in r.json()["detail"]
+    assert "example data" in r.json()["detail"]  # the fallback's 20% is an example
     listed = await client.get(
         f"{API}/assessments", headers=operator, params={"status": "confirmed"}
     )

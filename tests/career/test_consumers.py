@@ -102,7 +102,8 @@ async def test_registration_and_qualification_events_are_graded(
         return r.json() if r.json()["skill_level"] == "level_3" else None
 
     w = await until(skill_recorded)
-    assert w["grade"] == 7 + 3 + 3  # the template counts the highest bonus only
+    # The national fallback stacks the bonuses (REFERENCE §2.1): 高级 +3, 三级 skill +1.
+    assert w["grade"] == 7 + 3 + 3 + 1
 
 
 async def test_a_redelivered_event_is_handled_once(

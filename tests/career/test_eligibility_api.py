@@ -7,7 +7,7 @@ from datetime import timedelta
 import httpx
 from fastapi import FastAPI
 
-from cwp_career.dates import today
+from cwp_common.clock import today_in_china as today
 from tests.career.helpers import API, GD_SZ, SH, register, transfer, update, years_ago
 from tests.support.tokens import Tokens
 

@@ -14,7 +14,7 @@ from cwp_career.ladders.schemas import LadderBody
 from cwp_career.ladders.templates import national_fallback, templates
 from cwp_career.workers.rules import highest
 
-SANGANG = national_fallback()  # 三岗十八级, 3-year steps, 就高不叠加
+SANGANG = national_fallback()  # 三岗十八级, 3-year steps, bonuses stack (REFERENCE §2.1)
 SIGANG = templates()["four-posts-24-grades"].ladder  # 四岗二十四级, 2-year steps
 
 
@@ -29,8 +29,8 @@ def facts(
     return Facts(position, education, qualification, skill, start, uncounted)
 
 
-def stacking(body: LadderBody) -> LadderBody:
-    return body.model_copy(update={"bonus_rule": "stack"})
+def highest_only(body: LadderBody) -> LadderBody:
+    return body.model_copy(update={"bonus_rule": "highest"})
 
 
 def test_sangang_secretary_with_a_bachelor_degree() -> None:
@@ -63,16 +63,35 @@ def test_sigang_two_year_steps_and_four_categories() -> None:
     assert grade(SIGANG, facts("committee_member", start=start), at).category == "member"
 
 
-def test_highest_bonus_only_when_the_ladder_says_so() -> None:
+def test_reference_formula_secretary_bachelor_intermediate_15_years() -> None:
+    # REFERENCE §2.1 [INF]: grade = clamp(band_min + floor(years / step_years) + edu_bonus
+    # + cert_bonus). 正职 band 7-18 (Shandong Art. 18), one grade per 3 years, 本科 +1
+    # (Art. 21), 社会工作师 (中级) +2 (温州/宁波): 7 + floor(15 / 3) + 1 + 2 = 15.
+    f = facts("party_secretary", "bachelor", date(2011, 3, 1), "intermediate")
+    g = grade(SANGANG, f, date(2026, 3, 1))  # 15 full years
+    assert (g.steps, g.education_bonus, g.qualification_bonus) == (5, 1, 2)
+    assert g.grade == 7 + 5 + 1 + 2 == 15
+    assert g.inputs(f)["bonus_rule"] == "stack"
+
+
+def test_take_the_highest_is_a_ladder_option() -> None:
+    # The same secretary where 就高不叠加 is the rule (呼和浩特, REFERENCE §2.1): only the
+    # certificate's +2 counts, 7 + 5 + 2 = 14.
+    ladder = compile_ladder(uuid.uuid4(), highest_only(SANGANG.body))
+    f = facts("party_secretary", "bachelor", date(2011, 3, 1), "intermediate")
+    g = grade(ladder, f, date(2026, 3, 1))
+    assert (g.bonus, g.grade) == (2, 14)
+    assert g.inputs(f)["bonus_rule"] == "highest"
+
+
+def test_stacking_adds_every_table_and_highest_takes_one() -> None:
     # 本科 +1, 社会工作师 (intermediate) +2, 三级 skill +1.
     f = facts("full_time_worker", "bachelor", date(2026, 1, 1), "intermediate", "level_3")
     at = date(2026, 2, 1)
-    highest_only = grade(SANGANG, f, at)
-    assert (highest_only.bonus, highest_only.grade) == (2, 1 + 2)
-    stacked_ladder = compile_ladder(uuid.uuid4(), stacking(SANGANG.body))
-    stacked = grade(stacked_ladder, f, at)
+    stacked = grade(SANGANG, f, at)
     assert (stacked.bonus, stacked.grade) == (1 + 2 + 1, 1 + 4)
-    assert stacked.inputs(f)["bonus_rule"] == "stack"
+    highest = grade(compile_ladder(uuid.uuid4(), highest_only(SANGANG.body)), f, at)
+    assert (highest.bonus, highest.grade) == (2, 1 + 2)
 
 
 def test_only_the_highest_level_of_one_kind_is_held() -> None:
@@ -83,8 +102,8 @@ def test_only_the_highest_level_of_one_kind_is_held() -> None:
 
 def test_grade_is_clamped_to_the_band() -> None:
     f = facts("committee_member", "doctorate", date(1990, 1, 1), "senior")
-    g = grade(SANGANG, f, date(2026, 1, 1))  # 36 years = 12 steps, +3
-    assert g.raw_grade == 1 + 12 + 3
+    g = grade(SANGANG, f, date(2026, 1, 1))  # 36 years = 12 steps, 博士 +3, 高级 +3
+    assert g.raw_grade == 1 + 12 + 3 + 3
     assert g.grade == 12  # 其他 band max
     assert g.next_step_date is None  # nothing more to climb
     g = grade(SANGANG, facts("committee_member", start=date(2030, 1, 1)), date(2026, 1, 1))
@@ -125,6 +144,7 @@ def test_inputs_explain_the_grade() -> None:
     assert inputs == {
         "as_of": "2026-05-05",
         "position": "party_secretary",
+        "concurrent_positions": [],
         "service_start_date": "2015-05-05",
         "service_years": 11,
         "uncounted_years": [],
@@ -132,15 +152,20 @@ def test_inputs_explain_the_grade() -> None:
         "step_years": 3,
         "steps": 3,
         "education": "master",
+        "degree": None,
         "education_bonus": 2,
         "qualification": "assistant",
         "qualification_bonus": 1,
         "skill_level": None,
         "skill_level_bonus": 0,
-        "bonus_rule": "highest",
-        "bonus": 2,
+        "bonus_rule": "stack",
+        "bonus": 3,
+        "bonus_years": 0,
+        "grade_floor": None,
         "band": [7, 18],
-        "raw_grade": 12,
+        "raw_grade": 13,
+        "retired": False,
+        "example": True,  # the fallback's pay coefficients are example data
     }
 
 

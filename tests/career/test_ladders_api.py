@@ -8,9 +8,9 @@ from datetime import timedelta
 import httpx
 from fastapi import FastAPI
 
-from cwp_career.dates import today
 from cwp_career.ladders.models import LadderVersion
 from cwp_career.ladders.templates import national_fallback
+from cwp_common.clock import today_in_china as today
 from tests.career.helpers import (
     API,
     GD,

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from cwp_career.dates import today
+from cwp_common.clock import today_in_china as today
 from tests.career.helpers import (
     API,
     GD,

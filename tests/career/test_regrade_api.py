@@ -13,20 +13,29 @@ from fastapi import FastAPI
 
 from cwp_career.app import create_app
 from cwp_career.config import Settings
-from cwp_career.dates import add_years, today
+from cwp_career.dates import add_years
+from cwp_career.db import EVENTS
 from cwp_career.grading.models import RegradeJob
-from cwp_career.grading.repository import (
-    COPY_THRESHOLD,
+from cwp_career.grading.repository import GradingRepository
+from cwp_career.grading.rules import Current, Facts, grade, plan
+from cwp_career.grading.service import compute_changes
+from cwp_career.grading.writer import (
+    Change,
     ConcurrentUpdate,
-    grading_batch,
+    bulk_outbox_row,
+    event_of,
     write_changes,
 )
-from cwp_career.grading.service import compute_changes
 from cwp_career.ladders.repository import LadderRepository
 from cwp_career.ladders.rules import compile_ladder
 from cwp_career.ladders.schemas import LadderBody
+from cwp_career.ladders.templates import national_fallback
+from cwp_common.clock import today_in_china as today
 from cwp_common.db import utcnow
 from cwp_common.events.contracts import GradeChanged
+from cwp_common.events.envelope import CloudEvent
+from cwp_common.events.outbox import Outbox
+from cwp_common.repository import PLATFORM
 from cwp_common.settings import PlatformSettings
 from tests.career.helpers import (
     API,
@@ -129,7 +138,7 @@ async def test_a_large_batch_writes_the_same_facts(
     app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str]
 ) -> None:
     """Enough workers for the COPY path on PostgreSQL (executemany on SQLite)."""
-    n = COPY_THRESHOLD + 20
+    n = 220  # more than one COPY round trip would be worth on its own
     ids = [await register(app, position="committee_member") for _ in range(n)]
     published = await publish(
         client,
@@ -167,12 +176,12 @@ async def test_a_worker_changed_meanwhile_is_not_overwritten(
     ids = [await register(app, position="committee_member") for _ in range(3)]
     sessions = app.state.runtime.sessions
     async with sessions() as session:
-        book = await LadderRepository(session).book()
+        book = await LadderRepository(session, PLATFORM).book()
         body = LadderBody.model_validate(
             ladder("four-posts-24-grades", jurisdiction="44", effective_date="2024-01-01")
         )
         book = book.with_version(compile_ladder(uuid.uuid4(), body))
-        rows = await grading_batch(session, "44", None, 100)
+        rows = await GradingRepository(session, PLATFORM).batch("44", None, 100)
     changes = compute_changes(rows, book, today())
     assert len(changes) == 3
     # Meanwhile the registry promotes one of them; its handler re-grades it.
@@ -219,3 +228,27 @@ async def test_the_daily_job_takes_the_step_without_a_call(
 
 
 JOBS = RegradeJob.__table__
+
+
+def test_a_bulk_grade_event_is_the_envelope_every_event_gets() -> None:
+    """The bulk writer's plain-data outbox row carries the same document as
+    Outbox.row(Outbox.envelope(...)) for the same change, apart from id and time."""
+    book_ladder = national_fallback()
+    facts = Facts("committee_member", "bachelor", None, None, years_ago(7))
+    graded = grade(book_ladder, facts, today())
+    previous = Current("other", graded.grade - 1, None, book_ladder.id, years_ago(1), None)
+    outcome = plan(previous, graded, "ladder", today())
+    assert outcome is not None
+    change = Change(uuid.uuid4(), "440103001001", facts, previous, outcome, 1)
+    now = utcnow()
+    event_id, kind, body, created_at, attempts = bulk_outbox_row(
+        change, str(uuid.uuid4()), now, now.isoformat().replace("+00:00", "Z")
+    )
+    outbox = Outbox(EVENTS, "cwp.career")
+    expected = outbox.row(outbox.envelope(event_of(change), str(change.worker_id)))
+    assert (kind, created_at, attempts) == (expected["type"], now, 0)
+    mine = CloudEvent.from_bytes(body)
+    theirs = CloudEvent.from_bytes(expected["body"])
+    assert mine.id == event_id
+    assert mine.model_dump(exclude={"id", "time"}) == theirs.model_dump(exclude={"id", "time"})
+    assert GradeChanged.model_validate(mine.data).previous_grade == graded.grade - 1

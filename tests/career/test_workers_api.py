@@ -9,7 +9,7 @@ from datetime import timedelta
 import httpx
 from fastapi import FastAPI
 
-from cwp_career.dates import today
+from cwp_common.clock import today_in_china as today
 from cwp_common.events.contracts import GradeAssigned, GradeChanged
 from tests.career.helpers import (
     API,
@@ -124,17 +124,19 @@ async def test_transfer_within_the_province_keeps_the_years(
     assert last["inputs"]["counted_years"] == 7
 
 
-async def test_transfer_to_another_province_restarts_the_years(
+async def test_transfer_to_another_province_follows_the_receiving_ladder(
     app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str]
 ) -> None:
-    wid = await register(app, position="committee_member", service_start_date=years_ago(7, 30))
+    start = years_ago(7, 30)
+    wid = await register(app, position="committee_member", service_start_date=start)
+    # 上海's ladder keeps the template's rule for movers from another province: reset.
     await publish(
         client,
         admin,
         ladder("four-posts-24-grades", jurisdiction="31", effective_date="2024-01-01"),
     )
     moved_on = today() - timedelta(days=1)
-    # The registry resets service_start_date on a move out of the province.
+    # The registry keeps the service start date; the receiving ladder decides.
     await transfer(
         app,
         wid,
@@ -142,10 +144,11 @@ async def test_transfer_to_another_province_restarts_the_years(
         False,
         community_code=SH,
         position="committee_member",
-        service_start_date=moved_on,
+        service_start_date=start,
     )
     w = await worker(client, admin, wid)
     assert (w["community_code"], w["category"], w["grade"]) == (SH, "member", 5)
+    assert (w["service_start_date"], w["counted_from"]) == (start.isoformat(), moved_on.isoformat())
     assert w["history"][-1]["inputs"]["service_years"] == 0
     assert w["history"][-1]["ladder_id"] != w["history"][0]["ladder_id"]
 

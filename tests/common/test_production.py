@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from cwp_career.app import create_app as career_app
 from cwp_career.config import Settings as CareerSettings
+from cwp_common.events.access import ensure_passwords
 from cwp_common.keys import generate_keypair
 from cwp_common.settings import InsecureConfiguration, PlatformSettings
 from cwp_gateway.app import create_app as gateway_app
@@ -26,7 +27,6 @@ from cwp_registry.config import DEV_PII_HASH_KEY, DEV_PII_KEY
 from cwp_registry.config import Settings as RegistrySettings
 from tests.support.apps import running
 from tests.support.databases import fresh_database
-from tests.support.nats_server import NatsServer
 from tests.support.tokens import AUDIENCE, ISSUER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,16 +130,14 @@ def test_a_start_without_cwp_env_refuses_the_defaults(tmp_path: Path, service: s
 
 
 async def test_an_administrator_on_the_development_password_is_refused_in_production(
-    backend: str, tmp_path: Path, session_nats: NatsServer
+    backend: str, tmp_path: Path
 ) -> None:
     """The database was made in dev, where the administrator got the dev password."""
     url = await fresh_database(backend, "gateway", tmp_path)
     keys = tmp_path / "secrets"
     generate_keypair(keys / "jwt-private.pem", keys / "jwt-public.pem")
-    # The gateway publishes revocations: it gets its NATS password like any service.
-    nats = {"nats_url": session_nats.url, "nats_credentials_dir": session_nats.credentials_dir}
-    prod = production(tmp_path, **nats)
-    dev = production(tmp_path, env="dev", **nats)
+    ensure_passwords(keys / "nats", ["gateway"])  # the gateway publishes revocations
+    dev = production(tmp_path, env="dev")
     made_in_dev = GatewaySettings(
         database_url=url, jwt_private_key_path=keys / "jwt-private.pem", admin_username="admin"
     )
@@ -148,7 +146,10 @@ async def test_an_administrator_on_the_development_password_is_refused_in_produc
 
     prod_password = "a-real-production-secret"
     in_prod = made_in_dev.model_copy(update={"admin_password": prod_password})
-    async with running(gateway_app(in_prod, prod)) as client:
+    # The gateway publishes revocations, so in production it needs its NATS password
+    # (mounted from a Secret); NATS itself need not answer for signing in.
+    ensure_passwords(tmp_path / "secrets" / "nats", ["gateway"])
+    async with running(gateway_app(in_prod, production(tmp_path))) as client:
         old = await sign_in(client, DEV_ADMIN_PASSWORD)
         new = await sign_in(client, prod_password)
     assert old.status_code == 400

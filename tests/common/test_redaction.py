@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import ClassVar
 
 import httpx
 import pytest
@@ -18,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from cwp_common.db import make_engine, new_metadata
 from cwp_common.events.consumer import PermanentError, parse
-from cwp_common.events.contracts import EventData, WorkerRegistered
+from cwp_common.events.contracts import WorkerRegistered
 from cwp_common.events.envelope import CloudEvent
 from cwp_common.problems import install_problem_handlers
 from cwp_common.redact import SafeMessage, describe, log_safe, validation_summary
@@ -144,10 +143,6 @@ class Contact(BaseModel):
         return value
 
 
-class Demo(EventData):
-    type: ClassVar[str] = "demo.x.v1"
-
-
 app = FastAPI()
 install_problem_handlers(app)
 
@@ -155,6 +150,11 @@ install_problem_handlers(app)
 @app.post("/contact")
 async def contact(body: Contact) -> Contact:
     return body
+
+
+@app.get("/crash")
+async def crash() -> None:
+    raise ValueError(f"cannot age {BIRTH}")  # a bug whose text holds a birth date
 
 
 async def test_422_bodies_never_echo_the_value_sent() -> None:
@@ -165,3 +165,19 @@ async def test_422_bodies_never_echo_the_value_sent() -> None:
     assert "23912345678" not in r.text
     assert "is not a mainland mobile number" in r.text
     assert r.json()["errors"][0]["field"] == "phone"
+
+
+async def test_an_unexpected_error_is_logged_by_type_and_place_not_by_its_text(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        with caplog.at_level(logging.ERROR, logger="cwp.problems"):
+            r = await client.get("/crash")
+    assert r.status_code == 500
+    assert BIRTH not in r.text
+    (record,) = [rec for rec in caplog.records if rec.name == "cwp.problems"]
+    logged = record.getMessage() + (record.exc_text or "")
+    assert "ValueError" in logged
+    assert "in crash" in logged, "the traceback still says where"
+    assert BIRTH not in logged

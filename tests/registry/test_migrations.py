@@ -12,7 +12,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import insert, inspect
+from sqlalchemy import DateTime, Uuid, bindparam, insert, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -130,3 +130,49 @@ async def test_upgrade_creates_the_sqlite_folder_on_a_fresh_checkout(tmp_path: P
     db = tmp_path / "checkout" / "var" / "registry.db"
     await asyncio.to_thread(command.upgrade, alembic_config(f"sqlite+aiosqlite:///{db}"), "head")
     assert db.exists()
+
+
+async def test_0003_starts_existing_posts_on_the_hire_date(backend: str, tmp_path: Path) -> None:
+    """Rows registered before 0003 get position_since = hire_date, no 学位 and no
+    concurrent posts; the new columns then read like any other row's."""
+    url = await fresh_database(backend, "registry", tmp_path)
+    cfg = alembic_config(url)
+    await asyncio.to_thread(command.upgrade, cfg, "0002")
+    now = datetime.now(UTC)
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO communities (code, name, population, households, created_at, "
+                    "updated_at) VALUES ('310101002001', 'x', 1, 1, :now, :now)"
+                ).bindparams(bindparam("now", type_=DateTime(timezone=True))),
+                {"now": now},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO workers (id, name, id_number_cipher, id_number_hash, sex, "
+                    "birth_date, community_code, position, employment_type, education, "
+                    "political_status, hire_date, service_start_date, status, created_at, "
+                    "updated_at) VALUES (:id, 'x', 'v1:x', 'h', 'male', :birth, '310101002001', "
+                    "'party_secretary', 'labour_contract', 'bachelor', 'masses', :hired, "
+                    ":hired, 'active', :now, :now)"
+                ).bindparams(
+                    bindparam("id", type_=Uuid()), bindparam("now", type_=DateTime(timezone=True))
+                ),
+                {"id": new_id(), "birth": date(1990, 1, 1), "hired": date(2018, 4, 2), "now": now},
+            )
+    finally:
+        await engine.dispose()
+    await asyncio.to_thread(command.upgrade, cfg, "head")
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(Worker.position_since, Worker.degree, Worker.concurrent_posts)
+                )
+            ).one()
+    finally:
+        await engine.dispose()
+    assert (row.position_since, row.degree, row.concurrent_posts) == (date(2018, 4, 2), None, [])

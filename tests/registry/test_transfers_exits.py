@@ -1,5 +1,6 @@
-"""Transfers (service years carried within a province, restarted across provinces, with
-a history) and exits (final)."""
+"""Transfers (service years recognised within a province; the service start date kept on
+every move, since how a move from another province counts is the receiving ladder's rule
+in the career service; a history) and exits (final)."""
 
 from __future__ import annotations
 
@@ -54,15 +55,19 @@ async def test_within_a_province_service_years_carry_over(reg: Registry) -> None
     assert data["effective_date"] == "2024-01-01"
 
 
-async def test_to_another_province_service_restarts(reg: Registry) -> None:
+async def test_to_another_province_the_facts_are_kept(reg: Registry) -> None:
+    # No fixed reset: the receiving province's ladder says whether years carry.
     w = await reg.add_worker(SH_1, service_start_date="2016-01-01")
     r = await transfer(reg, w["id"], GD_1, "2024-01-01")
     assert r.status_code == 200, r.text
-    assert r.json()["service_start_date"] == "2024-01-01"
+    assert r.json()["service_start_date"] == "2016-01-01"
     assert r.json()["hire_date"] == "2020-03-01"
+    # The post in the new community begins with the move.
+    assert r.json()["position_since"] == "2024-01-01"
     data = await last_event(reg, "registry.worker.transferred.v1")
-    assert data["service_years_carried"] is False
-    assert data["service_start_date"] == "2024-01-01"
+    assert data["service_years_carried"] is False  # not recognised by law: ladder decides
+    assert data["service_start_date"] == "2016-01-01"
+    assert data["position_since"] == "2024-01-01"
 
 
 async def test_transfer_history(reg: Registry) -> None:

@@ -174,12 +174,9 @@ def test_not_before() -> None:
     assert "2020-01-01" in (caught.value.detail or "")
 
 
-def test_service_years_carry_within_a_province_only() -> None:
-    start, effective = date(2010, 1, 1), date(2025, 7, 1)
-    same = rules.service_start_after_transfer("310101002001", "310115125001", start, effective)
-    other = rules.service_start_after_transfer("310101002001", "440103001001", start, effective)
-    assert same == (start, True)
-    assert other == (effective, False)
+def test_service_years_are_recognised_within_a_province() -> None:
+    assert rules.recognised_in_province("310101002001", "310115125001") is True
+    assert rules.recognised_in_province("310101002001", "440103001001") is False
 
 
 def test_generated_numbers_are_distinct_and_valid() -> None:

@@ -68,12 +68,12 @@ async def test_pii_role_sees_the_full_number_and_birth_date(communities: Registr
 
 async def test_lowercase_x_is_stored_as_upper_case(communities: Registry) -> None:
     reg = communities
-    w = await reg.add_worker(id_number="11010519491231002x")
+    w = await reg.add_worker(id_number="11010519850712001x")
     r = await reg.client.get(f"{URL}/{w['id']}", headers=reg.auth("viewer", "pii"))
-    assert r.json()["id_number"] == "11010519491231002X"
+    assert r.json()["id_number"] == "11010519850712001X"
     # The same person written with an upper-case X is the same person.
     r = await reg.client.post(
-        URL, json=reg.worker_body(id_number="11010519491231002X"), headers=reg.auth()
+        URL, json=reg.worker_body(id_number="11010519850712001X"), headers=reg.auth()
     )
     assert_problem(r, 409, "registered-elsewhere")
 
@@ -140,6 +140,12 @@ async def test_registered_event_carries_facts_without_the_number(communities: Re
         "hire_date": "2020-03-01",
         "service_start_date": "2020-03-01",
         "status": "active",
+        "degree": None,
+        "position_since": "2020-03-01",
+        "concurrent_posts": [],
+        # Born 1990-01: 60 years would be 2050-01, 300 months into the raise, so the
+        # full three years apply (2024 NPC Standing Committee decision).
+        "retirement_date": "2053-01-01",
     }
 
 

@@ -9,13 +9,12 @@ from cwp_career.assessments.router import router as assessments_router
 from cwp_career.config import Settings
 from cwp_career.db import EVENTS
 from cwp_career.eligibility.router import router as eligibility_router
-from cwp_career.grading.daily import DailyRegrade
+from cwp_career.grading.jobs import DailyRegrade, JobRunner
 from cwp_career.grading.router import router as grading_router
-from cwp_career.grading.service import JobRunner
 from cwp_career.ladders.router import router as ladders_router
 from cwp_career.ladders.templates import templates
+from cwp_career.workers.handlers import on_training_event, on_worker_event
 from cwp_career.workers.router import router as workers_router
-from cwp_career.workers.service import on_training_event, on_worker_event
 from cwp_common.events.consumer import Subscription
 from cwp_common.service import Runtime, ServiceSpec, create_service_app
 from cwp_common.settings import PlatformSettings

@@ -1,19 +1,9 @@
-"""Calendar helpers. Business dates are in China time (UTC+8, no daylight saving)."""
+"""Calendar arithmetic (pure). The clock and China's business day are in
+cwp_common.clock; rules take today as an argument."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
-
-CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
-
-
-def today() -> date:
-    return datetime.now(UTC).astimezone(CHINA_TZ).date()
-
-
-def business_date(moment: datetime) -> date:
-    """The calendar day in China on which an event happened."""
-    return moment.astimezone(CHINA_TZ).date()
+from datetime import date
 
 
 def add_years(day: date, years: int) -> date:

@@ -13,6 +13,9 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+# The Literals below name the values producer and consumers agree on; their order carries
+# no meaning. A consumer that ranks them (career: "at least a bachelor's", the highest
+# skill level held) writes its own ordered table (cwp_career.ladders.ranks).
 Position = Literal[
     "party_secretary",
     "committee_director",
@@ -21,11 +24,40 @@ Position = Literal[
     "committee_member",
     "full_time_worker",
 ]
+# Positions whose holders are elected to the residents' committee (居委会), by residents
+# aged 18 and over (居民委员会组织法): the minimum age of the post.
+ELECTED_COMMITTEE_POSITIONS: frozenset[str] = frozenset(
+    {"committee_director", "deputy_director", "committee_member"}
+)
+# Party posts (社区党组织): appointed and removed under Party rules.
+PARTY_POSITIONS: frozenset[str] = frozenset({"party_secretary", "deputy_secretary"})
+# 学历 (education level completed), lowest first.
 Education = Literal["below_junior_college", "junior_college", "bachelor", "master", "doctorate"]
+# 学位 (degree awarded), recorded apart from 学历: one can be held without the other, and
+# some ladders (山东 Art. 21) treat "only one of the two" differently from both.
+Degree = Literal["bachelor", "master", "doctorate"]
 WorkerStatus = Literal["active", "on_leave", "exited"]
-ExitReason = Literal["resignation", "contract_end", "dismissal", "retirement", "death", "other"]
+# Why a worker left (分类完善退出机制, 2024 Opinion part 7): each category of worker has its
+# own ways out. Contract staff: contract_end, resignation, dismissal. Elected committee
+# members: resignation, recalled (罢免), not_reelected (换届未当选). Party posts:
+# party_removal (按党内规定免职). Anyone: to_civil_service (考录公务员),
+# to_institution (招聘进入事业单位, a public institution), retirement, death, other.
+# (At most 16 characters: the registry's column.)
+ExitReason = Literal[
+    "contract_end",
+    "resignation",
+    "dismissal",
+    "recalled",
+    "not_reelected",
+    "party_removal",
+    "to_civil_service",
+    "to_institution",
+    "retirement",
+    "death",
+    "other",
+]
 QualificationLevel = Literal["assistant", "intermediate", "senior"]
-# National occupational skill levels, lowest (五级) first.
+# National occupational skill levels: 五级 level_5 ... 一级 level_1.
 SkillLevel = Literal["level_5", "level_4", "level_3", "level_2", "level_1"]
 
 
@@ -39,15 +71,29 @@ class EventData(BaseModel):
 # --- registry --------------------------------------------------------------------------
 
 
+class ConcurrentPost(BaseModel):
+    """A post held besides the main one (书记兼主任, 交叉任职) and since when."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    position: Position
+    since: date
+
+
 class WorkerFacts(EventData):
     """What other services need to know about a worker.
 
     Personal data: never the resident ID number (nor its hash) and never the phone. The
     birth date is as secret as the ID number (the masked number hides exactly it) and is
-    carried only because a consumer needs it: career checks ages against it (the
-    retirement age at registration and at each regrade, the minimum age of elected
-    committee members). A new consumer that needs no birth date must not store it; a
-    new event that no consumer needs it in must not carry it.
+    carried only because a consumer needs it: the registry checks the minimum age of
+    elected committee members and the retirement age at registration; career checks the
+    retirement age at each regrade through `retirement_date`, which is derived from the
+    birth date and so just as secret (kept, never shown). A new consumer that needs no
+    birth date must not store it; a new event that no consumer needs it in must not
+    carry it.
+
+    Fields added after v1 have defaults, so events staged before them still parse:
+    degree None (no 学位 recorded), position_since None (unknown: consumers fall back to
+    their own record), no concurrent posts, retirement_date None (not computed).
     """
 
     worker_id: str
@@ -61,6 +107,12 @@ class WorkerFacts(EventData):
     hire_date: date
     service_start_date: date
     status: WorkerStatus
+    degree: Degree | None = None
+    position_since: date | None = None  # when the current main post began
+    concurrent_posts: list[ConcurrentPost] = []
+    # The day the worker reaches the statutory retirement age (registry's rule, dated
+    # data). Derived from the birth date: consumers keep it and never show it.
+    retirement_date: date | None = None
 
 
 class WorkerRegistered(WorkerFacts):
@@ -121,6 +173,14 @@ class SkillLevelObtained(EventData):
 
 
 class GradeAssigned(EventData):
+    """A worker's grade and the pay coefficient of that grade under a ladder.
+
+    `example` is true when the ladder's pay coefficients are example data (the shipped
+    national fallback's, or a template published unchanged) rather than a jurisdiction's
+    published policy. Payroll must refuse to pay on a grade whose `example` is true,
+    except in the demo region it is configured with: an example coefficient is never a
+    wage."""
+
     type: ClassVar[str] = "career.grade.assigned.v1"
     worker_id: str
     community_code: str
@@ -131,6 +191,7 @@ class GradeAssigned(EventData):
     pay_coefficient: Decimal
     effective_date: date
     reason: str
+    example: bool = False
 
 
 class GradeChanged(GradeAssigned):
@@ -150,11 +211,17 @@ class AssessmentConfirmed(EventData):
 
 
 class ExitRecommended(EventData):
+    """`tracks` says which procedures apply (a person may hold posts of several kinds):
+    contract (labour contract ended), elected (asked to resign, else recalled),
+    party (handled under Party rules), staff (civil servant or public-institution
+    employee: under that status's own rules)."""
+
     type: ClassVar[str] = "career.exit.recommended.v1"
     worker_id: str
     community_code: str
     reason: str
     failing_years: list[int]
+    tracks: list[str] = []
 
 
 # --- gateway ---------------------------------------------------------------------------

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from cwp_common.problems import Conflict, InvalidInput, NotFound, ProblemError
-
-
-class AssessmentNotFound(NotFound):
-    def __init__(self, key: object) -> None:
-        super().__init__("Assessment", key)
+from cwp_common.problems import Conflict, InvalidInput, ProblemError
 
 
 class AssessmentExists(Conflict):

@@ -52,6 +52,8 @@ class ExitRecommendation(Base):
     community_code: Mapped[str] = mapped_column(String(12))
     failing_years: Mapped[str] = mapped_column(String(100))  # "2024,2025"
     reason: Mapped[str] = mapped_column(Text)
+    # The exit procedures that apply (分类完善退出机制): "contract,elected,party,staff".
+    tracks: Mapped[str] = mapped_column(String(100), default="")
     # open until the registry reports the worker exited (closed); nothing exits here.
     status: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,4 +1,5 @@
-"""Assessment and exit-recommendation queries, scoped on the community code."""
+"""Assessment and exit-recommendation queries, scoped by the worker's CURRENT community
+(WorkerScoped): after a transfer the records go with the worker to the new region."""
 
 from __future__ import annotations
 
@@ -6,14 +7,13 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select, update
 
 from cwp_career.assessments.models import Assessment, ExitRecommendation
 from cwp_career.db import dialect_of
-from cwp_career.workers.models import Worker
-from cwp_common.auth import Principal
-from cwp_common.scope import region_clause, within_region
+from cwp_career.workers.scope import WorkerScoped
+from cwp_common.db import utcnow
+from cwp_common.scope import region_clause
 
 
 @dataclass(frozen=True)
@@ -24,72 +24,61 @@ class AssessmentFilter:
     worker_id: uuid.UUID | None = None
 
 
-class AssessmentRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class AssessmentRepository(WorkerScoped[Assessment]):
+    model = Assessment
+    key = Assessment.id
+    worker_column = Assessment.worker_id
+    label = "Assessment"
 
-    async def get(
-        self, principal: Principal, assessment_id: uuid.UUID, *, for_update: bool = False
-    ) -> Assessment | None:
-        stmt = within_region(
-            select(Assessment).where(Assessment.id == assessment_id),
-            Assessment.community_code,
-            principal,
-        )
-        if for_update:
-            stmt = stmt.with_for_update()
-        return await self.session.scalar(stmt)
-
-    async def page(
-        self, principal: Principal, f: AssessmentFilter, after: uuid.UUID | None, limit: int
-    ) -> Sequence[Assessment]:
-        stmt = within_region(select(Assessment), Assessment.community_code, principal)
+    async def find(
+        self, f: AssessmentFilter, cursor: str | None, limit: int
+    ) -> tuple[Sequence[Assessment], str | None]:
+        stmt = self.scoped()
         if f.region:
-            stmt = stmt.where(region_clause(Assessment.community_code, f.region))
+            stmt = stmt.where(self.workers_in(f.region))
         if f.year is not None:
             stmt = stmt.where(Assessment.year == f.year)
         if f.status is not None:
             stmt = stmt.where(Assessment.status == f.status)
         if f.worker_id is not None:
             stmt = stmt.where(Assessment.worker_id == f.worker_id)
-        if after is not None:
-            stmt = stmt.where(Assessment.id > after)
-        return (await self.session.scalars(stmt.order_by(Assessment.id).limit(limit))).all()
+        return await self.page(stmt, cursor, limit)
 
-    async def drafts(
-        self, principal: Principal, community_code: str, year: int
-    ) -> list[Assessment]:
-        stmt = within_region(
-            select(Assessment).where(
-                Assessment.community_code == community_code,
+    async def drafts(self, community_code: str, year: int) -> list[Assessment]:
+        """The year's drafts of the workers now in the community."""
+        stmt = (
+            self.scoped()
+            .where(
+                self.workers_of(community_code),
                 Assessment.year == year,
                 Assessment.status == "draft",
-            ),
-            Assessment.community_code,
-            principal,
-        ).order_by(Assessment.id)
+            )
+            .order_by(Assessment.id)
+        )
         if dialect_of(self.session) == "postgresql":
             stmt = stmt.with_for_update()
         return list((await self.session.scalars(stmt)).all())
 
     async def results_in(self, unit: str, year: int) -> list[str]:
         """Every result entered (draft or confirmed) in a unit (community or street) and
-        year: the population the cap on the best result is measured against."""
+        year: the population the cap on the best result is measured against. The caller
+        has checked the unit is in its region."""
         stmt = select(Assessment.result).where(
             region_clause(Assessment.community_code, unit), Assessment.year == year
         )
         return list((await self.session.scalars(stmt)).all())
 
     async def years_taken(self, worker_ids: Collection[uuid.UUID], year: int) -> set[uuid.UUID]:
+        """Of these workers, those in scope assessed for `year`."""
         if not worker_ids:
             return set()
-        stmt = select(Assessment.worker_id).where(
+        stmt = self.scope(select(Assessment.worker_id)).where(
             Assessment.worker_id.in_(list(worker_ids)), Assessment.year == year
         )
         return set((await self.session.scalars(stmt)).all())
 
     async def passing_by_year(self, worker_id: uuid.UUID) -> dict[int, bool]:
-        stmt = select(Assessment.year, Assessment.passing).where(
+        stmt = self.scope(select(Assessment.year, Assessment.passing)).where(
             Assessment.worker_id == worker_id, Assessment.status == "confirmed"
         )
         return {y: bool(p) for y, p in (await self.session.execute(stmt)).all()}
@@ -100,50 +89,40 @@ class AssessmentRepository:
         out: dict[uuid.UUID, dict[int, str]] = {}
         if not worker_ids:
             return out
-        stmt = select(Assessment.worker_id, Assessment.year, Assessment.result).where(
+        stmt = self.scope(select(Assessment.worker_id, Assessment.year, Assessment.result)).where(
             Assessment.worker_id.in_(list(worker_ids)), Assessment.status == "confirmed"
         )
         for wid, year, result in (await self.session.execute(stmt)).all():
             out.setdefault(wid, {})[year] = result
         return out
 
-    async def workers(
-        self, principal: Principal, worker_ids: Collection[uuid.UUID]
-    ) -> dict[uuid.UUID, Worker]:
-        stmt = within_region(
-            select(Worker).where(Worker.worker_id.in_(list(worker_ids))),
-            Worker.community_code,
-            principal,
-        )
-        if dialect_of(self.session) == "postgresql":
-            stmt = stmt.with_for_update()
-        return {w.worker_id: w for w in (await self.session.scalars(stmt)).all()}
 
-    async def open_recommendation(self, worker_id: uuid.UUID) -> ExitRecommendation | None:
-        stmt = select(ExitRecommendation).where(
+class ExitRecommendationRepository(WorkerScoped[ExitRecommendation]):
+    model = ExitRecommendation
+    key = ExitRecommendation.id
+    worker_column = ExitRecommendation.worker_id
+    label = "Exit recommendation"
+
+    async def find(
+        self, region: str | None, status: str | None, cursor: str | None, limit: int
+    ) -> tuple[Sequence[ExitRecommendation], str | None]:
+        stmt = self.scoped()
+        if region:
+            stmt = stmt.where(self.workers_in(region))
+        if status is not None:
+            stmt = stmt.where(ExitRecommendation.status == status)
+        return await self.page(stmt, cursor, limit)
+
+    async def open_for(self, worker_id: uuid.UUID) -> ExitRecommendation | None:
+        stmt = self.scoped().where(
             ExitRecommendation.worker_id == worker_id, ExitRecommendation.status == "open"
         )
         return await self.session.scalar(stmt)
 
-    async def recommendations(
-        self,
-        principal: Principal,
-        region: str | None,
-        status: str | None,
-        after: uuid.UUID | None,
-        limit: int,
-    ) -> Sequence[ExitRecommendation]:
-        stmt = within_region(
-            select(ExitRecommendation), ExitRecommendation.community_code, principal
+    async def close_open(self, worker_id: uuid.UUID) -> None:
+        """The worker exited: their open recommendations are done with."""
+        await self.session.execute(
+            update(ExitRecommendation)
+            .where(ExitRecommendation.worker_id == worker_id, ExitRecommendation.status == "open")
+            .values(status="closed", closed_at=utcnow())
         )
-        if region:
-            stmt = stmt.where(region_clause(ExitRecommendation.community_code, region))
-        if status is not None:
-            stmt = stmt.where(ExitRecommendation.status == status)
-        if after is not None:
-            stmt = stmt.where(ExitRecommendation.id > after)
-        stmt = stmt.order_by(ExitRecommendation.id).limit(limit)
-        return (await self.session.scalars(stmt)).all()
-
-    def add(self, row: Assessment | ExitRecommendation) -> None:
-        self.session.add(row)

@@ -20,8 +20,8 @@ from cwp_career.assessments.schemas import (
     ExitRecommendationOut,
 )
 from cwp_common.auth import Reader, Writer
-from cwp_common.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
-from cwp_common.service import RuntimeDep, SessionDep
+from cwp_common.pagination import MAX_LIMIT, Page
+from cwp_common.service import SessionDep
 
 router = APIRouter(prefix="/api/v1/career", tags=["assessments"])
 
@@ -37,17 +37,13 @@ async def create_assessment(
 
 
 @router.post("/assessments/bulk", status_code=201, response_model=BulkOut)
-async def bulk_assessments(
-    body: BulkIn, principal: Writer, session: SessionDep, rt: RuntimeDep
-) -> BulkOut:
-    return await service.bulk(session, rt, principal, body)
+async def bulk_assessments(body: BulkIn, principal: Writer, session: SessionDep) -> BulkOut:
+    return await service.bulk(session, principal, body)
 
 
 @router.post("/assessments/confirm", response_model=ConfirmOut)
-async def confirm_community(
-    body: ConfirmIn, principal: Writer, session: SessionDep, rt: RuntimeDep
-) -> ConfirmOut:
-    return await service.confirm_community(session, rt, principal, body)
+async def confirm_community(body: ConfirmIn, principal: Writer, session: SessionDep) -> ConfirmOut:
+    return await service.confirm_community(session, principal, body)
 
 
 @router.get("/assessments", response_model=Page[AssessmentOut])
@@ -62,10 +58,7 @@ async def list_assessments(
     limit: Limit = 50,
 ) -> Page[AssessmentOut]:
     f = AssessmentFilter(region=region, year=year, status=status, worker_id=worker_id)
-    items = await service.list_assessments(session, principal, f, decode_cursor(cursor), limit)
-    return Page(
-        items=items, next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None
-    )
+    return await service.list_assessments(session, principal, f, cursor, limit)
 
 
 @router.get("/assessments/{assessment_id}", response_model=AssessmentOut)
@@ -84,9 +77,9 @@ async def patch_assessment(
 
 @router.post("/assessments/{assessment_id}/confirm", response_model=ConfirmOut)
 async def confirm_assessment(
-    assessment_id: uuid.UUID, principal: Writer, session: SessionDep, rt: RuntimeDep
+    assessment_id: uuid.UUID, principal: Writer, session: SessionDep
 ) -> ConfirmOut:
-    return await service.confirm_one(session, rt, principal, assessment_id)
+    return await service.confirm_one(session, principal, assessment_id)
 
 
 @router.get("/exit-recommendations", response_model=Page[ExitRecommendationOut])
@@ -98,9 +91,4 @@ async def list_exit_recommendations(
     cursor: str | None = None,
     limit: Limit = 50,
 ) -> Page[ExitRecommendationOut]:
-    items = await service.list_recommendations(
-        session, principal, region, status, decode_cursor(cursor), limit
-    )
-    return Page(
-        items=items, next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None
-    )
+    return await service.list_recommendations(session, principal, region, status, cursor, limit)

@@ -9,11 +9,23 @@ the overall `result` is a name from the ladder's scale (优秀/合格/基本合�
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+from cwp_career.assessments.models import Assessment, ExitRecommendation
+from cwp_career.grading.rules import parse_years
+from cwp_common.text import Name, Note
 
 CENT = Decimal("0.01")
 Score = Annotated[
@@ -22,8 +34,7 @@ Score = Annotated[
     AfterValidator(lambda d: d.quantize(CENT)),  # "90" is stored and shown as "90.00"
 ]
 Year = Annotated[int, Field(ge=2000, le=2100)]
-Result = Annotated[str, Field(min_length=1, max_length=20)]
-Remarks = Annotated[str, Field(max_length=2000)]
+Result = Annotated[Name, StringConstraints(max_length=20)]
 
 
 class Strict(BaseModel):
@@ -35,7 +46,7 @@ class Scores(Strict):
     work_performance: Score
     resident_satisfaction: Score
     result: Result
-    remarks: Remarks = ""
+    remarks: Note = ""
 
 
 class AssessmentIn(Scores):
@@ -50,7 +61,7 @@ class AssessmentPatch(Strict):
     work_performance: Score | None = None
     resident_satisfaction: Score | None = None
     result: Result | None = None
-    remarks: Remarks | None = None
+    remarks: Note | None = None
 
     @field_validator("*", mode="before")
     @classmethod
@@ -100,6 +111,10 @@ class AssessmentOut(BaseModel):
     confirmed_by: str | None
     confirmed_at: datetime | None
 
+    @classmethod
+    def from_model(cls, row: Assessment) -> AssessmentOut:
+        return cls.model_validate(row)
+
 
 class ExitRecommendationOut(BaseModel):
     id: uuid.UUID
@@ -107,14 +122,39 @@ class ExitRecommendationOut(BaseModel):
     community_code: str
     failing_years: list[int]
     reason: str
+    # The exit procedures that apply: contract, staff, elected, party (分类完善退出机制).
+    tracks: list[str]
     status: str
     created_at: datetime
     closed_at: datetime | None
+
+    @classmethod
+    def from_model(cls, row: ExitRecommendation) -> ExitRecommendationOut:
+        return cls(
+            id=row.id,
+            worker_id=row.worker_id,
+            community_code=row.community_code,
+            failing_years=sorted(parse_years(row.failing_years)),
+            reason=row.reason,
+            tracks=row.tracks.split(",") if row.tracks else [],
+            status=row.status,
+            created_at=row.created_at,
+            closed_at=row.closed_at,
+        )
 
 
 class ConfirmOut(BaseModel):
     confirmed: list[AssessmentOut]
     exit_recommendations: list[ExitRecommendationOut]
+
+    @classmethod
+    def from_model(
+        cls, confirmed: Sequence[Assessment], recommendations: Sequence[ExitRecommendation]
+    ) -> ConfirmOut:
+        return cls(
+            confirmed=[AssessmentOut.from_model(a) for a in confirmed],
+            exit_recommendations=[ExitRecommendationOut.from_model(r) for r in recommendations],
+        )
 
 
 class BulkOut(BaseModel):

@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from cwp_career import dates
 from cwp_career.eligibility import service
 from cwp_career.eligibility.schemas import EligibilityPage
 from cwp_common.auth import Reader
-from cwp_common.pagination import MAX_LIMIT, decode_cursor
+from cwp_common.clock import today_in_china
+from cwp_common.pagination import MAX_LIMIT
 from cwp_common.service import SessionDep
 
 router = APIRouter(prefix="/api/v1/career", tags=["eligibility"])
@@ -31,5 +31,5 @@ async def eligibility(
     with 10 consecutive years in the community and a full term as secretary; civil-service,
     mentor, or any criterion a published ladder defines)."""
     return await service.eligible(
-        session, principal, criterion, as_of or dates.today(), region, decode_cursor(cursor), limit
+        session, principal, criterion, as_of or today_in_china(), region, cursor, limit
     )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,6 +25,20 @@ class Candidate:
     qualification: str | None
     skill_level: str | None
     counted_years: int  # counted service years on the as-of date
+    concurrent: tuple[tuple[str, date], ...] = ()  # other posts held, and since when
+
+    def posts(self) -> list[tuple[str, date]]:
+        return [(self.position, self.position_since), *self.concurrent]
+
+
+def years_in_post(c: Candidate, positions: Collection[str] | None, as_of: date) -> int:
+    """Full years in the longest-held of `positions` among the main and concurrent posts
+    (a term as secretary counts whether 书记 is the main post or held with 主任), or in
+    the main post when any post will do."""
+    if positions is None:
+        return full_years(c.position_since, as_of)
+    held = [full_years(since, as_of) for p, since in c.posts() if p in positions]
+    return max(held, default=0)
 
 
 def _below(level: str | None, minimum: str, order: tuple[str, ...]) -> bool:
@@ -40,16 +54,16 @@ def evaluate(
     """The unmet conditions (empty: eligible). With results_by_year None the assessment
     condition is not looked at, so a caller can filter cheaply before loading results."""
     unmet = []
-    if criterion.positions is not None and c.position not in criterion.positions:
+    if criterion.positions is not None and not any(p in criterion.positions for p, _ in c.posts()):
         unmet.append(f"position {c.position} is not one of {', '.join(criterion.positions)}")
     if c.counted_years < criterion.min_service_years:
         unmet.append(f"{c.counted_years} counted service years < {criterion.min_service_years}")
     in_community = full_years(c.community_since, as_of)
     if in_community < criterion.min_community_years:
         unmet.append(f"{in_community} years in this community < {criterion.min_community_years}")
-    in_post = full_years(c.position_since, as_of)
+    in_post = years_in_post(c, criterion.positions, as_of)
     if in_post < criterion.min_position_years:
-        unmet.append(f"{in_post} years in the current post < {criterion.min_position_years}")
+        unmet.append(f"{in_post} years in the post < {criterion.min_position_years}")
     if criterion.min_education and _below(c.education, criterion.min_education, EDUCATION_ORDER):
         unmet.append(f"education below {criterion.min_education}")
     if criterion.min_qualification and _below(

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from cwp_career.eligibility.rules import Candidate
+    from cwp_career.ladders.schemas import Criterion
+    from cwp_career.workers.models import Worker
 
 
 class EligibleWorker(BaseModel):
@@ -19,6 +25,31 @@ class EligibleWorker(BaseModel):
     ladder_id: uuid.UUID
     criterion: str
     title: str
+    example: bool  # the criterion is example data, not a published policy
+
+    @classmethod
+    def from_model(
+        cls,
+        row: Worker,
+        ladder_id: uuid.UUID,
+        name: str,
+        criterion: Criterion,
+        candidate: Candidate,
+        example: bool,
+    ) -> EligibleWorker:
+        return cls(
+            worker_id=row.worker_id,
+            name=row.name,
+            community_code=row.community_code,
+            position=row.position,
+            position_since=row.position_since,
+            community_since=row.community_since,
+            counted_years=candidate.counted_years,
+            ladder_id=ladder_id,
+            criterion=name,
+            title=criterion.title,
+            example=example,
+        )
 
 
 class EligibilityPage(BaseModel):

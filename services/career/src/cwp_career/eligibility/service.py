@@ -3,10 +3,8 @@ in force for their community."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_career.assessments.repository import AssessmentRepository
@@ -16,12 +14,24 @@ from cwp_career.eligibility.schemas import EligibilityPage, EligibleWorker
 from cwp_career.grading.repository import facts_of
 from cwp_career.grading.rules import service_years
 from cwp_career.ladders.repository import LadderRepository
-from cwp_career.workers.models import Worker
+from cwp_career.ladders.rules import LadderBook
+from cwp_career.workers.repository import WorkerRepository
+from cwp_career.workers.rules import parse_posts
 from cwp_common.auth import Principal
 from cwp_common.pagination import encode_cursor
-from cwp_common.scope import region_clause, within_region
 
 SCAN_BUDGET = 20_000  # workers examined per request at most
+
+
+def _positions(book: LadderBook, name: str) -> set[str] | None:
+    """Cheap SQL pre-filter: the posts any ladder's version of the criterion accepts
+    (None: some version accepts any post)."""
+    versions = [
+        lad.eligibility[name] for lad in [*book.all(), book.fallback] if name in lad.eligibility
+    ]
+    if any(c.positions is None for c in versions):
+        return None
+    return {p for c in versions for p in (c.positions or [])}
 
 
 async def eligible(
@@ -30,31 +40,16 @@ async def eligible(
     name: str,
     as_of: date,
     region: str | None,
-    after: uuid.UUID | None,
+    cursor: str | None,
     limit: int,
 ) -> EligibilityPage:
-    book = await LadderRepository(session).book()
+    book = await LadderRepository(session, principal).book()
     if name not in book.criteria():
         raise CriterionNotFound(name)
-    # Cheap SQL pre-filter: the positions any ladder's version of the criterion accepts.
-    versions = [
-        lad.eligibility[name] for lad in [*book.all(), book.fallback] if name in lad.eligibility
-    ]
-    positions = (
-        None
-        if any(c.positions is None for c in versions)
-        else {p for c in versions for p in (c.positions or [])}
-    )
-    stmt = within_region(select(Worker), Worker.community_code, principal).where(
-        Worker.status != "exited"
-    )
-    if region:
-        stmt = stmt.where(region_clause(Worker.community_code, region))
-    if positions is not None:
-        stmt = stmt.where(Worker.position.in_(sorted(positions)))
-    if after is not None:
-        stmt = stmt.where(Worker.worker_id > after)
-    rows = (await session.scalars(stmt.order_by(Worker.worker_id).limit(SCAN_BUDGET))).all()
+    workers = WorkerRepository(session, principal)
+    stmt = workers.candidates(region, _positions(book, name))
+    # One scan page: a cursor when more workers remain to be examined.
+    rows, scan_cursor = await workers.page(stmt, cursor, SCAN_BUDGET)
 
     shortlist = []
     for row in rows:
@@ -70,38 +65,27 @@ async def eligible(
             row.qualification,
             row.skill_level,
             service_years(facts_of(row), as_of)[2],
+            tuple(parse_posts(row.concurrent_posts)),
         )
         if not evaluate(criterion, candidate, as_of, None):
             shortlist.append((row, ladder, criterion, candidate))
     needs_results = [r.worker_id for r, _, c, _ in shortlist if c.assessments is not None]
-    results = await AssessmentRepository(session).results_by_year(needs_results)
+    results = await AssessmentRepository(session, principal).results_by_year(needs_results)
 
     items: list[EligibleWorker] = []
-    last_examined = rows[-1].worker_id if rows else None
+    next_cursor = scan_cursor
     for row, ladder, criterion, candidate in shortlist:
         if evaluate(criterion, candidate, as_of, results.get(row.worker_id, {})):
             continue
         items.append(
-            EligibleWorker(
-                worker_id=row.worker_id,
-                name=row.name,
-                community_code=row.community_code,
-                position=row.position,
-                position_since=row.position_since,
-                community_since=row.community_since,
-                counted_years=candidate.counted_years,
-                ladder_id=ladder.id,
-                criterion=name,
-                title=criterion.title,
+            EligibleWorker.from_model(
+                row, ladder.id, name, criterion, candidate, ladder.example_eligibility
             )
         )
         if len(items) == limit:
-            last_examined = row.worker_id
+            # Stop mid-scan: the next page goes on after the last worker examined, and
+            # only when one remains (the last worker of the last scan page ends it).
+            if row is not rows[-1]:
+                next_cursor = encode_cursor(row.worker_id)
             break
-    more = len(items) == limit or len(rows) == SCAN_BUDGET
-    return EligibilityPage(
-        criterion=name,
-        as_of=as_of,
-        items=items,
-        next_cursor=encode_cursor(last_examined) if more and last_examined else None,
-    )
+    return EligibilityPage(criterion=name, as_of=as_of, items=items, next_cursor=next_cursor)

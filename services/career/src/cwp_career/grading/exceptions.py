@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from cwp_common.problems import InvalidInput, NotFound
-
-
-class JobNotFound(NotFound):
-    def __init__(self, key: object) -> None:
-        super().__init__("Regrade job", key)
+from cwp_common.problems import InvalidInput
 
 
 class FutureAsOf(InvalidInput):

@@ -6,10 +6,9 @@ import uuid
 
 from fastapi import APIRouter, Request
 
-from cwp_career.grading.exceptions import JobNotFound
-from cwp_career.grading.repository import get_job
+from cwp_career.grading import service
+from cwp_career.grading.jobs import JobRunner
 from cwp_career.grading.schemas import JobOut, RegradeIn
-from cwp_career.grading.service import JobRunner, request_regrade
 from cwp_common.auth import Admin, Reader
 from cwp_common.service import SessionDep
 
@@ -27,14 +26,11 @@ async def regrade(
     """Queue a re-grade of every projected worker under the prefix as of a day (run it
     daily, or at least on each yearly step date); only workers whose grade changes get a
     history row and an event. Poll GET /regrade/{id} for progress."""
-    job = await request_regrade(session, principal, body.jurisdiction, body.as_of)
+    job = await service.request_regrade(session, principal, body.jurisdiction, body.as_of)
     job_runner(request).submit(job.id)
-    return JobOut.model_validate(job)
+    return JobOut.from_model(job)
 
 
 @router.get("/regrade/{job_id}", response_model=JobOut)
 async def get_regrade(job_id: uuid.UUID, principal: Reader, session: SessionDep) -> JobOut:
-    job = await get_job(session, principal, job_id)
-    if job is None:
-        raise JobNotFound(job_id)
-    return JobOut.model_validate(job)
+    return await service.get_job(session, principal, job_id)

@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cwp_career.grading.models import GradeHistory, RegradeJob
+
 
 class RegradeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -35,6 +37,10 @@ class JobOut(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
 
+    @classmethod
+    def from_model(cls, row: RegradeJob) -> JobOut:
+        return cls.model_validate(row)
+
 
 class HistoryOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -51,3 +57,7 @@ class HistoryOut(BaseModel):
     community_code: str
     inputs: dict[str, Any]
     created_at: datetime
+
+    @classmethod
+    def from_model(cls, row: GradeHistory) -> HistoryOut:
+        return cls.model_validate(row)

@@ -14,31 +14,29 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cwp_career import dates
 from cwp_career.bulk import gc_paused
 from cwp_career.db import dialect_of
 from cwp_career.grading.exceptions import FutureAsOf
 from cwp_career.grading.models import RegradeJob
 from cwp_career.grading.repository import (
-    Change,
-    ConcurrentUpdate,
+    GradingRepository,
+    JobRepository,
     Keyset,
     current_of,
     facts_of,
-    grading_batch,
-    grading_row,
     keyset_of,
-    write_changes,
 )
 from cwp_career.grading.rules import Current, Outcome, grade, plan
+from cwp_career.grading.schemas import JobOut
+from cwp_career.grading.writer import Change, ConcurrentUpdate, relax_durability, write_changes
 from cwp_career.ladders.repository import LadderRepository
 from cwp_career.ladders.rules import Ladder, LadderBook
 from cwp_common.auth import Principal
-from cwp_common.db import new_id, transaction, utcnow
-from cwp_common.events.outbox import OutboxRelay
+from cwp_common.clock import today_in_china
+from cwp_common.db import new_id, utcnow
+from cwp_common.repository import PLATFORM
 from cwp_common.scope import ensure_writable
 
 log = logging.getLogger("cwp.career.grading")
@@ -102,7 +100,7 @@ async def regrade_region(
     stats = RegradeStats()
     if book is None:
         async with sessions() as session:
-            book = await LadderRepository(session).book()
+            book = await LadderRepository(session, PLATFORM).book()
     after: Keyset | None = None
     writing: asyncio.Task[None] | None = None
     try:
@@ -115,7 +113,9 @@ async def regrade_region(
                     await session.begin()
                     pipelined = dialect_of(session) == "postgresql"
                     t0 = time.perf_counter()
-                    rows = await grading_batch(session, prefix, after, batch_size)
+                    rows = await GradingRepository(session, PLATFORM).batch(
+                        prefix, after, batch_size
+                    )
                     t1 = time.perf_counter()
                     changes = compute_changes(rows, book, as_of) if rows else []
                     stats.read_s += t1 - t0
@@ -160,7 +160,7 @@ async def _write_batch(
     try:
         started = time.perf_counter()
         if postgresql:
-            await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            await relax_durability(session)
         with gc_paused():
             written = await write_changes(session, changes, utcnow(), bulk=True)
         stats.examined += examined
@@ -186,14 +186,14 @@ async def regrade_worker(
 ) -> list[Outcome]:
     """Re-grade one worker for an event that happened on `business_date`, then catch up
     to today (a backdated event may be followed by a step or a newer ladder)."""
-    row = await grading_row(session, worker_id)
+    row = await GradingRepository(session, PLATFORM).one(worker_id)
     if row is None or row.status == "exited":
         return []
-    book = book or await LadderRepository(session).book()
+    book = book or await LadderRepository(session, PLATFORM).book()
     facts = facts_of(row)
     current = current_of(row)
     version = row.version
-    today = dates.today()
+    today = today_in_china()
     as_of = min(max(business_date, current.effective_date or business_date), today)
     outcomes = []
     steps: list[tuple[date, str | None]] = [(as_of, reason)]
@@ -242,76 +242,15 @@ async def request_regrade(
     """Queue a regrade of a prefix inside the caller's region (default: all of it)."""
     prefix = principal.region if jurisdiction is None else jurisdiction
     ensure_writable(principal, prefix)
-    as_of = as_of or dates.today()
-    if as_of > dates.today():
+    today = today_in_china()
+    as_of = as_of or today
+    if as_of > today:
         raise FutureAsOf()
     async with session.begin():
         job = new_job(principal, prefix, as_of, "step", None)
-        session.add(job)
+        JobRepository(session, principal).add(job)
     return job
 
 
-class JobRunner:
-    """Runs regrade jobs in the background of the service process: a province takes
-    longer than an HTTP request should. Progress is written with every batch."""
-
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        batch_size: int,
-        relay: OutboxRelay | None = None,
-    ) -> None:
-        self._sessions = sessions
-        self._batch = batch_size
-        self._relay = relay
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def submit(self, job_id: uuid.UUID) -> None:
-        task = asyncio.create_task(self._run(job_id), name=f"regrade-{job_id}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _run(self, job_id: uuid.UUID) -> None:
-        async with transaction(self._sessions) as session:
-            job = await session.get(RegradeJob, job_id)
-            if job is None:
-                return
-            job.status, job.started_at = "running", utcnow()
-            prefix, as_of = job.jurisdiction, job.as_of
-
-        async def progress(session: AsyncSession, stats: RegradeStats) -> None:
-            job = await session.get(RegradeJob, job_id)
-            if job is not None:
-                job.examined, job.changed = stats.examined, stats.graded
-            if self._relay is not None:
-                self._relay.notify()  # after this commit the batch's events can leave
-
-        try:
-            stats = await regrade_region(
-                self._sessions, prefix, as_of, batch_size=self._batch, on_batch=progress
-            )
-        except Exception as exc:
-            log.exception("regrade job %s failed", job_id)
-            await self._finish(job_id, "failed", None, f"{exc.__class__.__name__}: {exc}")
-            return
-        await self._finish(job_id, "done", stats, None)
-        log.info(
-            "regrade job %s: %d examined, %d grades changed", job_id, stats.examined, stats.graded
-        )
-
-    async def _finish(
-        self, job_id: uuid.UUID, status: str, stats: RegradeStats | None, error: str | None
-    ) -> None:
-        async with transaction(self._sessions) as session:
-            job = await session.get(RegradeJob, job_id)
-            if job is None:
-                return
-            job.status, job.finished_at, job.error = status, utcnow(), error
-            if stats is not None:
-                job.examined, job.changed = stats.examined, stats.graded
+async def get_job(session: AsyncSession, principal: Principal, job_id: uuid.UUID) -> JobOut:
+    return JobOut.from_model(await JobRepository(session, principal).get_or_404(job_id))

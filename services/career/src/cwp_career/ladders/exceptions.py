@@ -28,11 +28,6 @@ class LadderExists(Conflict):
         )
 
 
-class LadderNotFound(NotFound):
-    def __init__(self, key: object) -> None:
-        super().__init__("Ladder", key)
-
-
 class TemplateNotFound(NotFound):
     def __init__(self, key: object) -> None:
         super().__init__("Template", key)

@@ -6,15 +6,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, true
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Select, or_, select, true
 
 from cwp_career.ladders.models import LadderVersion
 from cwp_career.ladders.rules import Ladder, LadderBook, compile_ladder
 from cwp_career.ladders.schemas import LadderBody
 from cwp_career.ladders.templates import national_fallback
-from cwp_common.auth import Principal
+from cwp_common.repository import Repository
 
 # Published versions never change, so a compiled ladder is cached by id for good.
 _compiled: dict[uuid.UUID, Ladder] = {}
@@ -35,12 +35,19 @@ def compiled(row: LadderVersion) -> Ladder:
     return hit
 
 
-class LadderRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class LadderRepository(Repository[LadderVersion]):
+    model = LadderVersion
+    key = LadderVersion.id
+    label = "Ladder"
+
+    def scope(self, stmt: Select[Any]) -> Select[Any]:
+        return stmt.where(ladder_scope(self.principal.region))
 
     async def book(self) -> LadderBook:
-        """Every published version (bodies loaded only for ids not yet compiled)."""
+        """Every published version (bodies loaded only for ids not yet compiled). Grading
+        needs every ladder whatever the caller's region, so the book is not scoped: a
+        worker is graded under the ladder of their community, which the caller may read
+        anyway (a ladder above a region is visible in it)."""
         keys = (await self.session.execute(select(LadderVersion.id))).scalars().all()
         missing = [k for k in keys if k not in _compiled]
         if missing:
@@ -52,6 +59,7 @@ class LadderRepository:
         return LadderBook([_compiled[k] for k in keys], national_fallback())
 
     async def exists(self, jurisdiction: str, effective_date: date) -> bool:
+        """National: versions are unique per jurisdiction and day, whoever looks."""
         found = await self.session.scalar(
             select(LadderVersion.id).where(
                 LadderVersion.jurisdiction == jurisdiction,
@@ -60,26 +68,10 @@ class LadderRepository:
         )
         return found is not None
 
-    async def get(self, principal: Principal, ladder_id: uuid.UUID) -> LadderVersion | None:
-        stmt = select(LadderVersion).where(
-            LadderVersion.id == ladder_id, ladder_scope(principal.region)
-        )
-        return await self.session.scalar(stmt)
-
-    async def page(
-        self,
-        principal: Principal,
-        jurisdiction: str | None,
-        after: uuid.UUID | None,
-        limit: int,
-    ) -> Sequence[LadderVersion]:
-        stmt = select(LadderVersion).where(ladder_scope(principal.region))
+    async def find(
+        self, jurisdiction: str | None, cursor: str | None, limit: int
+    ) -> tuple[Sequence[LadderVersion], str | None]:
+        stmt = self.scoped()
         if jurisdiction is not None:
             stmt = stmt.where(LadderVersion.jurisdiction == jurisdiction)
-        if after is not None:
-            stmt = stmt.where(LadderVersion.id > after)
-        stmt = stmt.order_by(LadderVersion.id).limit(limit)
-        return (await self.session.scalars(stmt)).all()
-
-    def add(self, row: LadderVersion) -> None:
-        self.session.add(row)
+        return await self.page(stmt, cursor, limit)

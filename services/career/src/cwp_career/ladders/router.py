@@ -19,7 +19,7 @@ from cwp_career.ladders.schemas import (
 )
 from cwp_career.ladders.templates import templates
 from cwp_common.auth import Admin, Reader
-from cwp_common.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
+from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.service import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/career", tags=["ladders"])
@@ -32,9 +32,7 @@ async def publish_ladder(
     row, job_id = await service.publish(session, principal, body)
     if job_id is not None:
         job_runner(request).submit(job_id)
-    return PublishedLadder.model_validate(
-        {**service.to_out(row).model_dump(), "regrade_job_id": job_id}
-    )
+    return PublishedLadder.from_model(row, job_id)
 
 
 @router.get("/ladders", response_model=Page[LadderOut])
@@ -45,11 +43,7 @@ async def list_ladders(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> Page[LadderOut]:
-    items = await service.list_versions(
-        session, principal, jurisdiction, decode_cursor(cursor), limit
-    )
-    next_cursor = encode_cursor(items[-1].id) if len(items) == limit else None
-    return Page(items=items, next_cursor=next_cursor)
+    return await service.list_versions(session, principal, jurisdiction, cursor, limit)
 
 
 @router.post("/ladders/preview", response_model=PreviewOut)
@@ -64,15 +58,7 @@ async def get_ladder(ladder_id: uuid.UUID, principal: Reader, session: SessionDe
 
 @router.get("/templates", response_model=list[TemplateOut])
 async def list_templates(principal: Reader) -> list[TemplateOut]:
-    return [
-        TemplateOut(
-            name=t.name,
-            description=t.description,
-            national_fallback=t.national_fallback,
-            ladder=t.body,
-        )
-        for t in templates().values()
-    ]
+    return [TemplateOut.from_model(t) for t in templates().values()]
 
 
 @router.get("/templates/{name}", response_model=TemplateOut)
@@ -80,6 +66,4 @@ async def get_template(name: str, principal: Reader) -> TemplateOut:
     t = templates().get(name)
     if t is None:
         raise TemplateNotFound(name)
-    return TemplateOut(
-        name=t.name, description=t.description, national_fallback=t.national_fallback, ladder=t.body
-    )
+    return TemplateOut.from_model(t)

@@ -11,26 +11,70 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from cwp_common.events.contracts import Education, Position, QualificationLevel, SkillLevel
+from cwp_career.ladders.ranks import (
+    DEGREE_ORDER,
+    EDUCATION_ORDER,
+    QUALIFICATION_ORDER,
+    SKILL_LEVEL_ORDER,
+)
+from cwp_common.events.contracts import (
+    Degree,
+    Education,
+    Position,
+    QualificationLevel,
+    SkillLevel,
+)
+from cwp_common.text import Name, Note, Title
+
+if TYPE_CHECKING:
+    from cwp_career.ladders.models import LadderVersion
+    from cwp_career.ladders.templates import Template
+
+__all__ = [  # ranks, re-exported
+    "DEGREE_ORDER",
+    "EDUCATION_ORDER",
+    "QUALIFICATION_ORDER",
+    "SKILL_LEVEL_ORDER",
+]
 
 BonusRule = Literal["stack", "highest"]
-
-# Lowest first: the index is the order used by "min_education" and friends. The order of
-# each Literal in the contracts is that order.
-EDUCATION_ORDER: tuple[str, ...] = get_args(Education)
-QUALIFICATION_ORDER: tuple[str, ...] = get_args(QualificationLevel)
-SKILL_LEVEL_ORDER: tuple[str, ...] = get_args(SkillLevel)
-POSITIONS: tuple[str, ...] = get_args(Position)
+POSITIONS: tuple[str, ...] = get_args(Position)  # every post a ladder must cover (a set)
+# What an education bonus is keyed on: 学历 alone, 学位 alone, or both held at the same
+# level (REFERENCE §2.1, Shandong Art. 21: "本科 +1, 硕士 +2, 博士 +3 grades; if only one of
+# 学历/学位 is held, service years count as +1 / +3 / +5 years").
+EducationBasis = Literal["education", "degree", "both"]
+BonusUnit = Literal["grades", "years"]  # a bonus raises the grade or adds service years
+BonusTable = Literal["education", "single_credential", "qualification", "skill_level"]
+# What happens to a worker who moves into this ladder's jurisdiction (REFERENCE §1: grades
+# are mutually recognised inside a province, 社区工作年限 accumulate across moves there):
+# keep_grade: the grade earned stays (a floor) and service years carry;
+# carry_years: service years carry and the grade is computed anew under this ladder;
+# reset: service years count again from the move (only for moves from another province).
+MoverRule = Literal["keep_grade", "carry_years", "reset"]
+# The unit over which the share of the best result (优秀) is counted: the community, its
+# street (first 9 digits of the code) or its district (first 6).
+QuotaUnit = Literal["community", "street", "district"]
+# Parts of a ladder that are example data rather than a published policy.
+ExamplePart = Literal[
+    "bands",
+    "step_years",
+    "education_bonus",
+    "qualification_bonus",
+    "skill_level_bonus",
+    "pay_coefficients",
+    "excellent_cap",
+    "eligibility",
+]
 
 Grade = Annotated[int, Field(ge=1, le=99)]
 Bonus = Annotated[int, Field(ge=0, le=30)]
 Coefficient = Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=4)]
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
-ResultName = Annotated[str, Field(min_length=1, max_length=20)]
+ResultName = Annotated[Name, StringConstraints(max_length=20)]
 
 
 class Strict(BaseModel):
@@ -44,7 +88,7 @@ class Band(Strict):
 
 class Category(Strict):
     code: Slug  # stable id used in events and filters, e.g. "principal"
-    name: str = Field(min_length=1, max_length=40)  # e.g. 正职
+    name: Annotated[Name, StringConstraints(max_length=40)]  # e.g. 正职
     positions: list[Position] = Field(min_length=1)
     band: Band
 
@@ -56,8 +100,18 @@ class AssessmentScale(Strict):
     results: list[ResultName] = Field(min_length=2, max_length=10)
     passing: list[ResultName] = Field(min_length=1)
     counted: list[ResultName]
-    # Largest share of the best result (优秀) per community and year; None = no cap.
+    # Largest share of the best result (优秀) per unit and year; None = no cap.
     excellent_cap: Decimal | None = Field(default=None, gt=0, le=1, decimal_places=4)
+    # With about six workers per community a per-community cap of 20% allows nobody
+    # (floor(0.2 × 6) = 1, floor(0.2 × 4) = 0): many places count it per street.
+    excellent_cap_unit: QuotaUnit = "community"
+
+
+class MoverRules(Strict):
+    """How this ladder treats workers who move into its jurisdiction (see MoverRule)."""
+
+    within_province: Literal["keep_grade", "carry_years"] = "keep_grade"
+    from_other_province: MoverRule = "reset"
 
 
 class ExitRule(Strict):
@@ -74,11 +128,13 @@ class Criterion(Strict):
     """One career path's entry conditions (事业编/公务员招录, 特聘导师, ...), evaluated by
     `eligibility.rules.evaluate`."""
 
-    title: str = Field(min_length=1, max_length=80)
+    title: Annotated[Title, StringConstraints(max_length=80)]
     positions: list[Position] | None = None  # None: any position
     min_service_years: int = Field(default=0, ge=0, le=60)  # counted service years
     min_community_years: int = Field(default=0, ge=0, le=60)  # consecutive, this community
-    min_position_years: int = Field(default=0, ge=0, le=60)  # in the current post (a term)
+    # Full years in one of `positions` (main or concurrent post; a term of office), or in
+    # the main post when `positions` is None.
+    min_position_years: int = Field(default=0, ge=0, le=60)
     min_education: Education | None = None
     min_qualification: QualificationLevel | None = None
     min_skill_level: SkillLevel | None = None
@@ -88,25 +144,38 @@ class Criterion(Strict):
 class LadderBody(Strict):
     """What an administrator publishes (POST /ladders) and what a template holds."""
 
-    name: str = Field(min_length=1, max_length=100)
-    scheme: str = Field(default="", max_length=40)  # e.g. 三岗十八级
+    name: Annotated[Title, StringConstraints(max_length=100)]
+    scheme: Annotated[Name, StringConstraints(max_length=40)] = ""  # e.g. 三岗十八级
     # Province (2 digits) or prefecture (4 digits) prefix of the division code; "" = national.
     jurisdiction: str = Field(pattern=r"^(\d{2}|\d{4})?$")
     effective_date: date
     # Highest-ranked category first (正职, 副职, 其他).
     categories: list[Category] = Field(min_length=1, max_length=10)
     step_years: int = Field(ge=1, le=10)
+    # Keyed on 学历 levels, or on the levels bachelor/master/doctorate when the basis is
+    # "degree" or "both".
     education_bonus: dict[Education, Bonus] = Field(default_factory=dict)
+    education_basis: EducationBasis = "education"
+    # With basis "both": the bonus when only one of 学历/学位 is held at the worker's
+    # highest level (the level decides; a lower level held twice does not add).
+    single_credential_bonus: dict[Degree, Bonus] = Field(default_factory=dict)
     qualification_bonus: dict[QualificationLevel, Bonus] = Field(default_factory=dict)
     skill_level_bonus: dict[SkillLevel, Bonus] = Field(default_factory=dict)
-    # "stack": education + qualification + skill-level bonuses are added;
-    # "highest" (就高不叠加): only the largest of the three counts.
+    # Each table's unit; "grades" unless listed.
+    bonus_units: dict[BonusTable, BonusUnit] = Field(default_factory=dict)
+    # "stack" (REFERENCE §2.1 formula: grade = band min + steps + edu_bonus + cert_bonus):
+    # the tables' bonuses are added; "highest" (就高不叠加, 呼和浩特): only the largest
+    # grade bonus and the largest service-year bonus count.
     bonus_rule: BonusRule
     pay_coefficients: dict[Grade, Coefficient]
     assessment: AssessmentScale
     exit_rule: ExitRule = ExitRule()
     eligibility: dict[Slug, Criterion] = Field(default_factory=dict)
-    note: str = Field(default="", max_length=2000)
+    movers: MoverRules = MoverRules()
+    # Which parts are example data: grade events and answers carrying them say
+    # `example: true`, and payroll does not pay on example coefficients.
+    examples: list[ExamplePart] = Field(default_factory=list)
+    note: Note = ""
 
 
 class LadderOut(LadderBody):
@@ -117,9 +186,32 @@ class LadderOut(LadderBody):
     published_at: datetime | None = None
     published_by: str | None = None
 
+    @classmethod
+    def from_model(cls, row: LadderVersion) -> LadderOut:
+        return cls.model_validate(
+            {
+                **row.body,
+                "id": row.id,
+                "published_at": row.published_at,
+                "published_by": row.published_by,
+            }
+        )
+
+    @classmethod
+    def from_template(cls, template: Template) -> LadderOut:
+        return cls.model_validate(
+            {**template.body.model_dump(), "id": template.ladder.id, "builtin": True}
+        )
+
 
 class PublishedLadder(LadderOut):
     regrade_job_id: uuid.UUID | None = None  # set when the ladder is already in force
+
+    @classmethod
+    def from_model(cls, row: LadderVersion, job_id: uuid.UUID | None = None) -> PublishedLadder:
+        return cls.model_validate(
+            {**LadderOut.from_model(row).model_dump(), "regrade_job_id": job_id}
+        )
 
 
 class TemplateOut(BaseModel):
@@ -127,6 +219,15 @@ class TemplateOut(BaseModel):
     description: str
     national_fallback: bool
     ladder: LadderBody
+
+    @classmethod
+    def from_model(cls, t: Template) -> TemplateOut:
+        return cls(
+            name=t.name,
+            description=t.description,
+            national_fallback=t.national_fallback,
+            ladder=t.body,
+        )
 
 
 class Move(BaseModel):

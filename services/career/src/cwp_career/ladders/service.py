@@ -10,32 +10,28 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cwp_career import dates
-from cwp_career.grading.repository import Keyset, facts_of, grading_batch, keyset_of
+from cwp_career.grading.repository import (
+    GradingRepository,
+    JobRepository,
+    Keyset,
+    facts_of,
+    keyset_of,
+)
 from cwp_career.grading.rules import grade
 from cwp_career.grading.service import new_job
-from cwp_career.ladders.exceptions import InvalidLadder, LadderExists, LadderNotFound
+from cwp_career.ladders.exceptions import InvalidLadder, LadderExists
 from cwp_career.ladders.models import LadderVersion
 from cwp_career.ladders.repository import LadderRepository
 from cwp_career.ladders.rules import check_ladder, compile_ladder
 from cwp_career.ladders.schemas import LadderBody, LadderOut, Move, PreviewOut
 from cwp_career.ladders.templates import builtin
 from cwp_common.auth import Principal
+from cwp_common.clock import today_in_china
 from cwp_common.db import new_id, utcnow
+from cwp_common.pagination import Page
 from cwp_common.scope import ensure_writable
 
 PREVIEW_BATCH = 5000
-
-
-def to_out(row: LadderVersion) -> LadderOut:
-    return LadderOut.model_validate(
-        {
-            **row.body,
-            "id": row.id,
-            "published_at": row.published_at,
-            "published_by": row.published_by,
-        }
-    )
 
 
 def _admissible(principal: Principal, body: LadderBody) -> None:
@@ -50,10 +46,10 @@ async def publish(
 ) -> tuple[LadderVersion, uuid.UUID | None]:
     """Insert an immutable version. When it is already in force, a regrade job for its
     jurisdiction is queued in the same transaction; one effective later is picked up by
-    the daily POST /regrade once its day comes (grades are never dated in the future)."""
+    the daily regrade once its day comes (grades are never dated in the future)."""
     _admissible(principal, body)
-    repo = LadderRepository(session)
-    today = dates.today()
+    repo = LadderRepository(session, principal)
+    today = today_in_china()
     async with session.begin():
         if await repo.exists(body.jurisdiction, body.effective_date):
             raise LadderExists(body.jurisdiction, body.effective_date)
@@ -70,7 +66,7 @@ async def publish(
         job_id = None
         if body.effective_date <= today:
             job = new_job(principal, body.jurisdiction, today, "ladder", row.id)
-            session.add(job)
+            JobRepository(session, principal).add(job)
             job_id = job.id
         try:
             await session.flush()
@@ -82,13 +78,8 @@ async def publish(
 async def get(session: AsyncSession, principal: Principal, ladder_id: uuid.UUID) -> LadderOut:
     template = builtin(ladder_id)
     if template is not None:
-        return LadderOut.model_validate(
-            {**template.body.model_dump(), "id": ladder_id, "builtin": True}
-        )
-    row = await LadderRepository(session).get(principal, ladder_id)
-    if row is None:
-        raise LadderNotFound(ladder_id)
-    return to_out(row)
+        return LadderOut.from_template(template)
+    return LadderOut.from_model(await LadderRepository(session, principal).get_or_404(ladder_id))
 
 
 async def preview(
@@ -100,7 +91,7 @@ async def preview(
     _admissible(principal, body)
     as_of: date = body.effective_date
     async with sessions() as session:
-        book = await LadderRepository(session).book()
+        book = await LadderRepository(session, principal).book()
     candidate = compile_ladder(uuid.uuid4(), body)
     proposed = book.with_version(candidate)
     moves: Counter[tuple[str, int, str, int]] = Counter()
@@ -108,7 +99,8 @@ async def preview(
     after: Keyset | None = None
     while True:
         async with sessions() as session:
-            rows = await grading_batch(session, body.jurisdiction, after, PREVIEW_BATCH)
+            batch = GradingRepository(session, principal)
+            rows = await batch.batch(body.jurisdiction, after, PREVIEW_BATCH)
         if not rows:
             break
         after = keyset_of(rows[-1])
@@ -142,8 +134,8 @@ async def list_versions(
     session: AsyncSession,
     principal: Principal,
     jurisdiction: str | None,
-    after: uuid.UUID | None,
+    cursor: str | None,
     limit: int,
-) -> list[LadderOut]:
-    rows = await LadderRepository(session).page(principal, jurisdiction, after, limit)
-    return [to_out(r) for r in rows]
+) -> Page[LadderOut]:
+    rows, next_cursor = await LadderRepository(session, principal).find(jurisdiction, cursor, limit)
+    return Page(items=[LadderOut.from_model(r) for r in rows], next_cursor=next_cursor)

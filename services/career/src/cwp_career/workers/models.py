@@ -23,7 +23,19 @@ class Worker(Base):
     position: Mapped[str] = mapped_column(String(32))
     position_since: Mapped[date] = mapped_column(Date)  # start of the current post
     community_since: Mapped[date] = mapped_column(Date)  # start in the current community
-    education: Mapped[str] = mapped_column(String(32))
+    education: Mapped[str] = mapped_column(String(32))  # 学历
+    degree: Mapped[str | None] = mapped_column(String(16))  # 学位
+    # Posts held besides the main one, "position@since;...", as the registry reports them.
+    concurrent_posts: Mapped[str] = mapped_column(String(200), default="")
+    employment_type: Mapped[str | None] = mapped_column(String(32))
+    # When the worker reaches the statutory retirement age (from the registry; derived
+    # from the birth date, so never shown): service stops counting there.
+    retirement_date: Mapped[date | None] = mapped_column(Date)
+    # A grade kept from a move (the receiving ladder's keep_grade rule, 省内互认): a floor
+    # until the post changes.
+    grade_floor: Mapped[int | None] = mapped_column(Integer)
+    # Service counts again from here after a move whose receiving ladder resets it.
+    counted_from: Mapped[date | None] = mapped_column(Date)
     qualification: Mapped[str | None] = mapped_column(String(16))  # highest social-work level
     skill_level: Mapped[str | None] = mapped_column(String(16))  # highest skill level
     hire_date: Mapped[date] = mapped_column(Date)

@@ -1,18 +1,20 @@
-"""Worker projection queries; reads go through the caller's region scope on the worker's
-community code, so a worker outside it is simply not found."""
+"""Worker projection queries, scoped on the worker's current community code, so a
+worker outside the caller's region is simply not found. Event handlers pass PLATFORM."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, or_, select
 
+from cwp_career.db import dialect_of
 from cwp_career.workers.models import ProfessionalLevel, Worker
-from cwp_common.auth import Principal
-from cwp_common.scope import region_clause, within_region
+from cwp_career.workers.scope import WorkerScoped
+from cwp_common.repository import Repository
+from cwp_common.scope import region_clause
 
 
 @dataclass(frozen=True)
@@ -23,26 +25,20 @@ class WorkerFilter:
     status: str | None = None
 
 
-class WorkerRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class WorkerRepository(Repository[Worker]):
+    model = Worker
+    key = Worker.worker_id
+    scope_column = Worker.community_code
+    label = "Worker"
 
-    async def get(
-        self, principal: Principal, worker_id: uuid.UUID, *, for_update: bool = False
-    ) -> Worker | None:
-        stmt = within_region(
-            select(Worker).where(Worker.worker_id == worker_id), Worker.community_code, principal
-        )
+    def scoped(self) -> Select[Any]:
         # Grades are written set-based (Core), past the identity map: always reload.
-        stmt = stmt.execution_options(populate_existing=True)
-        if for_update:
-            stmt = stmt.with_for_update()
-        return await self.session.scalar(stmt)
+        return super().scoped().execution_options(populate_existing=True)
 
-    async def page(
-        self, principal: Principal, f: WorkerFilter, after: uuid.UUID | None, limit: int
-    ) -> Sequence[Worker]:
-        stmt = within_region(select(Worker), Worker.community_code, principal)
+    async def find(
+        self, f: WorkerFilter, cursor: str | None, limit: int
+    ) -> tuple[Sequence[Worker], str | None]:
+        stmt = self.scoped()
         if f.region:
             stmt = stmt.where(region_clause(Worker.community_code, f.region))
         if f.category is not None:
@@ -51,20 +47,37 @@ class WorkerRepository:
             stmt = stmt.where(Worker.grade == f.grade)
         if f.status is not None:
             stmt = stmt.where(Worker.status == f.status)
-        if after is not None:
-            stmt = stmt.where(Worker.worker_id > after)
-        return (await self.session.scalars(stmt.order_by(Worker.worker_id).limit(limit))).all()
+        return await self.page(stmt, cursor, limit)
 
-    # --- unscoped: for event handlers, which act for the platform, not for a caller ---
+    async def many(self, worker_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Worker]:
+        """The workers among `worker_ids` in scope, locked on PostgreSQL."""
+        stmt = self.scoped().where(Worker.worker_id.in_(list(worker_ids)))
+        if dialect_of(self.session) == "postgresql":
+            stmt = stmt.with_for_update()
+        return {w.worker_id: w for w in (await self.session.scalars(stmt)).all()}
 
-    async def load(self, worker_id: uuid.UUID) -> Worker | None:
-        return await self.session.get(Worker, worker_id, with_for_update=True)
+    def candidates(self, region: str | None, positions: Collection[str] | None) -> Select[Any]:
+        """Workers still serving, in the region and posts an eligibility scan looks at."""
+        stmt = self.scoped().where(Worker.status != "exited")
+        if region:
+            stmt = stmt.where(region_clause(Worker.community_code, region))
+        if positions is not None:  # a concurrent post may be the one asked for
+            stmt = stmt.where(
+                or_(Worker.position.in_(sorted(positions)), Worker.concurrent_posts != "")
+            )
+        return stmt
 
-    async def levels(self, worker_id: uuid.UUID, kind: str) -> list[str]:
+
+class LevelRepository(WorkerScoped[ProfessionalLevel]):
+    """Professional levels; a level may arrive before the worker's registration."""
+
+    model = ProfessionalLevel
+    key = ProfessionalLevel.id
+    worker_column = ProfessionalLevel.worker_id
+    label = "Professional level"
+
+    async def held(self, worker_id: uuid.UUID, kind: str) -> list[str]:
         stmt = select(ProfessionalLevel.level).where(
             ProfessionalLevel.worker_id == worker_id, ProfessionalLevel.kind == kind
         )
-        return list((await self.session.scalars(stmt)).all())
-
-    def add(self, row: Worker | ProfessionalLevel) -> None:
-        self.session.add(row)
+        return list((await self.session.scalars(self.scope(stmt))).all())

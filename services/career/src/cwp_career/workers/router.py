@@ -11,7 +11,7 @@ from cwp_career.workers import service
 from cwp_career.workers.repository import WorkerFilter
 from cwp_career.workers.schemas import SkillLevelIn, WorkerOut, WorkerSummary
 from cwp_common.auth import Reader, Writer
-from cwp_common.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
+from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.service import SessionDep
 
 router = APIRouter(prefix="/api/v1/career", tags=["workers"])
@@ -29,9 +29,7 @@ async def list_workers(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> Page[WorkerSummary]:
     f = WorkerFilter(region=region, category=category, grade=grade, status=status)
-    items = await service.list_workers(session, principal, f, decode_cursor(cursor), limit)
-    next_cursor = encode_cursor(items[-1].worker_id) if len(items) == limit else None
-    return Page(items=items, next_cursor=next_cursor)
+    return await service.list_workers(session, principal, f, cursor, limit)
 
 
 @router.get("/workers/{worker_id}", response_model=WorkerOut)

@@ -5,10 +5,15 @@
         ... the check ...
         await checks.count("found", worker_id=...)     # spends one check, audits it
 
-The guard opens the use case's transaction and first locks the account's window; a
+The guard opens the use case's transaction and first locks the account's window, so
+concurrent checks of one account, on any replica, are admitted one after another; a
 refusal is audited in a transaction of its own (the refused one rolled back). A check
 whose answer is an error (not found, duplicate) is counted and committed first, and the
 use case raises the error after the block.
+
+Registration reads the window without locking it (`lock=False`): most registrations find
+no duplicate and spend nothing, and a bulk load by one account must not queue on one row.
+Concurrent duplicates may then pass the limit by at most the number in flight.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ class IdChecks:
 
     @asynccontextmanager
     async def transaction(
-        self, action: str, digest: str | None = None, *, guarded: bool = True
+        self, action: str, digest: str | None = None, *, guarded: bool = True, lock: bool = True
     ) -> AsyncIterator[None]:
         """The use case's transaction; with `guarded=False` a plain one (the caller is
         not making a check this time, say a pii holder who may see the birth date)."""
@@ -48,19 +53,20 @@ class IdChecks:
             return
         try:
             async with self.session.begin():
-                await self._admit()
+                await self._admit(lock)
                 yield
         except TooManyIdChecks:
             async with self.session.begin():
                 await self.repo.audit(action, "rate-limited", digest=digest)
             raise
 
-    async def _admit(self) -> None:
+    async def _admit(self, lock: bool) -> None:
         now = time.time()
         start = rules.window_start(now, self.limit)
         previous = start - self.limit.seconds
-        await self.repo.add_to_window(start, 0)  # creates and locks the row
-        await self.repo.forget_before(previous)
+        if lock:
+            await self.repo.add_to_window(start, 0)  # creates and locks the row
+            await self.repo.forget_before(previous)
         before, current = await self.repo.counts(previous, start)
         elapsed = now - start
         if not rules.admits(self.limit, before, current, elapsed):

@@ -94,3 +94,45 @@ class RegisteredElsewhere(Conflict):
                 "/ 该人员已在其他地区社区登记在职，请联系覆盖两地的上级登记机关办理调动"
             )
         super().__init__("registered-elsewhere", detail)
+
+
+# Age and post rules. Their messages name the rule that failed, never an age nor a date
+# of birth (both would reveal the birth date).
+
+
+class BelowPostMinimumAge(InvalidInput):
+    def __init__(self, field: str) -> None:
+        super().__init__(
+            field,
+            "Members of the residents' committee are elected by and from residents aged 18 "
+            "or over (居民委员会组织法): the worker is under 18 on the day the post begins "
+            "/ 居委会成员须年满18周岁",
+            slug="below-post-minimum-age",
+        )
+
+
+class RetirementAgeReached(InvalidInput):
+    def __init__(self, field: str) -> None:
+        super().__init__(
+            field,
+            "The worker has reached the statutory retirement age (2024 NPC Standing "
+            "Committee decision on the gradual raise) / 已达法定退休年龄",
+            slug="retirement-age-reached",
+        )
+
+
+class ExitReasonNotApplicable(InvalidInput):
+    def __init__(self, reason: str, needs: str) -> None:
+        super().__init__(
+            "reason",
+            f"Exit reason {reason!r} applies only to {needs} (分类完善退出机制) "
+            "/ 退出原因与人员类别不符",
+            slug="exit-reason-not-applicable",
+        )
+
+
+class InvalidConcurrentPosts(InvalidInput):
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            "concurrent_posts", f"{message} / 兼任职务有误", slug="invalid-concurrent-posts"
+        )

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, String, Uuid, text
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cwp_common.db import UTCDateTime, new_id
@@ -36,7 +37,16 @@ class Worker(Base):
     community_code: Mapped[str] = mapped_column(String(12), ForeignKey("communities.code"))
     position: Mapped[str] = mapped_column(String(32))
     employment_type: Mapped[str] = mapped_column(String(32))
-    education: Mapped[str] = mapped_column(String(32))
+    education: Mapped[str] = mapped_column(String(32))  # 学历
+    degree: Mapped[str | None] = mapped_column(String(16))  # 学位; None: none awarded
+    # When the current main post began (a term of office counts from here). Nullable only
+    # so the column could be added to existing tables; the migration fills it from
+    # hire_date and every write sets it.
+    position_since: Mapped[date] = mapped_column(Date, nullable=True)
+    # Posts held besides the main one (书记兼主任, 交叉任职): [{"position", "since"}].
+    concurrent_posts: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, server_default=text("'[]'")
+    )
     political_status: Mapped[str] = mapped_column(String(32))
     phone: Mapped[str | None] = mapped_column(String(11))
     hire_date: Mapped[date] = mapped_column(Date)

@@ -12,11 +12,16 @@ from stdnum import numdb
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidComponent
 
+from cwp_common.events.contracts import ELECTED_COMMITTEE_POSITIONS, PARTY_POSITIONS
 from cwp_registry.communities.rules import same_province
 from cwp_registry.workers.exceptions import (
+    BelowPostMinimumAge,
     DateInFuture,
     DateTooEarly,
+    ExitReasonNotApplicable,
+    InvalidConcurrentPosts,
     InvalidIdNumber,
+    RetirementAgeReached,
     UnderMinimumAge,
 )
 
@@ -125,11 +130,75 @@ def check_service_start(birth: date, start: date, today: date) -> None:
     check_working_age("service_start_date", birth, start)
 
 
-def service_start_after_transfer(
-    from_code: str, to_code: str, service_start: date, effective: date
-) -> tuple[date, bool]:
-    """Service years are recognised within a province (省内互认, 2024 Opinion): keep the
-    start date there; elsewhere counting restarts on the effective date."""
-    if same_province(from_code, to_code):
-        return service_start, True
-    return effective, False
+def recognised_in_province(from_code: str, to_code: str) -> bool:
+    """Service years and grades are mutually recognised within a province (省内互认,
+    2024 Opinion, REFERENCE §1). The registry keeps the service start date on every move:
+    how a move from another province counts is the receiving province's ladder rule
+    (carry years, re-grade or reset), applied by the career service."""
+    return same_province(from_code, to_code)
+
+
+# --- posts and ages ---------------------------------------------------------------------
+
+ELECTED_MINIMUM_AGE = 18  # 居民委员会组织法: residents aged 18+ elect and are elected
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    position: str
+    since: date
+
+
+def check_concurrent_posts(main: str, posts: list[Post], today: date) -> None:
+    """A concurrent post (书记兼主任, 交叉任职) is another position, listed once, begun."""
+    seen = {main}
+    for post in posts:
+        if post.position in seen:
+            raise InvalidConcurrentPosts(
+                f"position {post.position!r} is the main post or listed twice"
+            )
+        seen.add(post.position)
+        if post.since > today:
+            raise InvalidConcurrentPosts("a concurrent post cannot begin in the future")
+
+
+def check_post_ages(birth: date, posts: list[Post]) -> None:
+    """Elected committee members are at least 18 on the day their post begins. The
+    error names the rule only (an age would reveal the birth date)."""
+    for i, post in enumerate(posts):
+        elected = post.position in ELECTED_COMMITTEE_POSITIONS
+        if elected and age_on(birth, post.since) < ELECTED_MINIMUM_AGE:
+            raise BelowPostMinimumAge("position_since" if i == 0 else "concurrent_posts")
+
+
+def check_not_retired(field: str, retirement: date, day: date) -> None:
+    """A current worker is below the statutory retirement age (registration)."""
+    if retirement <= day:
+        raise RetirementAgeReached(field)
+
+
+# Exit reasons that only some categories of worker can have (分类完善退出机制).
+EXIT_REASON_NEEDS: dict[str, tuple[str, str]] = {
+    "recalled": ("elected", "elected residents' committee members"),
+    "not_reelected": ("elected", "elected residents' committee members"),
+    "party_removal": ("party", "holders of a Party post"),
+    "contract_end": ("contract", "workers on a labour contract"),
+}
+
+
+def worker_categories(positions: list[str], employment_type: str) -> set[str]:
+    """elected, party and contract: each brings its own ways out."""
+    kinds = set()
+    if any(p in ELECTED_COMMITTEE_POSITIONS for p in positions):
+        kinds.add("elected")
+    if any(p in PARTY_POSITIONS for p in positions):
+        kinds.add("party")
+    if employment_type == "labour_contract":
+        kinds.add("contract")
+    return kinds
+
+
+def check_exit_reason(reason: str, positions: list[str], employment_type: str) -> None:
+    needs = EXIT_REASON_NEEDS.get(reason)
+    if needs is not None and needs[0] not in worker_categories(positions, employment_type):
+        raise ExitReasonNotApplicable(reason, needs[1])

@@ -7,7 +7,14 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from cwp_common.auth import Principal
-from cwp_common.events.contracts import Education, ExitReason, Position, WorkerStatus
+from cwp_common.events.contracts import (
+    ConcurrentPost,
+    Degree,
+    Education,
+    ExitReason,
+    Position,
+    WorkerStatus,
+)
 from cwp_common.text import Name, Note
 from cwp_registry.pii import PiiCipher
 from cwp_registry.workers.models import Worker, WorkerTransfer
@@ -38,7 +45,10 @@ class WorkerCreate(Strict):
     # Defaults: most community workers sign labour contracts with the street office;
     # education defaults to the lowest level until a diploma is recorded.
     employment_type: EmploymentType = "labour_contract"
-    education: Education = "below_junior_college"
+    education: Education = "below_junior_college"  # 学历
+    degree: Degree | None = None  # 学位, recorded apart from 学历
+    position_since: date | None = None  # start of the current post; defaults to hire_date
+    concurrent_posts: list[ConcurrentPost] = Field(default_factory=list, max_length=5)
     political_status: PoliticalStatus = "masses"
     phone: Phone | None = None
     service_start_date: date | None = None  # defaults to hire_date
@@ -51,15 +61,20 @@ class WorkerPatch(Strict):
     name: Name | None = None
     phone: Phone | None = None  # null clears it
     position: Position | None = None
+    # A new position starts on position_since, today when not sent.
+    position_since: date | None = None
+    concurrent_posts: list[ConcurrentPost] | None = Field(default=None, max_length=5)
     education: Education | None = None
+    degree: Degree | None = None  # null clears it
     employment_type: EmploymentType | None = None
     political_status: PoliticalStatus | None = None
     status: Literal["active", "on_leave"] | None = None
     service_start_date: date | None = None
 
     @model_validator(mode="after")
-    def _only_phone_nullable(self) -> Self:
-        nulls = sorted(f for f in self.model_fields_set - {"phone"} if getattr(self, f) is None)
+    def _only_phone_and_degree_nullable(self) -> Self:
+        nullable = {"phone", "degree"}
+        nulls = sorted(f for f in self.model_fields_set - nullable if getattr(self, f) is None)
         if nulls:
             raise ValueError(f"these fields cannot be null: {', '.join(nulls)}")
         return self
@@ -95,6 +110,9 @@ class WorkerOut(BaseModel):
     position: Position
     employment_type: EmploymentType
     education: Education
+    degree: Degree | None
+    position_since: date
+    concurrent_posts: list[ConcurrentPost]
     political_status: PoliticalStatus
     phone: str | None = Field(description="Masked (139****5678) without the pii role")
     hire_date: date

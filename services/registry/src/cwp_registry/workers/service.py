@@ -35,6 +35,7 @@ from cwp_registry.identity_checks.service import IdChecks
 from cwp_registry.pii import PiiCipher
 from cwp_registry.workers import rules
 from cwp_registry.workers.exceptions import (
+    BelowPostMinimumAge,
     CurrentWorkerNotFound,
     RegisteredElsewhere,
     SameCommunity,
@@ -43,6 +44,7 @@ from cwp_registry.workers.exceptions import (
 )
 from cwp_registry.workers.models import Worker, WorkerTransfer
 from cwp_registry.workers.repository import WorkerFilter, WorkerRepository
+from cwp_registry.workers.retirement import retirement_date
 from cwp_registry.workers.schemas import ExitIn, TransferIn, WorkerCreate, WorkerPatch
 
 
@@ -61,7 +63,19 @@ def _facts(w: Worker) -> dict[str, Any]:
         "hire_date": w.hire_date,
         "service_start_date": w.service_start_date,
         "status": w.status,
+        "degree": w.degree,
+        "position_since": w.position_since,
+        "concurrent_posts": w.concurrent_posts,
+        "retirement_date": retirement_date(w.birth_date, w.sex, w.position, w.community_code),
     }
+
+
+def _posts(position: str, since: date, concurrent: list[dict[str, Any]]) -> list[rules.Post]:
+    """The main post first, then the concurrent ones."""
+    return [
+        rules.Post(position, since),
+        *(rules.Post(p["position"], date.fromisoformat(str(p["since"]))) for p in concurrent),
+    ]
 
 
 def _is_duplicate_id(exc: IntegrityError) -> bool:
@@ -92,6 +106,14 @@ async def register(
     rules.check_hire(rid.birth_date, body.hire_date, today)
     start = body.service_start_date or body.hire_date
     rules.check_service_start(rid.birth_date, start, today)
+    since = body.position_since or body.hire_date
+    concurrent = [p.model_dump(mode="json") for p in body.concurrent_posts]
+    posts = _posts(body.position, since, concurrent)
+    rules.check_not_future("position_since", since, today)
+    rules.check_concurrent_posts(body.position, posts[1:], today)
+    rules.check_post_ages(rid.birth_date, posts)
+    retires = retirement_date(rid.birth_date, rid.sex, body.position, code)
+    rules.check_not_retired("id_number", retires, today)
     ensure_writable(principal, code)
     digest = pii.digest(rid.number)
     # Uniqueness is national: the check looks beyond the caller's region, and the answer
@@ -100,7 +122,7 @@ async def register(
     checks = IdChecks(session, principal, limit)
     existing: Worker | None = None
     try:
-        async with checks.transaction("register", digest):
+        async with checks.transaction("register", digest, lock=False):
             if await CommunityRepository(session, principal).get(code) is None:
                 raise UnknownCommunity("community_code", code)
             existing = await everyone.current_by_hash(digest)
@@ -116,7 +138,7 @@ async def register(
         if not _is_duplicate_id(exc):
             raise
         # A concurrent registration of the same person committed first.
-        async with checks.transaction("register", digest):
+        async with checks.transaction("register", digest, lock=False):
             existing = await everyone.current_by_hash(digest)
             await checks.count("duplicate", worker_id=existing.id if existing else None)
         raise _registered_elsewhere(principal, existing) from None
@@ -146,6 +168,9 @@ def _new_worker(
         position=body.position,
         employment_type=body.employment_type,
         education=body.education,
+        degree=body.degree,
+        position_since=body.position_since or body.hire_date,
+        concurrent_posts=[p.model_dump(mode="json") for p in body.concurrent_posts],
         political_status=body.political_status,
         phone=body.phone,
         hire_date=body.hire_date,
@@ -164,23 +189,43 @@ async def update(
     patch: WorkerPatch,
 ) -> Worker:
     requested = patch.model_dump(exclude_unset=True)
+    today = today_in_china()
     new_start = requested.get("service_start_date")
     if new_start is not None:
-        rules.check_not_future("service_start_date", new_start, today_in_china())
-    # Whether a date passes the working-age rule tells something about the birth date, so
-    # for a caller who may not see it the rule is a check like a lookup.
-    probe = new_start is not None and not principal.sees_pii
+        rules.check_not_future("service_start_date", new_start, today)
+    if requested.get("position_since") is not None:
+        rules.check_not_future("position_since", requested["position_since"], today)
+    if "concurrent_posts" in requested:
+        requested["concurrent_posts"] = [
+            {"position": p["position"], "since": p["since"].isoformat()}
+            for p in requested["concurrent_posts"]
+        ]
+    posts_changed = bool({"position", "position_since", "concurrent_posts"} & requested.keys())
+    # Whether a date passes the working-age rule (or the minimum age of an elected post)
+    # tells something about the birth date, so for a caller who may not see it the rule
+    # is a check like a lookup.
+    probe = (new_start is not None or posts_changed) and not principal.sees_pii
     checks = IdChecks(session, principal, limit)
     refusal: ProblemError | None = None
     async with checks.transaction("birth-date-rule", guarded=probe):
         worker = await _load_for_change(WorkerRepository(session, principal), worker_id)
-        if new_start is not None:
-            try:
+        if requested.get("position", worker.position) != worker.position:
+            requested.setdefault("position_since", today)  # a new post starts a new term
+        try:
+            if new_start is not None:
                 rules.check_working_age("service_start_date", worker.birth_date, new_start)
-            except UnderMinimumAge as exc:
-                refusal = exc
-            if probe:
-                await checks.count("failed" if refusal else "passed", worker_id=worker.id)
+            if posts_changed:
+                posts = _posts(
+                    requested.get("position", worker.position),
+                    requested.get("position_since", worker.position_since),
+                    requested.get("concurrent_posts", worker.concurrent_posts),
+                )
+                rules.check_concurrent_posts(posts[0].position, posts[1:], today)
+                rules.check_post_ages(worker.birth_date, posts)
+        except (UnderMinimumAge, BelowPostMinimumAge) as exc:
+            refusal = exc
+        if probe:
+            await checks.count("failed" if refusal else "passed", worker_id=worker.id)
         changed = (
             [] if refusal else sorted(k for k, v in requested.items() if getattr(worker, k) != v)
         )
@@ -217,9 +262,7 @@ async def transfer(
         earliest, what = await _earliest_change(repo, worker)
         rules.check_not_before("effective_date", body.effective_date, earliest, what)
         from_code, previous_start = worker.community_code, worker.service_start_date
-        new_start, carried = rules.service_start_after_transfer(
-            from_code, to_code, previous_start, body.effective_date
-        )
+        carried = rules.recognised_in_province(from_code, to_code)
         now = utcnow()
         session.add(
             WorkerTransfer(
@@ -235,7 +278,9 @@ async def transfer(
             )
         )
         worker.community_code = to_code
-        worker.service_start_date = new_start
+        # A post in the new community is a new term; posts held in the old one end.
+        worker.position_since = body.effective_date
+        worker.concurrent_posts = []
         worker.updated_at = now
         event = WorkerTransferred(
             **_facts(worker),
@@ -256,6 +301,8 @@ async def exit_worker(
         worker = await _load_for_change(repo, worker_id)
         earliest, what = await _earliest_change(repo, worker)
         rules.check_not_before("exit_date", body.exit_date, earliest, what)
+        held = [worker.position, *(p["position"] for p in worker.concurrent_posts)]
+        rules.check_exit_reason(body.reason, held, worker.employment_type)
         worker.status = "exited"
         worker.exit_reason = body.reason
         worker.exit_date = body.exit_date

@@ -1,0 +1,145 @@
+"""Regrade jobs in the background of the service process (a province takes longer than
+an HTTP request should), and the daily regrade that queues one per China business day,
+so yearly step dates and future-dated ladder versions take effect on their day without
+anyone calling POST /regrade.
+
+Two replicas that start in the same instant may both queue the daily job; that costs a
+second pass and changes nothing, since a regrade writes only the grades that change.
+Jobs act for the platform (PLATFORM): the prefix was checked against the requester's
+region when the job was queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cwp_career.grading.models import RegradeJob
+from cwp_career.grading.repository import JobRepository
+from cwp_career.grading.service import RegradeStats, new_job, regrade_region
+from cwp_common.clock import today_in_china
+from cwp_common.db import transaction, utcnow
+from cwp_common.events.outbox import OutboxRelay
+from cwp_common.repository import PLATFORM
+
+log = logging.getLogger("cwp.career.jobs")
+DAILY = "daily"
+
+
+class JobRunner:
+    """Runs queued regrade jobs; progress is written with every batch."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        batch_size: int,
+        relay: OutboxRelay | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._batch = batch_size
+        # Batches write their events set-based, past queue_event: wake the relay by hand.
+        self._relay = relay
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def submit(self, job_id: uuid.UUID) -> None:
+        task = asyncio.create_task(self._run(job_id), name=f"regrade-{job_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self, job_id: uuid.UUID) -> None:
+        async with transaction(self._sessions) as session:
+            job = await JobRepository(session, PLATFORM).get(job_id)
+            if job is None:
+                return
+            job.status, job.started_at = "running", utcnow()
+            prefix, as_of = job.jurisdiction, job.as_of
+
+        async def progress(session: AsyncSession, stats: RegradeStats) -> None:
+            job = await JobRepository(session, PLATFORM).get(job_id)
+            if job is not None:
+                job.examined, job.changed = stats.examined, stats.graded
+            if self._relay is not None:
+                self._relay.notify()  # after this commit the batch's events can leave
+
+        try:
+            stats = await regrade_region(
+                self._sessions, prefix, as_of, batch_size=self._batch, on_batch=progress
+            )
+        except Exception as exc:
+            log.exception("regrade job %s failed", job_id)
+            await self._finish(job_id, "failed", None, f"{exc.__class__.__name__}: {exc}")
+            return
+        await self._finish(job_id, "done", stats, None)
+        log.info(
+            "regrade job %s: %d examined, %d grades changed", job_id, stats.examined, stats.graded
+        )
+
+    async def _finish(
+        self, job_id: uuid.UUID, status: str, stats: RegradeStats | None, error: str | None
+    ) -> None:
+        async with transaction(self._sessions) as session:
+            job = await JobRepository(session, PLATFORM).get(job_id)
+            if job is None:
+                return
+            job.status, job.finished_at, job.error = status, utcnow(), error
+            if stats is not None:
+                job.examined, job.changed = stats.examined, stats.graded
+
+
+async def queue_daily(sessions: async_sessionmaker[AsyncSession], day: date) -> RegradeJob | None:
+    """Queue the national regrade of `day`; None when one is already recorded for it."""
+    async with sessions() as session, session.begin():
+        jobs = JobRepository(session, PLATFORM)
+        if await jobs.queued_for(DAILY, day):
+            return None
+        job = new_job(PLATFORM, "", day, DAILY, None)
+        jobs.add(job)
+    return job
+
+
+class DailyRegrade:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        runner: JobRunner,
+        check_every: float = 60.0,
+    ) -> None:
+        self._sessions = sessions
+        self._runner = runner
+        self._check_every = check_every
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="career-daily-regrade")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        done_for: date | None = None
+        while True:
+            today = today_in_china()
+            if today != done_for:
+                try:
+                    job = await queue_daily(self._sessions, today)
+                    if job is not None:
+                        log.info("queued the daily regrade for %s", today)
+                        self._runner.submit(job.id)
+                    done_for = today
+                except Exception as exc:  # the database may be briefly away: retry later
+                    log.warning("could not queue the daily regrade: %s", exc.__class__.__name__)
+            await asyncio.sleep(self._check_every)

@@ -1,0 +1,313 @@
+"""The three services under the OpenAPI scope sweep, each on a fresh database with
+records in Shanghai (31), and tokens of Guangdong (44) for every role."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from cwp_career.app import create_app as career_app
+from cwp_career.config import Settings as CareerSettings
+from cwp_common.clock import today_in_china
+from cwp_common.settings import PlatformSettings
+from cwp_gateway.app import create_app as gateway_app
+from cwp_gateway.config import Settings as GatewaySettings
+from cwp_registry.app import create_app as registry_app
+from cwp_registry.config import Settings as RegistrySettings
+from tests.career import helpers as career
+from tests.registry.helpers import SH_1, SH_2, id_number
+from tests.scope.openapi import ROLE_SETS, Home
+from tests.support.apps import running
+from tests.support.databases import fresh_database
+from tests.support.tokens import Tokens
+
+HOME, FOREIGN = "31", "44"
+NAME = "沪测试员"  # a name no fixture of the other region uses
+
+
+@dataclass
+class Service:
+    client: httpx.AsyncClient
+    app: FastAPI
+    home: Home
+    foreign: dict[str, dict[str, str]]  # role label ("operator+pii") -> headers
+    national: dict[str, str]  # a national admin, to show the ids are real
+
+
+def foreign_tokens(tokens: Tokens, region: str = FOREIGN) -> dict[str, dict[str, str]]:
+    return {"+".join(roles): tokens.headers(roles, region=region) for roles in ROLE_SETS}
+
+
+@pytest.fixture
+async def registry(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> AsyncIterator[Service]:
+    url = await fresh_database(backend, "registry", tmp_path)
+    app = registry_app(RegistrySettings(database_url=url), platform_settings, create_schema=True)
+    admin = tokens.headers(["admin", "operator", "pii"])
+    async with running(app) as client:
+        api = "/api/v1/registry"
+        for code in (SH_1, SH_2):
+            r = await client.post(
+                f"{api}/communities",
+                headers=admin,
+                json={
+                    "code": code,
+                    "name": f"沪测试社区{code[-3:]}",
+                    "population": 8000,
+                    "households": 3000,
+                },
+            )
+            assert r.status_code == 201, r.text
+        number = id_number(area="310101")
+        r = await client.post(
+            f"{api}/workers",
+            headers=admin,
+            json={
+                "name": NAME,
+                "id_number": number,
+                "community_code": SH_1,
+                "position": "full_time_worker",
+                "hire_date": "2020-03-01",
+            },
+        )
+        assert r.status_code == 201, r.text
+        worker = r.json()["id"]
+        r = await client.post(
+            f"{api}/workers/{worker}/transfer",
+            headers=admin,
+            json={"to_community_code": SH_2, "effective_date": today_in_china().isoformat()},
+        )
+        assert r.status_code in (200, 201), r.text
+        home = Home(
+            region=HOME,
+            community=SH_2,
+            values={
+                "worker_id": [worker],
+                "code": [SH_1, SH_2],
+                "community_code": [SH_2],
+                "to_community_code": [SH_1],
+                "region": [HOME],
+                "id_number": [number],
+            },
+            markers={worker, number, NAME, "沪测试社区"},
+        )
+        yield Service(client, app, home, foreign_tokens(tokens), admin)
+
+
+@dataclass
+class CareerRecords:
+    worker: str
+    start: date
+    assessments: list[str]
+    recommendation: str
+    ladder_body: dict[str, Any]
+    ladder: str
+    job: str
+
+
+async def seed_career(
+    app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str]
+) -> CareerRecords:
+    """A Shanghai party secretary with a Shanghai ladder (and its regrade job), two
+    confirmed failing years (an open exit recommendation) and this year's draft."""
+    api = career.API
+    start = career.years_ago(12)
+    worker = await career.register(
+        app,
+        name=NAME,
+        community_code=career.SH,
+        position="party_secretary",
+        service_start_date=start,
+    )
+    body = career.ladder(
+        jurisdiction=HOME, effective_date=career.years_ago(1).isoformat(), name="沪测试序列"
+    )
+    published = await career.publish(client, admin, body)
+    year = today_in_china().year - 1
+    scores = {"political_quality": 80, "work_performance": 80, "resident_satisfaction": 80}
+    assessments, recs = [], []
+    for y, result in ((year - 2, "不合格"), (year - 1, "不合格"), (year, "合格")):
+        r = await client.post(
+            f"{api}/assessments",
+            headers=admin,
+            json={"worker_id": worker, "year": y, "result": result, **scores},
+        )
+        assert r.status_code == 201, r.text
+        assessments.append(r.json()["id"])
+        if result == "不合格":
+            confirmed = await client.post(
+                f"{api}/assessments/{assessments[-1]}/confirm", headers=admin
+            )
+            assert confirmed.status_code == 200, confirmed.text
+            recs += confirmed.json()["exit_recommendations"]
+    assert recs
+    return CareerRecords(
+        worker,
+        start,
+        assessments,
+        recs[0]["id"],
+        body,
+        published["id"],
+        published["regrade_job_id"],
+    )
+
+
+@asynccontextmanager
+async def career_app_running(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    url = await fresh_database(backend, "career", tmp_path)
+    settings = CareerSettings(database_url=url, consume_events=False, daily_regrade=False)
+    app = career_app(settings, platform_settings, create_schema=True)
+    async with running(app) as client:
+        yield app, client
+
+
+@pytest.fixture
+async def career_service(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> AsyncIterator[Service]:
+    admin = tokens.headers(["admin", "operator", "pii"])
+    api = career.API
+    async with career_app_running(backend, tmp_path, platform_settings) as (app, client):
+        rec = await seed_career(app, client, admin)
+        ids = {rec.worker, rec.ladder, rec.job, *rec.assessments, rec.recommendation}
+        home = Home(
+            region=HOME,
+            community=career.SH,
+            values={
+                "worker_id": [rec.worker],
+                "assessment_id": rec.assessments,
+                "ladder_id": [rec.ladder],
+                "job_id": [rec.job],
+                "criterion": ["public-institution"],
+                "name": ["three-posts-18-grades"],  # a template: reference data, shared
+                "community_code": [career.SH],
+                "unit": [career.SH],
+                "region": [HOME],
+                "jurisdiction": [HOME],
+            },
+            markers={*map(str, ids), NAME, "沪测试序列"},
+            bodies={
+                f"POST {api}/ladders": rec.ladder_body,
+                f"POST {api}/ladders/preview": rec.ladder_body,
+            },
+        )
+        yield Service(client, app, home, foreign_tokens(tokens), admin)
+
+
+@pytest.fixture
+async def career_moved(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> AsyncIterator[Service]:
+    """The same records after the worker's transfer to Guangdong: now Guangdong's, and
+    Shanghai is the other province (its own ladder and job stay its own)."""
+    admin = tokens.headers(["admin", "operator", "pii"])
+    async with career_app_running(backend, tmp_path, platform_settings) as (app, client):
+        rec = await seed_career(app, client, admin)
+        await career.transfer(
+            app,
+            rec.worker,
+            today_in_china() - timedelta(days=1),
+            True,
+            from_code=career.SH,
+            name=NAME,
+            community_code=career.GD,
+            position="party_secretary",
+            service_start_date=rec.start,
+        )
+        home = Home(
+            region=FOREIGN,
+            community=career.GD,
+            values={
+                "worker_id": [rec.worker],
+                "assessment_id": rec.assessments,
+                "criterion": ["public-institution"],
+                "community_code": [career.GD],
+                "unit": [career.GD],
+                "region": [FOREIGN],
+                "jurisdiction": [FOREIGN],
+            },
+            markers={rec.worker, *rec.assessments, rec.recommendation, NAME},
+        )
+        yield Service(client, app, home, foreign_tokens(tokens, HOME), admin)
+
+
+GATEWAY_ADMIN, GATEWAY_PASSWORD = "root-admin", "a-long-admin-password"
+PASSWORD = "correct horse battery"
+
+
+async def login(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
+    r = await client.post(
+        "/api/v1/auth/token",
+        data={"grant_type": "password", "username": username, "password": password},
+    )
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+@pytest.fixture
+async def gateway(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings
+) -> AsyncIterator[Service]:
+    """The gateway signs its own tokens: the accounts of both regions are made through
+    its API by the bootstrap administrator, and the foreign tokens come from sign-ins."""
+    platform = platform_settings.model_copy(
+        update={"jwt_public_key_path": tmp_path / "keys" / "jwt-public.pem"}
+    )
+    settings = GatewaySettings(
+        database_url=await fresh_database(backend, "gateway", tmp_path),
+        jwt_private_key_path=tmp_path / "keys" / "jwt-private.pem",
+        admin_username=GATEWAY_ADMIN,
+        admin_password=GATEWAY_PASSWORD,
+    )
+    async with running(gateway_app(settings, platform, create_schema=True)) as client:
+        national = await login(client, GATEWAY_ADMIN, GATEWAY_PASSWORD)
+        users = "/api/v1/auth/users"
+
+        async def user(username: str, roles: list[str], region: str) -> dict[str, Any]:
+            body = {"username": username, "password": PASSWORD, "roles": roles, "region": region}
+            r = await client.post(users, headers=national, json=body)
+            assert r.status_code == 201, r.text
+            return dict(r.json())
+
+        home_user = await user("sh.home-user", ["operator", "viewer"], HOME)
+        r = await client.post(
+            "/api/v1/auth/clients",
+            headers=national,
+            json={"name": "沪测试系统", "roles": ["viewer"], "region": HOME},
+        )
+        assert r.status_code == 201, r.text
+        home_client = r.json()
+        foreign = {}
+        for roles in ROLE_SETS:
+            label = "+".join(roles)
+            name = f"gd.{label.replace('+', '-')}"
+            await user(name, roles, FOREIGN)
+            foreign[label] = await login(client, name, PASSWORD)
+        home = Home(
+            region=HOME,
+            community="310101002001",
+            values={
+                "username": [home_user["username"]],
+                "client_id": [home_client["client_id"]],
+                "region": [HOME],
+            },
+            markers={
+                home_user["username"],
+                home_user["id"],
+                home_client["client_id"],
+                home_client["id"],
+                "沪测试系统",
+            },
+        )
+        yield Service(client, FastAPI(), home, foreign, national)
