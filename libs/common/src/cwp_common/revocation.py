@@ -124,18 +124,12 @@ class RevocationFeed:
                 psub = await self._link.jetstream().pull_subscribe(
                     AccountRevoked.type, stream=stream_name(PRODUCER), config=self._config()
                 )
-            except NotFoundError:
-                # No gateway stream yet (the gateway has never started on this NATS): no
-                # account was ever revoked, so there is nothing to wait for. Subscribe
-                # again shortly; the replay then starts from the window's beginning.
-                self.revocations.caught_up = True
-                await asyncio.sleep(1.0)
-                continue
             except Exception as exc:
                 if isinstance(exc, NotFoundError) and exc.err_code == STREAM_NOT_FOUND:
-                    # Only the gateway may create its stream, and it does so before it can
-                    # publish anything: no stream yet means nothing has been revoked. A
-                    # service started before the gateway is ready meanwhile.
+                    # No gateway stream yet (the gateway has never started on this NATS;
+                    # only it may create the stream, before it publishes anything): no
+                    # account was ever revoked, so there is nothing to wait for. Subscribe
+                    # again shortly; the replay then starts from the window's beginning.
                     self.revocations.caught_up = True
                 # Said once, then quietly: the gateway may simply not have started yet.
                 level = logging.WARNING if failures == 0 else logging.DEBUG
