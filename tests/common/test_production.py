@@ -146,9 +146,6 @@ async def test_an_administrator_on_the_development_password_is_refused_in_produc
 
     prod_password = "a-real-production-secret"
     in_prod = made_in_dev.model_copy(update={"admin_password": prod_password})
-    # The gateway publishes revocations, so in production it needs its NATS password
-    # (mounted from a Secret); NATS itself need not answer for signing in.
-    ensure_passwords(tmp_path / "secrets" / "nats", ["gateway"])
     async with running(gateway_app(in_prod, production(tmp_path))) as client:
         old = await sign_in(client, DEV_ADMIN_PASSWORD)
         new = await sign_in(client, prod_password)

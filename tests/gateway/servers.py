@@ -104,7 +104,10 @@ def echo_service(platform: PlatformSettings, tmp: Path) -> FastAPI:
 
     @router.get("/big")
     async def big(size: int) -> Response:
-        return Response(bytes(i % 251 for i in range(size)), media_type="application/octet-stream")
+        # Built by repetition, not byte by byte: it must not eat the proxy's read timeout
+        # on a loaded machine.
+        body = (bytes(range(251)) * (size // 251 + 1))[:size]
+        return Response(body, media_type="application/octet-stream")
 
     @router.get("/redirect")
     async def redirect() -> Response:

@@ -126,10 +126,10 @@ class RevocationFeed:
                 )
             except Exception as exc:
                 if isinstance(exc, NotFoundError) and exc.err_code == STREAM_NOT_FOUND:
-                    # No gateway stream yet (the gateway has never started on this NATS;
-                    # only it may create the stream, before it publishes anything): no
-                    # account was ever revoked, so there is nothing to wait for. Subscribe
-                    # again shortly; the replay then starts from the window's beginning.
+                    # Only the gateway may create its stream, and it does so before it can
+                    # publish anything: no stream yet means nothing has been revoked. A
+                    # service started before the gateway is ready meanwhile; once the
+                    # stream exists, the replay starts from the window's beginning.
                     self.revocations.caught_up = True
                 await retry.failed(exc)
                 continue
