@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from nats.js.errors import NotFoundError
 
 from cwp_common.db import utcnow
 from cwp_common.settings import PlatformSettings
@@ -26,7 +27,16 @@ STRONG = "correct horse battery"  # a password that passes the length rule
 
 
 @pytest.fixture
-def platform(tmp_path: Path, session_nats: NatsServer) -> PlatformSettings:
+async def platform(tmp_path: Path, session_nats: NatsServer) -> PlatformSettings:
+    # The server is shared by the session: an earlier test's revocations (its admin
+    # disabled a second ago) must not be replayed against this test's fresh accounts.
+    nc = await session_nats.connect()
+    try:
+        await nc.jetstream().purge_stream("GATEWAY")
+    except NotFoundError:
+        pass  # no gateway has created it yet
+    finally:
+        await nc.close()
     return PlatformSettings(
         env="dev",
         nats_url=session_nats.url,  # the gateway publishes account revocations
