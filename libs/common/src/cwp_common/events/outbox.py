@@ -52,7 +52,14 @@ class Outbox:
         return {
             "event_id": event.id,
             "type": event.type,
-            "body": event.to_bytes(),
+            "body": CloudEvent.body(  # event.data is JSON-ready: envelope() dumped it
+                event.id,
+                event.source,
+                event.type,
+                CloudEvent.json_time(event.time),
+                event.subject,
+                event.data,
+            ),
             "created_at": event.time,
             "attempts": 0,
         }
