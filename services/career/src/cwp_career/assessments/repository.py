@@ -33,14 +33,12 @@ class AssessmentRepository(WorkerScoped[Assessment]):
     async def find(
         self, f: AssessmentFilter, cursor: str | None, limit: int
     ) -> tuple[Sequence[Assessment], str | None]:
-        stmt = self.where_given(
-            self.scoped(),
+        stmt = self.listed(
+            f.region,
             (Assessment.year, f.year),
             (Assessment.status, f.status),
             (Assessment.worker_id, f.worker_id),
         )
-        if f.region:
-            stmt = stmt.where(self.workers_in(f.region))
         return await self.page(stmt, cursor, limit)
 
     async def drafts(self, community_code: str, year: int) -> list[Assessment]:
@@ -105,9 +103,7 @@ class ExitRecommendationRepository(WorkerScoped[ExitRecommendation]):
     async def find(
         self, region: str | None, status: str | None, cursor: str | None, limit: int
     ) -> tuple[Sequence[ExitRecommendation], str | None]:
-        stmt = self.where_given(self.scoped(), (ExitRecommendation.status, status))
-        if region:
-            stmt = stmt.where(self.workers_in(region))
+        stmt = self.listed(region, (ExitRecommendation.status, status))
         return await self.page(stmt, cursor, limit)
 
     async def open_for(self, worker_id: uuid.UUID) -> ExitRecommendation | None:
