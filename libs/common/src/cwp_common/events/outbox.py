@@ -48,11 +48,13 @@ class Outbox:
 
     @staticmethod
     def row(event: CloudEvent) -> dict[str, Any]:
-        """The outbox row of an envelope, for bulk inserts."""
+        """The outbox row of an envelope, for bulk inserts. Its data must be JSON-ready,
+        as envelope() leaves it: the body is written by CloudEvent.body, like the bulk
+        grade writer's."""
         return {
             "event_id": event.id,
             "type": event.type,
-            "body": CloudEvent.body(  # event.data is JSON-ready: envelope() dumped it
+            "body": CloudEvent.body(
                 event.id,
                 event.source,
                 event.type,
