@@ -32,7 +32,7 @@ from pydantic import ValidationError
 from cwp_common.db import utcnow
 from cwp_common.events.contracts import AccountRevoked
 from cwp_common.events.envelope import CloudEvent, stream_name
-from cwp_common.events.nats_link import NatsLink
+from cwp_common.events.nats_link import NatsLink, QuietRetry
 
 log = logging.getLogger("cwp.revocation")
 
@@ -115,7 +115,7 @@ class RevocationFeed:
         )
 
     async def _run(self) -> None:
-        failures = 0
+        retry = QuietRetry("revocations", max_delay=1.0)
         while not self._stopping:
             if not await self._link.wait_connected(1.0):
                 continue
@@ -131,13 +131,9 @@ class RevocationFeed:
                     # service started before the gateway is ready meanwhile; once the
                     # stream exists, the replay starts from the window's beginning.
                     self.revocations.caught_up = True
-                # Said once, then quietly: the gateway may simply not have started yet.
-                level = logging.WARNING if failures == 0 else logging.DEBUG
-                log.log(level, "revocations: cannot subscribe (%s); retrying", exc)
-                failures += 1
-                await asyncio.sleep(1.0)
+                await retry.failed(exc)
                 continue
-            failures = 0
+            retry.succeeded()
             try:
                 await self._follow(psub, generation)
             finally:

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cwp_common.db import transaction, utcnow
 from cwp_common.events.contracts import EventData
 from cwp_common.events.envelope import CloudEvent, service_of, stream_name
-from cwp_common.events.nats_link import NatsLink
+from cwp_common.events.nats_link import NatsLink, QuietRetry
 from cwp_common.events.tables import EventTables
 from cwp_common.redact import SafeMessage, describe, validation_summary
 
@@ -127,7 +127,7 @@ class ConsumerRunner:
         )
 
     async def _run(self) -> None:
-        failures = 0
+        retry = QuietRetry(self.sub.durable)
         while not self._stopping:
             if not await self._link.wait_connected(1.0):
                 continue
@@ -141,14 +141,9 @@ class ConsumerRunner:
                     config=self._config(),
                 )
             except Exception as exc:
-                # Typically the producer has not created its stream yet (only it may):
-                # say so once, then keep trying quietly.
-                level = logging.WARNING if failures == 0 else logging.DEBUG
-                log.log(level, "%s: cannot subscribe (%s); retrying", self.sub.durable, exc)
-                failures += 1
-                await asyncio.sleep(min(0.5 * failures, 2.0))
+                await retry.failed(exc)
                 continue
-            failures = 0
+            retry.succeeded()
             try:
                 await self._pull(psub, generation)
             finally:

@@ -43,6 +43,26 @@ async def ensure_stream(js: JetStreamContext, service: str) -> None:
         await js.update_stream(config)
 
 
+class QuietRetry:
+    """Retries of a subscription that cannot be made yet (typically: the producer has not
+    created its stream, and only it may): the first failure is a warning, the next ones
+    are debug lines, each after a wait growing to `max_delay`."""
+
+    def __init__(self, what: str, max_delay: float = 2.0) -> None:
+        self.what = what
+        self.max_delay = max_delay
+        self.failures = 0
+
+    async def failed(self, exc: Exception) -> None:
+        level = logging.WARNING if self.failures == 0 else logging.DEBUG
+        log.log(level, "%s: cannot subscribe (%s); retrying", self.what, exc)
+        self.failures += 1
+        await asyncio.sleep(min(0.5 * self.failures, self.max_delay))
+
+    def succeeded(self) -> None:
+        self.failures = 0
+
+
 class NatsLink:
     """`streams`: the streams this process produces and creates (its own, nothing else:
     its NATS user may not create another's). `credentials`: (user, password), None for
