@@ -13,6 +13,9 @@ without any I/O. The ratio persist/pure shows what the database costs.
     .venv/bin/python bench/career_regrade.py --pg postgresql://postgres@127.0.0.1:5432/postgres
     .venv/bin/python bench/career_regrade.py --sqlite-n 50000 --pg-n 200000 --batch 10000
 
+On PostgreSQL it uses the database cwp_bench_career plus TEST_DATABASE_SUFFIX, if set
+(so two checkouts can measure on one server at once), and empties it first.
+
 Target: 1,000,000 workers re-graded and persisted in under 60 s on PostgreSQL (2 cores).
 """
 
@@ -68,6 +71,7 @@ EDUCATIONS = [
 DEGREES = ("bachelor", "master", "doctorate")
 QUALIFICATIONS = [(None, 6), ("assistant", 3), ("intermediate", 1.5), ("senior", 0.2)]
 SEED_BATCH = 50_000
+WORKER_COLUMNS = [c.name for c in Worker.__table__.columns]  # the seed rows' tuple order
 Row = namedtuple("Row", [c.name for c in GRADING_COLUMNS])  # what the regrade reads
 
 
@@ -117,69 +121,39 @@ def make_workers(n: int, day: date, rng: random.Random) -> list[tuple[Any, ...]]
             day + timedelta(days=rng.randint(5 * 365, 35 * 365)),
         )
         g = grade(fallback, facts, day)
-        rows.append(
-            (
-                new_id(),
-                "职工",
-                rng.choice(codes),
-                facts.position,
-                start,
-                start,
-                facts.education,
-                facts.qualification,
-                facts.skill_level,
-                start,
-                start,
-                ",".join(map(str, sorted(facts.uncounted_years))),
-                facts.degree,
-                ";".join(f"{p}@{start.isoformat()}" for p in facts.concurrent_positions),
-                "labour_contract",
-                facts.retirement_date,
-                None,  # grade_floor: no move
-                None,  # counted_from: no reset
-                "active",
-                g.category,
-                g.grade,
-                g.pay_coefficient,
-                fallback.id,
-                g.step_date or start,
-                g.next_step_date,
-                now,
-                1,
-            )
-        )
+        row = {
+            "worker_id": new_id(),
+            "name": "职工",
+            "community_code": rng.choice(codes),
+            "position": facts.position,
+            "position_since": start,
+            "community_since": start,
+            "education": facts.education,
+            "qualification": facts.qualification,
+            "skill_level": facts.skill_level,
+            "hire_date": start,
+            "service_start_date": start,
+            "uncounted_years": ",".join(map(str, sorted(facts.uncounted_years))),
+            "degree": facts.degree,
+            "concurrent_posts": ";".join(
+                f"{p}@{start.isoformat()}" for p in facts.concurrent_positions
+            ),
+            "employment_type": "labour_contract",
+            "retirement_date": facts.retirement_date,
+            "grade_floor": None,  # no move
+            "counted_from": None,  # no reset
+            "status": "active",
+            "category": g.category,
+            "grade": g.grade,
+            "pay_coefficient": g.pay_coefficient,
+            "ladder_id": fallback.id,
+            "grade_effective_date": g.step_date or start,
+            "next_step_date": g.next_step_date,
+            "updated_at": now,
+            "version": 1,
+        }
+        rows.append(tuple(row[c] for c in WORKER_COLUMNS))
     return rows
-
-
-WORKER_COLUMNS = [
-    "worker_id",
-    "name",
-    "community_code",
-    "position",
-    "position_since",
-    "community_since",
-    "education",
-    "qualification",
-    "skill_level",
-    "hire_date",
-    "service_start_date",
-    "uncounted_years",
-    "degree",
-    "concurrent_posts",
-    "employment_type",
-    "retirement_date",
-    "grade_floor",
-    "counted_from",
-    "status",
-    "category",
-    "grade",
-    "pay_coefficient",
-    "ladder_id",
-    "grade_effective_date",
-    "next_step_date",
-    "updated_at",
-    "version",
-]
 
 
 async def seed(engine: AsyncEngine, rows: list[tuple[Any, ...]]) -> None:
@@ -217,7 +191,8 @@ async def fresh_pg(url: str) -> str:
     admin = create_async_engine(
         u.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
     )
-    name = "cwp_bench_career"
+    # TEST_DATABASE_SUFFIX keeps two checkouts' runs apart, as in tests/support/databases.py.
+    name = f"cwp_bench_career{os.environ.get('TEST_DATABASE_SUFFIX', '')}"
     async with admin.connect() as conn:
         if not await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
             await conn.execute(text(f'CREATE DATABASE "{name}"'))

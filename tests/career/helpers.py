@@ -141,6 +141,19 @@ def ladder(template: str = "three-posts-18-grades", **changes: Any) -> dict[str,
     return body
 
 
+async def bulk(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    unit: str,
+    year: int,
+    rows: list[dict[str, Any]],
+    **options: Any,
+) -> httpx.Response:
+    """POST /assessments/bulk: a unit's results for a year in one request."""
+    body = {"unit": unit, "year": year, "rows": rows, **options}
+    return await client.post(f"{API}/assessments/bulk", headers=headers, json=body)
+
+
 async def wait_job(
     client: httpx.AsyncClient, headers: dict[str, str], job_id: str
 ) -> dict[str, Any]:

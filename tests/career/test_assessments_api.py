@@ -15,6 +15,7 @@ from cwp_common.events.contracts import AssessmentConfirmed, ExitRecommended
 from tests.career.helpers import (
     API,
     GD,
+    bulk,
     count,
     exit_worker,
     outbox,
@@ -213,11 +214,7 @@ async def test_bulk_is_all_or_nothing(
         {"worker_id": taken, **scores()},
         {"worker_id": good[2], **scores()},
     ]
-    r = await client.post(
-        f"{API}/assessments/bulk",
-        headers=operator,
-        json={"unit": STREET, "year": LAST_YEAR, "rows": rows},
-    )
+    r = await bulk(client, operator, STREET, LAST_YEAR, rows)
     assert r.status_code == 422
     assert r.json()["type"] == "urn:cwp:problem:bulk-rejected"
     assert {e["field"] for e in r.json()["errors"]} == {
@@ -228,31 +225,17 @@ async def test_bulk_is_all_or_nothing(
         "rows.5.worker_id",
     }
     assert await count(app, ASSESSMENTS) == 1
-    r = await client.post(
-        f"{API}/assessments/bulk",
-        headers=operator,
-        json={
-            "unit": STREET,
-            "year": LAST_YEAR,
-            "rows": [{"worker_id": w, **scores()} for w in good],
-        },
+    r = await bulk(
+        client, operator, STREET, LAST_YEAR, [{"worker_id": w, **scores()} for w in good]
     )
     assert r.status_code == 201, r.text
     assert (r.json()["created"], r.json()["confirmed"]) == (3, False)
     assert {a["status"] for a in r.json()["items"]} == {"draft"}
     assert await count(app, ASSESSMENTS) == 4
-    r = await client.post(
-        f"{API}/assessments/bulk",
-        headers=operator,
-        json={"unit": "44010", "year": LAST_YEAR, "rows": [{"worker_id": good[0], **scores()}]},
-    )
+    r = await bulk(client, operator, "44010", LAST_YEAR, [{"worker_id": good[0], **scores()}])
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "unit"
-    r = await client.post(
-        f"{API}/assessments/bulk",
-        headers=operator,
-        json={"unit": STREET, "year": LAST_YEAR, "rows": []},
-    )
+    r = await bulk(client, operator, STREET, LAST_YEAR, [])
     assert r.status_code == 422
 
 
@@ -266,19 +249,11 @@ async def test_bulk_confirm_checks_the_cap_over_the_unit(
     rows = [{"worker_id": w, **scores("优秀" if i < 2 else "合格")} for i, w in enumerate(a)]
     rows += [{"worker_id": w, **scores()} for w in b]
     too_many = [{**row, "result": "优秀"} if i < 3 else row for i, row in enumerate(rows)]
-    r = await client.post(
-        f"{API}/assessments/bulk",
-        headers=operator,
-        json={"unit": STREET, "year": LAST_YEAR, "rows": too_many, "confirm": True},
-    )
+    r = await bulk(client, operator, STREET, LAST_YEAR, too_many, confirm=True)
     assert r.status_code == 422
     assert r.json()["errors"][-1]["field"] == "rows"
     assert await count(app, ASSESSMENTS) == 0
-    r = await client.post(
-        f"{API}/assessments/bulk",
-        headers=operator,
-        json={"unit": STREET, "year": LAST_YEAR, "rows": rows, "confirm": True},
-    )
+    r = await bulk(client, operator, STREET, LAST_YEAR, rows, confirm=True)
     assert r.status_code == 201, r.text
     assert {x["status"] for x in r.json()["items"]} == {"confirmed"}
     events = [e for e in await outbox(app) if e.type == AssessmentConfirmed.type]

@@ -80,22 +80,16 @@ async def test_registration_and_qualification_events_are_graded(
 
     w = await until(lambda: graded(7 + 3))
     assert w["history"][0]["reason"] == "registered"
-    q = QualificationObtained(
-        worker_id=data.worker_id,
-        community_code=data.community_code,
-        level="senior",
-        obtained_date=years_ago(0, 2),
-    )
-    await send(session_nats, envelope(q))
+    # Both level events name the worker, the community and a date two months back.
+    obtained: dict[str, Any] = {
+        "worker_id": data.worker_id,
+        "community_code": data.community_code,
+        "obtained_date": years_ago(0, 2),
+    }
+    await send(session_nats, envelope(QualificationObtained(level="senior", **obtained)))
     w = await until(lambda: graded(7 + 3 + 3))
     assert w["history"][-1]["reason"] == "qualification"
-    k = SkillLevelObtained(
-        worker_id=data.worker_id,
-        community_code=data.community_code,
-        level="level_3",
-        obtained_date=years_ago(0, 2),
-    )
-    await send(session_nats, envelope(k))
+    await send(session_nats, envelope(SkillLevelObtained(level="level_3", **obtained)))
 
     async def skill_recorded() -> dict[str, Any] | None:
         r = await consuming.get(f"{API}/workers/{data.worker_id}", headers=admin)

@@ -26,12 +26,13 @@ from cwp_career.grading.writer import (
     event_of,
     write_changes,
 )
+from cwp_career.ladders.models import LadderVersion
 from cwp_career.ladders.repository import LadderRepository
 from cwp_career.ladders.rules import compile_ladder
 from cwp_career.ladders.schemas import LadderBody
 from cwp_career.ladders.templates import national_fallback
 from cwp_common.clock import today_in_china as today
-from cwp_common.db import utcnow
+from cwp_common.db import new_id, transaction, utcnow
 from cwp_common.events.contracts import GradeChanged
 from cwp_common.events.envelope import CloudEvent
 from cwp_common.events.outbox import Outbox
@@ -252,3 +253,38 @@ def test_a_bulk_grade_event_is_the_envelope_every_event_gets() -> None:
     assert mine.id == event_id
     assert mine.model_dump(exclude={"id", "time"}) == theirs.model_dump(exclude={"id", "time"})
     assert GradeChanged.model_validate(mine.data).previous_grade == graded.grade - 1
+    # With the same id and time, byte for byte: one serialiser (CloudEvent.body) serves
+    # both, and it writes what the model's own JSON would.
+    same = theirs.model_copy(update={"id": event_id, "time": now})
+    assert body == outbox.row(same)["body"] == same.to_bytes()
+
+
+async def test_a_failed_job_notes_the_error_type_never_the_values_it_met(
+    app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    """A stored ladder body that no longer validates fails the job; the failure note
+    (readable through the API) says where the body broke, not what it held."""
+    phone = "13800138000"
+    async with transaction(app.state.runtime.sessions) as session:
+        session.add(
+            LadderVersion(
+                id=new_id(),
+                jurisdiction="44",
+                effective_date=years_ago(1),
+                name="broken",
+                body={"name": phone},
+                published_at=utcnow(),
+                published_by="test",
+            )
+        )
+    r = await client.post(f"{API}/regrade", headers=admin, json={})
+    assert r.status_code == 202, r.text
+    for _ in range(200):
+        job = (await client.get(f"{API}/regrade/{r.json()['id']}", headers=admin)).json()
+        if job["status"] == "failed":
+            break
+        assert job["status"] != "done", job
+        await asyncio.sleep(0.05)
+    assert job["status"] == "failed", job
+    assert job["error"].startswith("ValidationError: "), job["error"]
+    assert phone not in job["error"]

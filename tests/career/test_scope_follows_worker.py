@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from cwp_common.clock import today_in_china as today
-from tests.career.helpers import API, GD, SH, register, transfer, years_ago
+from tests.career.helpers import API, GD, SH, bulk, register, transfer, years_ago
 from tests.support.tokens import Tokens
 
 YEAR = today().year - 1
@@ -120,14 +120,12 @@ async def test_a_bulk_answer_names_nothing_about_a_worker_outside_scope(
 ) -> None:
     """The moved worker is simply unknown to Shanghai: the same answer as for an id that
     never existed, and not that they already have an assessment for the year."""
-    r = await client.post(
-        f"{API}/assessments/bulk",
-        headers=shanghai,
-        json={
-            "unit": SH_STREET,
-            "year": YEAR,
-            "rows": [{"worker_id": moved["worker"], "result": "合格", **SCORES}],
-        },
+    r = await bulk(
+        client,
+        shanghai,
+        SH_STREET,
+        YEAR,
+        [{"worker_id": moved["worker"], "result": "合格", **SCORES}],
     )
     assert r.status_code == 422, r.text
     errors = r.json()["errors"]

@@ -4,7 +4,8 @@ skill levels (backdated), exits."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -93,9 +94,18 @@ async def test_an_update_that_does_not_touch_grading_writes_no_history(
     assert len(w["history"]) == 1
 
 
-async def test_transfer_within_the_province_keeps_the_years(
-    app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str]
-) -> None:
+async def member_moves(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    admin: dict[str, str],
+    *,
+    to: str,
+    ladder_of: str,
+    days_ago: int,
+    carried: bool,
+) -> tuple[dict[str, Any], date]:
+    """A 委员 with 7 years' service moves to community `to`, where a 四岗二十四级 ladder
+    published for `ladder_of` applies; the registry says whether the years are carried."""
     start = years_ago(7, 30)
     wid = await register(
         app, at=years_ago(0, 60), position="committee_member", service_start_date=start
@@ -103,19 +113,27 @@ async def test_transfer_within_the_province_keeps_the_years(
     await publish(
         client,
         admin,
-        ladder("four-posts-24-grades", jurisdiction="4403", effective_date="2024-01-01"),
+        ladder("four-posts-24-grades", jurisdiction=ladder_of, effective_date="2024-01-01"),
     )
-    moved_on = today() - timedelta(days=3)
+    moved_on = today() - timedelta(days=days_ago)
     await transfer(
         app,
         wid,
         moved_on,
-        True,
-        community_code=GD_SZ,
+        carried,
+        community_code=to,
         position="committee_member",
         service_start_date=start,
     )
-    w = await worker(client, admin, wid)
+    return await worker(client, admin, wid), moved_on
+
+
+async def test_transfer_within_the_province_keeps_the_years(
+    app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    w, moved_on = await member_moves(
+        app, client, admin, to=GD_SZ, ladder_of="4403", days_ago=3, carried=True
+    )
     # 深圳's own ladder now applies, and the 7 years carried over: 委员 5 + 3 steps.
     assert (w["community_code"], w["category"], w["grade"]) == (GD_SZ, "member", 8)
     assert w["community_since"] == moved_on.isoformat()
@@ -127,26 +145,12 @@ async def test_transfer_within_the_province_keeps_the_years(
 async def test_transfer_to_another_province_follows_the_receiving_ladder(
     app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str]
 ) -> None:
-    start = years_ago(7, 30)
-    wid = await register(app, position="committee_member", service_start_date=start)
     # 上海's ladder keeps the template's rule for movers from another province: reset.
-    await publish(
-        client,
-        admin,
-        ladder("four-posts-24-grades", jurisdiction="31", effective_date="2024-01-01"),
-    )
-    moved_on = today() - timedelta(days=1)
     # The registry keeps the service start date; the receiving ladder decides.
-    await transfer(
-        app,
-        wid,
-        moved_on,
-        False,
-        community_code=SH,
-        position="committee_member",
-        service_start_date=start,
+    w, moved_on = await member_moves(
+        app, client, admin, to=SH, ladder_of="31", days_ago=1, carried=False
     )
-    w = await worker(client, admin, wid)
+    start = years_ago(7, 30)
     assert (w["community_code"], w["category"], w["grade"]) == (SH, "member", 5)
     assert (w["service_start_date"], w["counted_from"]) == (start.isoformat(), moved_on.isoformat())
     assert w["history"][-1]["inputs"]["service_years"] == 0

@@ -57,6 +57,17 @@ class Repository(Generic[M]):
     def scoped(self) -> Select[Any]:
         return self.scope(select(type(self).model))
 
+    @staticmethod
+    def where_given(
+        stmt: Select[Any], *equalities: tuple[InstrumentedAttribute[Any], object]
+    ) -> Select[Any]:
+        """`stmt` with `column == value` for each (column, value) whose value was given
+        (not None): the optional filters of a list endpoint."""
+        for column, value in equalities:
+            if value is not None:
+                stmt = stmt.where(column == value)
+        return stmt
+
     async def get(self, key: Any, *, for_update: bool = False) -> M | None:
         stmt = self.scoped().where(self._key == key)
         if for_update:

@@ -48,11 +48,20 @@ class Outbox:
 
     @staticmethod
     def row(event: CloudEvent) -> dict[str, Any]:
-        """The outbox row of an envelope, for bulk inserts."""
+        """The outbox row of an envelope, for bulk inserts. Its data must be JSON-ready,
+        as envelope() leaves it: the body is written by CloudEvent.body, like the bulk
+        grade writer's."""
         return {
             "event_id": event.id,
             "type": event.type,
-            "body": event.to_bytes(),
+            "body": CloudEvent.body(
+                event.id,
+                event.source,
+                event.type,
+                CloudEvent.json_time(event.time),
+                event.subject,
+                event.data,
+            ),
             "created_at": event.time,
             "attempts": 0,
         }

@@ -33,15 +33,12 @@ class AssessmentRepository(WorkerScoped[Assessment]):
     async def find(
         self, f: AssessmentFilter, cursor: str | None, limit: int
     ) -> tuple[Sequence[Assessment], str | None]:
-        stmt = self.scoped()
-        if f.region:
-            stmt = stmt.where(self.workers_in(f.region))
-        if f.year is not None:
-            stmt = stmt.where(Assessment.year == f.year)
-        if f.status is not None:
-            stmt = stmt.where(Assessment.status == f.status)
-        if f.worker_id is not None:
-            stmt = stmt.where(Assessment.worker_id == f.worker_id)
+        stmt = self.listed(
+            f.region,
+            (Assessment.year, f.year),
+            (Assessment.status, f.status),
+            (Assessment.worker_id, f.worker_id),
+        )
         return await self.page(stmt, cursor, limit)
 
     async def drafts(self, community_code: str, year: int) -> list[Assessment]:
@@ -106,11 +103,7 @@ class ExitRecommendationRepository(WorkerScoped[ExitRecommendation]):
     async def find(
         self, region: str | None, status: str | None, cursor: str | None, limit: int
     ) -> tuple[Sequence[ExitRecommendation], str | None]:
-        stmt = self.scoped()
-        if region:
-            stmt = stmt.where(self.workers_in(region))
-        if status is not None:
-            stmt = stmt.where(ExitRecommendation.status == status)
+        stmt = self.listed(region, (ExitRecommendation.status, status))
         return await self.page(stmt, cursor, limit)
 
     async def open_for(self, worker_id: uuid.UUID) -> ExitRecommendation | None:

@@ -25,6 +25,7 @@ from cwp_career.grading.service import RegradeStats, new_job, regrade_region
 from cwp_common.clock import today_in_china
 from cwp_common.db import transaction, utcnow
 from cwp_common.events.outbox import OutboxRelay
+from cwp_common.redact import describe
 from cwp_common.repository import PLATFORM
 
 log = logging.getLogger("cwp.career.jobs")
@@ -77,8 +78,9 @@ class JobRunner:
                 self._sessions, prefix, as_of, batch_size=self._batch, on_batch=progress
             )
         except Exception as exc:
-            log.exception("regrade job %s failed", job_id)
-            await self._finish(job_id, "failed", None, f"{exc.__class__.__name__}: {exc}")
+            # The exception's own text may quote row values (personal data): keep its type.
+            log.error("regrade job %s failed: %s", job_id, describe(exc))
+            await self._finish(job_id, "failed", None, describe(exc))
             return
         await self._finish(job_id, "done", stats, None)
         log.info(

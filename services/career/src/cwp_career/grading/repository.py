@@ -16,6 +16,7 @@ from cwp_career.grading.fastpath import fetch_tuples
 from cwp_career.grading.models import GradeHistory, RegradeJob
 from cwp_career.grading.rules import Current, Facts, parse_years
 from cwp_career.workers.models import Worker
+from cwp_career.workers.repository import WorkerRepository
 from cwp_career.workers.rules import post_positions
 from cwp_career.workers.scope import WorkerScoped
 from cwp_common.repository import Repository
@@ -81,13 +82,9 @@ def keyset_of(row: Any) -> Keyset:
     return row.community_code, row.worker_id
 
 
-class GradingRepository(Repository[Worker]):
-    """Workers as grading sees them: plain tuples of GRADING_COLUMNS, no ORM objects."""
-
-    model = Worker
-    key = Worker.worker_id
-    scope_column = Worker.community_code
-    label = "Worker"
+class GradingRepository(WorkerRepository):
+    """Workers as grading sees them (the same projection and scope as WorkerRepository):
+    plain tuples of GRADING_COLUMNS, no ORM objects."""
 
     def _columns(self) -> Select[Any]:
         return self.scope(select(*GRADING_COLUMNS))

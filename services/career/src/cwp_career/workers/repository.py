@@ -38,15 +38,14 @@ class WorkerRepository(Repository[Worker]):
     async def find(
         self, f: WorkerFilter, cursor: str | None, limit: int
     ) -> tuple[Sequence[Worker], str | None]:
-        stmt = self.scoped()
+        stmt = self.where_given(
+            self.scoped(),
+            (Worker.category, f.category),
+            (Worker.grade, f.grade),
+            (Worker.status, f.status),
+        )
         if f.region:
             stmt = stmt.where(region_clause(Worker.community_code, f.region))
-        if f.category is not None:
-            stmt = stmt.where(Worker.category == f.category)
-        if f.grade is not None:
-            stmt = stmt.where(Worker.grade == f.grade)
-        if f.status is not None:
-            stmt = stmt.where(Worker.status == f.status)
         return await self.page(stmt, cursor, limit)
 
     async def many(self, worker_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Worker]:

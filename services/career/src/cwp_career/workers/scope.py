@@ -32,6 +32,14 @@ class WorkerScoped(Repository[M]):
         in_region = select(Worker.worker_id).where(region_clause(Worker.community_code, region))
         return type(self).worker_column.in_(in_region)
 
+    def listed(
+        self, region: str | None, *equalities: tuple[InstrumentedAttribute[Any], object]
+    ) -> Select[Any]:
+        """A list endpoint's statement: in scope, of workers now under `region` if one is
+        given, with the optional equality filters (see where_given)."""
+        stmt = self.where_given(self.scoped(), *equalities)
+        return stmt.where(self.workers_in(region)) if region else stmt
+
     def workers_of(self, community_code: str) -> ColumnElement[bool]:
         """A filter: records of workers currently in this community."""
         members = select(Worker.worker_id).where(Worker.community_code == community_code)
