@@ -34,6 +34,10 @@ class Stack:
     signer: TokenSigner  # the gateway's own key, for hand-made tokens
 
 
+UPSTREAM_TIMEOUT = 2.0
+TOO_SLOW = 3.5  # seconds: beyond the timeout
+
+
 @pytest.fixture
 async def stack(
     settings: Settings, platform: PlatformSettings, tmp_path: Path
@@ -47,7 +51,9 @@ async def stack(
                 # A host name, not an IP: cookie jars ignore cookies from IP addresses.
                 "registry_url": upstream_url.replace("127.0.0.1", "localhost"),
                 "career_url": f"http://127.0.0.1:{unused_port()}",
-                "upstream_timeout_seconds": 0.5,
+                # Short enough for the slow-service tests, long enough that 200 concurrent
+                # connections open in time on a loaded two-core machine.
+                "upstream_timeout_seconds": UPSTREAM_TIMEOUT,
             }
         )
         app = create_app(gateway_settings, platform, create_schema=True)
@@ -269,11 +275,13 @@ async def test_service_down_is_a_502_problem(stack: Stack) -> None:
 
 
 async def test_slow_service_is_a_504_problem(stack: Stack) -> None:
-    r = await stack.client.get("/api/v1/registry/slow", params={"seconds": 1.5}, headers=stack.auth)
+    r = await stack.client.get(
+        "/api/v1/registry/slow", params={"seconds": TOO_SLOW}, headers=stack.auth
+    )
 
     assert r.status_code == 504
     assert r.json()["type"] == "urn:cwp:problem:upstream-timeout"
-    assert "did not answer within 0.5 s" in r.json()["detail"]
+    assert f"did not answer within {UPSTREAM_TIMEOUT:g} s" in r.json()["detail"]
 
 
 async def test_a_stream_cut_by_the_timeout_is_not_passed_off_as_complete(stack: Stack) -> None:
@@ -284,7 +292,7 @@ async def test_a_stream_cut_by_the_timeout_is_not_passed_off_as_complete(stack: 
 
     with pytest.raises(httpx.RemoteProtocolError):
         await stack.client.get(
-            "/api/v1/registry/trickle", params={"pause": 1.5}, headers=stack.auth
+            "/api/v1/registry/trickle", params={"pause": TOO_SLOW}, headers=stack.auth
         )
 
 
