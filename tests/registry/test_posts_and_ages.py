@@ -15,7 +15,11 @@ import pytest
 from cwp_common.clock import today_in_china
 from cwp_common.settings import PlatformSettings
 from cwp_registry.workers import rules
-from cwp_registry.workers.exceptions import BelowPostMinimumAge, RetirementAgeReached
+from cwp_registry.workers.exceptions import (
+    BelowPostMinimumAge,
+    InvalidConcurrentPosts,
+    RetirementAgeReached,
+)
 from cwp_registry.workers.retirement import add_months, retirement_date
 from tests.registry.conftest import Registry, assert_problem, start_registry
 from tests.registry.helpers import GD_1, SH_1, id_number
@@ -316,3 +320,21 @@ async def test_the_post_age_rule_is_a_birth_date_probe(limited: Registry) -> Non
         ("birth-date-rule", "passed"),
         ("birth-date-rule", "rate-limited"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("posts", "reason"),
+    [
+        ([rules.Post("committee_director", date(2020, 1, 1))] * 2, "repeated"),
+        ([rules.Post("committee_director", date(2031, 5, 17))], "future"),
+    ],
+)
+def test_a_concurrent_post_refusal_names_the_rule_and_no_value(
+    posts: list[rules.Post], reason: str
+) -> None:
+    with pytest.raises(InvalidConcurrentPosts) as refused:
+        rules.check_concurrent_posts("party_secretary", posts, date(2026, 12, 2))
+    detail = refused.value.detail
+    assert detail.startswith(InvalidConcurrentPosts.MESSAGES[reason])
+    for value in ("2020", "2031", "committee_director"):
+        assert value not in detail

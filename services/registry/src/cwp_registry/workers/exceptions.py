@@ -3,6 +3,8 @@ a birth date or anything derived from one (an age): they name the rule that fail
 
 from __future__ import annotations
 
+from typing import ClassVar, Literal
+
 from cwp_common.problems import Conflict, InvalidInput, ProblemError
 
 
@@ -132,7 +134,17 @@ class ExitReasonNotApplicable(InvalidInput):
 
 
 class InvalidConcurrentPosts(InvalidInput):
-    def __init__(self, message: str) -> None:
+    """The message comes from a fixed table, never from free text, so that no value of the
+    worker's (a date, an age) can end up in it."""
+
+    MESSAGES: ClassVar[dict[str, str]] = {
+        "repeated": "a concurrent post repeats the main post or another concurrent post",
+        "future": "a concurrent post cannot begin in the future",
+    }
+
+    def __init__(self, reason: Literal["repeated", "future"]) -> None:
         super().__init__(
-            "concurrent_posts", f"{message} / 兼任职务有误", slug="invalid-concurrent-posts"
+            "concurrent_posts",
+            f"{self.MESSAGES[reason]} / 兼任职务有误",
+            slug="invalid-concurrent-posts",
         )

@@ -154,12 +154,10 @@ def check_concurrent_posts(main: str, posts: list[Post], today: date) -> None:
     seen = {main}
     for post in posts:
         if post.position in seen:
-            raise InvalidConcurrentPosts(
-                f"position {post.position!r} is the main post or listed twice"
-            )
+            raise InvalidConcurrentPosts("repeated")
         seen.add(post.position)
         if post.since > today:
-            raise InvalidConcurrentPosts("a concurrent post cannot begin in the future")
+            raise InvalidConcurrentPosts("future")
 
 
 def check_post_ages(birth: date, posts: list[Post]) -> None:
