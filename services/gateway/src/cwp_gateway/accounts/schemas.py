@@ -163,14 +163,5 @@ class AuditOut(BaseModel):
 
     @classmethod
     def from_model(cls, e: AuditEntry) -> AuditOut:
-        return cls(
-            id=e.id,
-            at=e.at,
-            action=e.action,
-            actor=e.actor,
-            target_kind=e.target_kind,
-            target=e.target,
-            region=e.region,
-            address=e.address,
-            detail=e.detail,
-        )
+        # The answer is the row itself, field for field.
+        return cls.model_validate(e, from_attributes=True)
