@@ -44,14 +44,18 @@ FROM ${PYTHON_IMAGE} AS runtime
 ARG SERVICE
 LABEL org.opencontainers.image.title="cwp-${SERVICE}" \
       org.opencontainers.image.description="Community Workforce Platform: ${SERVICE} service"
-RUN useradd --system --uid 10001 --no-create-home --home-dir /app --shell /usr/sbin/nologin cwp
+# /app/var: the one folder the user may write (an empty volume mounted there takes its
+# owner), e.g. for the NATS configuration that a one-shot container renders in compose.
+RUN useradd --system --uid 10001 --no-create-home --home-dir /app --shell /usr/sbin/nologin cwp \
+    && install -d -o cwp -g cwp -m 0750 /app/var
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PATH=/app/.venv/bin:$PATH \
     CWP_SERVICE=${SERVICE} \
     CWP_LOG_LEVEL=INFO
 WORKDIR /app
-COPY --from=build /app /app
+COPY --from=build /app/.venv /app/.venv
+COPY --from=build /app/services /app/services
 COPY deploy/image/entrypoint.sh /usr/local/bin/cwp-entrypoint
 USER 10001:10001
 # Every service listens on 8080 in its container (the gateway's /metrics on 9100); the
