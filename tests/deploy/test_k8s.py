@@ -136,7 +136,8 @@ def test_every_image_is_pinned_by_tag(overlay: str) -> None:
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_no_secret_holds_a_value_only_references(overlay: str) -> None:
     for secret in objects(overlay, "Secret"):
-        assert not secret.get("data") and not secret.get("stringData"), secret["metadata"]
+        assert not secret.get("data"), secret["metadata"]
+        assert not secret.get("stringData"), secret["metadata"]
     # ...and the secrets the pods refer to are the documented ones.
     referred = set()
     for _, pod in pod_specs(overlay):

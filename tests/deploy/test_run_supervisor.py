@@ -210,7 +210,7 @@ async def test_killed_processes_come_back_and_writes_made_meanwhile_reach_career
     assert proc.wait(30) == 0
     deadline = time.monotonic() + 5
     while any(alive(pid) for pid in below) and time.monotonic() < deadline:
-        time.sleep(0.1)
+        await asyncio.sleep(0.1)
     assert not [pid for pid in below if alive(pid)]
 
 

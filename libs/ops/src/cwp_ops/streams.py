@@ -81,7 +81,9 @@ async def apply(
             except NotFoundError:
                 await js.add_stream(config)
                 verb = "created"
-            lines.append(f"{verb} {stream_name(service)}: replicas {replicas}, subjects {service}.>")
+            lines.append(
+                f"{verb} {stream_name(service)}: replicas {replicas}, subjects {service}.>"
+            )
         finally:
             await nc.close()
     return lines
