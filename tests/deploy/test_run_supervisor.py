@@ -208,9 +208,7 @@ async def test_killed_processes_come_back_and_writes_made_meanwhile_reach_career
     assert len(below) >= 4  # nats-server, registry, career, gateway
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(30) == 0
-    deadline = time.monotonic() + 5
-    while any(alive(pid) for pid in below) and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
+    # The launcher waited for each child before it exited: none may still be there.
     assert not [pid for pid in below if alive(pid)]
 
 
