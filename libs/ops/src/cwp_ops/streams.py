@@ -45,7 +45,7 @@ def size_bytes(text: str) -> int:
 
 
 def wanted(service: str, replicas: int, max_age: float, max_bytes: int) -> StreamConfig:
-    config = stream_config(service)
+    config: StreamConfig = stream_config(service)
     config.num_replicas = replicas
     config.max_age = max_age or None
     config.max_bytes = max_bytes or -1
