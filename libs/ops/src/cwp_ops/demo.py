@@ -52,7 +52,7 @@ NATIONAL_TARGET_PER_10K = 18
 def with_check(body17: str) -> str:
     """GB 11643-1999 MOD 11-2: the 17 digits and their check character (python-stdnum,
     the library the registry checks numbers with)."""
-    return body17 + str(ric.calc_check_digit(body17))
+    return body17 + ric.calc_check_digit(body17 + "0")  # it ignores the last character
 
 
 @dataclass(frozen=True)
@@ -84,14 +84,9 @@ class DemoData:
             number = 1 + (i // len(districts)) % 199
             population = self.random.randint(3000, 12000)
             name = f"{DISTRICTS[district]}{STREET_NAMES[street % len(STREET_NAMES)]}第{number}社区"
-            found.append(
-                Community(
-                    f"{district}{street:03d}{number:03d}",
-                    name,
-                    population,
-                    int(population / self.random.uniform(2.4, 2.9)),
-                )  # fmt: skip
-            )
+            households = int(population / self.random.uniform(2.4, 2.9))
+            code = f"{district}{street:03d}{number:03d}"
+            found.append(Community(code, name, population, households))
         return found
 
     def staff_size(self, community: Community) -> int:
