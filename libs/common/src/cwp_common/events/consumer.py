@@ -64,32 +64,6 @@ def parse(event: CloudEvent, contract: type[D]) -> D:
         ) from exc
 
 
-async def apply_once(
-    factory: async_sessionmaker[AsyncSession],
-    tables: EventTables,
-    sub: Subscription,
-    event: CloudEvent,
-) -> bool:
-    """The handler's effect and the inbox row in one transaction. False when the inbox
-    shows the event handled already (a redelivery, a replayed dead letter): no effect."""
-    async with transaction(factory) as session:
-        inbox = tables.inbox
-        seen = await session.scalar(
-            select(inbox.c.event_id).where(
-                inbox.c.consumer == sub.durable, inbox.c.event_id == event.id
-            )
-        )
-        if seen is not None:
-            return False
-        await sub.handler(session, event)
-        await session.execute(
-            insert(inbox).values(
-                consumer=sub.durable, event_id=event.id, type=event.type, processed_at=utcnow()
-            )
-        )
-    return True
-
-
 @dataclass(frozen=True)
 class Subscription:
     durable: str  # "<consumer service>-<purpose>", e.g. "career-grading"
@@ -219,7 +193,23 @@ class ConsumerRunner:
             await self._dead_letter(msg, event.id, f"not from its owner: {refused}", deliveries)
             return
         try:
-            await apply_once(self._factory, self._t, self.sub, event)
+            async with transaction(self._factory) as session:
+                inbox = self._t.inbox
+                seen = await session.scalar(
+                    select(inbox.c.event_id).where(
+                        inbox.c.consumer == self.sub.durable, inbox.c.event_id == event.id
+                    )
+                )
+                if seen is None:
+                    await self.sub.handler(session, event)
+                    await session.execute(
+                        insert(inbox).values(
+                            consumer=self.sub.durable,
+                            event_id=event.id,
+                            type=event.type,
+                            processed_at=utcnow(),
+                        )
+                    )
         except PermanentError as exc:
             await self._dead_letter(msg, event.id, str(exc), deliveries)
             return
@@ -257,3 +247,30 @@ class ConsumerRunner:
                 )
             )
         await msg.term()
+
+
+async def apply_once(
+    factory: async_sessionmaker[AsyncSession],
+    tables: EventTables,
+    sub: Subscription,
+    event: CloudEvent,
+) -> bool:
+    """One event through a subscription's handler, outside a delivery (`cwp dead-letters
+    replay`): the effect and the inbox row in one transaction, as a delivery commits them.
+    False when the inbox shows the event handled already: no effect."""
+    async with transaction(factory) as session:
+        inbox = tables.inbox
+        seen = await session.scalar(
+            select(inbox.c.event_id).where(
+                inbox.c.consumer == sub.durable, inbox.c.event_id == event.id
+            )
+        )
+        if seen is not None:
+            return False
+        await sub.handler(session, event)
+        await session.execute(
+            insert(inbox).values(
+                consumer=sub.durable, event_id=event.id, type=event.type, processed_at=utcnow()
+            )
+        )
+    return True
