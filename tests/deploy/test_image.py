@@ -158,3 +158,14 @@ def test_the_entry_point_migrates_then_serves(tmp_path: Path, tokens: Tokens) ->
         proc.terminate()
         # uvicorn shuts down, then ends with the signal it got
         assert proc.wait(15) in (0, -15)
+
+
+def test_make_run_starts_every_service_of_the_workspace() -> None:
+    """Adding a service includes `make run`'s list (the gateway last: it routes)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import run
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    assert set(run.SERVICES) == set(workspace_services())
+    assert run.SERVICES[-1] == "gateway"
