@@ -12,7 +12,7 @@ import importlib
 import importlib.util
 from collections.abc import Sequence
 
-from cwp_ops import admin, dead_letters, demo, migrate, policy, streams
+from cwp_ops import admin, dead_letters, demo, migrate, policy, rebuild, streams
 from cwp_ops.services import PLATFORM
 
 
@@ -21,7 +21,7 @@ def parser() -> argparse.ArgumentParser:
         prog="cwp", description="Operations of the Community Workforce Platform."
     )
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (migrate, admin, streams, dead_letters, policy, demo):
+    for module in (migrate, admin, streams, dead_letters, rebuild, policy, demo):
         module.add_command(sub)
     for service in PLATFORM:
         name = f"cwp_{service}.ops"

@@ -68,6 +68,8 @@ def _durable_rights(d: Durable) -> list[str]:
         f"$JS.API.CONSUMER.CREATE.{d.stream}.{d.name}",
         f"$JS.API.CONSUMER.CREATE.{d.stream}.{d.name}.>",
         f"$JS.API.CONSUMER.INFO.{d.stream}.{d.name}",
+        # Its own durable only: `cwp rebuild` starts it over from the stream's beginning.
+        f"$JS.API.CONSUMER.DELETE.{d.stream}.{d.name}",
         f"$JS.API.CONSUMER.MSG.NEXT.{d.stream}.{d.name}",
         f"$JS.ACK.{d.stream}.{d.name}.>",  # ack, nak, term go to the message's reply
     ]
