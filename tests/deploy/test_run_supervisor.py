@@ -24,7 +24,7 @@ from tests.support.ids import resident_id
 from tests.support.nats_server import free_port
 from tests.support.tokens import login
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(360)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 SERVICES = ["registry", "career", "gateway"]
 PASSWORD = "supervised-admin-password"
@@ -124,7 +124,7 @@ def launcher(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Output, 
     assert proc.stdout is not None
     output = Output(proc.stdout)
     try:
-        output.wait_for("Community Workforce Platform is running", timeout=150)
+        output.wait_for("Community Workforce Platform is running", timeout=300)
         yield proc, output, f"http://127.0.0.1:{ports['gateway']}"
     finally:
         below = descendants(proc.pid)
