@@ -21,7 +21,7 @@ test: sync
 lint: sync
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy libs/common/src services/registry/src services/gateway/src services/career/src scripts
+	$(RUN) mypy libs/common/src services/registry/src services/gateway/src services/career/src services/training/src scripts
 
 format: sync
 	$(RUN) ruff format .
@@ -32,7 +32,7 @@ bench: sync
 	$(RUN) python bench/career_regrade.py
 
 migrate: sync
-	for s in registry career gateway; do $(RUN) alembic -c services/$$s/alembic.ini upgrade head || exit 1; done
+	for s in registry career training gateway; do $(RUN) alembic -c services/$$s/alembic.ini upgrade head || exit 1; done
 
 # One Dockerfile builds any service: make image SERVICE=registry
 image:

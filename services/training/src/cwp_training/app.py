@@ -1,0 +1,61 @@
+"""The training process: catalogue, classes, hours, compliance, exams, qualifications
+and skill levels on the shared service frame, consuming registry worker events."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+import cwp_training.catalogue.models  # noqa: F401  (classes refer to courses and bases)
+from cwp_common.events.consumer import Subscription
+from cwp_common.service import Runtime, ServiceSpec, create_service_app
+from cwp_common.settings import PlatformSettings
+from cwp_training.compliance.router import router as compliance_router
+from cwp_training.config import Settings
+from cwp_training.db import EVENTS
+from cwp_training.exams.router import router as exams_router
+from cwp_training.policy.router import router as policy_router
+from cwp_training.policy.rules import shipped
+from cwp_training.qualifications.router import router as qualifications_router
+from cwp_training.skills.router import router as skills_router
+from cwp_training.workers.handlers import on_worker_event
+
+SUBSCRIPTIONS = (Subscription("training-workers", "registry.worker.>", on_worker_event),)
+
+
+def create_app(
+    settings: Settings | None = None,
+    platform: PlatformSettings | None = None,
+    create_schema: bool = False,
+) -> FastAPI:
+    settings = settings or Settings()
+    shipped()  # broken policy data stops the process here, not on first use
+
+    async def starting(rt: Runtime) -> None:
+        pass
+
+    async def stopping(rt: Runtime) -> None:
+        pass
+
+    app = create_service_app(
+        ServiceSpec(
+            name="training",
+            title="CWP training",
+            database_url=settings.database_url,
+            tables=EVENTS,
+            routers=[
+                policy_router,
+                qualifications_router,
+                exams_router,
+                skills_router,
+                compliance_router,
+            ],
+            subscriptions=SUBSCRIPTIONS if settings.consume_events else (),
+            create_schema=create_schema,
+            on_starting=starting,
+            on_stopping=stopping,
+            settings=settings,
+        ),
+        platform,
+    )
+    app.state.settings = settings
+    return app
