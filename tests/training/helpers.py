@@ -94,3 +94,40 @@ async def outbox(app: FastAPI) -> list[CloudEvent]:
             await session.execute(select(EVENTS.outbox.c.body).order_by(EVENTS.outbox.c.seq))
         ).all()
     return [CloudEvent.from_bytes(r.body) for r in rows]
+
+
+async def post(
+    client: Any, headers: dict[str, str], path: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    r = await client.post(f"{API}{path}", headers=headers, json=body)
+    assert r.status_code in (200, 201), r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def course(client: Any, headers: dict[str, str], **changes: Any) -> dict[str, Any]:
+    body = {
+        "title": "矛盾纠纷调解实务",
+        "level": "district",
+        "delivery": "in_person",
+        "method": "case_teaching",
+        "topics": ["mediation", "rule_of_law"],
+        "hours": 8,
+        "jurisdiction": "440103",
+    }
+    body.update(changes)
+    return await post(client, headers, "/courses", body)
+
+
+async def klass(
+    client: Any, headers: dict[str, str], course_id: str, **changes: Any
+) -> dict[str, Any]:
+    body = {
+        "course_id": course_id,
+        "jurisdiction": "440103",
+        "title": "2025年第一期调解实务班",
+        "starts_on": "2025-03-03",
+        "ends_on": "2025-03-05",
+        "capacity": 2,
+    }
+    body.update(changes)
+    return await post(client, headers, "/classes", body)

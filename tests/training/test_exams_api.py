@@ -36,14 +36,17 @@ async def test_passing_both_assistant_subjects_grants_the_level(
     worker = await register(app)
     r = await result(client, operator, worker, "comprehensive_assistant", "2024-06-15", "66.5")
     assert r.status_code == 201, r.text
-    assert r.json()["result"]["passed"] is True and r.json()["qualification"] is None
+    assert r.json()["result"]["passed"] is True
+    assert r.json()["qualification"] is None
     r = await result(client, operator, worker, "practice_assistant", "2024-06-16", "60")
     assert r.status_code == 201, r.text
     granted = r.json()["qualification"]
-    assert granted["level"] == "assistant" and granted["source"] == "exam"
+    assert granted["level"] == "assistant"
+    assert granted["source"] == "exam"
     assert granted["obtained_on"] == "2024-06-16"
     [event] = [e for e in await outbox(app) if e.type == QualificationObtained.type]
-    assert event.data["level"] == "assistant" and event.data["worker_id"] == worker
+    assert event.data["level"] == "assistant"
+    assert event.data["worker_id"] == worker
     listed = await client.get(f"{API}/workers/{worker}/exam-results", headers=operator)
     assert len(listed.json()["items"]) == 2
 
@@ -53,7 +56,8 @@ async def test_a_regional_line_passes_a_score_the_national_mark_fails(
 ) -> None:
     local = await register(app, community_code="513201001001")
     r = await result(client, operator, local, "comprehensive_assistant", "2024-06-15", "55")
-    assert r.json()["result"]["passed"] is True and r.json()["result"]["pass_mark"] == 54
+    assert r.json()["result"]["passed"] is True
+    assert r.json()["result"]["pass_mark"] == 54
     elsewhere = await register(app)
     r = await result(client, operator, elsewhere, "comprehensive_assistant", "2024-06-15", "55")
     assert r.json()["result"]["passed"] is False

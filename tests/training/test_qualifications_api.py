@@ -34,15 +34,18 @@ async def test_a_certificate_is_recorded_and_announced_as_career_reads_it(
     r = await client.post(f"{API}/qualifications", headers=operator, json=body(worker))
     assert r.status_code == 201, r.text
     out = r.json()
-    assert out["level"] == "intermediate" and out["source"] == "certificate"
+    assert out["level"] == "intermediate"
+    assert out["source"] == "certificate"
     [period] = out["registrations"]
     assert period["period_start"] == "2024-06-15"
     assert period["period_end"] == "2027-06-14"
     assert period["hours_due"] == 90
     [event] = [e for e in await outbox(app) if e.type == QualificationObtained.type]
     data = QualificationObtained.model_validate(event.data)  # exactly career's contract
-    assert data.worker_id == worker and data.community_code == GD
-    assert data.level == "intermediate" and data.obtained_date == date(2024, 6, 15)
+    assert data.worker_id == worker
+    assert data.community_code == GD
+    assert data.level == "intermediate"
+    assert data.obtained_date == date(2024, 6, 15)
     assert data.certificate_no == "SW-2024-440100-0001"
     assert event.source == "cwp.training"
 
@@ -63,7 +66,8 @@ async def test_assistant_owes_72_hours_and_an_old_registration_shows_expired(
     assert r.status_code == 201, r.text
     [period] = r.json()["registrations"]
     assert period["hours_due"] == 72
-    assert period["period_end"] == "2022-04-30" and period["status"] == "expired"
+    assert period["period_end"] == "2022-04-30"
+    assert period["status"] == "expired"
     assert r.json()["registration_expired"] is True
 
 
@@ -101,6 +105,7 @@ async def test_refusals_write_nothing(
     r = await client.post(
         f"{API}/qualifications", headers=operator, json=body(other, certificate_no="SW-X-0004")
     )
-    assert r.status_code == 409 and r.json()["type"] == "urn:cwp:problem:worker-exited"
+    assert r.status_code == 409
+    assert r.json()["type"] == "urn:cwp:problem:worker-exited"
     after = (await count(app, Qualification), await count(app, Obligation), len(await outbox(app)))
     assert after == before

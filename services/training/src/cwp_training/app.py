@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-import cwp_training.catalogue.models  # noqa: F401  (classes refer to courses and bases)
 from cwp_common.events.consumer import Subscription
 from cwp_common.service import Runtime, ServiceSpec, create_service_app
 from cwp_common.settings import PlatformSettings
+from cwp_training.catalogue.router import router as catalogue_router
+from cwp_training.classes.router import router as classes_router
 from cwp_training.compliance.router import router as compliance_router
 from cwp_training.config import Settings
 from cwp_training.db import EVENTS
@@ -44,6 +45,8 @@ def create_app(
             tables=EVENTS,
             routers=[
                 policy_router,
+                catalogue_router,
+                classes_router,
                 qualifications_router,
                 exams_router,
                 skills_router,

@@ -71,7 +71,7 @@ class EnrolmentRepository(WorkerScoped[Enrolment]):
             .order_by(Enrolment.created_at, Enrolment.id)
             .limit(1)
         )
-        return await self.session.scalar(stmt)  # type: ignore[no-any-return]
+        return await self.session.scalar(stmt)
 
 
 class HoursRepository(WorkerScoped[Attendance]):

@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -66,9 +65,9 @@ class RegionRow:
 
 
 def _rules_table(windows: Sequence[RuleWindow]) -> Subquery:
-    def row(w: RuleWindow) -> Select[Any]:
+    def row(w: RuleWindow) -> Select[str, str, str, str, date, date, int, int, bool]:
         pad = CODE_LENGTH - len(w.jurisdiction)
-        return select(
+        stmt = select(
             literal(w.kind, String).label("kind"),
             literal(w.jurisdiction + "0" * pad, String).label("lo"),
             literal(w.jurisdiction + "9" * pad, String).label("hi"),
@@ -79,6 +78,7 @@ def _rules_table(windows: Sequence[RuleWindow]) -> Subquery:
             literal(w.rank, Integer).label("rank"),
             literal(w.example, Boolean).label("example"),
         )
+        return stmt
 
     if not windows:  # no rule at all: a table with no row
         return (

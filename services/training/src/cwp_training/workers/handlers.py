@@ -46,12 +46,12 @@ async def on_worker_event(session: AsyncSession, event: CloudEvent) -> None:
         await _upsert(session, parse(event, contract))
     elif event.type == WorkerExited.type:
         exited = parse(event, WorkerExited)
-        row = await WorkerRepository(session, PLATFORM).get(worker_uuid(exited.worker_id))
-        if row is None:
+        gone = await WorkerRepository(session, PLATFORM).get(worker_uuid(exited.worker_id))
+        if gone is None:
             log.warning("exit of unknown worker ignored")
             return
-        row.status = "exited"
-        row.updated_at = utcnow()
+        gone.status = "exited"
+        gone.updated_at = utcnow()
     else:
         log.debug("ignoring %s", event.type)
 
