@@ -155,7 +155,9 @@ async def test_a_region_adds_up_its_workers_by_street(
     b = await register(app)
     c = await register(app, community_code=GD_STREET_2)
     await register(app, community_code=SH)
-    await attended(client, admin, [a], {"2025-03-03": 720, "2025-03-04": 720, "2025-03-05": 360})  # 30 h: 24 credited
+    await attended(
+        client, admin, [a], {"2025-03-03": 720, "2025-03-04": 720, "2025-03-05": 360}
+    )  # 30 h: 24 credited
     await attended(client, admin, [b], {"2025-03-04": 600})
     await post(
         client,
