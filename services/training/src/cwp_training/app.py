@@ -10,9 +10,11 @@ from cwp_common.service import Runtime, ServiceSpec, create_service_app
 from cwp_common.settings import PlatformSettings
 from cwp_training.catalogue.router import router as catalogue_router
 from cwp_training.classes.router import router as classes_router
+from cwp_training.compliance.jobs import DailyShortfalls
 from cwp_training.compliance.router import router as compliance_router
 from cwp_training.config import Settings
 from cwp_training.db import EVENTS
+from cwp_training.demo import seed_demo_catalogue
 from cwp_training.exams.router import router as exams_router
 from cwp_training.policy.router import router as policy_router
 from cwp_training.policy.rules import shipped
@@ -31,11 +33,19 @@ def create_app(
     settings = settings or Settings()
     shipped()  # broken policy data stops the process here, not on first use
 
+    shortfalls: DailyShortfalls | None = None
+
     async def starting(rt: Runtime) -> None:
-        pass
+        nonlocal shortfalls
+        if settings.demo_catalogue:
+            await seed_demo_catalogue(rt.sessions)
+        if settings.shortfall_job:
+            shortfalls = DailyShortfalls(rt.sessions, settings.shortfall_notice_days)
+            shortfalls.start()
 
     async def stopping(rt: Runtime) -> None:
-        pass
+        if shortfalls is not None:
+            await shortfalls.stop()
 
     app = create_service_app(
         ServiceSpec(
