@@ -1,10 +1,12 @@
-"""Compliance queries, set-based: one statement computes every current period of every
-worker in a region (jurisdiction-wide rules and personal obligations), the minutes
-attended inside each period, and aggregates them per sub-region. Nothing is computed
-per worker in Python, so a province of a million workers is a handful of scans.
+"""Compliance queries, set-based. Every worker of a region is read once with the
+minutes they attended inside each distinct window of the rules in force (conditional
+sums in one pass over their attendance, in worker order), the rule that applies to
+them per kind of period is picked by a CASE over the few rules (most specific first),
+and personal obligations (pre-service, registration periods) are joined per worker.
+A region's report then groups those per-worker rows by sub-region: nothing is computed
+per worker in Python, so a province of a million workers is a few scans.
 
-The rules in force arrive as a small literal table (a few rows: `RuleWindow`s); a worker
-takes, per kind of period, the matching rule of highest rank (ROW_NUMBER)."""
+The rules arrive as `RuleWindow`s (a handful per region) and become SQL expressions."""
 
 from __future__ import annotations
 
@@ -12,17 +14,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar
 
 from sqlalchemy import (
-    Boolean,
-    Date,
-    Integer,
+    ColumnElement,
     Select,
-    String,
     and_,
     case,
     func,
     literal,
+    null,
     or_,
     select,
     union_all,
@@ -31,12 +32,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import Subquery
 
 from cwp_common.auth import Principal
-from cwp_common.scope import CODE_LENGTH, jurisdiction_clause, region_clause
+from cwp_common.scope import jurisdiction_clause, region_clause
 from cwp_training.classes.models import Attendance
 from cwp_training.compliance.models import Obligation, Requirement
 from cwp_training.compliance.rules import MINUTES_PER_HOUR, RuleWindow
+from cwp_training.db import dialect_of
 from cwp_training.qualifications.models import Qualification
 from cwp_training.workers.models import Worker
+
+S = TypeVar("S", bound=Select)  # type: ignore[type-arg]  # any row shape
 
 # The next level below a region: province 2 -> prefecture 4 -> county 6 -> street 9 ->
 # community 12.
@@ -64,29 +68,32 @@ class RegionRow:
     compliant: int
 
 
-def _rules_table(windows: Sequence[RuleWindow]) -> Subquery:
-    def row(w: RuleWindow) -> Select[str, str, str, str, date, date, int, int, bool]:
-        pad = CODE_LENGTH - len(w.jurisdiction)
-        stmt = select(
-            literal(w.kind, String).label("kind"),
-            literal(w.jurisdiction + "0" * pad, String).label("lo"),
-            literal(w.jurisdiction + "9" * pad, String).label("hi"),
-            literal(w.position or "", String).label("position"),
-            literal(w.start, Date).label("start"),
-            literal(w.end, Date).label("end"),
-            literal(w.hours, Integer).label("hours"),
-            literal(w.rank, Integer).label("rank"),
-            literal(w.example, Boolean).label("example"),
-        )
-        return stmt
+def _capped(done: Any, due: Any) -> ColumnElement[Any]:
+    """Minutes credited: done, up to what is due (LEAST, portable)."""
+    return case((done > due, due), else_=done)
 
-    if not windows:  # no rule at all: a table with no row
-        return (
-            row(RuleWindow("yearly", "", None, date.min, date.min, 0, 0, False))
-            .where(literal(False))
-            .subquery("rules")
+
+class _Plan:
+    """The rules of one request as SQL: for each kind of period, the candidate rules
+    (most specific first) and the distinct windows whose minutes are summed."""
+
+    def __init__(self, windows: Sequence[RuleWindow]) -> None:
+        self.spans = sorted({(w.start, w.end) for w in windows})
+        self.kinds: dict[str, list[RuleWindow]] = {}
+        for w in sorted(windows, key=lambda w: -w.rank):
+            self.kinds.setdefault(w.kind, []).append(w)
+
+    @staticmethod
+    def matches(w: RuleWindow, code: Any, position: Any) -> ColumnElement[bool]:
+        clause = region_clause(code, w.jurisdiction)
+        return and_(clause, position == w.position) if w.position else clause
+
+    def pick(self, kind: str, code: Any, position: Any, value: Any) -> ColumnElement[Any]:
+        """CASE: `value(rule)` of the first (most specific) rule of `kind` that applies."""
+        return case(
+            *[(self.matches(w, code, position), value(w)) for w in self.kinds[kind]],
+            else_=null(),
         )
-    return union_all(*(row(w) for w in windows)).subquery("rules")
 
 
 class ComplianceRepository:
@@ -96,15 +103,71 @@ class ComplianceRepository:
         self.session = session
         self.principal = principal
 
-    def _workers(self, region: str, worker_id: uuid.UUID | None) -> Subquery:
-        stmt = select(Worker.worker_id, Worker.community_code, Worker.position).where(
+    def _in_scope(self, stmt: S, region: str, worker_id: uuid.UUID | None) -> S:
+        stmt = stmt.where(
             region_clause(Worker.community_code, self.principal.region),
             region_clause(Worker.community_code, region),
             Worker.status != "exited",
         )
-        if worker_id is not None:
-            stmt = stmt.where(Worker.worker_id == worker_id)
-        return stmt.subquery("w")
+        return stmt.where(Worker.worker_id == worker_id) if worker_id is not None else stmt
+
+    def _minutes(self, plan: _Plan, region: str, worker_id: uuid.UUID | None) -> Select[Any]:
+        """Each serving worker with the minutes attended in each window (m0, m1 ...)."""
+        sums = [
+            func.coalesce(
+                func.sum(
+                    case(
+                        (and_(Attendance.day >= s, Attendance.day <= e), Attendance.minutes),
+                        else_=0,
+                    )
+                ),
+                0,
+            ).label(f"m{i}")
+            for i, (s, e) in enumerate(plan.spans)
+        ]
+        stmt = select(Worker.worker_id, Worker.community_code, Worker.position, *sums)
+        if plan.spans:
+            first = min(s for s, _ in plan.spans)
+            last = max(e for _, e in plan.spans)
+            stmt = stmt.outerjoin(
+                Attendance,
+                and_(
+                    Attendance.worker_id == Worker.worker_id,
+                    Attendance.day >= first,
+                    Attendance.day <= last,
+                ),
+            )
+        stmt = self._in_scope(stmt, region, worker_id)
+        return stmt.group_by(Worker.worker_id, Worker.community_code, Worker.position)
+
+    def _personal(self, as_of: date, region: str, worker_id: uuid.UUID | None) -> Subquery:
+        """Each current personal obligation of a serving worker, with its minutes done:
+        a correlated sum per obligation, which reads only that worker's index range
+        (few workers hold one; scanning all attendance for them would cost more)."""
+        done = (
+            select(func.coalesce(func.sum(Attendance.minutes), 0))
+            .where(
+                Attendance.worker_id == Obligation.worker_id,
+                Attendance.day >= Obligation.period_start,
+                Attendance.day <= Obligation.period_end,
+            )
+            .scalar_subquery()
+        )
+        stmt = (
+            select(
+                Obligation.worker_id,
+                Worker.community_code,
+                Obligation.kind,
+                Obligation.period_start.label("start"),
+                Obligation.period_end.label("end"),
+                Obligation.hours_due.label("hours"),
+                Obligation.example,
+                done.label("done"),
+            )
+            .join(Worker, Worker.worker_id == Obligation.worker_id)
+            .where(Obligation.period_start <= as_of, Obligation.period_end >= as_of)
+        )
+        return self._in_scope(stmt, region, worker_id).subquery("o")
 
     def periods(
         self,
@@ -113,97 +176,60 @@ class ComplianceRepository:
         region: str = "",
         worker_id: uuid.UUID | None = None,
     ) -> Subquery:
-        """Every current period of every worker, with the minutes done inside it."""
-        w = self._workers(region, worker_id)
-        rules = _rules_table(windows)
-        ranked = (
+        """Every current period of every worker (worker_id, community_code, kind, start,
+        end, hours, example, done): one row per jurisdiction-wide kind that applies to
+        the worker, and one per personal obligation."""
+        plan = _Plan(windows)
+        m = self._minutes(plan, region, worker_id).cte("m")  # read once per kind
+        code, position = m.c.community_code, m.c.position
+        span = {s: i for i, s in enumerate(plan.spans)}
+        parts: list[Select[Any]] = []
+        for kind in plan.kinds:
+            hours = plan.pick(kind, code, position, lambda w: literal(w.hours))
+            parts.append(
+                select(
+                    m.c.worker_id,
+                    m.c.community_code,
+                    literal(kind).label("kind"),
+                    plan.pick(kind, code, position, lambda w: literal(w.start)).label("start"),
+                    plan.pick(kind, code, position, lambda w: literal(w.end)).label("end"),
+                    hours.label("hours"),
+                    plan.pick(kind, code, position, lambda w: literal(w.example)).label("example"),
+                    plan.pick(
+                        kind, code, position, lambda w: m.c[f"m{span[(w.start, w.end)]}"]
+                    ).label("done"),
+                ).where(hours.is_not(None))
+            )
+        o = self._personal(as_of, region, worker_id)
+        parts.append(
             select(
-                w.c.worker_id,
-                w.c.community_code,
-                rules.c.kind,
-                rules.c.start,
-                rules.c.end,
-                rules.c.hours,
-                rules.c.example,
-                func.row_number()
-                .over(partition_by=(w.c.worker_id, rules.c.kind), order_by=rules.c.rank.desc())
-                .label("rn"),
+                o.c.worker_id,
+                o.c.community_code,
+                o.c.kind,
+                o.c.start,
+                o.c.end,
+                o.c.hours,
+                o.c.example,
+                o.c.done,
             )
-            .join(
-                rules,
-                and_(
-                    w.c.community_code >= rules.c.lo,
-                    w.c.community_code <= rules.c.hi,
-                    or_(rules.c.position == "", rules.c.position == w.c.position),
-                ),
-            )
-            .subquery("ranked")
         )
-        jurisdiction_wide = select(
-            ranked.c.worker_id,
-            ranked.c.community_code,
-            ranked.c.kind,
-            ranked.c.start,
-            ranked.c.end,
-            ranked.c.hours,
-            ranked.c.example,
-        ).where(ranked.c.rn == 1)
-        personal = select(
-            w.c.worker_id,
-            w.c.community_code,
-            Obligation.kind,
-            Obligation.period_start.label("start"),
-            Obligation.period_end.label("end"),
-            Obligation.hours_due.label("hours"),
-            Obligation.example,
-        ).join(
-            Obligation,
-            and_(
-                Obligation.worker_id == w.c.worker_id,
-                Obligation.period_start <= as_of,
-                Obligation.period_end >= as_of,
-            ),
-        )
-        p = union_all(jurisdiction_wide, personal).subquery("p")
-        return (
-            select(
-                p.c.worker_id,
-                p.c.community_code,
-                p.c.kind,
-                p.c.start,
-                p.c.end,
-                p.c.hours,
-                p.c.example,
-                func.coalesce(func.sum(Attendance.minutes), 0).label("done"),
-            )
-            .outerjoin(
-                Attendance,
-                and_(
-                    Attendance.worker_id == p.c.worker_id,
-                    Attendance.day >= p.c.start,
-                    Attendance.day <= p.c.end,
-                ),
-            )
-            .group_by(
-                p.c.worker_id,
-                p.c.community_code,
-                p.c.kind,
-                p.c.start,
-                p.c.end,
-                p.c.hours,
-                p.c.example,
-            )
-            .subquery("done")
-        )
+        return union_all(*parts).subquery("p")
 
     async def of_worker(
         self, windows: Sequence[RuleWindow], as_of: date, worker_id: uuid.UUID
     ) -> list[PeriodRow]:
-        d = self.periods(windows, as_of, worker_id=worker_id)
-        rows = (await self.session.execute(select(d).order_by(d.c.kind, d.c.start))).all()
+        p = self.periods(windows, as_of, worker_id=worker_id)
+        rows = (await self.session.execute(select(p).order_by(p.c.kind, p.c.start))).all()
         return [
             PeriodRow(
-                r.worker_id, r.community_code, r.kind, r.start, r.end, r.hours, r.done, r.example
+                r.worker_id,
+                r.community_code,
+                r.kind,
+                r.start,
+                r.end,
+                r.hours,
+                r.done,
+                bool(r.example),
             )
             for r in rows
         ]
@@ -213,56 +239,73 @@ class ComplianceRepository:
     ) -> list[RegionRow]:
         """Per sub-region one level below `region`: serving workers, minutes due and
         credited (done, capped at due, per period), and workers with no shortfall."""
-        d = self.periods(windows, as_of, region)
-        due = d.c.hours * MINUTES_PER_HOUR
-        credited = case((d.c.done > due, due), else_=d.c.done)
-        per_worker = (
+        if dialect_of(self.session) == "postgresql":
+            # One report sorts and hashes a million workers: let it do so in memory.
+            await self.session.execute(select(func.set_config("work_mem", "256MB", True)))
+        plan = _Plan(windows)
+        m = self._minutes(plan, region, None).subquery("m")
+        code, position = m.c.community_code, m.c.position
+        span = {s: i for i, s in enumerate(plan.spans)}
+        due_parts: list[Any] = []
+        credited_parts: list[Any] = []
+        short_parts: list[Any] = []
+        for kind in plan.kinds:
+            due = func.coalesce(
+                plan.pick(kind, code, position, lambda w: literal(w.hours * MINUTES_PER_HOUR)), 0
+            )
+            done = plan.pick(kind, code, position, lambda w: m.c[f"m{span[(w.start, w.end)]}"])
+            due_parts.append(due)
+            credited_parts.append(func.coalesce(_capped(done, due), 0))
+            short_parts.append(func.coalesce(done, 0) < due)
+        o = self._personal(as_of, region, None)
+        o_due = o.c.hours * MINUTES_PER_HOUR
+        personal = (
             select(
-                d.c.worker_id,
-                d.c.community_code,
-                func.sum(due).label("due"),
-                func.sum(credited).label("credited"),
+                o.c.worker_id,
+                func.sum(o_due).label("due"),
+                func.sum(_capped(o.c.done, o_due)).label("credited"),
+                func.max(case((o.c.done < o_due, 1), else_=0)).label("short"),
             )
-            .group_by(d.c.worker_id, d.c.community_code)
-            .subquery("pw")
+            .group_by(o.c.worker_id)
+            .subquery("po")
         )
+        due_total = sum(due_parts, func.coalesce(personal.c.due, 0))
+        credited_total = sum(credited_parts, func.coalesce(personal.c.credited, 0))
+        short = or_(func.coalesce(personal.c.short, 0) == 1, *short_parts)
         length = NEXT_LEVEL[len(region)]
-        sub = func.substr(per_worker.c.community_code, 1, length)
-        owing = select(
-            sub.label("sub"),
-            func.sum(per_worker.c.due).label("due"),
-            func.sum(per_worker.c.credited).label("credited"),
-            func.sum(case((per_worker.c.credited < per_worker.c.due, 1), else_=0)).label("short"),
-        ).group_by(sub)
-        w = self._workers(region, None)
-        wsub = func.substr(w.c.community_code, 1, length)
-        heads = select(wsub.label("sub"), func.count().label("n")).group_by(wsub)
-        owed = {r.sub: r for r in (await self.session.execute(owing)).all()}
-        out = []
-        for r in (await self.session.execute(heads.order_by(wsub))).all():
-            o = owed.get(r.sub)
-            out.append(
-                RegionRow(
-                    r.sub,
-                    r.n,
-                    int(o.due) if o else 0,
-                    int(o.credited) if o else 0,
-                    r.n - (int(o.short) if o else 0),
-                )
+        sub = func.substr(m.c.community_code, 1, length)
+        stmt = (
+            select(
+                sub.label("sub"),
+                func.count().label("n"),
+                func.sum(due_total).label("due"),
+                func.sum(credited_total).label("credited"),
+                func.sum(case((short, 0), else_=1)).label("compliant"),
             )
-        return out
+            .select_from(m.outerjoin(personal, personal.c.worker_id == m.c.worker_id))
+            .group_by(sub)
+            .order_by(sub)
+        )
+        return [
+            RegionRow(r.sub, int(r.n), int(r.due or 0), int(r.credited or 0), int(r.compliant or 0))
+            for r in (await self.session.execute(stmt)).all()
+        ]
 
     async def certificate_holders(self, region: str) -> dict[str, int]:
         """Serving workers in the region by their highest qualification level."""
-        w = self._workers(region, None)
         level_rank = case(
             (Qualification.level == "senior", 3),
             (Qualification.level == "intermediate", 2),
             else_=1,
         )
         highest = (
-            select(Qualification.worker_id, func.max(level_rank).label("rank"))
-            .join(w, w.c.worker_id == Qualification.worker_id)
+            self._in_scope(
+                select(Qualification.worker_id, func.max(level_rank).label("rank")).join(
+                    Worker, Worker.worker_id == Qualification.worker_id
+                ),
+                region,
+                None,
+            )
             .group_by(Qualification.worker_id)
             .subquery("h")
         )
@@ -279,7 +322,7 @@ class ComplianceRepository:
 
     async def published(self, as_of: date, region: str) -> Sequence[Requirement]:
         """Published requirements in force: those of jurisdictions containing the region
-        or inside it (national on purpose within that: reference data, not records)."""
+        or inside it (reference data for the region, not records of another one)."""
         stmt = select(Requirement).where(
             Requirement.effective_from <= as_of,
             jurisdiction_clause(Requirement.jurisdiction, region),
