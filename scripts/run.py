@@ -31,7 +31,7 @@ BIN = Path(sys.executable).parent
 
 
 # The gateway comes last: it routes to the others.
-SERVICES = ["registry", "career", "gateway"]
+SERVICES = ["registry", "career", "training", "gateway"]
 
 
 def service_url(name: str) -> str:
@@ -74,6 +74,7 @@ def main() -> None:
     os.chdir(ROOT)
     VAR.mkdir(exist_ok=True)
     os.environ["CWP_ENV"] = "dev"  # inherited by every process started below
+    os.environ.setdefault("TRAINING_DEMO_CATALOGUE", "true")  # courses to try on a fresh var/
     platform = PlatformSettings()
     if ensure_keypair(VAR / "keys" / "jwt-private.pem", platform.jwt_public_key_path):
         print("created a development token signing key pair under var/keys/")

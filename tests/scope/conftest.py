@@ -26,11 +26,11 @@ from cwp_training.app import create_app as training_app
 from cwp_training.config import Settings as TrainingSettings
 from tests.career import helpers as career
 from tests.registry.helpers import SH_1, SH_2, id_number
-from tests.training import helpers as training
 from tests.scope.openapi import ROLE_SETS, Home
 from tests.support.apps import running
 from tests.support.databases import fresh_database
 from tests.support.tokens import Tokens, login
+from tests.training import helpers as training
 
 HOME, FOREIGN = "31", "44"
 NAME = "沪测试员"  # a name no fixture of the other region uses

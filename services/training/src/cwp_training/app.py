@@ -19,6 +19,7 @@ from cwp_training.exams.router import router as exams_router
 from cwp_training.policy.router import router as policy_router
 from cwp_training.policy.rules import shipped
 from cwp_training.qualifications.router import router as qualifications_router
+from cwp_training.sheets.router import router as sheets_router
 from cwp_training.skills.router import router as skills_router
 from cwp_training.workers.handlers import on_worker_event
 
@@ -55,6 +56,7 @@ def create_app(
             tables=EVENTS,
             routers=[
                 policy_router,
+                sheets_router,  # before the routes its fixed paths would be taken for ids
                 catalogue_router,
                 classes_router,
                 qualifications_router,

@@ -40,6 +40,7 @@ from cwp_training.workers.repository import WorkerRepository
 
 TAKING_A_PLACE = ("enrolled", "completed")
 ROW_UNKNOWN_WORKER = "worker not found / 未找到该社区工作者"
+ROW_ALREADY = "already enrolled / 已报名"
 
 
 async def create_plan(session: AsyncSession, principal: Principal, body: PlanIn) -> PlanOut:
@@ -121,7 +122,7 @@ async def enrol_many(
     class_id: uuid.UUID,
     worker_ids: Sequence[uuid.UUID | None],
     waitlist: bool,
-    first_row: int = 1,
+    row_numbers: Sequence[int] | None = None,
     skip_enrolled: bool = False,
 ) -> BulkEnrolled:
     """Enrol workers in order, inside the caller's transaction: places first, then the
@@ -131,16 +132,13 @@ async def enrol_many(
     known = await WorkerRepository(session, principal).many([w for w in worker_ids if w])
     enrolments = EnrolmentRepository(session, PLATFORM)
     existing = await enrolments.of_class_many(class_id, [w for w in worker_ids if w])
+    numbers = row_numbers or range(1, len(worker_ids) + 1)
     problems = []
-    for i, w in enumerate(worker_ids):
+    for n, w in zip(numbers, worker_ids, strict=True):
         if w is None or w not in known or known[w].status == "exited":
-            problems.append(
-                {"row": first_row + i, "field": "worker_id", "message": ROW_UNKNOWN_WORKER}
-            )
+            problems.append({"row": n, "field": "worker_id", "message": ROW_UNKNOWN_WORKER})
         elif w in existing and existing[w].status != "withdrawn" and not skip_enrolled:
-            problems.append(
-                {"row": first_row + i, "field": "worker_id", "message": "already enrolled / 已报名"}
-            )
+            problems.append({"row": n, "field": "worker_id", "message": ROW_ALREADY})
     if problems:
         raise errors.BadRows(problems)
     counts = await enrolments.counts(class_id)
@@ -263,7 +261,7 @@ async def record_attendance(
     principal: Principal,
     class_id: uuid.UUID,
     rows: Sequence[AttendanceRow],
-    first_row: int = 1,
+    row_numbers: Sequence[int] | None = None,
 ) -> int:
     """In-person attendance, inside the caller's transaction: each worker enrolled,
     each day inside the class, no day twice; otherwise row errors and nothing written."""
@@ -284,7 +282,7 @@ async def record_attendance(
         ).all()
     }
     problems = []
-    for i, r in enumerate(rows):
+    for n, r in zip(row_numbers or range(1, len(rows) + 1), rows, strict=True):
         e = enrolled.get(r.worker_id)
         if e is None or e.status not in TAKING_A_PLACE:
             message = errors.ROW_NOT_ENROLLED
@@ -295,7 +293,7 @@ async def record_attendance(
         else:
             done.add((r.worker_id, r.day))
             continue
-        problems.append({"row": first_row + i, "field": "worker_id", "message": message})
+        problems.append({"row": n, "field": "worker_id", "message": message})
     if problems:
         raise errors.BadRows(problems)
     for r in rows:
