@@ -13,11 +13,13 @@ from sqlalchemy import Select, func, select
 from cwp_common.repository import Repository
 from cwp_common.scope import jurisdiction_clause
 from cwp_training.catalogue.models import Course, Resource, Trainer, TrainerRating, TrainingBase
+from cwp_training.workers.scope import own_rows
 
 
 class _Owned(Repository[Any]):
     def scope(self, stmt: Select[Any]) -> Select[Any]:
         column = type(self).model.jurisdiction
+        stmt = own_rows(stmt, self.principal, None)
         return stmt.where(jurisdiction_clause(column, self.principal.region))
 
     def tagged(self, stmt: Select[Any], column: Any, topic: str | None) -> Select[Any]:

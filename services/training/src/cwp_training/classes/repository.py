@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, select
 from cwp_common.repository import Repository
 from cwp_common.scope import jurisdiction_clause
 from cwp_training.classes.models import Attendance, Enrolment, Plan, TrainingClass
-from cwp_training.workers.scope import WorkerScoped
+from cwp_training.workers.scope import WorkerScoped, own_rows
 
 
 class PlanRepository(Repository[Plan]):
@@ -23,6 +23,7 @@ class PlanRepository(Repository[Plan]):
     label = "Plan"
 
     def scope(self, stmt: Select[Any]) -> Select[Any]:
+        stmt = own_rows(stmt, self.principal, None)
         return stmt.where(jurisdiction_clause(Plan.jurisdiction, self.principal.region))
 
 
@@ -32,6 +33,7 @@ class ClassRepository(Repository[TrainingClass]):
     label = "Class"
 
     def scope(self, stmt: Select[Any]) -> Select[Any]:
+        stmt = own_rows(stmt, self.principal, None)
         return stmt.where(jurisdiction_clause(TrainingClass.jurisdiction, self.principal.region))
 
 

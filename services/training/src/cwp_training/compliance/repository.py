@@ -39,6 +39,7 @@ from cwp_training.compliance.rules import MINUTES_PER_HOUR, RuleWindow
 from cwp_training.db import dialect_of
 from cwp_training.qualifications.models import Qualification
 from cwp_training.workers.models import Worker
+from cwp_training.workers.scope import own_rows
 
 S = TypeVar("S", bound=Select)  # type: ignore[type-arg]  # any row shape
 
@@ -104,7 +105,7 @@ class ComplianceRepository:
         self.principal = principal
 
     def _in_scope(self, stmt: S, region: str, worker_id: uuid.UUID | None) -> S:
-        stmt = stmt.where(
+        stmt = own_rows(stmt, self.principal, Worker.worker_id).where(
             region_clause(Worker.community_code, self.principal.region),
             region_clause(Worker.community_code, region),
             Worker.status != "exited",

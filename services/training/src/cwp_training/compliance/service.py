@@ -33,6 +33,7 @@ from cwp_training.compliance.schemas import (
 from cwp_training.policy.rules import resolve, shipped
 from cwp_training.workers.models import Worker
 from cwp_training.workers.repository import WorkerRepository
+from cwp_training.workers.scope import own_rows
 
 
 async def rule_windows(
@@ -208,6 +209,7 @@ class RequirementRepository(Repository[Requirement]):
 
     def scope(self, stmt: Select[Any]) -> Select[Any]:
         """Requirements of jurisdictions containing the caller's region or inside it."""
+        stmt = own_rows(stmt, self.principal, None)
         return stmt.where(jurisdiction_clause(Requirement.jurisdiction, self.principal.region))
 
 
