@@ -75,6 +75,7 @@ async def enrol_from_sheet(
     waitlist: bool = False,
 ) -> BulkEnrolled:
     """Enrol the workers listed in a sheet (column worker_id / 工作者ID)."""
+    await service.class_in_scope(session, principal, class_id)  # 404 before any 415
     data = await _sheet(request)
     try:
         return await service.import_enrolments(session, principal, class_id, data, waitlist)
@@ -92,6 +93,7 @@ async def attendance_from_sheet(
     class_id: uuid.UUID, request: Request, principal: Writer, session: SessionDep
 ) -> AttendanceRecorded:
     """Attendance from a sheet (columns worker_id, day, minutes / 工作者ID, 日期, 分钟)."""
+    await service.class_in_scope(session, principal, class_id)  # 404 before any 415
     data = await _sheet(request)
     try:
         return AttendanceRecorded(

@@ -15,6 +15,7 @@ from cwp_common.clock import today_in_china
 from cwp_common.scope import region_clause
 from cwp_training.classes import service as classes
 from cwp_training.classes.exceptions import BadRows
+from cwp_training.classes.repository import ClassRepository
 from cwp_training.classes.schemas import AttendanceRow, BulkEnrolled
 from cwp_training.compliance.models import Obligation
 from cwp_training.compliance.service import effective_region, region_compliance
@@ -22,6 +23,12 @@ from cwp_training.qualifications.models import Qualification
 from cwp_training.qualifications.repository import QualificationRepository
 from cwp_training.sheets import rules
 from cwp_training.workers.models import Worker
+
+
+async def class_in_scope(session: AsyncSession, principal: Principal, class_id: uuid.UUID) -> None:
+    """A class outside the caller's region is not found, whatever the upload holds."""
+    async with session.begin():
+        await ClassRepository(session, principal).get_or_404(class_id)
 
 
 def _parsed(data: bytes, needed: list[str]) -> rules.Parsed:
