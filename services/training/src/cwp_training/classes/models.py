@@ -80,6 +80,9 @@ class Attendance(Base):
 
     __table_args__ = (
         UniqueConstraint("class_id", "worker_id", "day", "kind"),
-        # Covering for compliance: the hours of workers in a window, read from the index.
+        # Covering indexes for compliance, read without the table: one worker's hours in
+        # a window (a worker's report, registration periods), and everyone's hours in a
+        # window (a region's report reads only the rows of the periods in force).
         Index("ix_attendance_worker_day", "worker_id", "day", "minutes"),
+        Index("ix_attendance_day", "day", "worker_id", "minutes"),
     )

@@ -141,7 +141,7 @@ class ComplianceRepository:
         stmt = self._in_scope(stmt, region, worker_id)
         return stmt.group_by(Worker.worker_id, Worker.community_code, Worker.position)
 
-    def _personal(self, as_of: date, region: str, worker_id: uuid.UUID | None) -> Subquery:
+    def _personal(self, as_of: date, region: str, worker_id: uuid.UUID | None) -> Select[Any]:
         """Each current personal obligation of a serving worker, with its minutes done:
         a correlated sum per obligation, which reads only that worker's index range
         (few workers hold one; scanning all attendance for them would cost more)."""
@@ -168,7 +168,7 @@ class ComplianceRepository:
             .join(Worker, Worker.worker_id == Obligation.worker_id)
             .where(Obligation.period_start <= as_of, Obligation.period_end >= as_of)
         )
-        return self._in_scope(stmt, region, worker_id).subquery("o")
+        return self._in_scope(stmt, region, worker_id)
 
     def periods(
         self,
@@ -201,7 +201,7 @@ class ComplianceRepository:
                     ).label("done"),
                 ).where(hours.is_not(None))
             )
-        o = self._personal(as_of, region, worker_id)
+        o = self._personal(as_of, region, worker_id).subquery("o")
         parts.append(
             select(
                 o.c.worker_id,
@@ -241,8 +241,11 @@ class ComplianceRepository:
         """Per sub-region one level below `region`: serving workers, minutes due and
         credited (done, capped at due, per period), and workers with no shortfall."""
         if dialect_of(self.session) == "postgresql":
-            # One report sorts and hashes a million workers: let it do so in memory.
+            # For this transaction only: a province's report hashes a million workers
+            # (in memory, not in batches on disk), and JIT compiling its many CASE
+            # expressions costs more than it saves (measured: seconds).
             await self.session.execute(select(func.set_config("work_mem", "256MB", True)))
+            await self.session.execute(select(func.set_config("jit", "off", True)))
         plan = _Plan(windows)
         m = self._minutes(plan, region, None).subquery("m")
         code, position = m.c.community_code, m.c.position
@@ -258,7 +261,12 @@ class ComplianceRepository:
             due_parts.append(due)
             credited_parts.append(func.coalesce(_capped(done, due), 0))
             short_parts.append(func.coalesce(done, 0) < due)
-        o = self._personal(as_of, region, None)
+        # Materialized: each obligation's sum is read once, though used twice below.
+        o = (
+            self._personal(as_of, region, None)
+            .cte("o")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
         o_due = o.c.hours * MINUTES_PER_HOUR
         personal = (
             select(
