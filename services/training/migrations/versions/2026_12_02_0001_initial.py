@@ -37,6 +37,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_attendance_worker_day", ["worker_id", "day", "minutes"], unique=False
         )
+        batch_op.create_index("ix_attendance_day", ["day", "worker_id", "minutes"], unique=False)
 
     op.create_table(
         "bases",
@@ -368,5 +369,6 @@ def downgrade() -> None:
     op.drop_table("bases")
     with op.batch_alter_table("attendance", schema=None) as batch_op:
         batch_op.drop_index("ix_attendance_worker_day")
+        batch_op.drop_index("ix_attendance_day")
 
     op.drop_table("attendance")
