@@ -109,3 +109,41 @@ async def test_refusals_write_nothing(
     assert r.json()["type"] == "urn:cwp:problem:worker-exited"
     after = (await count(app, Qualification), await count(app, Obligation), len(await outbox(app)))
     assert after == before
+
+
+async def test_a_registration_renews_once_its_hours_are_met(
+    app: FastAPI, client: httpx.AsyncClient, operator: dict[str, str]
+) -> None:
+    from tests.training.helpers import course, klass, post
+
+    worker = await register(app)
+    q = await post(
+        client,
+        operator,
+        "/qualifications",
+        body(worker, level="assistant", obtained_on="2019-05-01"),
+    )
+    renew = f"{API}/qualifications/{q['id']}/registrations"
+    r = await client.post(renew, headers=operator)
+    assert r.status_code == 409  # 0 of 72 hours in 2019-05-01..2022-04-30
+    assert r.json()["type"] == "urn:cwp:problem:renewal-refused"
+    c = await klass(
+        client,
+        operator,
+        (await course(client, operator))["id"],
+        starts_on="2020-09-01",
+        ends_on="2020-09-06",
+    )
+    await post(client, operator, f"/classes/{c['id']}/enrolments", {"worker_id": worker})
+    days = [f"2020-09-0{d}" for d in range(1, 7)]
+    rows = [{"worker_id": worker, "day": d, "minutes": 720} for d in days]
+    await post(client, operator, f"/classes/{c['id']}/attendance", {"records": rows})
+    r = await client.post(renew, headers=operator)
+    assert r.status_code == 201, r.text
+    first, second = r.json()["registrations"]
+    assert first["status"] == "expired"
+    # Lapsed: the new period starts today, not the day after the old one ended.
+    assert (second["period_start"], second["status"]) == (today_in_china().isoformat(), "active")
+    assert r.json()["registration_expired"] is False
+    again = await client.post(renew, headers=operator)
+    assert again.status_code == 409  # the new period ends in 3 years
