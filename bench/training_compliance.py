@@ -325,12 +325,9 @@ async def main() -> None:
                 await run("sqlite", url, args.sqlite_workers, args.records_per_worker, args.rounds)
             )
     if args.pg:
+        url = pg_target(args.pg) if args.reuse_pg else await fresh_pg(args.pg)
         r = await run(
-            "postgresql",
-            await fresh_pg(args.pg),
-            args.pg_workers,
-            args.records_per_worker,
-            args.rounds,
+            "postgresql", url, args.pg_workers, args.records_per_worker, args.rounds, args.reuse_pg
         )
         report(r)
         if r["n"] >= 1_000_000:
