@@ -13,7 +13,7 @@ import pytest
 from tests.e2e.test_platform import SHANGHAI, admin, ensure_community, eventually, register
 from tests.support.processes import Platform, build_platform
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(400)]  # four processes on a busy machine
 SERVICES = ["registry", "career", "training", "gateway"]
 
 
