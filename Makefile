@@ -22,7 +22,7 @@ lint: sync
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) hadolint Dockerfile
-	$(RUN) mypy libs/common/src libs/ops/src services/registry/src services/gateway/src services/career/src scripts
+	$(RUN) mypy libs/*/src services/*/src scripts
 
 format: sync
 	$(RUN) ruff format .
@@ -31,6 +31,7 @@ format: sync
 bench: sync
 	$(RUN) python bench/gateway.py
 	$(RUN) python bench/career_regrade.py
+	$(RUN) python bench/training_compliance.py
 
 migrate: sync
 	$(RUN) cwp migrate

@@ -42,7 +42,7 @@ VAR = Path(os.environ.get("CWP_RUN_DIR", ROOT / "var")).resolve()
 BIN = Path(sys.executable).parent
 
 # The gateway comes last: it routes to the others.
-SERVICES = ["registry", "career", "gateway"]
+SERVICES = ["registry", "career", "training", "gateway"]
 
 FIRST_DELAY = 0.5
 MAX_DELAY = 30.0
@@ -176,6 +176,7 @@ def main() -> None:
     os.chdir(ROOT)
     VAR.mkdir(parents=True, exist_ok=True)
     os.environ["CWP_ENV"] = "dev"  # inherited by every process started below
+    os.environ.setdefault("TRAINING_DEMO_CATALOGUE", "true")  # courses to try on a fresh var/
     platform = PlatformSettings()
     if ensure_keypair(GatewaySettings().jwt_private_key_path, platform.jwt_public_key_path):
         log("created a development token signing key pair")

@@ -54,7 +54,7 @@ CONSUMERS: Mapping[str, tuple[Durable, ...]] = {
         Durable("training", "career-training"),
     ),
     "payroll": (),
-    "training": (),
+    "training": (Durable("registry", "training-workers"),),
 }
 
 
