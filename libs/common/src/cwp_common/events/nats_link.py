@@ -15,9 +15,10 @@ import logging
 import nats
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from nats.js.api import StorageType, StreamConfig
+from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError
 
+from cwp_common.events.access import WorkQueue
 from cwp_common.events.envelope import stream_name
 
 log = logging.getLogger("cwp.nats")
@@ -35,8 +36,21 @@ def stream_config(service: str) -> StreamConfig:
     )
 
 
-async def ensure_stream(js: JetStreamContext, service: str) -> None:
-    config = stream_config(service)
+def work_queue_config(queue: WorkQueue) -> StreamConfig:
+    """A work-queue stream: a job is removed once one consumer acks it."""
+    return StreamConfig(
+        name=queue.stream,
+        subjects=[f"{queue.subject}.>"],
+        retention=RetentionPolicy.WORK_QUEUE,
+        storage=StorageType.FILE,
+        duplicate_window=DUPLICATE_WINDOW_S,
+    )
+
+
+async def ensure_stream(js: JetStreamContext, service: str | WorkQueue) -> None:
+    config = (
+        work_queue_config(service) if isinstance(service, WorkQueue) else stream_config(service)
+    )
     try:
         await js.add_stream(config)
     except BadRequestError:

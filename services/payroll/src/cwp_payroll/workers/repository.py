@@ -1,0 +1,67 @@
+"""Worker projection queries, scoped on the worker's current community code. Grade
+changes and qualifications follow the worker's current community too."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, select
+
+from cwp_common.repository import Repository
+from cwp_common.scope import within_region
+from cwp_payroll.workers.models import GradeChange, PayWorker, Qualification
+
+S = TypeVar("S", bound=Select[Any])
+
+
+class WorkerRepository(Repository[PayWorker]):
+    model = PayWorker
+    key = PayWorker.worker_id
+    scope_column = PayWorker.community_code
+    label = "Worker"
+
+
+def _of_workers_in_scope(stmt: S, column: Any, repo: Repository[Any]) -> S:
+    if not repo.principal.region:
+        return stmt  # national: nothing to join
+    members = within_region(select(PayWorker.worker_id), PayWorker.community_code, repo.principal)
+    return stmt.where(column.in_(members))
+
+
+class GradeChangeRepository(Repository[GradeChange]):
+    model = GradeChange
+    key = GradeChange.id
+    label = "Grade change"
+
+    def scope(self, stmt: S) -> S:
+        return _of_workers_in_scope(stmt, GradeChange.worker_id, self)
+
+    async def latest(self, worker_id: uuid.UUID) -> GradeChange | None:
+        stmt = (
+            self.scoped()
+            .where(GradeChange.worker_id == worker_id)
+            .order_by(GradeChange.created_at.desc())
+            .limit(1)
+        )
+        return await self.session.scalar(stmt)  # type: ignore[no-any-return]
+
+
+class QualificationRepository(Repository[Qualification]):
+    model = Qualification
+    key = Qualification.id
+    label = "Qualification"
+
+    def scope(self, stmt: S) -> S:
+        return _of_workers_in_scope(stmt, Qualification.worker_id, self)
+
+    async def held(self, worker_id: uuid.UUID) -> Sequence[Qualification]:
+        stmt = self.scoped().where(Qualification.worker_id == worker_id)
+        return (await self.session.scalars(stmt)).all()
+
+    async def has(self, worker_id: uuid.UUID, level: str) -> bool:
+        stmt = self.scoped().where(
+            Qualification.worker_id == worker_id, Qualification.level == level
+        )
+        return (await self.session.scalar(stmt)) is not None
