@@ -61,9 +61,7 @@ def own_platform(platform_settings: PlatformSettings, nats_server: NatsServer) -
 
 @pytest.fixture
 def replica_app(database_url: str, own_platform: PlatformSettings) -> FastAPI:
-    return create_app(
-        settings(database_url, work_chunks=True), own_platform, create_schema=True
-    )
+    return create_app(settings(database_url, work_chunks=True), own_platform, create_schema=True)
 
 
 @pytest.fixture

@@ -49,9 +49,11 @@ def envelope(data: EventData, at: date | None = None) -> CloudEvent:
 
 async def deliver(app: FastAPI, event: CloudEvent) -> None:
     prefix = event.type.split(".", 1)[0]
-    handler = {"registry": on_worker_event, "career": on_grade_event, "training": on_training_event}[
-        prefix
-    ]
+    handler = {
+        "registry": on_worker_event,
+        "career": on_grade_event,
+        "training": on_training_event,
+    }[prefix]
     async with transaction(app.state.runtime.sessions) as session:
         await handler(session, event)
 
@@ -112,7 +114,9 @@ async def grade(
     await deliver(app, envelope(data))
 
 
-async def qualify(app: FastAPI, worker_id: str, level: str, obtained: date, code: str = GZ_1) -> None:
+async def qualify(
+    app: FastAPI, worker_id: str, level: str, obtained: date, code: str = GZ_1
+) -> None:
     await deliver(
         app,
         envelope(
@@ -127,7 +131,9 @@ async def exit_worker(app: FastAPI, worker_id: str, on: date, code: str = GZ_1) 
     await deliver(
         app,
         envelope(
-            WorkerExited(worker_id=worker_id, community_code=code, reason="resignation", exit_date=on)
+            WorkerExited(
+                worker_id=worker_id, community_code=code, reason="resignation", exit_date=on
+            )
         ),
     )
 
@@ -208,13 +214,19 @@ async def start_run(
     client: httpx.AsyncClient, headers: dict[str, str], jurisdiction: str, period: str, **extra: Any
 ) -> dict[str, Any]:
     r = await client.post(
-        f"{API}/runs", headers=headers, json={"jurisdiction": jurisdiction, "period": period, **extra}
+        f"{API}/runs",
+        headers=headers,
+        json={"jurisdiction": jurisdiction, "period": period, **extra},
     )
     assert r.status_code == 201, r.text
     return r.json()  # type: ignore[no-any-return]
 
 
-async def payslips(client: httpx.AsyncClient, headers: dict[str, str], worker_id: str) -> list[dict[str, Any]]:
-    r = await client.get(f"{API}/workers/{worker_id}/payslips", headers=headers, params={"limit": 100})
+async def payslips(
+    client: httpx.AsyncClient, headers: dict[str, str], worker_id: str
+) -> list[dict[str, Any]]:
+    r = await client.get(
+        f"{API}/workers/{worker_id}/payslips", headers=headers, params={"limit": 100}
+    )
     assert r.status_code == 200, r.text
     return r.json()["items"]  # type: ignore[no-any-return]

@@ -55,7 +55,9 @@ def month(period: int = 202503, bonus: bool = False, demo_region: bool = False) 
     return Month(period, first, last, bonus, demo_region)
 
 
-def slip(w: WorkerPay, s: Standard | None = None, c: Contributions | None = None, **kw: Any) -> dict[str, Any]:
+def slip(
+    w: WorkerPay, s: Standard | None = None, c: Contributions | None = None, **kw: Any
+) -> dict[str, Any]:
     return compute(
         w,
         kw.pop("m", month()),
@@ -163,7 +165,9 @@ def test_the_year_end_bonus_is_held_then_paid_with_its_own_tax() -> None:
     assert yuan(december["bonus"]) == "16320.00"  # 1,360 × 12
     assert yuan(december["bonus_tax"]) == "489.60"  # ÷12 = 1,360: 3%
     assert december["tax_income"] == december["gross"] - december["bonus"]
-    combined = slip(pay(coefficient_e4=20_000, bonus_separate=False), s, m=month(202412, bonus=True))
+    combined = slip(
+        pay(coefficient_e4=20_000, bonus_separate=False), s, m=month(202412, bonus=True)
+    )
     assert combined["bonus_tax"] == 0 and combined["tax_income"] == combined["gross"]
     # After 2027 the separate taxation is no longer in force, whatever the choice.
     later = slip(w, s, m=month(202812, bonus=True))
@@ -208,7 +212,12 @@ def test_missing_policies_are_refused() -> None:
 
 def test_a_base_as_a_share_of_the_reference_wage() -> None:
     s = standard(
-        base={"method": "reference_share", "share": "0.8", "wage_kind": "non_private", "division": "44"}
+        base={
+            "method": "reference_share",
+            "share": "0.8",
+            "wage_kind": "non_private",
+            "division": "44",
+        }
     )
     # The national 2024 figure (no Guangdong series loaded): 124,110 × 0.8 / 12 = 8,274.00.
     assert yuan(s.base) == "8274.00"

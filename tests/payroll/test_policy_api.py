@@ -89,7 +89,11 @@ async def test_bad_insurance_policies_are_refused_and_nothing_is_written(
         {"base": {"method": "fixed", "amount": "3400"}} | {"performance_share": "1.5"},
         {"base": {"method": "magic"}},
         {"performance_share": 0.3},
-        {"allowances": {"other": [{"name": "交通", "amount": "1.00"}, {"name": "交通", "amount": "2.00"}]}},
+        {
+            "allowances": {
+                "other": [{"name": "交通", "amount": "1.00"}, {"name": "交通", "amount": "2.00"}]
+            }
+        },
         {"allowances": {"post": {"mayor": "100.00"}}},
         {"allowances": {"seniority": {"per_year": "abc"}}},
     ],
@@ -116,8 +120,12 @@ async def test_policies_are_written_only_inside_the_region_and_read_from_above(
     r = await client.post(f"{API}/policies/pay-standards", headers=gd_admin, json=body)
     assert r.status_code == 403
     national = {**body, "jurisdiction": ""}
-    assert (await client.post(f"{API}/policies/pay-standards", headers=gd_admin, json=national)).status_code == 403
-    assert (await client.post(f"{API}/policies/pay-standards", headers=admin, json=national)).status_code == 201
+    assert (
+        await client.post(f"{API}/policies/pay-standards", headers=gd_admin, json=national)
+    ).status_code == 403
+    assert (
+        await client.post(f"{API}/policies/pay-standards", headers=admin, json=national)
+    ).status_code == 201
     shanghai = await client.post(f"{API}/policies/pay-standards", headers=admin, json=body)
     assert shanghai.status_code == 201
     seen = (await client.get(f"{API}/policies", headers=gd_admin)).json()["items"]
@@ -126,15 +134,27 @@ async def test_policies_are_written_only_inside_the_region_and_read_from_above(
     assert r.status_code == 404
     operator = tokens.headers(["operator"], region="44")
     body44 = {**body, "jurisdiction": "44"}
-    assert (await client.post(f"{API}/policies/pay-standards", headers=operator, json=body44)).status_code == 403
+    assert (
+        await client.post(f"{API}/policies/pay-standards", headers=operator, json=body44)
+    ).status_code == 403
 
 
 async def test_reference_wages_are_validated_and_unique(
     client: httpx.AsyncClient, admin: dict[str, str]
 ) -> None:
-    good = {"division": "4401", "year": 2024, "kind": "non_private", "annual": "150000.00", "source": "广州市统计局"}
-    assert (await client.post(f"{API}/reference-wages", headers=admin, json=good)).status_code == 201
-    assert (await client.post(f"{API}/reference-wages", headers=admin, json=good)).status_code == 409
+    good = {
+        "division": "4401",
+        "year": 2024,
+        "kind": "non_private",
+        "annual": "150000.00",
+        "source": "广州市统计局",
+    }
+    assert (
+        await client.post(f"{API}/reference-wages", headers=admin, json=good)
+    ).status_code == 201
+    assert (
+        await client.post(f"{API}/reference-wages", headers=admin, json=good)
+    ).status_code == 409
     for bad in (
         {**good, "year": 2025, "annual": "-1.00"},
         {**good, "year": 2025, "annual": 150000},
@@ -144,5 +164,7 @@ async def test_reference_wages_are_validated_and_unique(
     ):
         r = await client.post(f"{API}/reference-wages", headers=admin, json=bad)
         assert r.status_code == 422, bad
-    listed = (await client.get(f"{API}/reference-wages", headers=admin, params={"division": "4401"})).json()
+    listed = (
+        await client.get(f"{API}/reference-wages", headers=admin, params={"division": "4401"})
+    ).json()
     assert [w["annual"] for w in listed["items"]] == ["150000.00"]

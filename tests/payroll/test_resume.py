@@ -29,7 +29,9 @@ from tests.support.tokens import Tokens
 WORKERS, PER_STREET = 6000, 50  # 120 chunks
 
 
-def replica(workdir: Path, database_url: str, platform: PlatformSettings, name: str) -> subprocess.Popen[bytes]:
+def replica(
+    workdir: Path, database_url: str, platform: PlatformSettings, name: str
+) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CWP_", "PAYROLL_"))}
     env |= {
         "CWP_ENV": "dev",

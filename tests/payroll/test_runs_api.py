@@ -176,5 +176,7 @@ async def test_a_future_month_is_refused(client: httpx.AsyncClient, admin: dict[
 
 async def test_a_viewer_cannot_start_a_run(client: httpx.AsyncClient, tokens: object) -> None:
     viewer = tokens.headers(["viewer"])  # type: ignore[attr-defined]
-    r = await client.post(f"{API}/runs", headers=viewer, json={"jurisdiction": "44", "period": PERIOD})
+    r = await client.post(
+        f"{API}/runs", headers=viewer, json={"jurisdiction": "44", "period": PERIOD}
+    )
     assert r.status_code == 403

@@ -8,7 +8,14 @@ import httpx
 import pytest
 
 from cwp_payroll.money import Rate, apply_rate, round_div, to_fen, yuan
-from cwp_payroll.tax.rules import YearToDate, after, annual_tax, bonus_separately, bonus_tax, withhold
+from cwp_payroll.tax.rules import (
+    YearToDate,
+    after,
+    annual_tax,
+    bonus_separately,
+    bonus_tax,
+    withhold,
+)
 from tests.payroll.helpers import API
 
 
@@ -89,7 +96,11 @@ def test_money_strings_are_exact() -> None:
 async def test_the_preview_answers_each_month_with_its_cumulative_figures(
     client: httpx.AsyncClient, operator: dict[str, str]
 ) -> None:
-    month = {"gross": "30000.00", "special_deductions": "4500.00", "additional_deductions": "2000.00"}
+    month = {
+        "gross": "30000.00",
+        "special_deductions": "4500.00",
+        "additional_deductions": "2000.00",
+    }
     r = await client.post(f"{API}/tax/preview", headers=operator, json={"months": [month] * 2})
     assert r.status_code == 200, r.text
     second = r.json()["months"][1]

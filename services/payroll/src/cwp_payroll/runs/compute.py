@@ -154,7 +154,7 @@ async def compute_chunk(
 
         workers = await reads.workers()
         ytd = await reads.year_to_date()
-        elsewhere = await reads.paid_elsewhere()
+        elsewhere = await reads.paid_elsewhere() if await reads.other_runs() else set()
         changes = await reads.unsettled_changes()
         arrears: dict[uuid.UUID, int] = {}
         if changes:
@@ -162,7 +162,8 @@ async def compute_chunk(
             months = await reads.paid_months(sorted({c.worker_id for c in changes}), since)
             arrears = _arrears(changes, months)
 
-        await writer.clear_chunk(session, run, key, reads.members())
+        if run.attempt > 1:  # a first attempt's chunk has nothing committed to replace
+            await writer.clear_chunk(session, run, key, reads.members())
         rows, failed, one_offs = _compute_all(
             run, key, workers, book, ytd, elsewhere, arrears, demo_region, first, last
         )

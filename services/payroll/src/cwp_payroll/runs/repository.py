@@ -143,6 +143,12 @@ class ChunkReads:
             r[0]: YearToDate(int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in rows
         }
 
+    async def other_runs(self) -> bool:
+        """Whether another run pays this month anywhere (a worker who moved may have
+        been paid by it)."""
+        stmt = select(Run.id).where(Run.period == self.run.period, Run.id != self.run.id)
+        return (await self.session.scalar(stmt.limit(1))) is not None
+
     async def paid_elsewhere(self) -> set[uuid.UUID]:
         stmt = select(Payslip.worker_id).where(
             Payslip.period == self.run.period,

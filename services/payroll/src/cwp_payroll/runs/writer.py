@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -19,6 +20,7 @@ from cwp_payroll.runs.models import Payslip, Run, RunChunk, RunFailure
 from cwp_payroll.workers.models import GradeChange, PayWorker
 
 COLUMNS: tuple[str, ...] = tuple(c.name for c in Payslip.__table__.columns)
+RECORD = itemgetter(*COLUMNS)  # a payslip dict as the COPY record, in column order
 
 
 def _postgres(session: AsyncSession) -> bool:
@@ -61,7 +63,7 @@ async def insert_payslips(session: AsyncSession, rows: Sequence[dict[str, Any]])
     if _postgres(session):
         conn = await session.connection()
         raw = await conn.get_raw_connection()
-        records = [tuple(r[c] for c in COLUMNS) for r in rows]
+        records = [RECORD(r) for r in rows]
         await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
             "payslips", records=records, columns=list(COLUMNS)
         )

@@ -28,7 +28,9 @@ def community(province: str, i: int, per_street: int) -> str:
     return f"{province}{city + 1:02d}{district + 1:02d}{street_no + 1:03d}{i % 10 + 1:03d}"
 
 
-def rows(count: int, province: str = "44", per_street: int = 1000, start: int = 0) -> Iterator[dict[str, Any]]:
+def rows(
+    count: int, province: str = "44", per_street: int = 1000, start: int = 0
+) -> Iterator[dict[str, Any]]:
     now = utcnow()
     for i in range(start, start + count):
         hired = date(2005 + i % 18, i % 12 + 1, 1)
@@ -59,7 +61,11 @@ def rows(count: int, province: str = "44", per_street: int = 1000, start: int = 
 
 
 async def seed(
-    session: AsyncSession, count: int, province: str = "44", per_street: int = 1000, batch: int = 20_000
+    session: AsyncSession,
+    count: int,
+    province: str = "44",
+    per_street: int = 1000,
+    batch: int = 20_000,
 ) -> None:
     """Write `count` workers in batches (COPY on PostgreSQL), in the caller's transaction."""
     postgres = session.get_bind().dialect.name == "postgresql"
@@ -69,7 +75,9 @@ async def seed(
             conn = await session.connection()
             raw = await conn.get_raw_connection()
             await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-                "workers", records=[tuple(r[c] for c in COLUMNS) for r in part], columns=list(COLUMNS)
+                "workers",
+                records=[tuple(r[c] for c in COLUMNS) for r in part],
+                columns=list(COLUMNS),
             )
         else:
             await session.execute(insert(PayWorker), part)
