@@ -159,7 +159,8 @@ def test_tax_continues_the_year_to_date() -> None:
 def test_the_year_end_bonus_is_held_then_paid_with_its_own_tax() -> None:
     s = standard(performance_schedule="year_end")
     monthly = slip(pay(coefficient_e4=20_000), s)
-    assert monthly["performance"] == 0 and monthly["bonus"] == 0
+    assert monthly["performance"] == 0
+    assert monthly["bonus"] == 0
     w = pay(coefficient_e4=20_000)
     december = slip(w, s, m=month(202412, bonus=True))
     assert yuan(december["bonus"]) == "16320.00"  # 1,360 × 12
@@ -168,7 +169,8 @@ def test_the_year_end_bonus_is_held_then_paid_with_its_own_tax() -> None:
     combined = slip(
         pay(coefficient_e4=20_000, bonus_separate=False), s, m=month(202412, bonus=True)
     )
-    assert combined["bonus_tax"] == 0 and combined["tax_income"] == combined["gross"]
+    assert combined["bonus_tax"] == 0
+    assert combined["tax_income"] == combined["gross"]
     # After 2027 the separate taxation is no longer in force, whatever the choice.
     later = slip(w, s, m=month(202812, bonus=True))
     assert later["bonus_tax"] == 0

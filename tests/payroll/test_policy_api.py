@@ -33,7 +33,8 @@ async def test_a_published_policy_reads_back_and_a_duplicate_is_refused(
     r = await client.get(f"{API}/policies", headers=admin, params={"kind": "insurance"})
     [policy] = r.json()["items"]
     assert policy["body"]["pension"] == {"employer": "0.16", "employee": "0.08"}
-    assert policy["jurisdiction"] == "44" and policy["example"] is False
+    assert policy["jurisdiction"] == "44"
+    assert policy["example"] is False
     again = await client.post(
         f"{API}/policies/insurance",
         headers=admin,

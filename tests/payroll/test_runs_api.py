@@ -37,7 +37,8 @@ async def test_a_run_pays_every_worker_of_every_street_once(
     done = await wait_run(replica, admin, run["id"])
     p = done["progress"]
     assert (p["chunks_done"], p["chunks_left"], p["payslips"], p["failures"]) == (2, 0, 3, 0)
-    assert p["eta_seconds"] == 0.0 and p["payslips_per_second"] > 0
+    assert p["eta_seconds"] == 0.0
+    assert p["payslips_per_second"] > 0
     assert [len(await payslips(replica, admin, w)) for w in ids] == [1, 1, 1, 0]
 
     slip = (await payslips(replica, admin, ids[0]))[0]
@@ -54,7 +55,8 @@ async def test_a_run_pays_every_worker_of_every_street_once(
     assert slip["pension_employee"] == "496.44"  # 8%
     assert slip["medical_employee"] == "124.11"  # 2%
     assert slip["unemployment_employee"] == "31.03"  # 0.5% of 6,205.50 = 31.0275
-    assert slip["housing_base"] == "3950.00" and slip["housing_employee"] == "276.50"
+    assert slip["housing_base"] == "3950.00"
+    assert slip["housing_employee"] == "276.50"
     assert slip["tax"] == "0.00"
     assert slip["net"] == "3021.92"
     assert done["gross"] == "11850.00"
@@ -75,7 +77,8 @@ async def test_rerunning_a_draft_replaces_its_payslips_and_a_locked_run_never_ch
     r = await replica.post(f"{API}/runs/{run['id']}/rerun", headers=admin)
     assert r.status_code == 200, r.text
     after = await wait_run(replica, admin, run["id"])
-    assert after["attempt"] == 2 and after["progress"]["payslips"] == 2
+    assert after["attempt"] == 2
+    assert after["progress"]["payslips"] == 2
     assert len(await payslips(replica, admin, first)) == 1  # replaced, not added
     assert len(await payslips(replica, admin, second)) == 1
 
@@ -88,10 +91,12 @@ async def test_rerunning_a_draft_replaces_its_payslips_and_a_locked_run_never_ch
     assert (await replica.post(f"{API}/runs/{run['id']}/lock", headers=admin)).status_code == 409
     assert (await replica.post(f"{API}/runs/{run['id']}/approve", headers=admin)).status_code == 200
     locked = await replica.post(f"{API}/runs/{run['id']}/lock", headers=admin)
-    assert locked.status_code == 200 and locked.json()["state"] == "locked"
+    assert locked.status_code == 200
+    assert locked.json()["state"] == "locked"
     for action in ("rerun", "approve", "lock"):
         r = await replica.post(f"{API}/runs/{run['id']}/{action}", headers=admin)
-        assert r.status_code == 409 and r.json()["type"] == "urn:cwp:problem:run-locked"
+        assert r.status_code == 409
+        assert r.json()["type"] == "urn:cwp:problem:run-locked"
     # The same month of an overlapping jurisdiction is refused: it would pay twice.
     for jurisdiction in ("4401", "440103001", "440103"):
         r = await replica.post(
@@ -170,7 +175,8 @@ async def test_a_future_month_is_refused(client: httpx.AsyncClient, admin: dict[
     today = today_in_china()
     nxt = f"{today.year + (today.month == 12)}-{today.month % 12 + 1:02d}"
     r = await client.post(f"{API}/runs", headers=admin, json={"jurisdiction": "44", "period": nxt})
-    assert r.status_code == 422 and r.json()["type"] == "urn:cwp:problem:future-period"
+    assert r.status_code == 422
+    assert r.json()["type"] == "urn:cwp:problem:future-period"
     assert (await client.get(f"{API}/runs", headers=admin)).json()["items"] == []
 
 

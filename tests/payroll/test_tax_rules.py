@@ -56,7 +56,8 @@ def test_rounding_is_half_up_to_the_fen() -> None:
     # Taxable 1.50 × 3% = 0.045 → 0.05 (a banker's rounding would give 0.04).
     assert year([("5001.50", "0.00", "0.00")]) == [5]
     assert apply_rate(150, Rate("0.03")) == 5
-    assert round_div(-5, 2) == -3 and round_div(5, 2) == 3
+    assert round_div(-5, 2) == -3
+    assert round_div(5, 2) == 3
 
 
 def test_the_top_bracket() -> None:
@@ -86,10 +87,11 @@ def test_separate_taxation_ends_with_2027() -> None:
 
 
 def test_money_strings_are_exact() -> None:
-    assert to_fen("0.10") == 10 and to_fen("12") == 1200
-    with pytest.raises(ValueError):
+    assert to_fen("0.10") == 10
+    assert to_fen("12") == 1200
+    with pytest.raises(ValueError, match="two decimals"):
         to_fen("1.005")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="finite"):
         to_fen("NaN")
 
 
@@ -140,7 +142,8 @@ async def test_the_preview_refuses_malformed_money(
     r = await client.post(f"{API}/tax/preview", headers=operator, json={"months": months})
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("application/problem+json")
-    assert "abc" not in r.text and "1e3" not in r.text
+    assert "abc" not in r.text
+    assert "1e3" not in r.text
 
 
 async def test_the_preview_needs_a_token(client: httpx.AsyncClient) -> None:
