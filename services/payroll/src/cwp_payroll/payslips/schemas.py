@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from cwp_payroll.money import yuan
 from cwp_payroll.runs.compute import period_text
 from cwp_payroll.runs.models import Payslip
+from cwp_payroll.workers.rules import coefficient_text
 
 AMOUNTS = (
     "basic",
@@ -98,7 +99,7 @@ class PayslipOut(BaseModel):
             position=p.position,
             category=p.category,
             grade=p.grade,
-            pay_coefficient=f"{p.coefficient_e4 // 10_000}.{p.coefficient_e4 % 10_000:04d}",
+            pay_coefficient=coefficient_text(p.coefficient_e4),
             example=p.example,
             lines=[Line(label=str(k), amount=yuan(int(v))) for k, v in orjson.loads(p.lines)],
             **values,

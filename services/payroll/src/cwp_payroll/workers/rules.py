@@ -16,6 +16,11 @@ def highest(levels: Iterable[tuple[str, date]]) -> tuple[str, date] | None:
     return ranked[-1] if ranked else None
 
 
+def coefficient_text(e4: int) -> str:
+    """Ten-thousandths as the ladder writes the coefficient: 12500 -> "1.2500"."""
+    return f"{e4 // 10_000}.{e4 % 10_000:04d}"
+
+
 def coefficient_e4(value: Decimal) -> int:
     """A pay coefficient as exact ten-thousandths; finer precision is refused."""
     scaled = value * 10_000

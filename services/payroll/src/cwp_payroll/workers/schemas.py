@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
 from cwp_payroll.money import yuan
 from cwp_payroll.policy.schemas import Money
 from cwp_payroll.workers.models import PayWorker
+from cwp_payroll.workers.rules import coefficient_text
 
 
 class TaxOptionsIn(BaseModel):
@@ -29,7 +29,7 @@ class PayWorkerOut(BaseModel):
     status: str
     category: str | None
     grade: int | None
-    pay_coefficient: Decimal | None
+    pay_coefficient: str | None
     example: bool
     grade_effective_date: date | None
     qualification: str | None
@@ -47,7 +47,7 @@ class PayWorkerOut(BaseModel):
             category=w.category,
             grade=w.grade,
             pay_coefficient=(
-                Decimal(w.coefficient_e4) / 10_000 if w.coefficient_e4 is not None else None
+                coefficient_text(w.coefficient_e4) if w.coefficient_e4 is not None else None
             ),
             example=w.grade_example,
             grade_effective_date=w.grade_effective_date,
