@@ -49,6 +49,11 @@ async def test_no_career_route_serves_another_province(career_service: Service) 
     await assert_sweep_is_clean(career_service)
 
 
+async def test_no_payroll_route_serves_another_province(payroll_service: Service) -> None:
+    await assert_ids_are_real(payroll_service)
+    await assert_sweep_is_clean(payroll_service)
+
+
 async def test_no_gateway_route_serves_another_province(gateway: Service) -> None:
     await assert_ids_are_real(gateway)
     await assert_sweep_is_clean(gateway)

@@ -28,7 +28,10 @@ async def benchmarks(
 
 @router.post("/benchmarks/check", response_model=BenchmarkOut)
 async def check(
-    principal: Writer, session: SessionDep, year: Year, region: Region = None
+    principal: Writer,
+    session: SessionDep,
+    year: Year,
+    region: Annotated[str, Query(pattern=r"^\d{0,12}$")],
 ) -> BenchmarkOut:
     """The same benchmark, and a payroll.benchmark.breached.v1 event for each region
     one level down with workers below their floor."""
