@@ -21,7 +21,7 @@ test: sync
 lint: sync
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy libs/common/src services/registry/src services/gateway/src services/career/src scripts
+	$(RUN) mypy libs/common/src services/registry/src services/gateway/src services/career/src services/payroll/src scripts
 
 format: sync
 	$(RUN) ruff format .
@@ -30,13 +30,15 @@ format: sync
 bench: sync
 	$(RUN) python bench/gateway.py
 	$(RUN) python bench/career_regrade.py
+	$(RUN) python bench/payroll.py --workers 100000
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(RUN) python bench/payroll.py --pg "$$TEST_DATABASE_URL"; fi
 
 migrate: sync
-	for s in registry career gateway; do $(RUN) alembic -c services/$$s/alembic.ini upgrade head || exit 1; done
+	for s in registry career payroll gateway; do $(RUN) alembic -c services/$$s/alembic.ini upgrade head || exit 1; done
 
 # One Dockerfile builds any service: make image SERVICE=registry
 image:
-	@test -n "$(SERVICE)" || (echo "usage: make image SERVICE=<registry|career|gateway>" && false)
+	@test -n "$(SERVICE)" || (echo "usage: make image SERVICE=<registry|career|payroll|gateway>" && false)
 	docker build --build-arg SERVICE=$(SERVICE) -t cwp-$(SERVICE) .
 
 clean:

@@ -31,7 +31,7 @@ BIN = Path(sys.executable).parent
 
 
 # The gateway comes last: it routes to the others.
-SERVICES = ["registry", "career", "gateway"]
+SERVICES = ["registry", "career", "payroll", "gateway"]
 
 
 def service_url(name: str) -> str:
