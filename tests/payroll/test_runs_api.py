@@ -4,10 +4,13 @@ work queue: payslips, rerun idempotence, states, per-worker failures, example da
 from __future__ import annotations
 
 import httpx
+import orjson
 import pytest
+from sqlalchemy import select
 from fastapi import FastAPI
 
 from cwp_common.clock import today_in_china
+from cwp_payroll.db import EVENTS
 from tests.payroll.helpers import (
     API,
     GZ_1,
@@ -104,6 +107,16 @@ async def test_rerunning_a_draft_replaces_its_payslips_and_a_locked_run_never_ch
         )
         assert r.status_code == 409, jurisdiction
     assert len(await payslips(replica, admin, first)) == 1
+    async with replica_app.state.runtime.sessions() as session:
+        events = (
+            await session.execute(select(EVENTS.outbox.c.type, EVENTS.outbox.c.body))
+        ).all()
+    completed = [orjson.loads(b)["data"] for t, b in events if t == "payroll.run.completed.v1"]
+    locked_events = [orjson.loads(b)["data"] for t, b in events if t == "payroll.run.locked.v1"]
+    assert [e["attempt"] for e in completed] == [1, 2, 3]
+    assert completed[-1]["gross"] == same["gross"]
+    assert [e["locked_by"] for e in locked_events] == ["tester"]
+    assert locked_events[0]["period"] == PERIOD
 
 
 async def test_one_workers_bad_data_fails_that_worker_with_its_reason(

@@ -75,7 +75,11 @@ async def test_the_consumers_project_registry_career_and_training_events(
             ok = r.status_code == 200 and r.json()["grade"] and r.json()["qualification"]
             return r.json() if ok else None
 
-        got = await until(projected)
+        try:
+            got = await until(projected)
+        except AssertionError:
+            r = await client.get(f"{API}/workers/{data.worker_id}", headers=admin)
+            raise AssertionError(r.text) from None
         assert got["pay_coefficient"] == "1.2500"
         assert got["example"] is True
         assert got["qualification"] == "intermediate"

@@ -43,6 +43,14 @@ def worker_uuid(value: str) -> uuid.UUID:
 
 async def on_worker_event(session: AsyncSession, event: CloudEvent) -> None:
     """payroll-workers on registry.worker.>"""
+    if event.type in (
+        WorkerRegistered.type,
+        WorkerUpdated.type,
+        WorkerTransferred.type,
+        WorkerExited.type,
+    ):
+        worker_id = worker_uuid(str(event.data.get("worker_id", "")))
+        await WorkerRepository(session, PLATFORM).serialize(worker_id)
     if event.type in (WorkerRegistered.type, WorkerUpdated.type, WorkerTransferred.type):
         contracts: dict[str, type[WorkerFacts]] = {
             WorkerRegistered.type: WorkerRegistered,
@@ -108,6 +116,7 @@ async def on_grade_event(session: AsyncSession, event: CloudEvent) -> None:
         return
     g = parse(event, GradeChanged if event.type == GradeChanged.type else GradeAssigned)
     worker_id = worker_uuid(g.worker_id)
+    await WorkerRepository(session, PLATFORM).serialize(worker_id)
     try:
         coefficient = rules.coefficient_e4(g.pay_coefficient)
     except ValueError:
@@ -137,6 +146,7 @@ async def on_training_event(session: AsyncSession, event: CloudEvent) -> None:
         return
     q = parse(event, QualificationObtained)
     worker_id = worker_uuid(q.worker_id)
+    await WorkerRepository(session, PLATFORM).serialize(worker_id)
     levels = QualificationRepository(session, PLATFORM)
     if not await levels.has(worker_id, q.level):
         session.add(

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select, update
 
 from cwp_common.repository import Repository
 from cwp_common.scope import within_region
@@ -21,6 +21,24 @@ class WorkerRepository(Repository[PayWorker]):
     key = PayWorker.worker_id
     scope_column = PayWorker.community_code
     label = "Worker"
+
+    async def serialize(self, worker_id: uuid.UUID) -> None:
+        """Take the worker's lock for the rest of the transaction, row or no row yet.
+
+        The registration (which makes the row) and a grade or qualification that may
+        arrive before it come from three streams and run at the same time; each reads
+        what the other writes. Serialized per worker, the later one always sees the
+        earlier one's write. PostgreSQL: a transaction-scoped advisory lock on the id;
+        SQLite: a write statement takes the database's one write lock at once."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            key = (worker_id.int >> 64) - (1 << 63)  # the id's high half as a signed bigint
+            await self.session.execute(select(func.pg_advisory_xact_lock(key)))
+        else:
+            await self.session.execute(
+                update(PayWorker)
+                .where(PayWorker.worker_id == worker_id)
+                .values(worker_id=PayWorker.worker_id)
+            )
 
 
 def _of_workers_in_scope(stmt: S, column: Any, repo: Repository[Any]) -> S:
