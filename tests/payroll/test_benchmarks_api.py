@@ -24,7 +24,9 @@ async def test_each_region_against_its_floor_and_a_breach_event_per_region_below
     for period in ("2025-01", "2025-02"):
         await wait_run(replica, admin, (await start_run(replica, admin, "44", period))["id"])
 
-    r = await replica.get(f"{API}/benchmarks", headers=admin, params={"region": "440103", "year": 2025})
+    r = await replica.get(
+        f"{API}/benchmarks", headers=admin, params={"region": "440103", "year": 2025}
+    )
     assert r.status_code == 200, r.text
     b = r.json()
     assert (b["region"], b["year"], b["workers"], b["below_floor"]) == ("440103", 2025, 2, 1)
@@ -60,8 +62,12 @@ async def test_each_region_against_its_floor_and_a_breach_event_per_region_below
 
     # Scope: another province's viewer cannot ask for this region, and its own is empty.
     shanghai = tokens.headers(["viewer"], region="31")
-    r = await replica.get(f"{API}/benchmarks", headers=shanghai, params={"region": "44", "year": 2025})
+    r = await replica.get(
+        f"{API}/benchmarks", headers=shanghai, params={"region": "44", "year": 2025}
+    )
     assert r.status_code == 403
     own = await replica.get(f"{API}/benchmarks", headers=shanghai, params={"year": 2025})
     assert own.json()["workers"] == 0
-    assert (await replica.get(f"{API}/benchmarks", headers=admin, params={"year": 1990})).status_code == 422
+    assert (
+        await replica.get(f"{API}/benchmarks", headers=admin, params={"year": 1990})
+    ).status_code == 422

@@ -22,7 +22,10 @@ def cli() -> argparse.ArgumentParser:
 
 
 def test_the_command_starts_a_run_and_refuses_a_future_month(
-    tmp_path: Path, nats_server: NatsServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    nats_server: NatsServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'payroll.db'}"
 
@@ -45,6 +48,6 @@ def test_the_command_starts_a_run_and_refuses_a_future_month(
     again = cli().parse_args(["payroll-run", "31", "2025-03"])
     with pytest.raises(SystemExit, match="refused"):
         again.handler(again)
+    future = cli().parse_args(["payroll-run", "31", "2099-01"])
     with pytest.raises(SystemExit, match="refused"):
-        future = cli().parse_args(["payroll-run", "31", "2099-01"])
         future.handler(future)

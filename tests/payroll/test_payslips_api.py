@@ -25,7 +25,9 @@ async def test_a_workers_payslips_are_paged_newest_first(
     url = f"{API}/workers/{worker_id}/payslips"
     first = (await replica.get(url, headers=admin, params={"limit": 2})).json()
     assert [p["period"] for p in first["items"]] == ["2025-03", "2025-02"]
-    rest = (await replica.get(url, headers=admin, params={"limit": 2, "cursor": first["next_cursor"]})).json()
+    rest = (
+        await replica.get(url, headers=admin, params={"limit": 2, "cursor": first["next_cursor"]})
+    ).json()
     assert [p["period"] for p in rest["items"]] == ["2025-01"]
     assert rest["next_cursor"] is None
     exact = (await replica.get(url, headers=admin, params={"limit": 3})).json()
@@ -49,7 +51,10 @@ async def test_a_run_exports_as_csv_and_xlsx(
     replica_app: FastAPI, replica: httpx.AsyncClient, admin: dict[str, str], tokens: Any
 ) -> None:
     await publish_policy(replica, admin, "44")
-    ids = [await worker(replica_app), await worker(replica_app, name="=HYPERLINK(1)", community_code=GZ_3)]
+    ids = [
+        await worker(replica_app),
+        await worker(replica_app, name="=HYPERLINK(1)", community_code=GZ_3),
+    ]
     await register(replica_app)  # ungraded: a failure, not a line of the export
     run = await wait_run(replica, admin, (await start_run(replica, admin, "4401", "2025-03"))["id"])
 
@@ -67,9 +72,15 @@ async def test_a_run_exports_as_csv_and_xlsx(
     assert x.status_code == 200
     book = zipfile.ZipFile(io.BytesIO(x.content))
     sheet = book.read("xl/worksheets/sheet1.xml").decode()
-    strings = book.read("xl/sharedStrings.xml").decode() if "xl/sharedStrings.xml" in book.namelist() else sheet
+    strings = (
+        book.read("xl/sharedStrings.xml").decode()
+        if "xl/sharedStrings.xml" in book.namelist()
+        else sheet
+    )
     assert ids[0] in strings or ids[0] in sheet
     assert "<f>" not in sheet  # the formula-like name stays text
 
     shanghai = tokens.headers(["viewer"], region="31")
-    assert (await replica.get(f"{API}/runs/{run['id']}/export.csv", headers=shanghai)).status_code == 404
+    assert (
+        await replica.get(f"{API}/runs/{run['id']}/export.csv", headers=shanghai)
+    ).status_code == 404

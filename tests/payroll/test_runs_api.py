@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import orjson
 import pytest
-from sqlalchemy import select
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from cwp_common.clock import today_in_china
 from cwp_payroll.db import EVENTS
@@ -108,9 +108,7 @@ async def test_rerunning_a_draft_replaces_its_payslips_and_a_locked_run_never_ch
         assert r.status_code == 409, jurisdiction
     assert len(await payslips(replica, admin, first)) == 1
     async with replica_app.state.runtime.sessions() as session:
-        events = (
-            await session.execute(select(EVENTS.outbox.c.type, EVENTS.outbox.c.body))
-        ).all()
+        events = (await session.execute(select(EVENTS.outbox.c.type, EVENTS.outbox.c.body))).all()
     completed = [orjson.loads(b)["data"] for t, b in events if t == "payroll.run.completed.v1"]
     locked_events = [orjson.loads(b)["data"] for t, b in events if t == "payroll.run.locked.v1"]
     assert [e["attempt"] for e in completed] == [1, 2, 3]

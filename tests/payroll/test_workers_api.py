@@ -103,7 +103,10 @@ async def test_tax_options_are_validated_and_scoped(
     r = await client.put(f"{API}/workers/{worker_id}/tax-options", headers=admin, json=body)
     assert r.status_code == 200
     assert r.json()["additional_deductions"] == "3000.00"
-    for bad in ({**body, "additional_deductions": "-1.00"}, {**body, "additional_deductions": 3000}):
+    for bad in (
+        {**body, "additional_deductions": "-1.00"},
+        {**body, "additional_deductions": 3000},
+    ):
         r = await client.put(f"{API}/workers/{worker_id}/tax-options", headers=admin, json=bad)
         assert r.status_code == 422
     shanghai = tokens.headers(["operator"], region="31")

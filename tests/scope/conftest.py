@@ -20,10 +20,10 @@ from cwp_career.config import Settings as CareerSettings
 from cwp_common.clock import today_in_china
 from cwp_common.settings import PlatformSettings
 from cwp_gateway.app import create_app as gateway_app
+from cwp_gateway.config import Settings as GatewaySettings
 from cwp_payroll.app import create_app as payroll_app
 from cwp_payroll.config import Settings as PayrollSettings
 from cwp_payroll.runs.compute import compute_chunk
-from cwp_gateway.config import Settings as GatewaySettings
 from cwp_registry.app import create_app as registry_app
 from cwp_registry.config import Settings as RegistrySettings
 from tests.career import helpers as career
