@@ -42,7 +42,7 @@ class Refused(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs a setattr call per field, per worker
 class WorkerPay:
     """What the projection knows of a worker, as the run reads it."""
 
