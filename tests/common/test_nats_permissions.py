@@ -197,11 +197,15 @@ def test_no_service_may_delete_purge_or_list() -> None:
         rights = permissions(service)
         allowed = rights["publish"]["allow"]
         assert f"{service}.>" in allowed
-        assert not [r for r in allowed if ".DELETE." in r or ".PURGE." in r or ".LIST" in r]
-        queues = {f"{q.subject}.>" for q in WORK_QUEUES.get(service, ())}
-        assert [r for r in allowed if not r.startswith("$JS") and r != f"{service}.>"] == sorted(
-            queues
-        )
+        assert not [r for r in allowed if ".PURGE." in r or ".LIST" in r]
+        # Deleting: only its own durables (`cwp rebuild`), never a stream or a message.
+        queues = WORK_QUEUES.get(service, ())
+        assert [r for r in allowed if ".DELETE." in r] == [
+            f"$JS.API.CONSUMER.DELETE.{d.stream}.{d.name}" for d in CONSUMERS[service]
+        ] + [f"$JS.API.CONSUMER.DELETE.{q.stream}.{q.durable}" for q in queues]
+        assert [r for r in allowed if not r.startswith("$JS") and r != f"{service}.>"] == [
+            f"{q.subject}.>" for q in queues
+        ]
         assert rights["subscribe"]["allow"] == [f"_INBOX.{service}.>"]
 
 

@@ -47,13 +47,22 @@ def work_queue_config(queue: WorkQueue) -> StreamConfig:
     )
 
 
+# Set by operations (`cwp streams apply`: replicas, retention limits), never reset by a
+# service that updates its stream's shape.
+CAPACITY_FIELDS = ("num_replicas", "max_age", "max_bytes", "max_msgs", "max_msg_size", "discard")
+
+
 async def ensure_stream(js: JetStreamContext, service: str | WorkQueue) -> None:
+    """A service's event stream, or a work queue it owns (WORK_QUEUES)."""
     config = (
         work_queue_config(service) if isinstance(service, WorkQueue) else stream_config(service)
     )
     try:
         await js.add_stream(config)
     except BadRequestError:
+        current = (await js.stream_info(config.name)).config
+        for name in CAPACITY_FIELDS:
+            setattr(config, name, getattr(current, name))
         await js.update_stream(config)
 
 
