@@ -60,7 +60,8 @@ async def ensure_stream(js: JetStreamContext, service: str | WorkQueue) -> None:
     try:
         await js.add_stream(config)
     except BadRequestError:
-        current = (await js.stream_info(config.name)).config
+        name = service.stream if isinstance(service, WorkQueue) else stream_name(service)
+        current = (await js.stream_info(name)).config
         for name in CAPACITY_FIELDS:
             setattr(config, name, getattr(current, name))
         await js.update_stream(config)
