@@ -32,6 +32,8 @@ bench: sync
 	$(RUN) python bench/gateway.py
 	$(RUN) python bench/career_regrade.py
 	$(RUN) python bench/training_compliance.py
+	$(RUN) python bench/payroll.py --workers 100000
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(RUN) python bench/payroll.py --pg "$$TEST_DATABASE_URL"; fi
 
 migrate: sync
 	$(RUN) cwp migrate

@@ -42,7 +42,7 @@ VAR = Path(os.environ.get("CWP_RUN_DIR", ROOT / "var")).resolve()
 BIN = Path(sys.executable).parent
 
 # The gateway comes last: it routes to the others.
-SERVICES = ["registry", "career", "training", "gateway"]
+SERVICES = ["registry", "career", "payroll", "training", "gateway"]
 
 FIRST_DELAY = 0.5
 MAX_DELAY = 30.0

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cwp_career.app import SUBSCRIPTIONS as CAREER_SUBSCRIPTIONS
 from cwp_common.events.access import (
     CONSUMERS,
+    WORK_QUEUES,
     ensure_passwords,
     permissions,
     ungranted,
@@ -34,6 +35,7 @@ from cwp_common.events.nats_link import ensure_stream
 from cwp_common.revocation import RevocationFeed, RevocationList
 from cwp_common.service import ServiceSpec, create_service_app
 from cwp_common.settings import InsecureConfiguration, PlatformSettings
+from cwp_payroll.app import SUBSCRIPTIONS as PAYROLL_SUBSCRIPTIONS
 from cwp_registry.db import EVENTS
 from tests.support.nats_server import NatsServer
 
@@ -180,9 +182,13 @@ async def test_anonymous_and_wrong_password_connections_are_refused(server: Nats
 
 
 def test_the_table_grants_exactly_the_consumers_the_services_declare() -> None:
-    declared = {(s.stream, s.durable) for s in CAREER_SUBSCRIPTIONS}
-    assert ungranted("career", declared) == []
-    assert declared == {(d.stream, d.name) for d in CONSUMERS["career"]}
+    for service, subscriptions in (
+        ("career", CAREER_SUBSCRIPTIONS),
+        ("payroll", PAYROLL_SUBSCRIPTIONS),
+    ):
+        declared = {(s.stream, s.durable) for s in subscriptions}
+        assert ungranted(service, declared) == []
+        assert declared == {(d.stream, d.name) for d in CONSUMERS[service]}
     assert ungranted("registry", [("CAREER", "registry-grades")]) == ["registry-grades on CAREER"]
 
 
@@ -193,10 +199,13 @@ def test_no_service_may_delete_purge_or_list() -> None:
         assert f"{service}.>" in allowed
         assert not [r for r in allowed if ".PURGE." in r or ".LIST" in r]
         # Deleting: only its own durables (`cwp rebuild`), never a stream or a message.
+        queues = WORK_QUEUES.get(service, ())
         assert [r for r in allowed if ".DELETE." in r] == [
             f"$JS.API.CONSUMER.DELETE.{d.stream}.{d.name}" for d in CONSUMERS[service]
+        ] + [f"$JS.API.CONSUMER.DELETE.{q.stream}.{q.durable}" for q in queues]
+        assert [r for r in allowed if not r.startswith("$JS") and r != f"{service}.>"] == [
+            f"{q.subject}.>" for q in queues
         ]
-        assert [r for r in allowed if not r.startswith("$JS") and r != f"{service}.>"] == []
         assert rights["subscribe"]["allow"] == [f"_INBOX.{service}.>"]
 
 
@@ -271,3 +280,33 @@ async def until(check: Callable[[], bool], timeout: float = 10.0) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("condition not reached in time")
+
+
+async def test_payroll_shares_its_chunks_on_a_work_queue_no_other_service_can_touch(
+    server: NatsServer, career: tuple[Client, Violations]
+) -> None:
+    """The work queue's subjects (work.payroll.chunks.>) lie outside every event stream's,
+    so the stream exists beside PAYROLL (payroll.>); payroll publishes jobs and takes them
+    through its one durable; another service can neither publish nor take one."""
+    [queue] = WORK_QUEUES["payroll"]
+    payroll = await server.connect("payroll")
+    try:
+        js = payroll.jetstream(timeout=2)
+        await ensure_stream(js, "payroll")
+        await ensure_stream(js, queue)
+        await js.publish(f"{queue.subject}.run-1", b"{}")
+        sub = await js.pull_subscribe(f"{queue.subject}.>", queue.durable, stream=queue.stream)
+        (msg,) = await sub.fetch(1, timeout=5)
+        await msg.ack()
+        await js.publish(f"{queue.subject}.run-2", b"{}")
+    finally:
+        await payroll.close()
+    nc, violations = career
+    cjs = nc.jetstream(timeout=1)
+    await refused(cjs.publish(f"{queue.subject}.run-3", b"{}"))
+    await violations.wait_for(f'publish to "{queue.subject}.run-3"')
+    await refused(cjs.pull_subscribe(f"{queue.subject}.>", queue.durable, stream=queue.stream))
+    await violations.wait_for(f"$js.api.consumer.info.{queue.stream.lower()}.{queue.durable}")
+    # Acked jobs leave a work queue: only the second one waits.
+    assert await server.messages_in(queue.stream) == 1
+    assert await server.messages_in("PAYROLL") == 0

@@ -3,6 +3,7 @@ records in Shanghai (31), and tokens of Guangdong (44) for every role."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -20,11 +21,15 @@ from cwp_common.clock import today_in_china
 from cwp_common.settings import PlatformSettings
 from cwp_gateway.app import create_app as gateway_app
 from cwp_gateway.config import Settings as GatewaySettings
+from cwp_payroll.app import create_app as payroll_app
+from cwp_payroll.config import Settings as PayrollSettings
+from cwp_payroll.runs.compute import compute_chunk
 from cwp_registry.app import create_app as registry_app
 from cwp_registry.config import Settings as RegistrySettings
 from cwp_training.app import create_app as training_app
 from cwp_training.config import Settings as TrainingSettings
 from tests.career import helpers as career
+from tests.payroll import helpers as payroll
 from tests.registry.helpers import SH_1, SH_2, id_number
 from tests.scope.openapi import ROLE_SETS, Home
 from tests.support.apps import running
@@ -395,6 +400,57 @@ async def training_service(
                 "SH-SCOPE-0001",
                 "SH-SKILL-0001",
             },
+        )
+        yield Service(client, app, home, foreign_tokens(tokens), admin)
+
+
+@pytest.fixture
+async def payroll_service(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> AsyncIterator[Service]:
+    """A Shanghai worker paid by a Shanghai run under Shanghai's policies (its chunk
+    computed by the same function a replica runs)."""
+    admin = tokens.headers(["admin", "operator", "pii"])
+    url = await fresh_database(backend, "payroll", tmp_path)
+    settings = PayrollSettings(
+        database_url=url, consume_events=False, work_chunks=False, demo_region=""
+    )
+    app = payroll_app(settings, platform_settings, create_schema=True)
+    api = payroll.API
+    async with running(app) as client:
+        await payroll.publish_policy(client, admin, HOME)
+        policies = (await client.get(f"{api}/policies", headers=admin)).json()["items"]
+        worker = await payroll.worker(app, name=NAME, community_code=payroll.SH)
+        run = await payroll.start_run(client, admin, HOME, "2025-03")
+        await compute_chunk(app.state.runtime.sessions, uuid.UUID(run["id"]), payroll.SH[:9], 1, "")
+        assert (await payroll.payslips(client, admin, worker))[0]["name"] == NAME
+        wage = await client.post(
+            f"{api}/reference-wages",
+            headers=admin,
+            json={
+                "division": "31",
+                "year": 2024,
+                "kind": "all_urban",
+                "annual": "200000.00",
+                "source": "沪测试来源",
+            },
+        )
+        assert wage.status_code == 201, wage.text
+        home = Home(
+            region=HOME,
+            community=payroll.SH,
+            values={
+                "worker_id": [worker],
+                "run_id": [run["id"]],
+                "policy_id": [p["id"] for p in policies],
+                "region": [HOME],
+                "jurisdiction": [HOME],
+                "division": [HOME],
+                "community_code": [payroll.SH],
+            },
+            markers={worker, run["id"], NAME, wage.json()["id"], "沪测试来源"}
+            | {p["id"] for p in policies},
+            computations={f"POST {api}/tax/preview", f"POST {api}/tax/bonus-preview"},
         )
         yield Service(client, app, home, foreign_tokens(tokens), admin)
 

@@ -54,6 +54,11 @@ async def test_no_training_route_serves_another_province(training_service: Servi
     await assert_sweep_is_clean(training_service)
 
 
+async def test_no_payroll_route_serves_another_province(payroll_service: Service) -> None:
+    await assert_ids_are_real(payroll_service)
+    await assert_sweep_is_clean(payroll_service)
+
+
 async def test_no_gateway_route_serves_another_province(gateway: Service) -> None:
     await assert_ids_are_real(gateway)
     await assert_sweep_is_clean(gateway)

@@ -173,6 +173,7 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             await engine.dispose()
 
     app = FastAPI(title=spec.title, lifespan=lifespan, version="1.0.0")
+    app.state.metrics = metrics  # a service registers its own metrics on metrics.registry
     install_problem_handlers(app)
     # add_middleware puts each new one outside the previous: the spec's own middleware
     # runs inside EdgeMiddleware (request id, size limit, metrics, access log).

@@ -8,6 +8,9 @@ Each service's NATS user is the service's name. It may
   consumes (create, info, fetch the next messages, ack);
 - read the gateway's stream (account revocations, which every service must see) through
   ephemeral consumers;
+- own the work-queue streams listed for it in WORK_QUEUES (jobs it shares among its
+  own replicas, e.g. payroll's chunks): publish their subjects, create and inspect the
+  stream, and consume through the one durable of each;
 - subscribe only to its own inbox (`_INBOX.<service>.>`), where JetStream answers its
   API requests and delivers its messages, so it cannot read the deliveries of another
   service's consumers.
@@ -44,6 +47,36 @@ class Durable:
         return stream_name(self.producer)
 
 
+@dataclass(frozen=True)
+class WorkQueue:
+    """A JetStream work-queue stream a service shares among its own replicas: each job
+    goes to one replica, and one that dies mid-job leaves it to another.
+
+    Its subjects live under `work.<owner>.<name>`, outside every service's event
+    namespace (`<service>.>`): a stream's subjects may not overlap another stream's, so
+    `payroll.jobs.>` could not have a stream beside PAYROLL's `payroll.>`."""
+
+    owner: str  # "payroll"
+    name: str  # "chunks"
+
+    @property
+    def stream(self) -> str:
+        return f"{stream_name(self.owner)}_{self.name.upper()}"
+
+    @property
+    def subject(self) -> str:
+        return f"work.{self.owner}.{self.name}"
+
+    @property
+    def durable(self) -> str:
+        return f"{self.owner}-{self.name}"
+
+
+# Work queues per owning service.
+WORK_QUEUES: Mapping[str, tuple[WorkQueue, ...]] = {
+    "payroll": (WorkQueue("payroll", "chunks"),),
+}
+
 # Every service of the platform (planned ones included, so that their streams and users
 # exist from the start) and the durable consumers it owns.
 CONSUMERS: Mapping[str, tuple[Durable, ...]] = {
@@ -53,7 +86,11 @@ CONSUMERS: Mapping[str, tuple[Durable, ...]] = {
         Durable("registry", "career-workers"),
         Durable("training", "career-training"),
     ),
-    "payroll": (),
+    "payroll": (
+        Durable("registry", "payroll-workers"),
+        Durable("career", "payroll-grades"),
+        Durable("training", "payroll-training"),
+    ),
     "training": (Durable("registry", "training-workers"),),
 }
 
@@ -62,16 +99,30 @@ def inbox_prefix(service: str) -> str:
     return f"_INBOX.{service}"
 
 
-def _durable_rights(d: Durable) -> list[str]:
+def _consumer_rights(stream: str, durable: str) -> list[str]:
     return [
         # 2.9+ create forms: without and with the filter subject as trailing tokens.
-        f"$JS.API.CONSUMER.CREATE.{d.stream}.{d.name}",
-        f"$JS.API.CONSUMER.CREATE.{d.stream}.{d.name}.>",
-        f"$JS.API.CONSUMER.INFO.{d.stream}.{d.name}",
+        f"$JS.API.CONSUMER.CREATE.{stream}.{durable}",
+        f"$JS.API.CONSUMER.CREATE.{stream}.{durable}.>",
+        f"$JS.API.CONSUMER.INFO.{stream}.{durable}",
         # Its own durable only: `cwp rebuild` starts it over from the stream's beginning.
-        f"$JS.API.CONSUMER.DELETE.{d.stream}.{d.name}",
-        f"$JS.API.CONSUMER.MSG.NEXT.{d.stream}.{d.name}",
-        f"$JS.ACK.{d.stream}.{d.name}.>",  # ack, nak, term go to the message's reply
+        f"$JS.API.CONSUMER.DELETE.{stream}.{durable}",
+        f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}",
+        f"$JS.ACK.{stream}.{durable}.>",  # ack, nak, term go to the message's reply
+    ]
+
+
+def _durable_rights(d: Durable) -> list[str]:
+    return _consumer_rights(d.stream, d.name)
+
+
+def _work_queue_rights(q: WorkQueue) -> list[str]:
+    return [
+        f"{q.subject}.>",
+        f"$JS.API.STREAM.CREATE.{q.stream}",
+        f"$JS.API.STREAM.UPDATE.{q.stream}",
+        f"$JS.API.STREAM.INFO.{q.stream}",
+        *_consumer_rights(q.stream, q.durable),
     ]
 
 
@@ -90,7 +141,9 @@ def _broadcast_rights() -> list[str]:
 
 
 def permissions(
-    service: str, consumers: Mapping[str, Iterable[Durable]] = CONSUMERS
+    service: str,
+    consumers: Mapping[str, Iterable[Durable]] = CONSUMERS,
+    queues: Mapping[str, Iterable[WorkQueue]] = WORK_QUEUES,
 ) -> dict[str, Any]:
     """The nats-server permissions map of one service's user."""
     own = stream_name(service)
@@ -102,6 +155,8 @@ def permissions(
     ]
     for durable in consumers[service]:
         publish += _durable_rights(durable)
+    for queue in queues.get(service, ()):
+        publish += _work_queue_rights(queue)
     for right in _broadcast_rights():
         if right not in publish:
             publish.append(right)

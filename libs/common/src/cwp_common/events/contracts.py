@@ -240,6 +240,52 @@ class ExitRecommended(EventData):
     tracks: list[str] = []
 
 
+# --- payroll ---------------------------------------------------------------------------
+
+
+class PayrollRunFacts(EventData):
+    """A payroll run's totals. Money as exact decimals (JSON strings), never floats;
+    no worker is named: the payslips stay in payroll."""
+
+    run_id: str
+    jurisdiction: str
+    period: str  # "YYYY-MM"
+    attempt: int
+    payslips: int
+    failures: int
+    gross: Decimal
+    net: Decimal
+    tax: Decimal
+    employer_cost: Decimal
+
+
+class PayrollRunCompleted(PayrollRunFacts):
+    """Every chunk of the run is computed (the run may still be rerun while a draft)."""
+
+    type: ClassVar[str] = "payroll.run.completed.v1"
+
+
+class PayrollRunLocked(PayrollRunFacts):
+    """The run is locked: its payslips never change again."""
+
+    type: ClassVar[str] = "payroll.run.locked.v1"
+    locked_by: str
+
+
+class PayrollBenchmarkBreached(EventData):
+    """Workers of a region earned less than the floor its pay benchmark sets
+    (薪酬水平对标), for a year."""
+
+    type: ClassVar[str] = "payroll.benchmark.breached.v1"
+    region: str
+    jurisdiction: str
+    year: int
+    workers: int
+    below_floor: int
+    floor: Decimal  # the region's average annual floor
+    average_pay: Decimal
+
+
 # --- gateway ---------------------------------------------------------------------------
 
 RevocationReason = Literal[
@@ -276,6 +322,9 @@ CONTRACTS: dict[str, type[EventData]] = {
         GradeChanged,
         AssessmentConfirmed,
         ExitRecommended,
+        PayrollRunCompleted,
+        PayrollRunLocked,
+        PayrollBenchmarkBreached,
         AccountRevoked,
     )
 }

@@ -15,9 +15,10 @@ import logging
 import nats
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from nats.js.api import StorageType, StreamConfig
+from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError
 
+from cwp_common.events.access import WorkQueue
 from cwp_common.events.envelope import stream_name
 
 log = logging.getLogger("cwp.nats")
@@ -35,17 +36,32 @@ def stream_config(service: str) -> StreamConfig:
     )
 
 
+def work_queue_config(queue: WorkQueue) -> StreamConfig:
+    """A work-queue stream: a job is removed once one consumer acks it."""
+    return StreamConfig(
+        name=queue.stream,
+        subjects=[f"{queue.subject}.>"],
+        retention=RetentionPolicy.WORK_QUEUE,
+        storage=StorageType.FILE,
+        duplicate_window=DUPLICATE_WINDOW_S,
+    )
+
+
 # Set by operations (`cwp streams apply`: replicas, retention limits), never reset by a
 # service that updates its stream's shape.
 CAPACITY_FIELDS = ("num_replicas", "max_age", "max_bytes", "max_msgs", "max_msg_size", "discard")
 
 
-async def ensure_stream(js: JetStreamContext, service: str) -> None:
-    config = stream_config(service)
+async def ensure_stream(js: JetStreamContext, service: str | WorkQueue) -> None:
+    """A service's event stream, or a work queue it owns (WORK_QUEUES)."""
+    config = (
+        work_queue_config(service) if isinstance(service, WorkQueue) else stream_config(service)
+    )
     try:
         await js.add_stream(config)
     except BadRequestError:
-        current = (await js.stream_info(stream_name(service))).config
+        name = service.stream if isinstance(service, WorkQueue) else stream_name(service)
+        current = (await js.stream_info(name)).config
         for name in CAPACITY_FIELDS:
             setattr(config, name, getattr(current, name))
         await js.update_stream(config)

@@ -1,0 +1,1 @@
+"""Payroll service: pay policy, payroll runs, social insurance, income tax, benchmarks."""

@@ -1,0 +1,196 @@
+"""Policy resolution and compilation: which dated document applies to a community on a
+day, and the documents turned into integer-fen structures the payslip rules use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Generic, TypeVar
+
+from cwp_payroll.money import Rate, apply_rate, round_div, to_fen
+from cwp_payroll.policy.schemas import Benchmark, Insurance, PayStandard
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Dated(Generic[T]):
+    jurisdiction: str
+    effective_date: date
+    value: T
+    example: bool = False
+
+
+def resolve(items: Iterable[Dated[T]], code: str, on: date) -> Dated[T] | None:
+    """The document for `code` on `on`: the most specific jurisdiction that covers the
+    code, and within it the latest one in effect."""
+    best: Dated[T] | None = None
+    for item in items:
+        if not code.startswith(item.jurisdiction) or item.effective_date > on:
+            continue
+        if best is None or (len(item.jurisdiction), item.effective_date) > (
+            len(best.jurisdiction),
+            best.effective_date,
+        ):
+            best = item
+    return best
+
+
+WageKey = tuple[str, int, str]  # (division, year, kind)
+
+
+def reference_wage(wages: Mapping[WageKey, int], division: str, year: int, kind: str) -> int | None:
+    """The series of the most specific division covering `division` that has the year."""
+    for length in range(len(division), -1, -1):
+        found = wages.get((division[:length], year, kind))
+        if found is not None:
+            return found
+    return None
+
+
+class MissingReferenceWage(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Standard:
+    """A pay standard for one month and place, in fen."""
+
+    base: int  # monthly base before the grade coefficient
+    performance: Rate
+    year_end: bool
+    qualification_schedule: str | None
+    qualification: Mapping[str, int]
+    seniority_per_year: int
+    seniority_cap: int | None
+    post: Mapping[str, int]
+    other: tuple[tuple[str, int], ...]
+    example: bool
+
+    @classmethod
+    def compile(
+        cls, s: PayStandard, example: bool, wages: Mapping[WageKey, int], year: int
+    ) -> Standard:
+        b = s.base
+        if b.method == "fixed":
+            base = to_fen(b.amount)
+        elif b.method == "institution_start":
+            base = apply_rate(to_fen(b.amount), Rate(b.factor))
+        else:
+            annual = reference_wage(wages, b.division, year - 1, b.wage_kind)
+            if annual is None:
+                raise MissingReferenceWage
+            base = round_div(apply_rate(annual, Rate(b.share)), 12)
+        a = s.allowances
+        q = a.qualification
+        return cls(
+            base=base,
+            performance=Rate(s.performance_share),
+            year_end=s.performance_schedule == "year_end",
+            qualification_schedule=q.schedule if q else None,
+            qualification=(
+                {
+                    "assistant": to_fen(q.assistant),
+                    "intermediate": to_fen(q.intermediate),
+                    "senior": to_fen(q.senior),
+                }
+                if q
+                else {}
+            ),
+            seniority_per_year=to_fen(a.seniority.per_year) if a.seniority else 0,
+            seniority_cap=(
+                to_fen(a.seniority.cap) if a.seniority and a.seniority.cap is not None else None
+            ),
+            post={k: to_fen(v) for k, v in a.post.items()},
+            other=tuple((o.name, to_fen(o.amount)) for o in a.other),
+            example=example,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Rates:
+    employer: Rate
+    employee: Rate
+
+
+@dataclass(frozen=True, slots=True)
+class Contributions:
+    """Social insurance and housing fund for one month and place, in fen."""
+
+    floor: int
+    cap: int
+    pension: Rates
+    medical: Rates
+    unemployment: Rates
+    injury: Rate
+    housing: Rates
+    housing_floor: int
+    housing_cap: int
+    example: bool
+
+    @classmethod
+    def compile(
+        cls, i: Insurance, example: bool, wages: Mapping[WageKey, int], year: int
+    ) -> Contributions:
+        annual = reference_wage(wages, i.reference.division, year - 1, i.reference.kind)
+        if annual is None:
+            raise MissingReferenceWage
+        monthly = round_div(annual, 12)
+        h = i.housing_fund
+        return cls(
+            floor=apply_rate(monthly, Rate(i.base_floor_share)),
+            cap=apply_rate(monthly, Rate(i.base_cap_share)),
+            pension=Rates(Rate(i.pension.employer), Rate(i.pension.employee)),
+            medical=Rates(Rate(i.medical.employer), Rate(i.medical.employee)),
+            unemployment=Rates(Rate(i.unemployment.employer), Rate(i.unemployment.employee)),
+            injury=Rate(i.work_injury.employer),
+            housing=Rates(Rate(h.employer), Rate(h.employee)),
+            housing_floor=to_fen(h.base_floor),
+            housing_cap=apply_rate(monthly, Rate(h.base_cap_share)),
+            example=example,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Floor:
+    share: Rate
+    positions: frozenset[str] | None
+    districts: tuple[str, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Floors:
+    reference: int  # the previous year's annual reference wage, fen
+    includes_employer: bool
+    rules: tuple[Floor, ...]
+
+    @classmethod
+    def compile(cls, b: Benchmark, wages: Mapping[WageKey, int], year: int) -> Floors:
+        annual = reference_wage(wages, b.reference.division, year - 1, b.reference.kind)
+        if annual is None:
+            raise MissingReferenceWage
+        return cls(
+            reference=annual,
+            includes_employer=b.includes_employer_contributions,
+            rules=tuple(
+                Floor(
+                    Rate(r.share),
+                    frozenset(r.positions) if r.positions else None,
+                    tuple(r.districts) if r.districts else None,
+                )
+                for r in b.rules
+            ),
+        )
+
+    def floor_of(self, position: str, community_code: str) -> int | None:
+        """The annual floor (fen) of a worker, by the first rule that matches."""
+        for r in self.rules:
+            if r.positions is not None and position not in r.positions:
+                continue
+            if r.districts is not None and not any(
+                community_code.startswith(d) for d in r.districts
+            ):
+                continue
+            return apply_rate(self.reference, r.share)
+        return None
