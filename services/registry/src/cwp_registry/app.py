@@ -11,6 +11,7 @@ from cwp_registry.config import Settings
 from cwp_registry.db import EVENTS
 from cwp_registry.identity_checks.rules import Limit
 from cwp_registry.pii import PiiCipher
+from cwp_registry.terms.router import router as terms_router
 from cwp_registry.workers.router import router as workers_router
 
 __all__ = ["InsecureConfiguration", "create_app"]
@@ -28,7 +29,7 @@ def create_app(
             title="CWP registry",
             database_url=settings.database_url,
             tables=EVENTS,
-            routers=[communities_router, workers_router],
+            routers=[communities_router, workers_router, terms_router],
             create_schema=create_schema,
             settings=settings,
         ),
