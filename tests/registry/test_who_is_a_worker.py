@@ -153,7 +153,8 @@ async def test_an_elected_post_opens_a_five_year_term(registry: Registry) -> Non
     r = await reg.client.get(f"{W}/{plain['id']}/terms", headers=reg.auth())
     assert r.json() == []
     started = await _events(reg, "registry.term.started")
-    assert len(started) == 2 and {e["worker_id"] for e in started} == {w["id"]}
+    assert len(started) == 2
+    assert {e["worker_id"] for e in started} == {w["id"]}
     assert not {"birth_date", "id_number", "phone", "name"} & set(started[0])
 
 
@@ -186,7 +187,8 @@ async def test_reelection_completes_the_term_and_starts_the_next(registry: Regis
         "completed",
     ), "a term begun before the 2018 amendment lasted 3 years"
     [ended] = await _events(reg, "registry.term.ended")
-    assert ended["full_term"] is True and ended["reason"] == "completed"
+    assert ended["full_term"] is True
+    assert ended["reason"] == "completed"
 
 
 async def test_a_post_change_transfer_and_exit_end_the_terms(registry: Registry) -> None:
