@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Integer, PrimaryKeyConstraint, SmallInteger, String, Uuid
+from sqlalchemy import Index, Integer, PrimaryKeyConstraint, SmallInteger, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cwp_registry.db import Base
