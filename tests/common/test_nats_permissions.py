@@ -20,7 +20,6 @@ from nats.errors import Error as NatsError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_career.app import SUBSCRIPTIONS as CAREER_SUBSCRIPTIONS
-from cwp_registry.app import SUBSCRIPTIONS as REGISTRY_SUBSCRIPTIONS
 from cwp_common.events.access import (
     CONSUMERS,
     ensure_passwords,
@@ -35,6 +34,7 @@ from cwp_common.events.nats_link import ensure_stream
 from cwp_common.revocation import RevocationFeed, RevocationList
 from cwp_common.service import ServiceSpec, create_service_app
 from cwp_common.settings import InsecureConfiguration, PlatformSettings
+from cwp_registry.app import SUBSCRIPTIONS as REGISTRY_SUBSCRIPTIONS
 from cwp_registry.db import EVENTS
 from tests.support.nats_server import NatsServer
 
