@@ -34,6 +34,7 @@ bench: sync
 	$(RUN) python bench/training_compliance.py
 	$(RUN) python bench/payroll.py --workers 100000
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(RUN) python bench/payroll.py --pg "$$TEST_DATABASE_URL"; fi
+	$(RUN) python bench/registry_statistics.py
 
 migrate: sync
 	$(RUN) cwp migrate

@@ -36,7 +36,9 @@ from cwp_common.revocation import RevocationFeed, RevocationList
 from cwp_common.service import ServiceSpec, create_service_app
 from cwp_common.settings import InsecureConfiguration, PlatformSettings
 from cwp_payroll.app import SUBSCRIPTIONS as PAYROLL_SUBSCRIPTIONS
+from cwp_registry.app import SUBSCRIPTIONS as REGISTRY_SUBSCRIPTIONS
 from cwp_registry.db import EVENTS
+from cwp_training.app import SUBSCRIPTIONS as TRAINING_SUBSCRIPTIONS
 from tests.support.nats_server import NatsServer
 
 REGISTERED = "registry.worker.registered.v1"
@@ -185,11 +187,15 @@ def test_the_table_grants_exactly_the_consumers_the_services_declare() -> None:
     for service, subscriptions in (
         ("career", CAREER_SUBSCRIPTIONS),
         ("payroll", PAYROLL_SUBSCRIPTIONS),
+        ("registry", REGISTRY_SUBSCRIPTIONS),
+        ("training", TRAINING_SUBSCRIPTIONS),
     ):
         declared = {(s.stream, s.durable) for s in subscriptions}
         assert ungranted(service, declared) == []
         assert declared == {(d.stream, d.name) for d in CONSUMERS[service]}
-    assert ungranted("registry", [("CAREER", "registry-grades")]) == ["registry-grades on CAREER"]
+    assert ungranted("registry", [("CAREER", "registry-assessments")]) == [
+        "registry-assessments on CAREER"
+    ]
 
 
 def test_no_service_may_delete_purge_or_list() -> None:
@@ -221,9 +227,9 @@ def test_a_service_with_a_consumer_the_table_does_not_grant_does_not_start(
         database_url="sqlite+aiosqlite:///:memory:",
         tables=EVENTS,
         routers=[],
-        subscriptions=[Subscription("registry-grades", "career.grade.>", handle)],
+        subscriptions=[Subscription("registry-assessments", "career.assessment.>", handle)],
     )
-    with pytest.raises(InsecureConfiguration, match="registry-grades on CAREER"):
+    with pytest.raises(InsecureConfiguration, match="registry-assessments on CAREER"):
         create_service_app(spec, platform_settings)
 
 
