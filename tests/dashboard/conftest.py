@@ -1,5 +1,6 @@
 """The dashboard against the real platform: registry, career and gateway as processes on
-real HTTP and NATS, seeded through the API once per module. Payroll and training point
+real HTTP and NATS, seeded through the API once per test session (starting the processes is the
+slow part). Payroll and training point
 at closed ports until those services exist here, so their parts must show as absent.
 
 Seed (2025 assessments confirmed per street; the national ladder's scale):
@@ -117,7 +118,7 @@ async def seed(client: httpx.AsyncClient, seeded: Seeded) -> None:
         assert r.status_code == 201, r.text
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     p = build_platform(tmp_path_factory.mktemp("dashboard"), SERVICES)
     # Not started here: nothing listens, as when the service is not deployed yet.

@@ -19,14 +19,19 @@ def cookie_header(r: httpx.Response, name: str) -> str:
 async def test_the_login_form_asks_for_username_and_password(client: httpx.AsyncClient) -> None:
     r = await client.get("/dashboard")
     assert r.status_code == 200
-    assert 'name="username"' in r.text and 'name="password"' in r.text
-    assert 'lang="zh-CN"' in r.text and "登录" in r.text
+    assert 'name="username"' in r.text
+    assert 'name="password"' in r.text
+    assert 'lang="zh-CN"' in r.text
+    assert "登录" in r.text
     assert "script" not in r.text.lower()  # nothing to run, nothing fetched from elsewhere
     assert "default-src 'none'" in r.headers["content-security-policy"]
     csrf = cookie_header(r, "cwp-dashboard-csrf")
-    assert "httponly" in csrf and "samesite=strict" in csrf and "path=/dashboard" in csrf
+    assert "httponly" in csrf
+    assert "samesite=strict" in csrf
+    assert "path=/dashboard" in csrf
     english = await client.get("/dashboard", params={"lang": "en"})
-    assert 'lang="en"' in english.text and "Sign in" in english.text
+    assert 'lang="en"' in english.text
+    assert "Sign in" in english.text
 
 
 async def test_sign_in_sets_a_session_cookie_and_opens_the_users_region(
@@ -35,7 +40,8 @@ async def test_sign_in_sets_a_session_cookie_and_opens_the_users_region(
     r = await sign_in(client, "sh-viewer")
     assert r.status_code == 303
     session = cookie_header(r, "cwp-dashboard")
-    assert "httponly" in session and "samesite=strict" in session
+    assert "httponly" in session
+    assert "samesite=strict" in session
     assert "path=/dashboard" in session
     assert "secure" not in session  # dev serves plain http; Secure everywhere else
     page = await client.get("/dashboard")
@@ -57,11 +63,14 @@ async def test_a_wrong_password_or_unknown_user_is_refused_alike(
 
 
 async def test_sign_in_is_throttled_like_the_token_endpoint(client: httpx.AsyncClient) -> None:
-    statuses = [(await sign_in(client, "gd-viewer", "wrong-password")).status_code for _ in range(5)]
+    statuses = [
+        (await sign_in(client, "gd-viewer", "wrong-password")).status_code for _ in range(5)
+    ]
     assert statuses[:3] == [400, 400, 400]
     assert 429 in statuses[3:]
     last = await sign_in(client, "gd-viewer", "wrong-password")
-    assert last.status_code == 429 and int(last.headers["retry-after"]) >= 1
+    assert last.status_code == 429
+    assert int(last.headers["retry-after"]) >= 1
     assert "请稍后再试" in last.text
 
 
@@ -98,7 +107,8 @@ async def test_an_expired_session_is_renewed_from_the_refresh_token(
     assert refresh
     client.cookies.set("cwp-dashboard", "not-a-valid-token", path="/dashboard")
     r = await client.get("/dashboard")
-    assert r.status_code == 200 and 'data-region="31"' in r.text
+    assert r.status_code == 200
+    assert 'data-region="31"' in r.text
     renewed = cookie_header(r, "cwp-dashboard")
     assert "not-a-valid-token" not in renewed
     # The refresh token was spent: presenting the old one again signs nobody in.
