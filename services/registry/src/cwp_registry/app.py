@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from cwp_common.events.consumer import Subscription
 from cwp_common.service import ServiceSpec, create_service_app
 from cwp_common.settings import InsecureConfiguration, PlatformSettings
 from cwp_registry.communities.router import router as communities_router
@@ -11,9 +12,18 @@ from cwp_registry.config import Settings
 from cwp_registry.db import EVENTS
 from cwp_registry.identity_checks.rules import Limit
 from cwp_registry.pii import PiiCipher
+from cwp_registry.statistics.handlers import on_grade, on_qualification
+from cwp_registry.statistics.router import router as statistics_router
+from cwp_registry.terms.router import router as terms_router
 from cwp_registry.workers.router import router as workers_router
 
 __all__ = ["InsecureConfiguration", "create_app"]
+
+# Grades and qualifications, for the statistics' distributions.
+SUBSCRIPTIONS = (
+    Subscription("registry-grades", "career.grade.>", on_grade),
+    Subscription("registry-qualifications", "training.qualification.>", on_qualification),
+)
 
 
 def create_app(
@@ -28,7 +38,8 @@ def create_app(
             title="CWP registry",
             database_url=settings.database_url,
             tables=EVENTS,
-            routers=[communities_router, workers_router],
+            routers=[communities_router, workers_router, terms_router, statistics_router],
+            subscriptions=SUBSCRIPTIONS,
             create_schema=create_schema,
             settings=settings,
         ),

@@ -48,7 +48,10 @@ class Durable:
 # exist from the start) and the durable consumers it owns.
 CONSUMERS: Mapping[str, tuple[Durable, ...]] = {
     "gateway": (),
-    "registry": (),
+    "registry": (
+        Durable("career", "registry-grades"),
+        Durable("training", "registry-qualifications"),
+    ),
     "career": (
         Durable("registry", "career-workers"),
         Durable("training", "career-training"),
