@@ -5,9 +5,12 @@ renewal from the refresh token, and sign-out."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.dashboard.conftest import PASSWORD, csrf_of, sign_in
 from tests.support.tokens import login
+
+pytestmark = pytest.mark.timeout(300)  # the first test waits for the platform to start
 
 
 def cookie_header(r: httpx.Response, name: str) -> str:

@@ -13,8 +13,8 @@ from decimal import Decimal
 from markupsafe import Markup, escape
 
 Number = int | Decimal
-WIDTH = 600
-LABEL_WIDTH = 170
+WIDTH = 420  # drawn in a column about this wide, so the text keeps its size
+LABEL_WIDTH = 130
 BAR_HEIGHT = 22
 GAP = 8
 PALETTE = ("#c0392b", "#2471a3", "#239b56", "#b9770e", "#7d3c98", "#5d6d7e")
@@ -40,7 +40,7 @@ def bars(
     if not rows:
         return Markup("")
     top = max([v for _, v in rows] + [v for _, v in marks] + [1])
-    span = WIDTH - LABEL_WIDTH - 60
+    span = WIDTH - LABEL_WIDTH - 50
     height = len(rows) * (BAR_HEIGHT + GAP) + GAP + (18 if marks else 0)
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
@@ -93,16 +93,16 @@ def columns(
                 f'height="{h}" fill="{PALETTE[k % len(PALETTE)]}">'
                 f"<title>{escape(category)}: {escape(str(values[i]))}</title></rect>"
             )
-        if len(categories) <= 12 or i % 3 == 0:
+        if len(categories) <= 6 or i % 2 == 0:
             parts.append(
                 f'<text x="{x0 + group / 2:.1f}" y="{base + 16}" text-anchor="middle" '
                 f'class="small">{escape(category[-5:])}</text>'
             )
     for k, (name, _) in enumerate(series):
         parts.append(
-            f'<rect x="{left + k * 110}" y="4" width="12" height="12" '
+            f'<rect x="{left + k * 80}" y="4" width="12" height="12" '
             f'fill="{PALETTE[k % len(PALETTE)]}"/>'
-            f'<text x="{left + 16 + k * 110}" y="15">{escape(name)}</text>'
+            f'<text x="{left + 16 + k * 80}" y="15">{escape(name)}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  # every label and value passed escape()

@@ -5,6 +5,7 @@ the API's OpenAPI document; every figure comes from the services with the user's
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 from typing import Annotated, Any
 
 import jinja2
@@ -54,10 +55,9 @@ def _render(
     **context: Any,
 ) -> HTMLResponse:
     other = "en" if lang == "zh" else "zh"
-    query = dict(request.query_params) | {"lang": other}
-    lang_url = "/dashboard?" + "&".join(
-        f"{k}={v}" for k, v in query.items() if k in {"region", "lang"}
-    )
+    region = request.query_params.get("region")
+    query = {"region": region} if region is not None else {}
+    lang_url = "/dashboard?" + urlencode({**query, "lang": other})
     html = TEMPLATES.get_template(name).render(
         lang=lang,
         t=lambda key: text(key, lang),

@@ -27,7 +27,15 @@ DISTRIBUTIONS = (
     "by_grade",
 )
 STAFFING = ("per_10k_residents", "national_target_per_10k", "local_target_per_10k")
-WORKFORCE_CARDS = ("headcount", "residents", "households", "households_per_worker", "vacancies")
+WORKFORCE_CARDS = (
+    "headcount",
+    "communities",
+    "residents",
+    "households",
+    "households_per_worker",
+    "vacancies",
+)
+FLOWS = ("joiners", "leavers", "moved_in", "moved_out")
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,7 @@ class Section:
     available: bool
     cards: list[Cell] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def number(value: Any) -> int | Decimal | None:
@@ -86,6 +95,8 @@ def workforce(data: Mapping[str, Any] | None, lang: Lang) -> Section:
     section = Section("workforce", text("workforce", lang), data is not None)
     if data is None:
         return section
+    if data.get("age_bands_withheld"):
+        section.notes.append(text("age_bands_withheld", lang))
     section.cards = [Cell(text(k, lang), k, plain(data.get(k))) for k in WORKFORCE_CARDS]
     staffing = [(text(k, lang), k, data.get(k)) for k in STAFFING]
     shown = number(data.get("per_10k_residents"))
@@ -119,15 +130,9 @@ def workforce(data: Mapping[str, Any] | None, lang: Lang) -> Section:
                     months,
                     [(text("joiners", lang), joiners), (text("leavers", lang), leavers)],
                 ),
-                columns=(text("joiners", lang), text("leavers", lang)),
+                columns=tuple(text(k, lang) for k in FLOWS if k in trend[0]),
                 rows=[
-                    (
-                        m,
-                        [
-                            Cell(m, f"trend.{m}.joiners", plain(t.get("joiners"))),
-                            Cell(m, f"trend.{m}.leavers", plain(t.get("leavers"))),
-                        ],
-                    )
+                    (m, [Cell(m, f"trend.{m}.{k}", plain(t.get(k))) for k in FLOWS if k in t])
                     for m, t in zip(months, trend, strict=True)
                 ],
             )
