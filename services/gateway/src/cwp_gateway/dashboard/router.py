@@ -5,8 +5,8 @@ the API's OpenAPI document; every figure comes from the services with the user's
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import urlencode
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import jinja2
 from fastapi import APIRouter, Depends, Form, Query, Request
