@@ -56,6 +56,11 @@ def upgrade() -> None:
             "level", "region", "grain", "period", "dim", "value", name=op.f("pk_workforce_counts")
         ),
     )
+    op.create_index(
+        "ix_workforce_counts_dim",
+        "workforce_counts",
+        ["level", "dim", "grain", "region", "period"],
+    )
     op.create_table(
         "worker_grades",
         sa.Column("worker_id", sa.Uuid(), nullable=False),
@@ -104,4 +109,5 @@ def _count_what_is_held() -> None:
 def downgrade() -> None:
     op.drop_table("worker_qualifications")
     op.drop_table("worker_grades")
+    op.drop_index("ix_workforce_counts_dim", table_name="workforce_counts")
     op.drop_table("workforce_counts")

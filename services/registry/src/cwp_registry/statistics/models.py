@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Integer, PrimaryKeyConstraint, SmallInteger, String, Uuid
+from sqlalchemy import Index, Integer, PrimaryKeyConstraint, SmallInteger, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cwp_registry.db import Base
@@ -18,7 +18,11 @@ class WorkforceCount(Base):
     6, 9 or 12 digits."""
 
     __tablename__ = "workforce_counts"
-    __table_args__ = (PrimaryKeyConstraint("level", "region", "grain", "period", "dim", "value"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("level", "region", "grain", "period", "dim", "value"),
+        # The sub-regions' headcounts: one dimension over a range of regions.
+        Index("ix_workforce_counts_dim", "level", "dim", "grain", "region", "period"),
+    )
 
     level: Mapped[int] = mapped_column(SmallInteger)
     region: Mapped[str] = mapped_column(String(12))
