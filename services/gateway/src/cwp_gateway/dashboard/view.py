@@ -164,7 +164,7 @@ def pay(data: Mapping[str, Any] | None, lang: Lang) -> Section:
         return section
     section.cards = [
         Cell(text(k, lang), f"pay.{k}", plain(data.get(k)))
-        for k in ("workers", "below_floor", "share_below_floor")
+        for k in ("workers", "below_floor", "share_below_floor", "floor", "average_pay")
     ]
     by_region = [r for r in data.get("by_region") or [] if isinstance(r, dict)]
     cols = ("workers", "below_floor", "floor", "average_pay")
@@ -220,6 +220,33 @@ def training(data: Mapping[str, Any] | None, lang: Lang) -> Section:
     holders = data.get("certificate_holders")
     if isinstance(holders, dict):
         section.figures.append(_distribution("certificate_holders", holders, lang, "training."))
+    by_region = [r for r in data.get("by_region") or [] if isinstance(r, dict)]
+    if by_region:
+        cols = ("workers", "workers_compliant", "hours_done", "hours_due", "shortfall")
+        section.figures.append(
+            Figure(
+                title=text("sub_regions", lang),
+                chart=charts.bars(
+                    text("shortfall", lang),
+                    [
+                        (str(r.get("region")), v)
+                        for r in by_region
+                        if (v := number(r.get("shortfall"))) is not None
+                    ],
+                ),
+                columns=tuple(text(c, lang) for c in cols),
+                rows=[
+                    (
+                        str(r.get("region")),
+                        [
+                            Cell(c, f"training.by_region.{r.get('region')}.{c}", plain(r.get(c)))
+                            for c in cols
+                        ],
+                    )
+                    for r in by_region
+                ],
+            )
+        )
     return section
 
 
