@@ -148,6 +148,8 @@ def test_report_tables_keep_exact_numbers() -> None:
         ("人数", 120),
         ("低于最低参照工资人数", 6),
         ("低于最低参照工资比例", Decimal("0.0500")),
+        ("最低参照工资", Decimal("6520.00")),
+        ("平均工资", Decimal("8123.45")),
     )
     assert pay[1].rows[1] == ("3102", 20, 1, None, Decimal("7740.20"))
     years = tables.assessments(ASSESSMENTS)[0]

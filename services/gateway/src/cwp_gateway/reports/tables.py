@@ -99,7 +99,11 @@ def workforce(data: Mapping[str, Any]) -> list[Table]:
 def pay(data: Mapping[str, Any]) -> list[Table]:
     keys = ("workers", "below_floor", "floor", "average_pay")
     return [
-        _pairs(_zh("pay"), ("workers", "below_floor", "share_below_floor"), data),
+        _pairs(
+            _zh("pay"),
+            ("workers", "below_floor", "share_below_floor", "floor", "average_pay"),
+            data,
+        ),
         _by_region(_zh("sub_regions"), _dicts(data.get("by_region")), keys),
     ]
 
