@@ -130,7 +130,7 @@ def main() -> None:
             for name in ("career", "gateway"):
                 p.migrate(name)
             for name in SERVICES:
-                p.start_service(name)
+                p.start_service(name, timeout=120)
             measure(p.gateway, p.services["registry"].url, args.repeat)
         finally:
             p.stop()

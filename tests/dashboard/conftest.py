@@ -48,6 +48,7 @@ USERS = {  # username -> (roles, region)
     "street-viewer": (["viewer"], "310101002"),
     "gd-viewer": (["viewer"], "44"),
     "no-role": (["pii"], "31"),
+    "between-levels": (["viewer"], "310"),  # an account's region may be any prefix
 }
 
 
@@ -126,7 +127,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     p.env["GATEWAY_TRAINING_URL"] = f"http://127.0.0.1:{free_port()}"
     p.nats.start()
     try:
-        p.start(SERVICES)
+        p.start(SERVICES, timeout=120)  # a shared, loaded machine starts Python slowly
         s = Seeded(p)
 
         async def run() -> None:

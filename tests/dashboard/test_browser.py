@@ -19,7 +19,7 @@ from tests.dashboard.conftest import PASSWORD, RESULTS, YEAR, Seeded
 from tests.dashboard.reading import header_of, sheet_rows, table_after
 from tests.support.processes import ROOT
 
-pytestmark = pytest.mark.timeout(300)  # the first test waits for the platform to start
+pytestmark = pytest.mark.timeout(480)  # the first test waits for the platform to start
 CHROMIUM = os.environ.get("CWP_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "var" / "test-artifacts"
 STEP_MS = 15_000  # the longest any one browser step may wait

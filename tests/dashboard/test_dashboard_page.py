@@ -10,7 +10,7 @@ import pytest
 from tests.dashboard.conftest import COMMUNITIES, PASSWORD, RESULTS, YEAR, metrics, sign_in
 from tests.support.tokens import login
 
-pytestmark = pytest.mark.timeout(300)  # the first test waits for the platform to start
+pytestmark = pytest.mark.timeout(480)  # the first test waits for the platform to start
 
 
 def headcount(region: str) -> int:
@@ -101,3 +101,16 @@ async def test_english_is_a_click_away(client: httpx.AsyncClient) -> None:
     assert "Community workers" in en.text
     assert "Not available yet" in en.text
     assert metrics(en.text) == metrics(zh.text)  # the same figures in either language
+
+
+async def test_a_scope_between_two_levels_opens_and_stays_inside(
+    client: httpx.AsyncClient,
+) -> None:
+    assert (await sign_in(client, "between-levels")).status_code == 303
+    page = await client.get("/dashboard")
+    assert page.status_code == 200
+    assert 'data-region="310"' in page.text
+    assert metrics(page.text)["headcount"] == str(headcount("310"))
+    assert (await client.get("/dashboard", params={"region": "310101"})).status_code == 200
+    assert (await client.get("/dashboard", params={"region": "31"})).status_code == 403
+    assert (await client.get("/dashboard", params={"region": "320101"})).status_code == 403

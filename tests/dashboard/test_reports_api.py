@@ -15,7 +15,7 @@ from tests.dashboard.conftest import PASSWORD, RESULTS, YEAR, sign_in
 from tests.dashboard.reading import chart_count, header_of, pdf_text, sheet_rows, table_after
 from tests.support.tokens import login
 
-pytestmark = pytest.mark.timeout(300)  # the first test waits for the platform to start
+pytestmark = pytest.mark.timeout(480)  # the first test waits for the platform to start
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -10,7 +10,7 @@ import pytest
 from tests.dashboard.conftest import PASSWORD, csrf_of, sign_in
 from tests.support.tokens import login
 
-pytestmark = pytest.mark.timeout(300)  # the first test waits for the platform to start
+pytestmark = pytest.mark.timeout(480)  # the first test waits for the platform to start
 
 
 def cookie_header(r: httpx.Response, name: str) -> str:
@@ -119,6 +119,16 @@ async def test_an_expired_session_is_renewed_from_the_refresh_token(
     stale.set("cwp-dashboard-refresh", refresh, path="/dashboard")
     async with httpx.AsyncClient(base_url=str(client.base_url), cookies=stale) as other:
         assert 'name="username"' in (await other.get("/dashboard")).text
+
+
+async def test_a_forged_session_without_refresh_is_signed_out(client: httpx.AsyncClient) -> None:
+    client.cookies.set("cwp-dashboard", "forged.token.value", path="/dashboard")
+    r = await client.get("/dashboard")
+    assert r.status_code == 200
+    assert 'name="username"' in r.text
+    assert "data-metric" not in r.text
+    cleared = cookie_header(r, "cwp-dashboard")
+    assert "max-age=0" in cleared
 
 
 async def test_sign_out_ends_the_session(client: httpx.AsyncClient) -> None:

@@ -98,6 +98,13 @@ def test_region_codes_are_five_levels_of_ascii_digits() -> None:
     for bad in ("3", "310", "3101010", "31010100200", "3101010020011", "31a1", "３１"):
         assert not regions.is_region(bad)
     assert regions.within("310101", "31")
+    assert [regions.level_of(c) for c in ("", "3", "31", "310", "310101002001")] == [
+        "national",
+        "region",
+        "province",
+        "province",
+        "community",
+    ]
     assert not regions.within("32", "31")
 
 

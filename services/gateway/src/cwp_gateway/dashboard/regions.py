@@ -13,7 +13,12 @@ def is_region(code: str) -> bool:
 
 
 def level_of(code: str) -> str:
-    return "national" if code == "" else LEVEL_NAMES[LEVELS.index(len(code))]
+    """The level's name; a scope between levels (an account's region may be any prefix)
+    is named by the deepest level it reaches, or plainly a region."""
+    if code == "":
+        return "national"
+    reached = [name for n, name in zip(LEVELS, LEVEL_NAMES, strict=True) if n <= len(code)]
+    return reached[-1] if reached else "region"
 
 
 def within(code: str, scope: str) -> bool:

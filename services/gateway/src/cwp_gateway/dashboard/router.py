@@ -72,9 +72,14 @@ def _render(
 
 
 def _login_form(
-    request: Request, lang: Lang, error: str | None = None, status: int = 200
+    request: Request,
+    lang: Lang,
+    error: str | None = None,
+    status: int = 200,
+    response: Response | None = None,
 ) -> HTMLResponse:
-    return _render(request, Response(), "login.html", lang, status, error=error)
+    """`response` carries cookies already set or cleared on the way here."""
+    return _render(request, response or Response(), "login.html", lang, status, error=error)
 
 
 @router.get("")
@@ -89,7 +94,7 @@ async def page(
     response = Response()
     signed = await sessions.current(request, response, session, state)
     if signed is None:
-        return _login_form(request, language)
+        return _login_form(request, language, response=response)
     principal = signed.principal
     user = principal.subject
     if not sessions.may_view(principal):
@@ -97,7 +102,7 @@ async def page(
             request, response, "refused.html", language, 403, reason="no_dashboard_role", user=user
         )
     code = principal.region if region is None else region
-    if not regions.is_region(code):
+    if not regions.is_region(code) and code != principal.region:
         return _render(
             request, response, "refused.html", language, 400, reason="bad_region", user=user
         )
@@ -111,7 +116,7 @@ async def page(
     except ProblemError as exc:
         if exc.status == 401:
             sessions.forget(request, response)
-            return _login_form(request, language)
+            return _login_form(request, language, response=response)
         return _render(
             request, response, "refused.html", language, 403, reason="out_of_scope", user=user
         )

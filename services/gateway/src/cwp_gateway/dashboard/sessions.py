@@ -144,6 +144,8 @@ async def current(
             pass  # expired, revoked or forged: try the refresh token, once
     presented = request.cookies.get(REFRESH)
     if not presented:
+        if token:
+            forget(request, response)  # a dead token: do not send it again
         return None
     try:
         account, family = await service.use_refresh(session, presented, state.clock)

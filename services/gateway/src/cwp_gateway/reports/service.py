@@ -42,7 +42,7 @@ async def render_report(
     if report is None or fmt not in FORMATS:
         raise UnknownReport()
     code = principal.region if region is None else region
-    if not regions.is_region(code):
+    if not regions.is_region(code) and code != principal.region:
         raise BadRegion()
     if not regions.within(code, principal.region):
         raise RegionOutOfScope()
