@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from cwp_common.events.consumer import Subscription
 from cwp_common.service import ServiceSpec, create_service_app
 from cwp_common.settings import InsecureConfiguration, PlatformSettings
+from cwp_registry.changes.router import router as changes_router
 from cwp_registry.communities.router import router as communities_router
 from cwp_registry.config import Settings
 from cwp_registry.db import EVENTS
@@ -38,7 +39,13 @@ def create_app(
             title="CWP registry",
             database_url=settings.database_url,
             tables=EVENTS,
-            routers=[communities_router, workers_router, terms_router, statistics_router],
+            routers=[
+                communities_router,
+                workers_router,
+                terms_router,
+                statistics_router,
+                changes_router,
+            ],
             subscriptions=SUBSCRIPTIONS,
             create_schema=create_schema,
             settings=settings,
