@@ -34,9 +34,8 @@ async def summary(client: httpx.AsyncClient, auth: dict[str, str], **params: str
 async def test_counts_confirmed_results_by_year_in_the_region_as_of_a_date(
     app: FastAPI, client: httpx.AsyncClient, operator: dict[str, str], tokens: Tokens
 ) -> None:
-    kind = {"employment_type": "labour_contract"}  # the contract's names since registry §7
-    gz = [await register(app, **kind) for _ in range(5)]
-    sz = [await register(app, community_code=GD_SZ, **kind) for _ in range(2)]
+    gz = [await register(app) for _ in range(5)]
+    sz = [await register(app, community_code=GD_SZ) for _ in range(2)]
     rows = [{"worker_id": w, **scores("优秀" if i == 0 else "合格")} for i, w in enumerate(gz)]
     assert (await bulk(client, operator, GD[:9], LAST_YEAR, rows, confirm=True)).status_code == 201
     drafts = [{"worker_id": w, **scores("合格")} for w in sz]
@@ -52,7 +51,7 @@ async def test_counts_confirmed_results_by_year_in_the_region_as_of_a_date(
     assert (before["as_of"], before["years"]) == (yesterday, [])
 
     # Records follow the worker: after a move to Shenzhen, Guangzhou counts one fewer.
-    await transfer(app, gz[1], today(), True, community_code=GD_SZ, **kind)
+    await transfer(app, gz[1], today(), True, community_code=GD_SZ)
     assert (await summary(client, operator, region="440304"))["years"][0]["confirmed"] == 1
     assert (await summary(client, operator, region="440103"))["years"][0]["by_result"] == {
         "优秀": 1,
