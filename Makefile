@@ -35,6 +35,7 @@ bench: sync
 	$(RUN) python bench/payroll.py --workers 100000
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(RUN) python bench/payroll.py --pg "$$TEST_DATABASE_URL"; fi
 	$(RUN) python bench/registry_statistics.py
+	$(RUN) python bench/dashboard.py --reuse  # the province bench/registry_statistics.py filled
 
 migrate: sync
 	$(RUN) cwp migrate

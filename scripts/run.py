@@ -204,6 +204,7 @@ def main() -> None:
         print(
             "\nCommunity Workforce Platform is running\n"
             f"  gateway   {gateway}   (API docs {gateway}/docs)\n"
+            f"  dashboard {gateway}/dashboard   (sign in with an account, e.g. the admin)\n"
             + "".join(f"  {n:<9} {u}\n" for n, u in urls.items() if n != "gateway")
             + f"  NATS      {platform.nats_url} (JetStream data in {VAR}/nats; a user per "
             f"service, passwords in {platform.nats_credentials_dir}/)\n"

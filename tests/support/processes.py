@@ -40,11 +40,11 @@ class Platform:
     def gateway(self) -> str:
         return self.services["gateway"].url
 
-    def start(self, names: list[str]) -> None:
+    def start(self, names: list[str], timeout: float = 30) -> None:
         for name in names:
             self.migrate(name)
         for name in names:
-            self.start_service(name)
+            self.start_service(name, timeout)
 
     def migrate(self, name: str) -> None:
         subprocess.run(
@@ -63,7 +63,7 @@ class Platform:
             capture_output=True,
         )
 
-    def start_service(self, name: str) -> None:
+    def start_service(self, name: str, timeout: float = 30) -> None:
         svc = self.services[name]
         log = (self.workdir / f"{name}.log").open("ab")
         svc.proc = subprocess.Popen(
@@ -73,7 +73,7 @@ class Platform:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        wait_ready(f"{svc.url}/livez", svc.proc, self.workdir / f"{name}.log")
+        wait_ready(f"{svc.url}/livez", svc.proc, self.workdir / f"{name}.log", timeout)
 
     def stop_service(self, name: str) -> None:
         proc = self.services[name].proc

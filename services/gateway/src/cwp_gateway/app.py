@@ -11,9 +11,12 @@ from cwp_common.settings import PlatformSettings
 from cwp_gateway.accounts.passwords import Passwords
 from cwp_gateway.accounts.router import router as auth_router
 from cwp_gateway.config import Settings
+from cwp_gateway.dashboard.router import router as dashboard_router
+from cwp_gateway.dashboard.sources import Sources
 from cwp_gateway.db import EVENTS
 from cwp_gateway.internal import PublicSide
 from cwp_gateway.proxy.forward import ProxyMiddleware, Upstreams
+from cwp_gateway.reports.router import router as reports_router
 from cwp_gateway.startup import start_gateway
 from cwp_gateway.state import GatewayState
 
@@ -43,7 +46,7 @@ def create_app(
             title="Community Workforce Platform API gateway",
             database_url=settings.database_url,
             tables=EVENTS,
-            routers=[auth_router],
+            routers=[auth_router, reports_router, dashboard_router],
             on_starting=starting,
             on_stopping=stopping,
             middleware=[
@@ -57,4 +60,5 @@ def create_app(
         platform,
     )
     app.state.gateway = state
+    app.state.dashboard_sources = Sources(upstreams)  # the dashboard's and reports' figures
     return app

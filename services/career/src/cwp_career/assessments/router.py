@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -13,6 +14,7 @@ from cwp_career.assessments.schemas import (
     AssessmentIn,
     AssessmentOut,
     AssessmentPatch,
+    AssessmentSummary,
     BulkIn,
     BulkOut,
     ConfirmIn,
@@ -20,6 +22,7 @@ from cwp_career.assessments.schemas import (
     ExitRecommendationOut,
 )
 from cwp_common.auth import Reader, Writer
+from cwp_common.clock import today_in_china
 from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.service import SessionDep
 
@@ -59,6 +62,18 @@ async def list_assessments(
 ) -> Page[AssessmentOut]:
     f = AssessmentFilter(region=region, year=year, status=status, worker_id=worker_id)
     return await service.list_assessments(session, principal, f, cursor, limit)
+
+
+@router.get("/assessments/summary", response_model=AssessmentSummary)
+async def assessment_summary(
+    principal: Reader,
+    session: SessionDep,
+    region: Region = None,
+    as_of: date | None = None,
+) -> AssessmentSummary:
+    """Confirmed results per year and result of the workers now in `region`, as they
+    stood at the end of `as_of` (default today)."""
+    return await service.summary(session, principal, region, as_of or today_in_china())
 
 
 @router.get("/assessments/{assessment_id}", response_model=AssessmentOut)

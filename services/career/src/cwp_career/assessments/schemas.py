@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -162,3 +162,34 @@ class BulkOut(BaseModel):
     confirmed: bool
     items: list[AssessmentOut]
     exit_recommendations: list[ExitRecommendationOut]
+
+
+class YearSummary(BaseModel):
+    year: int
+    confirmed: int
+    by_result: dict[str, int]
+
+
+class AssessmentSummary(BaseModel):
+    """Confirmed results per year and result, as they stood at the end of `as_of`, of the
+    workers now in `region` (the dashboard's and the reports' assessment figures)."""
+
+    region: str
+    as_of: date
+    years: list[YearSummary]
+
+    @classmethod
+    def from_counts(
+        cls, region: str, as_of: date, counts: Sequence[tuple[int, str, int]]
+    ) -> AssessmentSummary:
+        years: dict[int, dict[str, int]] = {}
+        for year, result, n in counts:
+            years.setdefault(year, {})[result] = n
+        return cls(
+            region=region,
+            as_of=as_of,
+            years=[
+                YearSummary(year=y, confirmed=sum(r.values()), by_result=r)
+                for y, r in sorted(years.items())
+            ],
+        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +33,7 @@ from cwp_career.assessments.schemas import (
     AssessmentIn,
     AssessmentOut,
     AssessmentPatch,
+    AssessmentSummary,
     BulkIn,
     BulkOut,
     ConfirmIn,
@@ -49,7 +50,7 @@ from cwp_career.workers.models import Worker
 from cwp_career.workers.repository import WorkerRepository
 from cwp_career.workers.rules import post_positions
 from cwp_common.auth import Principal
-from cwp_common.clock import today_in_china
+from cwp_common.clock import CHINA_TZ, today_in_china
 from cwp_common.db import new_id, utcnow
 from cwp_common.events.contracts import AssessmentConfirmed, ExitRecommended
 from cwp_common.events.outbox import queue_event
@@ -420,3 +421,13 @@ async def list_recommendations(
     repo = ExitRecommendationRepository(session, principal)
     rows, next_cursor = await repo.find(region, status, cursor, limit)
     return Page(items=[ExitRecommendationOut.from_model(r) for r in rows], next_cursor=next_cursor)
+
+
+async def summary(
+    session: AsyncSession, principal: Principal, region: str | None, as_of: date
+) -> AssessmentSummary:
+    """Counts as they stood at the end of `as_of` (China time): a result confirmed later
+    is not counted, so the same date gives the same figures later."""
+    end = datetime.combine(as_of + timedelta(days=1), time(), CHINA_TZ)
+    counts = await AssessmentRepository(session, principal).counts_by_year(region, end)
+    return AssessmentSummary.from_counts(region or principal.region, as_of, counts)
