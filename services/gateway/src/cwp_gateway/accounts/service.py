@@ -526,7 +526,7 @@ async def ensure_admin(
             login=username,
             name=username,
             secret_hash=await passwords.hash(password),
-            roles=sorted(Role),
+            roles=sorted(r for r in Role if r is not Role.WORKER),  # staff, not a worker
             region="",
             created_by="bootstrap",
         )
