@@ -13,6 +13,7 @@ from cwp_gateway.accounts.router import router as auth_router
 from cwp_gateway.config import Settings
 from cwp_gateway.db import EVENTS
 from cwp_gateway.internal import PublicSide
+from cwp_gateway.me.router import router as me_router
 from cwp_gateway.proxy.forward import ProxyMiddleware, Upstreams
 from cwp_gateway.startup import start_gateway
 from cwp_gateway.state import GatewayState
@@ -43,7 +44,7 @@ def create_app(
             title="Community Workforce Platform API gateway",
             database_url=settings.database_url,
             tables=EVENTS,
-            routers=[auth_router],
+            routers=[auth_router, me_router],
             on_starting=starting,
             on_stopping=stopping,
             middleware=[
@@ -56,5 +57,6 @@ def create_app(
         ),
         platform,
     )
+    state.upstreams = upstreams
     app.state.gateway = state
     return app

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For is believed (addresses or CIDR blocks, comma
     # separated). Empty: the TCP peer is the client address.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # A worker's one-time activation code: how long it stays valid, and how many may be
+    # issued for one worker in 24 hours.
+    activation_code_ttl_seconds: int = Field(default=72 * 3600, ge=300, le=30 * 86_400)
+    activation_codes_per_day: int = Field(default=5, ge=1, le=100)
     # Longest grace a caller may give a client's replaced secret.
     max_secret_grace_seconds: int = Field(default=7 * 86_400, ge=0, le=90 * 86_400)
     # /metrics is served only here, never on the public port. 0 turns it off.
@@ -55,6 +59,8 @@ class Settings(BaseSettings):
     # Longest wait for an upstream connection, or for the next bytes of its answer; past
     # it the client gets a 504 (or, once the body has started, a cut connection).
     upstream_timeout_seconds: float = Field(default=30.0, gt=0)
+    # GET /api/v1/me answers within this, with whatever parts arrived in time.
+    me_deadline_seconds: float = Field(default=1.5, gt=0, le=30)
     # Open connections to all upstreams together; more requests wait for a free one.
     upstream_pool_size: int = Field(default=256, gt=0)
 

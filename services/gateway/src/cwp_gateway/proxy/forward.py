@@ -29,7 +29,7 @@ from cwp_common.problems import problem_response
 from cwp_gateway.proxy.headers import downstream_headers, upstream_headers
 
 PREFIX = "/api/v1/"
-OWN_AREAS = frozenset({"auth"})  # /api/v1/auth/... is the gateway's own router
+OWN_AREAS = frozenset({"auth", "me"})  # /api/v1/auth/..., /api/v1/me: the gateway's own
 log = logging.getLogger("cwp.gateway.proxy")
 
 
