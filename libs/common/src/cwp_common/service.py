@@ -29,6 +29,7 @@ from cwp_common.events.consumer import ConsumerRunner, Subscription
 from cwp_common.events.nats_link import NatsLink
 from cwp_common.events.outbox import Outbox, OutboxRelay, bind_outbox
 from cwp_common.events.tables import EventTables
+from cwp_common.openapi import document_problems
 from cwp_common.problems import install_problem_handlers
 from cwp_common.revocation import RevocationFeed, RevocationList
 from cwp_common.settings import (
@@ -189,6 +190,7 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
 
     app = FastAPI(title=spec.title, lifespan=lifespan, version="1.0.0")
     install_problem_handlers(app)
+    document_problems(app)
     # add_middleware puts each new one outside the previous: the spec's own middleware
     # runs inside EdgeMiddleware (request id, size limit, metrics, access log).
     for mw in reversed(spec.middleware):
