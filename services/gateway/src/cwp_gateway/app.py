@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 
 from cwp_common.service import Runtime, ServiceSpec, create_service_app
 from cwp_common.settings import PlatformSettings
@@ -28,7 +29,10 @@ def create_app(
     platform = platform or PlatformSettings()
     state = GatewayState(settings=settings, passwords=Passwords())
     upstreams = Upstreams(
-        settings.upstreams(), settings.upstream_timeout_seconds, settings.upstream_pool_size
+        settings.upstreams(),
+        settings.upstream_timeout_seconds,
+        settings.upstream_pool_size,
+        settings.protection(),
     )
 
     async def starting(rt: Runtime) -> None:
@@ -48,6 +52,15 @@ def create_app(
             on_starting=starting,
             on_stopping=stopping,
             middleware=[
+                # Outermost: a browser's preflight is answered before anything else.
+                Middleware(
+                    CORSMiddleware,
+                    allow_origins=settings.cors_origins,
+                    allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                    allow_headers=["Authorization", "Content-Type", "If-None-Match"],
+                    expose_headers=["ETag", "Retry-After", "X-Request-ID"],
+                    max_age=600,
+                ),
                 Middleware(PublicSide),
                 Middleware(ProxyMiddleware, upstreams=upstreams),
             ],

@@ -16,17 +16,21 @@ memory; httpx's pool collapses under concurrency (encode/httpx#3215).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import aiohttp
 from starlette.types import ASGIApp, Receive, Scope, Send
 from yarl import URL
 
-from cwp_common.problems import problem_response
+from cwp_common.auth import TokenVerifier
+from cwp_common.problems import ProblemError, problem_response
 from cwp_gateway.proxy.headers import downstream_headers, upstream_headers
+from cwp_gateway.proxy.resilience import IDEMPOTENT, CircuitBreaker, RateLimiter, timeout_for
 
 PREFIX = "/api/v1/"
 OWN_AREAS = frozenset({"auth", "me"})  # /api/v1/auth/..., /api/v1/me: the gateway's own
@@ -40,17 +44,60 @@ class Upstream:
     path: str  # the route label EdgeMiddleware puts on metrics
 
 
+@dataclass
+class Protection:
+    """The proxy's guards (see resilience.py); defaults keep them all switched on."""
+
+    users: RateLimiter = field(default_factory=lambda: RateLimiter(rate=50, burst=100))
+    clients: RateLimiter = field(default_factory=lambda: RateLimiter(rate=200, burst=400))
+    anonymous: RateLimiter = field(default_factory=lambda: RateLimiter(rate=20, burst=40))
+    breaker_threshold: int = 5
+    breaker_cooldown: float = 10.0
+    route_timeouts: Mapping[str, float] = field(default_factory=dict)
+    retry_pause: float = 0.05  # before the one retry of an idempotent call
+
+
 class Upstreams:
     """The services behind the gateway and the one HTTP client pool that reaches them."""
 
-    def __init__(self, bases: Mapping[str, str], timeout_seconds: float, pool_size: int) -> None:
+    def __init__(
+        self,
+        bases: Mapping[str, str],
+        timeout_seconds: float,
+        pool_size: int,
+        protection: Protection | None = None,
+    ) -> None:
         self.by_name = {
             name: Upstream(name, base.rstrip("/"), f"{PREFIX}{name}/{{path}}")
             for name, base in bases.items()
         }
         self.timeout_seconds = timeout_seconds
+        self.protection = protection or Protection()
+        self.breakers = {
+            name: CircuitBreaker(
+                self.protection.breaker_threshold, self.protection.breaker_cooldown
+            )
+            for name in bases
+        }
+        self._timeouts = {
+            prefix: aiohttp.ClientTimeout(total=None, connect=seconds, sock_read=seconds)
+            for prefix, seconds in self.protection.route_timeouts.items()
+        }
+        # connect includes waiting for a pooled connection; sock_read is the longest
+        # silence while waiting for headers or the next chunk.
+        self._default_timeout = aiohttp.ClientTimeout(
+            total=None, connect=timeout_seconds, sock_read=timeout_seconds
+        )
         self._pool_size = pool_size
         self._session: aiohttp.ClientSession | None = None
+
+    def timeout(self, path: str) -> tuple[float, aiohttp.ClientTimeout]:
+        """The route's timeout in seconds, and the client's setting for it."""
+        seconds = timeout_for(path, self.protection.route_timeouts, self.timeout_seconds)
+        for prefix, setting in self._timeouts.items():
+            if path.startswith(prefix) and setting.sock_read == seconds:
+                return seconds, setting
+        return seconds, self._default_timeout
 
     async def start(self) -> None:
         connector = aiohttp.TCPConnector(
@@ -114,6 +161,24 @@ class ProxyMiddleware:
                 f"No service '{name}' behind {PREFIX} (known: {self.known}) / 未知服务",
             )
 
+    def _rate_limited(self, scope: Scope) -> float:
+        """Seconds to wait, or 0. Per account (the token's subject, users and API clients
+        with their own rates); a token that does not verify counts against the client
+        address instead, and the service refuses it as before."""
+        protection = self.upstreams.protection
+        verifier: TokenVerifier | None = getattr(scope["app"].state, "token_verifier", None)
+        token = _bearer(scope)
+        if verifier is not None and token:
+            try:
+                principal = verifier.verify(token)  # cached: a dict lookup when hot
+            except ProblemError:
+                pass
+            else:
+                limiter = protection.clients if principal.kind == "client" else protection.users
+                return limiter.take(f"{principal.kind}:{principal.subject}")
+        client = scope.get("client")
+        return protection.anonymous.take(client[0] if client else "unknown")
+
     async def _forward(
         self, upstream: Upstream, scope: Scope, receive: Receive, send: Send
     ) -> None:
@@ -130,8 +195,33 @@ class ProxyMiddleware:
                 {"WWW-Authenticate": "Bearer"},
             )
             return
+        wait = self._rate_limited(scope)
+        if wait:
+            await _problem(
+                scope,
+                send,
+                429,
+                "rate-limited",
+                "Too many requests",
+                "Too many requests from this account or address; slow down / 请求过于频繁",
+                {"Retry-After": str(math.ceil(wait))},
+            )
+            return
+        breaker = self.upstreams.breakers[upstream.name]
+        if not breaker.allow():
+            await _problem(
+                scope,
+                send,
+                503,
+                "upstream-circuit-open",
+                "Service unavailable",
+                f"The {upstream.name} service is failing; calls pause briefly / 服务暂时不可用",
+                {"Retry-After": str(breaker.retry_after())},
+            )
+            return
         body = await _read_body(receive)  # EdgeMiddleware's receive enforces the size limit
         if body is None:
+            breaker.abandoned()
             return  # the client went away
         raw_path = scope.get("raw_path") or quote(scope["path"]).encode()
         target = upstream.base + raw_path.decode("latin-1")
@@ -145,14 +235,32 @@ class ProxyMiddleware:
             scope["scheme"],
         )
         started = False
+        seconds, timeout = self.upstreams.timeout(scope["path"])
+        attempts = 2 if scope["method"] in IDEMPOTENT else 1
         try:
-            async with self.upstreams.session.request(
-                scope["method"],
-                URL(target, encoded=True),  # the path and query go on byte for byte
-                headers=headers,
-                data=body or None,
-                allow_redirects=False,
-            ) as response:
+            for attempt in range(attempts):
+                try:
+                    response = await self.upstreams.session.request(
+                        scope["method"],
+                        URL(target, encoded=True),  # the path and query go on byte for byte
+                        headers=headers,
+                        data=body or None,
+                        allow_redirects=False,
+                        timeout=timeout,
+                    )
+                    break
+                except aiohttp.ClientConnectionError:
+                    # Nothing came back (refused, or a pooled connection the service had
+                    # closed): an idempotent call may go once more. Timeouts are not
+                    # retried: the route's time is spent.
+                    if attempt + 1 == attempts:
+                        raise
+                    await asyncio.sleep(self.upstreams.protection.retry_pause)
+            if response.status in (502, 503, 504):
+                breaker.failed()
+            else:
+                breaker.succeeded()
+            async with response:
                 await send(
                     {
                         "type": "http.response.start",
@@ -169,6 +277,7 @@ class ProxyMiddleware:
             log.warning("%s upstream failed: %s: %s", upstream.name, type(exc).__name__, exc)
             if started:
                 return  # mid-body: uvicorn closes the connection, the client sees it cut
+            breaker.failed()
             if isinstance(exc, TimeoutError):
                 await _problem(
                     scope,
@@ -177,7 +286,7 @@ class ProxyMiddleware:
                     "upstream-timeout",
                     "Gateway timeout",
                     f"The {upstream.name} service did not answer within "
-                    f"{self.upstreams.timeout_seconds:g} s / 服务响应超时",
+                    f"{seconds:g} s / 服务响应超时",
                 )
             else:
                 await _problem(
@@ -188,6 +297,14 @@ class ProxyMiddleware:
                     "Bad gateway",
                     f"The {upstream.name} service is unreachable or failed to answer / 服务不可用",
                 )
+
+
+def _bearer(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            return token.strip() if scheme.lower() == "bearer" else ""
+    return ""
 
 
 async def _read_body(receive: Receive) -> bytes | None:
