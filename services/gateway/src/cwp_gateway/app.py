@@ -11,6 +11,8 @@ from cwp_common.service import Runtime, ServiceSpec, create_service_app
 from cwp_common.settings import PlatformSettings
 from cwp_gateway.accounts.passwords import Passwords
 from cwp_gateway.accounts.router import router as auth_router
+from cwp_gateway.audit.recorder import AuditRecorder
+from cwp_gateway.audit.router import router as audit_router
 from cwp_gateway.config import Settings
 from cwp_gateway.db import EVENTS
 from cwp_gateway.internal import PublicSide
@@ -35,11 +37,15 @@ def create_app(
         settings.protection(),
     )
 
+    audit = AuditRecorder()
+
     async def starting(rt: Runtime) -> None:
         await start_gateway(state, platform, rt)
         await upstreams.start()
+        audit.start(rt.sessions)
 
     async def stopping(rt: Runtime) -> None:
+        await audit.stop()
         await upstreams.close()
 
     app = create_service_app(
@@ -48,7 +54,7 @@ def create_app(
             title="Community Workforce Platform API gateway",
             database_url=settings.database_url,
             tables=EVENTS,
-            routers=[auth_router, me_router],
+            routers=[auth_router, me_router, audit_router],
             on_starting=starting,
             on_stopping=stopping,
             middleware=[
@@ -62,7 +68,12 @@ def create_app(
                     max_age=600,
                 ),
                 Middleware(PublicSide),
-                Middleware(ProxyMiddleware, upstreams=upstreams),
+                Middleware(
+                    ProxyMiddleware,
+                    upstreams=upstreams,
+                    audit=audit,
+                    trusted_proxies=state.trusted_proxies,
+                ),
             ],
             create_schema=create_schema,
             settings=settings,
@@ -72,4 +83,5 @@ def create_app(
     )
     state.upstreams = upstreams
     app.state.gateway = state
+    app.state.audit = audit
     return app

@@ -24,16 +24,18 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import aiohttp
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from yarl import URL
 
-from cwp_common.auth import TokenVerifier
+from cwp_common.auth import Principal, TokenVerifier
 from cwp_common.problems import ProblemError, problem_response
+from cwp_gateway.accounts.rules import Network, client_address
+from cwp_gateway.audit.recorder import AuditRecorder
 from cwp_gateway.proxy.headers import downstream_headers, upstream_headers
 from cwp_gateway.proxy.resilience import IDEMPOTENT, CircuitBreaker, RateLimiter, timeout_for
 
 PREFIX = "/api/v1/"
-OWN_AREAS = frozenset({"auth", "me"})  # /api/v1/auth/..., /api/v1/me: the gateway's own
+OWN_AREAS = frozenset({"auth", "me", "audit"})  # the gateway's own routers
 log = logging.getLogger("cwp.gateway.proxy")
 
 
@@ -134,9 +136,17 @@ class Upstreams:
 
 
 class ProxyMiddleware:
-    def __init__(self, app: ASGIApp, upstreams: Upstreams) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        upstreams: Upstreams,
+        audit: AuditRecorder | None = None,
+        trusted_proxies: tuple[Network, ...] = (),
+    ) -> None:
         self.app = app
         self.upstreams = upstreams
+        self.audit = audit
+        self.trusted = trusted_proxies
         self.known = ", ".join(sorted(upstreams.by_name))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -148,7 +158,7 @@ class ProxyMiddleware:
         upstream = self.upstreams.by_name.get(name)
         if upstream is not None:
             scope["route"] = upstream
-            await self._forward(upstream, scope, receive, send)
+            await self._audited(upstream, scope, receive, send)
         elif name in OWN_AREAS:
             await self.app(scope, receive, send)
         else:
@@ -161,26 +171,57 @@ class ProxyMiddleware:
                 f"No service '{name}' behind {PREFIX} (known: {self.known}) / 未知服务",
             )
 
-    def _rate_limited(self, scope: Scope) -> float:
+    async def _audited(
+        self, upstream: Upstream, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Forward, then hand a write or a full-ID read to the audit (a queue append)."""
+        principal = _caller(scope)
+        status = 500
+
+        async def watching(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self._forward(upstream, principal, scope, receive, watching)
+        finally:
+            if self.audit is not None:
+                headers = dict(scope["headers"])
+                client = scope.get("client")
+                address = client_address(
+                    client[0] if client else "unknown",
+                    headers.get(b"x-forwarded-for", b"").decode("latin-1") or None,
+                    self.trusted,
+                )
+                self.audit.record(
+                    principal,
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    address,
+                    scope["state"]["request_id"],
+                )
+
+    def _rate_limited(self, scope: Scope, principal: Principal | None) -> float:
         """Seconds to wait, or 0. Per account (the token's subject, users and API clients
         with their own rates); a token that does not verify counts against the client
         address instead, and the service refuses it as before."""
         protection = self.upstreams.protection
-        verifier: TokenVerifier | None = getattr(scope["app"].state, "token_verifier", None)
-        token = _bearer(scope)
-        if verifier is not None and token:
-            try:
-                principal = verifier.verify(token)  # cached: a dict lookup when hot
-            except ProblemError:
-                pass
-            else:
-                limiter = protection.clients if principal.kind == "client" else protection.users
-                return limiter.take(f"{principal.kind}:{principal.subject}")
+        if principal is not None:
+            limiter = protection.clients if principal.kind == "client" else protection.users
+            return limiter.take(f"{principal.kind}:{principal.subject}")
         client = scope.get("client")
         return protection.anonymous.take(client[0] if client else "unknown")
 
     async def _forward(
-        self, upstream: Upstream, scope: Scope, receive: Receive, send: Send
+        self,
+        upstream: Upstream,
+        principal: Principal | None,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
     ) -> None:
         # The services verify tokens and scope themselves; this only spares them calls
         # that cannot succeed.
@@ -195,7 +236,7 @@ class ProxyMiddleware:
                 {"WWW-Authenticate": "Bearer"},
             )
             return
-        wait = self._rate_limited(scope)
+        wait = self._rate_limited(scope, principal)
         if wait:
             await _problem(
                 scope,
@@ -297,6 +338,19 @@ class ProxyMiddleware:
                     "Bad gateway",
                     f"The {upstream.name} service is unreachable or failed to answer / 服务不可用",
                 )
+
+
+def _caller(scope: Scope) -> Principal | None:
+    """The verified principal of the request's bearer token (cached by the verifier: a
+    dict lookup when hot), or None; the service still checks the token itself."""
+    verifier: TokenVerifier | None = getattr(scope["app"].state, "token_verifier", None)
+    token = _bearer(scope)
+    if verifier is None or not token:
+        return None
+    try:
+        return verifier.verify(token)
+    except ProblemError:
+        return None
 
 
 def _bearer(scope: Scope) -> str:
