@@ -130,7 +130,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def wait_ready(procs: Processes, name: str, url: str, timeout: float = 30) -> None:
+def wait_ready(procs: Processes, name: str, url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         procs.check(name)
@@ -187,10 +187,10 @@ asyncio.run(main(sys.argv[1], sys.argv[2]))
 @contextmanager
 def platform(
     tmp: Path, upstream: str, database: str, gateway_env: dict[str, str]
-) -> Iterator[tuple[Processes, str, str]]:
+) -> Iterator[tuple[Processes, str, str, str]]:
     """Start nats-server, the upstream and the gateway; yields them with both URLs."""
     procs = Processes(tmp)
-    nats_port, registry_port, gateway_port = free_ports(3)
+    nats_port, registry_port, gateway_port, plain_port = free_ports(4)
     keys = tmp / "keys"
     generate_keypair(keys / "jwt-private.pem", keys / "jwt-public.pem")
     if database == "postgresql":
@@ -234,14 +234,20 @@ def platform(
                 capture_output=True,
             )
             procs.start(service, [PYTHON, "-m", f"cwp_{service}"], env, tmp)
+        # A second gateway on the same database with the request audit off: what the
+        # audit costs a write.
+        plain_env = {**env, "GATEWAY_PORT": str(plain_port), "GATEWAY_AUDIT_REQUESTS": "false"}
+        procs.start("gateway-no-audit", [PYTHON, "-m", "cwp_gateway"], plain_env, tmp)
         if upstream == "minimal":
             minimal = [PYTHON, str(ROOT / "bench" / "minimal_service.py"), str(registry_port)]
             procs.start("registry", minimal, env, tmp)
         registry = f"http://127.0.0.1:{registry_port}"
         gateway = f"http://127.0.0.1:{gateway_port}"
         wait_ready(procs, "registry", f"{registry}/readyz")
-        wait_ready(procs, "gateway", f"{gateway}/readyz")
-        yield procs, registry, gateway
+        wait_ready(procs, "gateway", f"{gateway}/readyz", timeout=90)
+        plain = f"http://127.0.0.1:{plain_port}"
+        wait_ready(procs, "gateway-no-audit", f"{plain}/readyz", timeout=90)
+        yield procs, registry, gateway, plain
     finally:
         procs.stop_all()
 
@@ -278,7 +284,15 @@ def seed(gateway: str, token: str) -> str:
     return str(worker["id"])
 
 
-def measure(url: str, token: str, args: argparse.Namespace, rate: float = 0) -> dict[str, Any]:
+def measure(
+    url: str,
+    token: str,
+    args: argparse.Namespace,
+    rate: float = 0,
+    write: str | None = None,
+    concurrency: int | None = None,
+) -> dict[str, Any]:
+    """One load run; `write`: a JSON body to PATCH instead of a GET."""
     duration = args.rate_duration if rate else args.duration
     result = subprocess.run(
         [
@@ -288,13 +302,14 @@ def measure(url: str, token: str, args: argparse.Namespace, rate: float = 0) -> 
             "--token",
             token,
             "--concurrency",
-            str(args.concurrency),
+            str(concurrency or args.concurrency),
             "--duration",
             str(duration),
             "--warmup",
             str(args.warmup),
             "--rate",
             str(rate),
+            *(["--method", "PATCH", "--json", write] if write is not None else []),
         ],
         check=True,
         capture_output=True,
@@ -380,6 +395,26 @@ def latency(targets: dict[str, str], token: str, args: argparse.Namespace) -> di
     return best
 
 
+# A write that changes nothing a later one depends on: the same phone again.
+WRITE = json.dumps({"phone": "13912345678"})
+WRITE_CONCURRENCY = 8
+
+
+def audit_cost(targets: dict[str, str], token: str, args: argparse.Namespace) -> float:
+    """Write requests/s through the gateway with the audit on, over the same with it off
+    (rounds alternating; medians)."""
+    runs: dict[str, list[float]] = {"audit on": [], "audit off": []}
+    for round_no in range(args.rounds):
+        order = ["audit on", "audit off"] if round_no % 2 == 0 else ["audit off", "audit on"]
+        for name in order:
+            run = measure(targets[name], token, args, write=WRITE, concurrency=WRITE_CONCURRENCY)
+            runs[name].append(run["rps"])
+            print(f"  round {round_no + 1} PATCH {name:9} {run['rps']:9.1f} requests/s", flush=True)
+    on, off = statistics.median(runs["audit on"]), statistics.median(runs["audit off"])
+    print(f"  median PATCH audit on {on:9.1f}, off {off:9.1f} requests/s")
+    return on / off
+
+
 def bench_database(database: str, args: argparse.Namespace) -> list[Bar]:
     with (
         tempfile.TemporaryDirectory(prefix="cwp-bench-") as tmp,
@@ -387,6 +422,7 @@ def bench_database(database: str, args: argparse.Namespace) -> list[Bar]:
             procs,
             registry,
             gateway,
+            plain,
         ),
     ):
         token = sign_in(gateway)
@@ -404,6 +440,8 @@ def bench_database(database: str, args: argparse.Namespace) -> list[Bar]:
         )
         rps = throughput(procs, targets, token, args)
         fixed = latency(targets, token, args)
+        writes = {"audit on": gateway + path, "audit off": plain + path}
+        audit_ratio = audit_cost(writes, token, args) if args.upstream == "registry" else 1.0
     for name, value in rps.items():
         print(f"  median {name:8} {value:9.1f} requests/s")
     added_p50 = fixed["gateway"]["p50_ms"] - fixed["direct"]["p50_ms"]
@@ -413,6 +451,7 @@ def bench_database(database: str, args: argparse.Namespace) -> list[Bar]:
         Bar(f"[{database}] gateway / direct", rps["gateway"] / rps["direct"], 0.7, 0.85),
         Bar(f"[{database}] added p50 ms at {args.rate:g}/s", added_p50, 5, 2, False),
         Bar(f"[{database}] added p99 ms at {args.rate:g}/s", added_p99, 5, 2, False),
+        Bar(f"[{database}] write with audit / without", audit_ratio, 0.9, 0.95),
     ]
 
 

@@ -24,7 +24,13 @@ import uvloop
 
 
 async def closed_loop(
-    url: str, headers: dict[str, str], concurrency: int, duration: float, warmup: float
+    url: str,
+    headers: dict[str, str],
+    concurrency: int,
+    duration: float,
+    warmup: float,
+    method: str = "GET",
+    body: bytes | None = None,
 ) -> dict[str, float]:
     counts = {"ok": 0, "failed": 0, "total": 0}
     measuring = False
@@ -34,7 +40,7 @@ async def closed_loop(
         async def client(stop_at: float) -> None:
             while time.monotonic() < stop_at:
                 try:
-                    async with session.get(url) as response:
+                    async with session.request(method, url, data=body) as response:
                         await response.read()
                         good = response.status == 200
                 except aiohttp.ClientError:
@@ -122,13 +128,20 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--rate", type=float, default=0.0, help="fixed requests/s (open loop)")
+    parser.add_argument("--method", default="GET", help="closed loop only")
+    parser.add_argument("--json", default=None, help="a JSON body (closed loop only)")
     args = parser.parse_args()
     headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
+    if args.json is not None:
+        headers["Content-Type"] = "application/json"
     if args.rate > 0:
         result = uvloop.run(fixed_rate(args.url, headers, args.rate, args.duration, args.warmup))
     else:
+        body = args.json.encode() if args.json is not None else None
         result = uvloop.run(
-            closed_loop(args.url, headers, args.concurrency, args.duration, args.warmup)
+            closed_loop(
+                args.url, headers, args.concurrency, args.duration, args.warmup, args.method, body
+            )
         )
     print(json.dumps(result), flush=True)
 

@@ -71,7 +71,7 @@ def create_app(
                 Middleware(
                     ProxyMiddleware,
                     upstreams=upstreams,
-                    audit=audit,
+                    audit=audit if settings.audit_requests else None,
                     trusted_proxies=state.trusted_proxies,
                 ),
             ],

@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     # Origins of the mobile web app allowed to call the API from a browser (CORS), comma
     # separated; empty: none.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Record every write and every read of full ID numbers (/api/v1/audit). Off only to
+    # measure what it costs (bench/gateway.py).
+    audit_requests: bool = True
     # GET /api/v1/me answers within this, with whatever parts arrived in time.
     me_deadline_seconds: float = Field(default=1.5, gt=0, le=30)
     # Open connections to all upstreams together; more requests wait for a free one.
