@@ -1,5 +1,11 @@
-"""Closed-loop HTTP load: `concurrency` clients each send the next GET as soon as the last
-answer arrived, for `duration` seconds after a warm-up. Prints one JSON line.
+"""HTTP load in two shapes, one JSON line out:
+
+- closed loop (default): `concurrency` clients each send the next GET as soon as the last
+  answer arrived, for `duration` seconds after a warm-up; reports requests/s.
+- fixed rate (`--rate N`): one GET every 1/N s whatever the answers do (open loop, so a
+  slow server cannot slow the generator down and hide its own latency), for `duration`
+  seconds after a warm-up; reports the latency percentiles, measured from the moment each
+  request was due.
 
 Runs in its own process (bench/gateway.py starts it), so its CPU use is the same for every
 target and never shares an event loop with a server.
@@ -10,14 +16,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import statistics
 import time
 
 import aiohttp
 import uvloop
 
 
-async def run(
-    url: str, headers: dict[str, str], concurrency: int, duration: float, warmup: float
+async def closed_loop(
+    url: str,
+    headers: dict[str, str],
+    concurrency: int,
+    duration: float,
+    warmup: float,
+    method: str = "GET",
+    body: bytes | None = None,
 ) -> dict[str, float]:
     counts = {"ok": 0, "failed": 0, "total": 0}
     measuring = False
@@ -27,7 +40,7 @@ async def run(
         async def client(stop_at: float) -> None:
             while time.monotonic() < stop_at:
                 try:
-                    async with session.get(url) as response:
+                    async with session.request(method, url, data=body) as response:
                         await response.read()
                         good = response.status == 200
                 except aiohttp.ClientError:
@@ -52,16 +65,84 @@ async def run(
     }
 
 
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Nearest-rank percentile of an already sorted list (q in 0..100)."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(0, min(len(sorted_values) - 1, round(q / 100 * len(sorted_values) + 0.5) - 1))
+    return sorted_values[rank]
+
+
+async def fixed_rate(
+    url: str, headers: dict[str, str], rate: float, duration: float, warmup: float
+) -> dict[str, float]:
+    latencies: list[float] = []
+    counts = {"ok": 0, "failed": 0, "total": 0}
+    # Enough connections that the pool never queues at the target rate.
+    connector = aiohttp.TCPConnector(limit=256)
+    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
+
+        async def one(due: float, measured: bool) -> None:
+            try:
+                async with session.get(url) as response:
+                    await response.read()
+                    good = response.status == 200
+            except aiohttp.ClientError:
+                good = False
+            counts["total"] += 1
+            if measured:
+                counts["ok" if good else "failed"] += 1
+                if good:
+                    latencies.append(time.monotonic() - due)
+
+        interval = 1.0 / rate
+        start = time.monotonic() + 0.05
+        total = int((warmup + duration) * rate)
+        warm = int(warmup * rate)
+        tasks: list[asyncio.Task[None]] = []
+        for i in range(total):
+            due = start + i * interval
+            delay = due - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(due, i >= warm)))
+        await asyncio.gather(*tasks)
+    latencies.sort()
+    ms = [v * 1000 for v in latencies]
+    return {
+        "ok": counts["ok"],
+        "failed": counts["failed"],
+        "total": counts["total"],
+        "p50_ms": round(percentile(ms, 50), 3),
+        "p90_ms": round(percentile(ms, 90), 3),
+        "p99_ms": round(percentile(ms, 99), 3),
+        "mean_ms": round(statistics.fmean(ms), 3) if ms else float("nan"),
+    }
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("url")
     parser.add_argument("--token", default="")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--rate", type=float, default=0.0, help="fixed requests/s (open loop)")
+    parser.add_argument("--method", default="GET", help="closed loop only")
+    parser.add_argument("--json", default=None, help="a JSON body (closed loop only)")
     args = parser.parse_args()
     headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
-    result = uvloop.run(run(args.url, headers, args.concurrency, args.duration, args.warmup))
+    if args.json is not None:
+        headers["Content-Type"] = "application/json"
+    if args.rate > 0:
+        result = uvloop.run(fixed_rate(args.url, headers, args.rate, args.duration, args.warmup))
+    else:
+        body = args.json.encode() if args.json is not None else None
+        result = uvloop.run(
+            closed_loop(
+                args.url, headers, args.concurrency, args.duration, args.warmup, args.method, body
+            )
+        )
     print(json.dumps(result), flush=True)
 
 

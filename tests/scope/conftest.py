@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from cwp_career.app import create_app as career_app
 from cwp_career.config import Settings as CareerSettings
 from cwp_common.clock import today_in_china
+from cwp_common.keys import ensure_keypair
 from cwp_common.settings import PlatformSettings
 from cwp_gateway.app import create_app as gateway_app
 from cwp_gateway.config import Settings as GatewaySettings
@@ -29,6 +30,7 @@ from cwp_registry.config import Settings as RegistrySettings
 from cwp_training.app import create_app as training_app
 from cwp_training.config import Settings as TrainingSettings
 from tests.career import helpers as career
+from tests.gateway.servers import serve
 from tests.payroll import helpers as payroll
 from tests.registry.helpers import SH_1, SH_2, id_number
 from tests.scope.openapi import ROLE_SETS, Home
@@ -468,13 +470,27 @@ async def gateway(
     platform = platform_settings.model_copy(
         update={"jwt_public_key_path": tmp_path / "keys" / "jwt-public.pem"}
     )
+    # The registry behind it answers the gateway's own questions (is this worker in the
+    # caller's region?) on the caller's token.
+    ensure_keypair(tmp_path / "keys" / "jwt-private.pem", tmp_path / "keys" / "jwt-public.pem")
+    registry_url = await fresh_database(backend, "registry", tmp_path)
+    behind = registry_app(RegistrySettings(database_url=registry_url), platform, create_schema=True)
     settings = GatewaySettings(
         database_url=await fresh_database(backend, "gateway", tmp_path),
         jwt_private_key_path=tmp_path / "keys" / "jwt-private.pem",
         admin_username=GATEWAY_ADMIN,
         admin_password=GATEWAY_PASSWORD,
     )
-    async with running(gateway_app(settings, platform, create_schema=True)) as client:
+    async with (
+        serve(behind) as behind_url,
+        running(
+            gateway_app(
+                settings.model_copy(update={"registry_url": behind_url}),
+                platform,
+                create_schema=True,
+            )
+        ) as client,
+    ):
         national = await login(client, GATEWAY_ADMIN, GATEWAY_PASSWORD)
         users = "/api/v1/auth/users"
 

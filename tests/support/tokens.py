@@ -30,6 +30,13 @@ class Tokens:
     ) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.issue(roles, region, subject)}"}
 
+    def worker_headers(self, worker_id: str, community_code: str) -> dict[str, str]:
+        """A worker's own self-service token, as the gateway issues it."""
+        token = self.signer.issue(
+            f"worker-{worker_id}", "user", ["worker"], community_code, 600, worker_id=worker_id
+        )
+        return {"Authorization": f"Bearer {token}"}
+
 
 async def login(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
     """Authorization headers for a user, through the gateway's password grant."""

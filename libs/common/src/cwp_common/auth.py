@@ -28,9 +28,17 @@ class Role(StrEnum):
     OPERATOR = "operator"  # reads and writes records within the scope
     VIEWER = "viewer"  # reads within the scope
     PII = "pii"  # may see personal data (resident ID numbers) unmasked
+    # A community worker using the self-service app: reads only their own records. The
+    # token carries `worker_id`, and its region is the worker's community; every
+    # Repository then keeps only rows whose `worker_column` is that worker (a repository
+    # without one shows a worker nothing).
+    WORKER = "worker"
 
 
-READ_ROLES = frozenset({Role.ADMIN, Role.OPERATOR, Role.VIEWER})
+# Readers include workers on purpose: what a worker may see is decided where every read
+# is, in Repository.scope(), not endpoint by endpoint.
+READ_ROLES = frozenset({Role.ADMIN, Role.OPERATOR, Role.VIEWER, Role.WORKER})
+STAFF_ROLES = frozenset({Role.ADMIN, Role.OPERATOR, Role.VIEWER})
 WRITE_ROLES = frozenset({Role.ADMIN, Role.OPERATOR})
 
 
@@ -42,6 +50,7 @@ class Principal:
     region: str  # a prefix of the 12-digit division code; "" is national
     token_id: str = ""
     issued_at: int = 0  # the token's `iat`, checked against revocations
+    worker_id: str | None = None  # set only for a worker's own account (role `worker`)
 
     def has_any(self, roles: frozenset[str] | set[str]) -> bool:
         return not self.roles.isdisjoint(roles)
@@ -61,6 +70,25 @@ EXPIRED = "The access token has expired / 令牌已过期"
 REVOKED = "The access token was revoked; sign in again / 令牌已被撤销，请重新登录"
 TOO_LONG = "The access token lives longer than the platform allows / 令牌有效期超出上限"
 INVALID = "The access token is not valid / 令牌无效"
+NOT_A_WORKER = (
+    "A worker's access token needs a worker id and a community as its region / "
+    "工作者令牌缺少工作者编号或社区"
+)
+
+
+def worker_claim(roles: frozenset[str], claims: dict[str, Any], region: str) -> str | None:
+    """The `worker_id` of a worker's token (a UUID, region a 12-digit community code);
+    None for staff and clients. A token naming a worker without the role, or the role
+    without a valid worker, is refused rather than read as either."""
+    value = claims.get("worker_id")
+    if Role.WORKER not in roles and value is None:
+        return None
+    if Role.WORKER not in roles or not isinstance(value, str) or len(region) != 12:
+        raise Unauthorized(NOT_A_WORKER)
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise Unauthorized(NOT_A_WORKER) from None
 
 
 class TokenVerifier:
@@ -147,13 +175,15 @@ class TokenVerifier:
             )
         if not isinstance(roles, list) or not isinstance(kind, str):
             raise Unauthorized(INVALID)
+        role_set = frozenset(str(r) for r in roles)
         principal = Principal(
             subject=str(claims["sub"]),
             kind=kind,
-            roles=frozenset(str(r) for r in roles),
+            roles=role_set,
             region=region,
             token_id=str(claims.get("jti", "")),
             issued_at=int(issued),
+            worker_id=worker_claim(role_set, claims, region),
         )
         return principal, float(expires)
 
@@ -174,7 +204,10 @@ async def current_principal(request: Request) -> Principal:
 
 
 def require_roles(roles: frozenset[str]) -> Any:
-    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    # One dependency that reads the token itself, not one depending on current_principal:
+    # each level of FastAPI's dependency solving costs on every request.
+    async def dependency(request: Request) -> Principal:
+        principal = await current_principal(request)
         if not principal.has_any(roles):
             raise Forbidden(f"This action needs one of the roles: {', '.join(sorted(roles))}")
         return principal
@@ -183,13 +216,15 @@ def require_roles(roles: frozenset[str]) -> Any:
 
 
 Reader = Annotated[Principal, require_roles(READ_ROLES)]
+# Reads that no worker has any business with (aggregates, policy administration).
+StaffReader = Annotated[Principal, require_roles(STAFF_ROLES)]
 Writer = Annotated[Principal, require_roles(WRITE_ROLES)]
 Admin = Annotated[Principal, require_roles(frozenset({Role.ADMIN}))]
 
 
 class TokenSigner:
     """Issues access tokens (the gateway's side). Claims: iss, aud, sub, typ (user or
-    client), roles, region, iat, exp, jti."""
+    client), roles, region, iat, exp, jti, and worker_id for a worker's account."""
 
     def __init__(self, private_key_pem: bytes, issuer: str, audience: str) -> None:
         self._key = private_key_pem
@@ -208,6 +243,7 @@ class TokenSigner:
         region: str,
         ttl_seconds: int,
         not_before: int = 0,
+        worker_id: str | None = None,
     ) -> str:
         """`not_before`: the account's latest revocation (whole seconds, rounded up). A
         token signed in the same second as a revocation but after it would otherwise carry
@@ -225,4 +261,6 @@ class TokenSigner:
             "exp": now + ttl_seconds,
             "jti": uuid.uuid4().hex,
         }
+        if worker_id is not None:
+            claims["worker_id"] = worker_id
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)

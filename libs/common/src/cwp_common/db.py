@@ -1,5 +1,14 @@
 """Database plumbing: engines for SQLite (embedded) and PostgreSQL (production), sessions,
-portable column types, and time-ordered ids."""
+portable column types, and time-ordered ids.
+
+Reads are the common case, so they get their own session factory (`make_read_session_
+factory`): its connections run in autocommit, so a read is one statement on the wire
+instead of BEGIN, the statement and ROLLBACK. Under PostgreSQL's READ COMMITTED every
+statement takes its own snapshot anyway, so a read sees exactly what it saw inside a
+transaction. A pooled PostgreSQL connection is pinged only after it sat idle
+(`PING_AFTER_IDLE_SECONDS`), not on every checkout: SQLAlchemy's pre-ping cost three
+round trips per request (BEGIN, a ping, ROLLBACK).
+"""
 
 from __future__ import annotations
 
@@ -14,13 +23,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.types import TypeDecorator
+
+# A connection back in the pool for longer than this is pinged before it is handed out
+# again (a database restart or an idle-connection reaper may have closed it meanwhile); one
+# used more recently goes straight to work, and a rare dead one fails its request with 503
+# (retry) and is replaced.
+PING_AFTER_IDLE_SECONDS = 5.0
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -91,6 +108,11 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         driver_log = logging.getLogger("aiosqlite")
         driver_log.setLevel(max(driver_log.getEffectiveLevel(), logging.INFO))
         ensure_sqlite_folder(url)
+        # Fixed, as for PostgreSQL below: each aiosqlite connection is a thread, and an
+        # overflow one would be opened and closed per request in a burst.
+        if ":memory:" not in url:
+            kwargs.setdefault("pool_size", 8)
+            kwargs.setdefault("max_overflow", 0)
         engine = create_async_engine(url, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -103,10 +125,37 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cur.close()
 
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 10)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    # A fixed pool, no overflow: an overflow connection is closed again as soon as it is
+    # returned, so a burst above the pool size meant a new connection (TLS negotiation,
+    # authentication) per request; a request beyond the pool waits for one instead.
+    kwargs.setdefault("pool_size", 16)
+    kwargs.setdefault("max_overflow", 0)
+    engine = create_async_engine(url, **kwargs)
+    ping_when_idle(engine)
+    return engine
+
+
+def ping_when_idle(engine: AsyncEngine, idle_seconds: float = PING_AFTER_IDLE_SECONDS) -> None:
+    """Ping a pooled connection at checkout only when it has been idle for a while."""
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _fresh(_dbapi_conn: Any, record: Any) -> None:
+        record.info["used_at"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("used_at", 0.0) < idle_seconds:
+            return
+        try:
+            dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # the pool retries the checkout with a new connection
+            raise DisconnectionError("idle connection found closed") from exc
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _used(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            record.info["used_at"] = time.monotonic()
 
 
 def make_session_factory(
@@ -114,6 +163,52 @@ def make_session_factory(
 ) -> async_sessionmaker[AsyncSession]:
     """`info` is copied into every session (the service's outbox rides there)."""
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info or {})
+
+
+class ReadOnlySession(Session):
+    """The session a read (GET, HEAD) gets: autocommit, so a write here would not be
+    atomic. Writes are refused outright instead (see `_refuse_writes`)."""
+
+
+class WriteInReadSession(RuntimeError):
+    """A GET or HEAD handler tried to write: that is a bug, not a client error."""
+
+
+@event.listens_for(ReadOnlySession, "before_flush")
+def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise WriteInReadSession("a read request's session must not write")
+
+
+@event.listens_for(ReadOnlySession, "do_orm_execute")
+def _refuse_writes(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise WriteInReadSession("a read request's session must not write")
+
+
+def read_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The engine reads use: autocommit connections. PostgreSQL shares the pool (the
+    switch is a flag on the driver's connection, no round trip); SQLite gets its own small
+    pool, since flipping a SQLite connection's mode costs a hop to its thread each way."""
+    url = engine.url.render_as_string(hide_password=False)
+    if is_sqlite(url):
+        # An autocommit connection never holds a transaction, so the pool's ROLLBACK on
+        # return (another hop) has nothing to undo.
+        return make_engine(url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def make_read_session_factory(
+    engine: AsyncEngine, info: dict[str, Any] | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions for requests that only read; `engine` comes from `read_engine`."""
+    return async_sessionmaker(
+        engine,
+        expire_on_commit=False,
+        autoflush=False,
+        info=info or {},
+        sync_session_class=ReadOnlySession,
+    )
 
 
 @asynccontextmanager

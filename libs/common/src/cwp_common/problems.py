@@ -10,7 +10,8 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -203,6 +204,13 @@ def install_problem_handlers(app: FastAPI) -> None:
             instance=request.url.path,
         )
 
+    async def on_driver_error(request: Request, exc: Exception) -> Response:
+        # A pooled connection found closed mid-request (the database restarted): the pool
+        # has dropped it, and a retry gets a fresh one.
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return await on_database_busy(request, exc)
+        return await on_unexpected(request, exc)
+
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         # Where it failed, and the error's type: its text may hold the values it choked on.
         log.error(
@@ -219,5 +227,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(OperationalError, on_database_busy)
+    app.add_exception_handler(PoolTimeout, on_database_busy)  # no free connection in time
     app.add_exception_handler(DataError, on_bad_data)
+    app.add_exception_handler(DBAPIError, on_driver_error)
     app.add_exception_handler(Exception, on_unexpected)

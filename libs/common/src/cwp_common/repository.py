@@ -9,14 +9,22 @@ national.
 A subclass names its model, its key and how the scope applies: `scope_column` for a model
 that carries a division code itself, or an override of `scope()` for one scoped through
 another table (say, the worker's current community).
+
+A worker signed in to the self-service app (`Principal.worker_id`) sees only their own
+records: `scope()` also keeps only rows whose `worker_column` is that worker, and a
+repository that names no `worker_column` shows a worker nothing. This holds for a
+subclass's own `scope()` too: it is wrapped when the class is made, so no override can
+forget it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import uuid
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -31,15 +39,54 @@ M = TypeVar("M")
 PLATFORM = Principal(subject="platform", kind="system", roles=frozenset({Role.ADMIN}), region="")
 
 
+S = TypeVar("S", bound=Select[Any])
+ScopeMethod = Callable[[Any, S], S]
+
+
+def keeps_workers_own(scope: ScopeMethod[S]) -> ScopeMethod[S]:
+    """`scope` followed by the worker filter (Repository.own_rows)."""
+    if getattr(scope, "keeps_workers_own", False):
+        return scope
+
+    @functools.wraps(scope)
+    def scoped_to_worker(self: Repository[Any], stmt: S) -> S:
+        return self.own_rows(scope(self, stmt))
+
+    scoped_to_worker.keeps_workers_own = True  # type: ignore[attr-defined]
+    return scoped_to_worker
+
+
 class Repository(Generic[M]):
     model: ClassVar[type[Any]]
     key: ClassVar[InstrumentedAttribute[Any]]  # primary key; also the paging order
     scope_column: ClassVar[InstrumentedAttribute[Any] | None] = None
+    # The column naming the worker a row belongs to (a payslip's, a grade's): a worker's
+    # own account sees the rows where it is theirs, and nothing of a repository without it.
+    worker_column: ClassVar[InstrumentedAttribute[Any] | None] = None
     label: ClassVar[str] = "Record"  # for 404s: "Worker ... not found"
 
     def __init__(self, session: AsyncSession, principal: Principal) -> None:
         self.session = session
         self.principal = principal
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("scope")
+        if own is not None:
+            cls.scope = keeps_workers_own(own)  # type: ignore[method-assign]
+
+    def own_rows(self, stmt: S) -> S:
+        """`stmt` narrowed to the caller's own rows when the caller is a worker."""
+        worker_id = self.principal.worker_id
+        if worker_id is None:
+            return stmt
+        column = type(self).worker_column
+        if column is None:
+            return stmt.where(false())
+        value: object = worker_id
+        if getattr(column.type, "as_uuid", False):  # a Uuid column compares UUID objects
+            value = uuid.UUID(worker_id)
+        return stmt.where(column == value)
 
     # Read the class attributes through the class: a mapped column is a descriptor that,
     # read through an instance, would look for a mapped row.
@@ -47,8 +94,10 @@ class Repository(Generic[M]):
     def _key(self) -> InstrumentedAttribute[Any]:
         return type(self).key
 
+    @keeps_workers_own
     def scope(self, stmt: Select[Any]) -> Select[Any]:
-        """Restrict a statement over this model to the caller's region."""
+        """Restrict a statement over this model to the caller's region (and a worker to
+        their own rows)."""
         column = type(self).scope_column
         if column is None:
             raise NotImplementedError(f"{type(self).__name__} must say how it is scoped")

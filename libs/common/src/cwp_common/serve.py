@@ -18,6 +18,9 @@ SERVER_OPTIONS: dict[str, Any] = {
 }
 
 
+GRACEFUL_SHUTDOWN_SECONDS = 20
+
+
 def serve(app: FastAPI, host: str, port: int) -> None:
     uvicorn.run(
         app,
@@ -25,5 +28,8 @@ def serve(app: FastAPI, host: str, port: int) -> None:
         port=port,
         loop="uvloop",
         log_config=None,  # keep the logging configured by cwp_common.web
+        # On SIGTERM: stop accepting, let requests in flight finish (up to this long, less
+        # than Kubernetes' 30 s grace), then stop.
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         **SERVER_OPTIONS,
     )

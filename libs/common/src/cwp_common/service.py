@@ -23,12 +23,13 @@ from starlette.middleware import Middleware
 from starlette.responses import Response
 
 from cwp_common.auth import TokenVerifier
-from cwp_common.db import make_engine, make_session_factory
+from cwp_common.db import make_engine, make_read_session_factory, make_session_factory, read_engine
 from cwp_common.events.access import inbox_prefix, ungranted
 from cwp_common.events.consumer import ConsumerRunner, Subscription
 from cwp_common.events.nats_link import NatsLink
 from cwp_common.events.outbox import Outbox, OutboxRelay, bind_outbox
 from cwp_common.events.tables import EventTables
+from cwp_common.openapi import document_problems
 from cwp_common.problems import install_problem_handlers
 from cwp_common.revocation import RevocationFeed, RevocationList
 from cwp_common.settings import (
@@ -55,6 +56,9 @@ class Runtime:
     relay: OutboxRelay | None
     consumers: list[ConsumerRunner] = field(default_factory=list)
     revocation_feed: RevocationFeed | None = None
+    # Sessions for GET and HEAD requests: autocommit, writes refused (cwp_common.db).
+    reads: async_sessionmaker[AsyncSession] | None = None
+    read_engine: AsyncEngine | None = None
 
 
 @dataclass(frozen=True)
@@ -82,8 +86,15 @@ async def runtime(request: Request) -> Runtime:  # async: no thread-pool hop per
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
 async def session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.runtime.sessions() as s:
+    """A write request's session opens a transaction (the use case begins it); a read's
+    runs each statement on its own, with no BEGIN and ROLLBACK around it."""
+    rt: Runtime = request.app.state.runtime
+    factory = rt.reads if rt.reads is not None and request.method in SAFE_METHODS else None
+    async with (factory or rt.sessions)() as s:
         yield s
 
 
@@ -104,6 +115,7 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
         engine = make_engine(spec.database_url)
         outbox = Outbox(spec.tables, f"cwp.{spec.name}")
         sessions = make_session_factory(engine, bind_outbox({}, outbox))
+        reads_engine = read_engine(engine)
         link: NatsLink | None = None
         relay: OutboxRelay | None = None
         if spec.events:
@@ -125,6 +137,8 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             link=link,
             outbox=outbox,
             relay=relay,
+            reads=make_read_session_factory(reads_engine),
+            read_engine=reads_engine,
         )
         revoked = RevocationList(
             platform.token_max_lifetime_seconds + platform.token_leeway_seconds
@@ -171,10 +185,13 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             if spec.on_stopping:
                 await spec.on_stopping(rt)
             await engine.dispose()
+            if reads_engine.pool is not engine.pool:
+                await reads_engine.dispose()
 
     app = FastAPI(title=spec.title, lifespan=lifespan, version="1.0.0")
     app.state.metrics = metrics  # a service registers its own metrics on metrics.registry
     install_problem_handlers(app)
+    document_problems(app)
     # add_middleware puts each new one outside the previous: the spec's own middleware
     # runs inside EdgeMiddleware (request id, size limit, metrics, access log).
     for mw in reversed(spec.middleware):

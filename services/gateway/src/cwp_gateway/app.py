@@ -5,16 +5,20 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 
 from cwp_common.service import Runtime, ServiceSpec, create_service_app
 from cwp_common.settings import PlatformSettings
 from cwp_gateway.accounts.passwords import Passwords
 from cwp_gateway.accounts.router import router as auth_router
+from cwp_gateway.audit.recorder import AuditRecorder
+from cwp_gateway.audit.router import router as audit_router
 from cwp_gateway.config import Settings
 from cwp_gateway.dashboard.router import router as dashboard_router
 from cwp_gateway.dashboard.sources import Sources
 from cwp_gateway.db import EVENTS
 from cwp_gateway.internal import PublicSide
+from cwp_gateway.me.router import router as me_router
 from cwp_gateway.proxy.forward import ProxyMiddleware, Upstreams
 from cwp_gateway.reports.router import router as reports_router
 from cwp_gateway.startup import start_gateway
@@ -30,14 +34,21 @@ def create_app(
     platform = platform or PlatformSettings()
     state = GatewayState(settings=settings, passwords=Passwords())
     upstreams = Upstreams(
-        settings.upstreams(), settings.upstream_timeout_seconds, settings.upstream_pool_size
+        settings.upstreams(),
+        settings.upstream_timeout_seconds,
+        settings.upstream_pool_size,
+        settings.protection(),
     )
+
+    audit = AuditRecorder()
 
     async def starting(rt: Runtime) -> None:
         await start_gateway(state, platform, rt)
         await upstreams.start()
+        audit.start(rt.sessions)
 
     async def stopping(rt: Runtime) -> None:
+        await audit.stop()
         await upstreams.close()
 
     app = create_service_app(
@@ -46,12 +57,26 @@ def create_app(
             title="Community Workforce Platform API gateway",
             database_url=settings.database_url,
             tables=EVENTS,
-            routers=[auth_router, reports_router, dashboard_router],
+            routers=[auth_router, me_router, audit_router, reports_router, dashboard_router],
             on_starting=starting,
             on_stopping=stopping,
             middleware=[
+                # Outermost: a browser's preflight is answered before anything else.
+                Middleware(
+                    CORSMiddleware,
+                    allow_origins=settings.cors_origins,
+                    allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                    allow_headers=["Authorization", "Content-Type", "If-None-Match"],
+                    expose_headers=["ETag", "Retry-After", "X-Request-ID"],
+                    max_age=600,
+                ),
                 Middleware(PublicSide),
-                Middleware(ProxyMiddleware, upstreams=upstreams),
+                Middleware(
+                    ProxyMiddleware,
+                    upstreams=upstreams,
+                    audit=audit if settings.audit_requests else None,
+                    trusted_proxies=state.trusted_proxies,
+                ),
             ],
             create_schema=create_schema,
             settings=settings,
@@ -59,6 +84,8 @@ def create_app(
         ),
         platform,
     )
+    state.upstreams = upstreams
     app.state.gateway = state
+    app.state.audit = audit
     app.state.dashboard_sources = Sources(upstreams)  # the dashboard's and reports' figures
     return app

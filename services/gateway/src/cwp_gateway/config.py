@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from cwp_common.settings import DEV_DEFAULT
 from cwp_gateway.accounts.rules import Throttle, parse_networks
+from cwp_gateway.proxy.forward import Protection
+from cwp_gateway.proxy.resilience import RateLimiter, parse_route_timeouts
 
 DEV_ADMIN_PASSWORD = "cwp-dev-password"
 MIN_PASSWORD_LENGTH = 12
@@ -42,6 +44,10 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For is believed (addresses or CIDR blocks, comma
     # separated). Empty: the TCP peer is the client address.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # A worker's one-time activation code: how long it stays valid, and how many may be
+    # issued for one worker in 24 hours.
+    activation_code_ttl_seconds: int = Field(default=72 * 3600, ge=300, le=30 * 86_400)
+    activation_codes_per_day: int = Field(default=5, ge=1, le=100)
     # Longest grace a caller may give a client's replaced secret.
     max_secret_grace_seconds: int = Field(default=7 * 86_400, ge=0, le=90 * 86_400)
     # /metrics is served only here, never on the public port. 0 turns it off.
@@ -55,6 +61,30 @@ class Settings(BaseSettings):
     # Longest wait for an upstream connection, or for the next bytes of its answer; past
     # it the client gets a 504 (or, once the body has started, a cut connection).
     upstream_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Per-route upstream timeouts, longest prefix first: "/api/v1/career/regrade=60,...".
+    route_timeouts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Retries: idempotent calls (GET, HEAD, OPTIONS, PUT, DELETE) that got no answer at
+    # all go once more; others never. Circuit breaker per upstream: after this many
+    # failures in a row, calls are refused for the cooldown, then one tries again.
+    breaker_failures: int = Field(default=5, ge=1, le=1000)
+    breaker_cooldown_seconds: float = Field(default=10.0, gt=0, le=600)
+    # Rate limits through the proxy (requests a second, and the burst allowed): per user,
+    # per API client, and per address for calls whose token does not verify. 429 with
+    # Retry-After beyond them.
+    user_rate: float = Field(default=50, gt=0)
+    user_burst: int = Field(default=100, ge=1)
+    client_rate: float = Field(default=200, gt=0)
+    client_burst: int = Field(default=400, ge=1)
+    anonymous_rate: float = Field(default=20, gt=0)
+    anonymous_burst: int = Field(default=40, ge=1)
+    # Origins of the mobile web app allowed to call the API from a browser (CORS), comma
+    # separated; empty: none.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Record every write and every read of full ID numbers (/api/v1/audit). Off only to
+    # measure what it costs (bench/gateway.py).
+    audit_requests: bool = True
+    # GET /api/v1/me answers within this, with whatever parts arrived in time.
+    me_deadline_seconds: float = Field(default=1.5, gt=0, le=30)
     # Open connections to all upstreams together; more requests wait for a free one.
     upstream_pool_size: int = Field(default=256, gt=0)
 
@@ -68,7 +98,7 @@ class Settings(BaseSettings):
         repr=False,
     )
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "route_timeouts", "cors_origins", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
         return (
@@ -86,6 +116,22 @@ class Settings(BaseSettings):
         if self.signin_max_delay_seconds >= self.signin_window_seconds:
             raise ValueError("GATEWAY_SIGNIN_MAX_DELAY_SECONDS must be below the window")
         return self
+
+    @field_validator("route_timeouts")
+    @classmethod
+    def _timeouts(cls, value: list[str]) -> list[str]:
+        parse_route_timeouts(value)  # raises ValueError naming the bad entry
+        return value
+
+    def protection(self) -> Protection:
+        return Protection(
+            users=RateLimiter(self.user_rate, self.user_burst),
+            clients=RateLimiter(self.client_rate, self.client_burst),
+            anonymous=RateLimiter(self.anonymous_rate, self.anonymous_burst),
+            breaker_threshold=self.breaker_failures,
+            breaker_cooldown=self.breaker_cooldown_seconds,
+            route_timeouts=parse_route_timeouts(self.route_timeouts),
+        )
 
     def throttle(self) -> Throttle:
         return Throttle(

@@ -13,6 +13,7 @@ from cwp_common.db import utcnow
 from cwp_gateway.accounts.passwords import Passwords
 from cwp_gateway.accounts.rules import Network, Throttle, client_address, parse_networks
 from cwp_gateway.config import Settings
+from cwp_gateway.proxy.forward import Upstreams
 
 
 @dataclass
@@ -20,6 +21,7 @@ class GatewayState:
     settings: Settings
     passwords: Passwords
     signer: TokenSigner | None = None  # loaded at start, once the key pair exists
+    upstreams: Upstreams | None = None  # the services behind the gateway (set by the app)
     clock: Callable[[], datetime] = utcnow  # the sign-in throttle's notion of now
     throttle: Throttle = field(init=False)
     trusted_proxies: tuple[Network, ...] = field(init=False)
@@ -33,6 +35,12 @@ class GatewayState:
         if self.signer is None:
             raise RuntimeError("the gateway has not started: no signing key loaded")
         return self.signer
+
+    @property
+    def services(self) -> Upstreams:
+        if self.upstreams is None:
+            raise RuntimeError("the gateway has no upstreams")
+        return self.upstreams
 
     def address_of(self, request: Request) -> str:
         peer = request.client.host if request.client is not None else "unknown"

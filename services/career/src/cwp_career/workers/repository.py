@@ -29,6 +29,7 @@ class WorkerRepository(Repository[Worker]):
     model = Worker
     key = Worker.worker_id
     scope_column = Worker.community_code
+    worker_column = Worker.worker_id  # a worker's own account sees only this row
     label = "Worker"
 
     def scoped(self) -> Select[Any]:

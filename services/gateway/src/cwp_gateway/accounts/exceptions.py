@@ -165,3 +165,78 @@ class NothingToChange(InvalidInput):
             "Give at least one of disabled, roles, region / 至少提供一个要修改的字段",
             slug="nothing-to-change",
         )
+
+
+class UnknownWorker(InvalidInput):
+    """The registry does not know the worker, or not within the caller's region (the two
+    are answered alike, as everywhere)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "worker_id",
+            "No serving worker with this id in your region / 您的区域内没有该在职工作者",
+            slug="unknown-worker",
+        )
+
+
+class WorkerRegionMismatch(InvalidInput):
+    def __init__(self) -> None:
+        super().__init__(
+            "region",
+            "A worker's account has the worker's community as its region / "
+            "工作者账号的区域必须是其所在社区",
+            slug="worker-region-mismatch",
+        )
+
+
+class WorkerHasAccount(Conflict):
+    def __init__(self) -> None:
+        super().__init__(
+            "worker-has-account",
+            "This worker already has an account; issue an activation code to reset its "
+            "password / 该工作者已有账号",
+        )
+
+
+class WorkerAccountFixed(InvalidInput):
+    def __init__(self) -> None:
+        super().__init__(
+            "roles",
+            "A worker's account keeps the single role 'worker' and follows the worker's "
+            "community / 工作者账号只能有 worker 角色，区域随社区",
+            slug="worker-account-fixed",
+        )
+
+
+class RegistryUnavailable(ProblemError):
+    def __init__(self) -> None:
+        super().__init__(
+            503,
+            "registry-unavailable",
+            "Temporarily unavailable",
+            "The registry could not confirm the worker; please retry / 无法核实工作者，请重试",
+            headers={"Retry-After": "5"},
+        )
+
+
+class InvalidActivationCode(ProblemError):
+    """One text for an unknown name, a wrong, used or expired code: none can be probed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            400,
+            "invalid-activation-code",
+            "Invalid activation code",
+            "The username or activation code is wrong, used or expired / 激活码错误、已使用或已过期",
+        )
+
+
+class TooManyCodes(ProblemError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            429,
+            "too-many-activation-codes",
+            "Too many activation codes",
+            "Too many activation codes were issued for this worker today / 今日签发的激活码过多",
+            headers={"Retry-After": str(retry_after)},
+        )

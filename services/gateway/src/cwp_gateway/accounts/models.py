@@ -15,6 +15,8 @@ from cwp_gateway.db import Base
 class Kind(StrEnum):
     USER = "user"  # a person, signs in with the password grant
     CLIENT = "client"  # a provincial system, signs in with client credentials
+    # Not an account: the throttle's kind for attempts at redeeming activation codes.
+    ACTIVATION = "activation"
 
 
 class Account(Base):
@@ -40,6 +42,25 @@ class Account(Base):
     # A client's replaced secret, still accepted until `previous_secret_until`.
     previous_secret_hash: Mapped[str | None] = mapped_column(String(200), default=None)
     previous_secret_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # A community worker's own self-service account (role `worker` alone); its region is
+    # the worker's community. One account per worker.
+    worker_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True, default=None)
+
+
+class ActivationCode(Base):
+    """A one-time code that lets a worker set their account's password: stored as its
+    SHA-256 only, expiring, spent by its first successful use. Issuing a new one voids
+    the worker's earlier unspent codes."""
+
+    __tablename__ = "activation_codes"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class SignInFailure(Base):
@@ -70,6 +91,8 @@ class AuditAction(StrEnum):
     PASSWORD_CHANGED = "password_changed"  # by the owner, old password given
     PASSWORD_RESET = "password_reset"  # by an administrator
     SECRET_ROTATED = "secret_rotated"
+    ACTIVATION_CODE_ISSUED = "activation_code_issued"
+    ACTIVATED = "activated"  # a worker set their password with an activation code
 
 
 class AuditEntry(Base):

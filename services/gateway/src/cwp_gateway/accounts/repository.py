@@ -14,7 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_common.repository import PLATFORM, Repository
 from cwp_gateway.accounts.exceptions import AccountNotFound
-from cwp_gateway.accounts.models import Account, AuditEntry, Kind, RefreshToken, SignInFailure
+from cwp_gateway.accounts.models import (
+    Account,
+    ActivationCode,
+    AuditEntry,
+    Kind,
+    RefreshToken,
+    SignInFailure,
+)
 from cwp_gateway.accounts.rules import Throttle
 
 
@@ -63,6 +70,12 @@ class AccountRepository(Repository[Account]):
             stmt = stmt.with_for_update()
         rows = (await self.session.scalars(stmt)).all()
         return [a for a in rows if "admin" in a.roles]
+
+    async def by_worker(self, worker_id: Any, *, for_update: bool = False) -> Account | None:
+        stmt = self.scoped().where(Account.worker_id == worker_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return await self.session.scalar(stmt)  # type: ignore[no-any-return]
 
     @classmethod
     def as_platform(cls, session: AsyncSession) -> AccountRepository:
@@ -199,3 +212,42 @@ class RefreshTokens:
                 RefreshToken.account_id == account_id, RefreshToken.expires_at <= now
             )
         )
+
+
+class ActivationCodes:
+    """A worker account's activation codes (unscoped: the issuing endpoint has checked the
+    worker's region, and redeeming is anonymous)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def issued_since(self, account_id: Any, since: datetime) -> list[datetime]:
+        """When the account's codes issued after `since` were issued, oldest first."""
+        stmt = (
+            select(ActivationCode.created_at)
+            .where(ActivationCode.account_id == account_id, ActivationCode.created_at > since)
+            .order_by(ActivationCode.created_at)
+        )
+        return list((await self.session.scalars(stmt)).all())
+
+    async def void_unspent(self, account_id: Any, now: datetime) -> None:
+        await self.session.execute(
+            update(ActivationCode)
+            .where(ActivationCode.account_id == account_id, ActivationCode.used_at.is_(None))
+            .values(used_at=now)
+        )
+
+    async def spend(self, account_id: Any, code_hash: str, now: datetime) -> bool:
+        """Spend the account's unspent, unexpired code with this hash; False when there is
+        none (wrong, used, expired, or another request spent it first)."""
+        result = await self.session.execute(
+            update(ActivationCode)
+            .where(
+                ActivationCode.account_id == account_id,
+                ActivationCode.code_hash == code_hash,
+                ActivationCode.used_at.is_(None),
+                ActivationCode.expires_at > now,
+            )
+            .values(used_at=now)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]

@@ -10,7 +10,7 @@ from urllib.parse import unquote_plus
 from fastapi import APIRouter, Depends, Form, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cwp_common.auth import Admin, Principal, current_principal
+from cwp_common.auth import Admin, Principal, Writer, current_principal
 from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.service import SessionDep
 from cwp_gateway.accounts import service
@@ -23,6 +23,9 @@ from cwp_gateway.accounts.repository import AccountRepository, AuditRepository
 from cwp_gateway.accounts.schemas import (
     AccountOut,
     AccountPatch,
+    ActivateIn,
+    ActivationCodeIn,
+    ActivationCodeOut,
     AuditOut,
     ClientCreated,
     ClientIn,
@@ -35,6 +38,7 @@ from cwp_gateway.accounts.schemas import (
     UserIn,
     UserOut,
 )
+from cwp_gateway.accounts.workers import worker_community
 from cwp_gateway.state import GatewayState, gateway_state
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -189,8 +193,63 @@ async def _one_of(
 
 
 @router.post("/users", status_code=status.HTTP_201_CREATED)
-async def create_user(body: UserIn, principal: Admin, session: SessionDep, state: State) -> UserOut:
-    return UserOut.from_model(await service.create_user(session, state.passwords, principal, body))
+async def create_user(
+    body: UserIn, request: Request, principal: Admin, session: SessionDep, state: State
+) -> UserOut:
+    """A staff account (`roles`, `region`), or a worker's own (`roles: ["worker"]`,
+    `worker_id`: its region is the worker's community, which the registry must show the
+    caller)."""
+    community = None
+    if body.worker_id is not None:
+        community = await worker_community(
+            state.services, request.headers["authorization"], body.worker_id
+        )
+    account = await service.create_user(session, state.passwords, principal, body, community)
+    return UserOut.from_model(account)
+
+
+@router.post("/activation-codes", status_code=status.HTTP_201_CREATED)
+async def issue_activation_code(
+    body: ActivationCodeIn,
+    request: Request,
+    response: Response,
+    principal: Writer,
+    session: SessionDep,
+    state: State,
+) -> ActivationCodeOut:
+    """A one-time code with which a worker sets their password (creating the worker's
+    account, named `username`, when there is none). Staff in the worker's region issue it;
+    it expires, works once, and a new one voids the earlier."""
+    community = await worker_community(
+        state.services, request.headers["authorization"], body.worker_id
+    )
+    account, code, expires = await service.issue_activation_code(
+        session,
+        state.passwords,
+        principal,
+        body,
+        community,
+        state.settings.activation_code_ttl_seconds,
+        state.settings.activation_codes_per_day,
+        state.clock(),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return ActivationCodeOut(username=account.login, code=code, expires_at=expires)
+
+
+@router.post("/activate")
+async def activate(
+    body: ActivateIn, request: Request, response: Response, session: SessionDep, state: State
+) -> TokenOut:
+    """A worker redeems an activation code and sets a password; the answer signs them in.
+    Wrong attempts are slowed down like failed sign-ins (429 with Retry-After)."""
+    account = await service.activate(
+        session, state.passwords, state.throttle, state.clock, body, state.address_of(request)
+    )
+    refresh = await service.issue_refresh(
+        session, account, state.settings.refresh_token_ttl_seconds
+    )
+    return _token_answer(state, response, account, refresh)
 
 
 @router.get("/users")

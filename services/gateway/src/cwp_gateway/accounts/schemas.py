@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from cwp_common.auth import Role
 from cwp_common.text import Title
@@ -40,13 +40,54 @@ class TokenOut(BaseModel):
     refresh_expires_in: int | None = None
 
 
+Username = Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")]
+
+
 class UserIn(BaseModel):
+    """Staff: `roles` and `region`. A worker's own account: `roles: ["worker"]` and
+    `worker_id`; its region is the worker's community, looked up in the registry (a
+    `region` given must be that community)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
+    username: Username
     password: Password
     roles: Roles
-    region: Region
+    region: Region | None = None
+    worker_id: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _worker_or_staff(self) -> Self:
+        if (Role.WORKER in self.roles) != (self.worker_id is not None):
+            raise ValueError("roles ['worker'] and worker_id go together")
+        if self.worker_id is not None and list(self.roles) != [Role.WORKER]:
+            raise ValueError("a worker's account has the single role 'worker'")
+        if self.worker_id is None and self.region is None:
+            raise ValueError("region is required for a staff account")
+        return self
+
+
+class ActivationCodeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    worker_id: uuid.UUID
+    username: Username | None = Field(
+        default=None, description="The new account's name; needed only when the worker has none"
+    )
+
+
+class ActivationCodeOut(BaseModel):
+    username: str
+    code: str = Field(description="Shown once; give it to the worker in person")
+    expires_at: datetime
+
+
+class ActivateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: Username
+    code: str = Field(min_length=1, max_length=64)
+    password: Password
 
 
 class ClientIn(BaseModel):
@@ -119,10 +160,11 @@ class AccountOut(BaseModel):
 
 class UserOut(AccountOut):
     username: str
+    worker_id: uuid.UUID | None = None
 
     @classmethod
     def _own_fields(cls, a: Account) -> dict[str, str]:
-        return {"username": a.login}
+        return {"username": a.login, **({"worker_id": str(a.worker_id)} if a.worker_id else {})}
 
 
 class ClientOut(AccountOut):

@@ -20,11 +20,13 @@ from cwp_common.auth import Principal, Role, TokenSigner
 from cwp_common.db import new_id, utcnow
 from cwp_common.events.contracts import AccountRevoked, RevocationReason
 from cwp_common.events.outbox import queue_event
+from cwp_common.problems import InvalidInput
 from cwp_common.repository import PLATFORM
 from cwp_gateway.accounts import rules
 from cwp_gateway.accounts.exceptions import (
     AccountDisabled,
     GraceTooLong,
+    InvalidActivationCode,
     InvalidClient,
     InvalidGrant,
     InvalidRefreshToken,
@@ -34,20 +36,34 @@ from cwp_gateway.accounts.exceptions import (
     RoleEscalation,
     SelfChange,
     TooManyAttempts,
+    TooManyCodes,
     UsernameTaken,
     UsersOnly,
+    WorkerAccountFixed,
+    WorkerHasAccount,
+    WorkerRegionMismatch,
     WrongPassword,
 )
-from cwp_gateway.accounts.models import Account, AuditAction, AuditEntry, Kind, RefreshToken
+from cwp_gateway.accounts.models import (
+    Account,
+    ActivationCode,
+    AuditAction,
+    AuditEntry,
+    Kind,
+    RefreshToken,
+)
 from cwp_gateway.accounts.passwords import Passwords
 from cwp_gateway.accounts.repository import (
     AccountRepository,
+    ActivationCodes,
     AuditRepository,
     RefreshTokens,
     SignInFailures,
 )
 from cwp_gateway.accounts.schemas import (
     AccountPatch,
+    ActivateIn,
+    ActivationCodeIn,
     ClientIn,
     PasswordChange,
     PasswordReset,
@@ -168,7 +184,13 @@ def issue_token(
 ) -> TokenOut:
     roles = sorted(account.roles)
     token = signer.issue(
-        account.login, account.kind, roles, account.region, ttl_seconds, token_not_before(account)
+        account.login,
+        account.kind,
+        roles,
+        account.region,
+        ttl_seconds,
+        token_not_before(account),
+        worker_id=str(account.worker_id) if account.worker_id else None,
     )
     return TokenOut(
         access_token=token,
@@ -303,7 +325,8 @@ def _audit_account(
 def ensure_may_grant(principal: Principal, roles: list[str], region: str) -> None:
     if not rules.region_within(region, principal.region):
         raise RegionOutOfScope(region, principal.region)
-    missing = rules.roles_not_held(roles, principal.roles)
+    # `worker` is no staff power: it is granted alone, to a worker's own account.
+    missing = rules.roles_not_held([r for r in roles if r != Role.WORKER], principal.roles)
     if missing:
         raise RoleEscalation(missing)
 
@@ -313,26 +336,179 @@ def _is_self(principal: Principal, account: Account) -> bool:
 
 
 async def create_user(
-    session: AsyncSession, passwords: Passwords, principal: Principal, data: UserIn
+    session: AsyncSession,
+    passwords: Passwords,
+    principal: Principal,
+    data: UserIn,
+    community: str | None = None,
 ) -> Account:
-    ensure_may_grant(principal, list(data.roles), data.region)
+    """`community`: for a worker's account, the worker's community from the registry."""
+    if data.worker_id is not None:
+        if community is None or data.region not in (None, community):
+            raise WorkerRegionMismatch()
+        region = community
+    else:
+        region = data.region or ""
+    ensure_may_grant(principal, list(data.roles), region)
     account = Account(
         kind=Kind.USER,
         login=data.username,
         name=data.username,
         secret_hash=await passwords.hash(data.password),
         roles=sorted(set(data.roles)),
-        region=data.region,
+        region=region,
         created_by=principal.subject,
+        worker_id=data.worker_id,
     )
+    await _add_account(session, principal, account)
+    return account
+
+
+async def _add_account(session: AsyncSession, principal: Principal, account: Account) -> None:
+    """Insert a new user account (a name and a worker have one account each)."""
+    platform = AccountRepository.as_platform(session)
     try:
         async with session.begin():
-            if await AccountRepository.as_platform(session).by_login(Kind.USER, data.username):
-                raise UsernameTaken(data.username)
+            if await platform.by_login(Kind.USER, account.login):
+                raise UsernameTaken(account.login)
+            if account.worker_id is not None and await platform.by_worker(account.worker_id):
+                raise WorkerHasAccount()
             session.add(account)
             _audit_account(session, AuditAction.CREATED, principal, account)
-    except IntegrityError:  # a concurrent request took the name first
-        raise UsernameTaken(data.username) from None
+    except IntegrityError:  # a concurrent request took the name or the worker first
+        async with session.begin():
+            if account.worker_id is not None and await platform.by_worker(account.worker_id):
+                raise WorkerHasAccount() from None
+        raise UsernameTaken(account.login) from None
+
+
+# --- worker activation codes -------------------------------------------------------------
+
+# Unambiguous when read aloud or off paper: no 0/O, 1/I/L.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12  # 31^12, about 59 bits: beyond guessing at the throttle's pace
+CODE_DAY = timedelta(days=1)
+
+
+def new_activation_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
+
+
+def normalise_code(code: str) -> str:
+    """As typed: any case, with or without the dashes and spaces."""
+    plain = "".join(c for c in code.upper() if c not in "- ")
+    return "-".join(plain[i : i + 4] for i in range(0, len(plain), 4))
+
+
+async def issue_activation_code(
+    session: AsyncSession,
+    passwords: Passwords,
+    principal: Principal,
+    data: ActivationCodeIn,
+    community: str,
+    ttl_seconds: int,
+    per_day: int,
+    now: datetime,
+) -> tuple[Account, str, datetime]:
+    """A one-time code for the worker's account, created (without a usable password) when
+    the worker has none. Voids the worker's earlier unspent codes; at most `per_day`
+    codes per worker in 24 hours."""
+    ensure_may_grant(principal, [Role.WORKER], community)
+    platform = AccountRepository.as_platform(session)
+    async with session.begin():
+        account = await platform.by_worker(data.worker_id)
+    if account is None:
+        if data.username is None:
+            raise InvalidInput(
+                "username",
+                "The worker has no account yet: give it a username / 该工作者尚无账号，请提供用户名",
+            )
+        account = Account(
+            kind=Kind.USER,
+            login=data.username,
+            name=data.username,
+            # Nobody knows this password: the account opens with the code.
+            secret_hash=await passwords.hash(secrets.token_urlsafe(32)),
+            roles=[Role.WORKER.value],
+            region=community,
+            created_by=principal.subject,
+            worker_id=data.worker_id,
+        )
+        await _add_account(session, principal, account)
+    elif data.username is not None and data.username != account.login:
+        raise WorkerHasAccount()
+    code = new_activation_code()
+    expires = now + timedelta(seconds=ttl_seconds)
+    async with session.begin():
+        account = await platform.by_worker(data.worker_id, for_update=True) or account
+        codes = ActivationCodes(session)
+        recent = await codes.issued_since(account.id, now - CODE_DAY)
+        if len(recent) >= per_day:
+            raise TooManyCodes(rules.retry_after(recent[0] + CODE_DAY, now))
+        if account.region != community:  # the worker moved: the account follows
+            account.region = community
+            await revoke(session, account, "region_changed")
+        await codes.void_unspent(account.id, now)
+        session.add(
+            ActivationCode(
+                account_id=account.id,
+                code_hash=_digest(code),
+                created_at=now,
+                created_by=principal.subject,
+                expires_at=expires,
+            )
+        )
+        _audit_account(session, AuditAction.ACTIVATION_CODE_ISSUED, principal, account)
+    return account, code, expires
+
+
+async def activate(
+    session: AsyncSession,
+    passwords: Passwords,
+    throttle: rules.Throttle,
+    clock: Clock,
+    data: ActivateIn,
+    address: str,
+) -> Account:
+    """Spend a worker's activation code and set the password. Wrong attempts are slowed
+    down per (name, address) exactly like failed sign-ins; every older token of the
+    account stops working."""
+    key = rules.login_key(data.username)
+    now = clock()
+    failing = await _wait_is_over(session, Kind.ACTIVATION, key, address, now)
+    new_hash = await passwords.hash(data.password)
+    async with session.begin():
+        account = await AccountRepository.as_platform(session).by_login(
+            Kind.USER, data.username, for_update=True
+        )
+        spent = (
+            account is not None
+            and account.worker_id is not None
+            and await ActivationCodes(session).spend(
+                account.id, _digest(normalise_code(data.code)), now
+            )
+        )
+        if spent and account is not None:
+            account.secret_hash = new_hash
+            await revoke(session, account, "password_changed")
+            _audit(
+                session,
+                AuditAction.ACTIVATED,
+                account.login,
+                account.kind,
+                account.login,
+                account.region,
+                address=address,
+            )
+    if not spent or account is None:
+        await _count_failure(session, throttle, Kind.ACTIVATION, key, address, account, now)
+        raise InvalidActivationCode()
+    if failing:
+        async with session.begin():
+            await SignInFailures(session).clear(Kind.ACTIVATION, key, address)
+    if account.disabled:
+        raise AccountDisabled(400)
     return account
 
 
@@ -372,6 +548,12 @@ async def change_account(
         disabled = account.disabled if patch.disabled is None else patch.disabled
         roles = account.roles if patch.roles is None else sorted({r.value for r in patch.roles})
         region = account.region if patch.region is None else patch.region
+        # A worker's account is the worker's: one role, the community's region (which
+        # follows the worker, see issue_activation_code); staff never get `worker`.
+        if (account.worker_id is not None) != (Role.WORKER in roles) or (
+            account.worker_id is not None and (len(roles) != 1 or region != account.region)
+        ):
+            raise WorkerAccountFixed()
         # Enabling gives the roles back, and changing roles or region grants them anew:
         # the same rule as creating. Disabling only takes away, so any admin in scope may.
         if (
@@ -526,7 +708,7 @@ async def ensure_admin(
             login=username,
             name=username,
             secret_hash=await passwords.hash(password),
-            roles=sorted(Role),
+            roles=sorted(r for r in Role if r is not Role.WORKER),  # staff, not a worker
             region="",
             created_by="bootstrap",
         )

@@ -16,20 +16,26 @@ memory; httpx's pool collapses under concurrency (encode/httpx#3215).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import aiohttp
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from yarl import URL
 
-from cwp_common.problems import problem_response
+from cwp_common.auth import Principal, TokenVerifier
+from cwp_common.problems import ProblemError, problem_response
+from cwp_gateway.accounts.rules import Network, client_address
+from cwp_gateway.audit.recorder import AuditRecorder
 from cwp_gateway.proxy.headers import downstream_headers, upstream_headers
+from cwp_gateway.proxy.resilience import IDEMPOTENT, CircuitBreaker, RateLimiter, timeout_for
 
 PREFIX = "/api/v1/"
-OWN_AREAS = frozenset({"auth", "reports"})  # /api/v1/auth/..., /api/v1/reports/...: own routers
+OWN_AREAS = frozenset({"auth", "me", "audit", "reports"})  # the gateway's own routers
 log = logging.getLogger("cwp.gateway.proxy")
 
 
@@ -40,17 +46,60 @@ class Upstream:
     path: str  # the route label EdgeMiddleware puts on metrics
 
 
+@dataclass
+class Protection:
+    """The proxy's guards (see resilience.py); defaults keep them all switched on."""
+
+    users: RateLimiter = field(default_factory=lambda: RateLimiter(rate=50, burst=100))
+    clients: RateLimiter = field(default_factory=lambda: RateLimiter(rate=200, burst=400))
+    anonymous: RateLimiter = field(default_factory=lambda: RateLimiter(rate=20, burst=40))
+    breaker_threshold: int = 5
+    breaker_cooldown: float = 10.0
+    route_timeouts: Mapping[str, float] = field(default_factory=dict)
+    retry_pause: float = 0.05  # before the one retry of an idempotent call
+
+
 class Upstreams:
     """The services behind the gateway and the one HTTP client pool that reaches them."""
 
-    def __init__(self, bases: Mapping[str, str], timeout_seconds: float, pool_size: int) -> None:
+    def __init__(
+        self,
+        bases: Mapping[str, str],
+        timeout_seconds: float,
+        pool_size: int,
+        protection: Protection | None = None,
+    ) -> None:
         self.by_name = {
             name: Upstream(name, base.rstrip("/"), f"{PREFIX}{name}/{{path}}")
             for name, base in bases.items()
         }
         self.timeout_seconds = timeout_seconds
+        self.protection = protection or Protection()
+        self.breakers = {
+            name: CircuitBreaker(
+                self.protection.breaker_threshold, self.protection.breaker_cooldown
+            )
+            for name in bases
+        }
+        self._timeouts = {
+            prefix: aiohttp.ClientTimeout(total=None, connect=seconds, sock_read=seconds)
+            for prefix, seconds in self.protection.route_timeouts.items()
+        }
+        # connect includes waiting for a pooled connection; sock_read is the longest
+        # silence while waiting for headers or the next chunk.
+        self._default_timeout = aiohttp.ClientTimeout(
+            total=None, connect=timeout_seconds, sock_read=timeout_seconds
+        )
         self._pool_size = pool_size
         self._session: aiohttp.ClientSession | None = None
+
+    def timeout(self, path: str) -> tuple[float, aiohttp.ClientTimeout]:
+        """The route's timeout in seconds, and the client's setting for it."""
+        seconds = timeout_for(path, self.protection.route_timeouts, self.timeout_seconds)
+        for prefix, setting in self._timeouts.items():
+            if path.startswith(prefix) and setting.sock_read == seconds:
+                return seconds, setting
+        return seconds, self._default_timeout
 
     async def start(self) -> None:
         connector = aiohttp.TCPConnector(
@@ -87,9 +136,17 @@ class Upstreams:
 
 
 class ProxyMiddleware:
-    def __init__(self, app: ASGIApp, upstreams: Upstreams) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        upstreams: Upstreams,
+        audit: AuditRecorder | None = None,
+        trusted_proxies: tuple[Network, ...] = (),
+    ) -> None:
         self.app = app
         self.upstreams = upstreams
+        self.audit = audit
+        self.trusted = trusted_proxies
         self.known = ", ".join(sorted(upstreams.by_name))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -101,7 +158,7 @@ class ProxyMiddleware:
         upstream = self.upstreams.by_name.get(name)
         if upstream is not None:
             scope["route"] = upstream
-            await self._forward(upstream, scope, receive, send)
+            await self._audited(upstream, scope, receive, send)
         elif name in OWN_AREAS:
             await self.app(scope, receive, send)
         else:
@@ -114,8 +171,57 @@ class ProxyMiddleware:
                 f"No service '{name}' behind {PREFIX} (known: {self.known}) / 未知服务",
             )
 
-    async def _forward(
+    async def _audited(
         self, upstream: Upstream, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Forward, then hand a write or a full-ID read to the audit (a queue append)."""
+        principal = _caller(scope)
+        status = 500
+
+        async def watching(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self._forward(upstream, principal, scope, receive, watching)
+        finally:
+            if self.audit is not None:
+                headers = dict(scope["headers"])
+                client = scope.get("client")
+                address = client_address(
+                    client[0] if client else "unknown",
+                    headers.get(b"x-forwarded-for", b"").decode("latin-1") or None,
+                    self.trusted,
+                )
+                self.audit.record(
+                    principal,
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    address,
+                    scope["state"]["request_id"],
+                )
+
+    def _rate_limited(self, scope: Scope, principal: Principal | None) -> float:
+        """Seconds to wait, or 0. Per account (the token's subject, users and API clients
+        with their own rates); a token that does not verify counts against the client
+        address instead, and the service refuses it as before."""
+        protection = self.upstreams.protection
+        if principal is not None:
+            limiter = protection.clients if principal.kind == "client" else protection.users
+            return limiter.take(f"{principal.kind}:{principal.subject}")
+        client = scope.get("client")
+        return protection.anonymous.take(client[0] if client else "unknown")
+
+    async def _forward(
+        self,
+        upstream: Upstream,
+        principal: Principal | None,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
     ) -> None:
         # The services verify tokens and scope themselves; this only spares them calls
         # that cannot succeed.
@@ -130,8 +236,33 @@ class ProxyMiddleware:
                 {"WWW-Authenticate": "Bearer"},
             )
             return
+        wait = self._rate_limited(scope, principal)
+        if wait:
+            await _problem(
+                scope,
+                send,
+                429,
+                "rate-limited",
+                "Too many requests",
+                "Too many requests from this account or address; slow down / 请求过于频繁",
+                {"Retry-After": str(math.ceil(wait))},
+            )
+            return
+        breaker = self.upstreams.breakers[upstream.name]
+        if not breaker.allow():
+            await _problem(
+                scope,
+                send,
+                503,
+                "upstream-circuit-open",
+                "Service unavailable",
+                f"The {upstream.name} service is failing; calls pause briefly / 服务暂时不可用",
+                {"Retry-After": str(breaker.retry_after())},
+            )
+            return
         body = await _read_body(receive)  # EdgeMiddleware's receive enforces the size limit
         if body is None:
+            breaker.abandoned()
             return  # the client went away
         raw_path = scope.get("raw_path") or quote(scope["path"]).encode()
         target = upstream.base + raw_path.decode("latin-1")
@@ -145,14 +276,32 @@ class ProxyMiddleware:
             scope["scheme"],
         )
         started = False
+        seconds, timeout = self.upstreams.timeout(scope["path"])
+        attempts = 2 if scope["method"] in IDEMPOTENT else 1
         try:
-            async with self.upstreams.session.request(
-                scope["method"],
-                URL(target, encoded=True),  # the path and query go on byte for byte
-                headers=headers,
-                data=body or None,
-                allow_redirects=False,
-            ) as response:
+            for attempt in range(attempts):
+                try:
+                    response = await self.upstreams.session.request(
+                        scope["method"],
+                        URL(target, encoded=True),  # the path and query go on byte for byte
+                        headers=headers,
+                        data=body or None,
+                        allow_redirects=False,
+                        timeout=timeout,
+                    )
+                    break
+                except aiohttp.ClientConnectionError:
+                    # Nothing came back (refused, or a pooled connection the service had
+                    # closed): an idempotent call may go once more. Timeouts are not
+                    # retried: the route's time is spent.
+                    if attempt + 1 == attempts:
+                        raise
+                    await asyncio.sleep(self.upstreams.protection.retry_pause)
+            if response.status in (502, 503, 504):
+                breaker.failed()
+            else:
+                breaker.succeeded()
+            async with response:
                 await send(
                     {
                         "type": "http.response.start",
@@ -169,6 +318,7 @@ class ProxyMiddleware:
             log.warning("%s upstream failed: %s: %s", upstream.name, type(exc).__name__, exc)
             if started:
                 return  # mid-body: uvicorn closes the connection, the client sees it cut
+            breaker.failed()
             if isinstance(exc, TimeoutError):
                 await _problem(
                     scope,
@@ -177,7 +327,7 @@ class ProxyMiddleware:
                     "upstream-timeout",
                     "Gateway timeout",
                     f"The {upstream.name} service did not answer within "
-                    f"{self.upstreams.timeout_seconds:g} s / 服务响应超时",
+                    f"{seconds:g} s / 服务响应超时",
                 )
             else:
                 await _problem(
@@ -188,6 +338,27 @@ class ProxyMiddleware:
                     "Bad gateway",
                     f"The {upstream.name} service is unreachable or failed to answer / 服务不可用",
                 )
+
+
+def _caller(scope: Scope) -> Principal | None:
+    """The verified principal of the request's bearer token (cached by the verifier: a
+    dict lookup when hot), or None; the service still checks the token itself."""
+    verifier: TokenVerifier | None = getattr(scope["app"].state, "token_verifier", None)
+    token = _bearer(scope)
+    if verifier is None or not token:
+        return None
+    try:
+        return verifier.verify(token)
+    except ProblemError:
+        return None
+
+
+def _bearer(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            return token.strip() if scheme.lower() == "bearer" else ""
+    return ""
 
 
 async def _read_body(receive: Receive) -> bytes | None:

@@ -29,6 +29,7 @@ class WorkerRepository(Repository[Worker]):
     model = Worker
     key = Worker.id
     scope_column = Worker.community_code
+    worker_column = Worker.id  # a worker's own account sees only this row
     label = "Worker"
 
     async def current_by_hash(self, digest: str) -> Worker | None:

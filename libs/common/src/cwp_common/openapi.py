@@ -1,0 +1,158 @@
+"""The OpenAPI document tells the truth about errors: every operation lists the
+problem+json answers (RFC 9457) it really gives, worked out from the route itself, so
+every service, new ones included, documents them without writing them by hand.
+
+What a route can answer, and why:
+- 400 malformed JSON, 413 body too large: it takes a JSON body.
+- 401, 403: it checks a token (a role dependency from cwp_common.auth).
+- 404: it has path parameters (a record not found, or outside the caller's region).
+- 422: it has any parameter or body to validate (FastAPI's own 422 schema is replaced).
+- 503 with Retry-After: it uses a database session (busy, restarting, no free connection).
+- 500: any route, on a bug.
+Statuses a route documents itself keep their description; their media type becomes
+problem+json (an error answer is never plain JSON here).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import BaseModel, Field
+
+from cwp_common.problems import PROBLEM_MEDIA_TYPE
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+DESCRIPTIONS = {
+    400: "Malformed JSON",
+    401: "No valid access token",
+    403: "The token lacks a role this needs, or the target is outside the caller's region",
+    404: "Not found (or outside the caller's region)",
+    413: "Request body too large",
+    422: "Invalid input: `errors` names each field",
+    429: "Too many requests: wait Retry-After seconds",
+    500: "Unexpected error",
+    503: "Temporarily unavailable: retry after Retry-After seconds",
+}
+
+
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+    code: str | None = None
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(examples=["urn:cwp:problem:not-found"])
+    title: str = Field(examples=["Not found"])
+    status: int = Field(examples=[404])
+    detail: str | None = Field(default=None, examples=["Worker … not found / 未找到"])
+    instance: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+def _calls(dependant: Dependant) -> list[Any]:
+    found = [dependant.call]
+    for sub in dependant.dependencies:
+        found += _calls(sub)
+    return found
+
+
+def _is_token_check(call: Any) -> bool:
+    name = getattr(call, "__qualname__", "")
+    return name in ("current_principal", "worker_principal") or name.startswith("require_roles.")
+
+
+def _is_session(call: Any) -> bool:
+    return getattr(call, "__module__", "") == "cwp_common.service" and (
+        getattr(call, "__name__", "") == "session"
+    )
+
+
+def problem_statuses(route: Any) -> set[int]:
+    """`route`: an APIRoute, or FastAPI's view of one inside an included router."""
+    dependant = route.dependant
+    calls = _calls(dependant)
+    statuses = {500}
+    has_body = dependant.body_params != []
+    if has_body:
+        statuses |= {400, 413}
+    if any(_is_token_check(c) for c in calls):
+        statuses |= {401, 403}
+    if dependant.path_params:
+        statuses.add(404)
+    if has_body or dependant.path_params or dependant.query_params or dependant.header_params:
+        statuses.add(422)
+    if any(_is_session(c) for c in calls):
+        statuses.add(503)
+    return statuses
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}}}
+
+
+def add_problem_responses(document: dict[str, Any], routes: list[Any]) -> dict[str, Any]:
+    """`document` with each operation's problem answers (changed in place, returned)."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas["Problem"].pop("$defs", None)
+    schemas["FieldProblem"] = FieldProblem.model_json_schema()
+    schemas["Problem"]["properties"]["errors"] = {
+        "anyOf": [
+            {"type": "array", "items": {"$ref": "#/components/schemas/FieldProblem"}},
+            {"type": "null"},
+        ]
+    }
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    for route in routes:
+        item = document.get("paths", {}).get(route.path_format)
+        if item is None:
+            continue
+        for method in route.methods:
+            operation = item.get(method.lower())
+            if operation is None:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in sorted(problem_statuses(route)):
+                key = str(status)
+                own = responses.get(key, {}).get("description")
+                if own in (None, "", "Validation Error"):  # FastAPI's stock 422 text
+                    own = DESCRIPTIONS[status]
+                responses[key] = _problem_response(own)
+            # Statuses the route documented itself (409, 429, ...) are problems too.
+            for key, answer in responses.items():
+                if key[:1] in ("4", "5") and PROBLEM_MEDIA_TYPE not in answer.get("content", {}):
+                    responses[key] = _problem_response(answer.get("description", ""))
+    return document
+
+
+def document_problems(app: FastAPI) -> None:
+    """Make `app.openapi()` list every route's problem answers."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title,
+                version=app.version,
+                openapi_version=app.openapi_version,
+                description=app.description,
+                routes=app.routes,
+            )
+            # Included routers stay nested in this FastAPI: walk them as its own
+            # document generator does.
+            routes = [
+                r
+                for r in iter_route_contexts(app.routes)
+                if isinstance(r.original_route, APIRoute) and r.include_in_schema
+            ]
+            app.openapi_schema = add_problem_responses(document, routes)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,97 @@
+"""Every service's OpenAPI document lists the problem+json answers its routes really give
+(cwp_common.openapi), and the answers match what is documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from cwp_career.app import create_app as career_app
+from cwp_career.config import Settings as CareerSettings
+from cwp_common.problems import PROBLEM_MEDIA_TYPE
+from cwp_common.settings import PlatformSettings
+from cwp_gateway.app import create_app as gateway_app
+from cwp_gateway.config import Settings as GatewaySettings
+from cwp_registry.app import create_app as registry_app
+from cwp_registry.config import Settings as RegistrySettings
+from tests.support.apps import running
+from tests.support.tokens import Tokens
+
+
+def apps(tmp: Path, platform: PlatformSettings) -> dict[str, FastAPI]:
+    sqlite = f"sqlite+aiosqlite:///{tmp}"
+    return {
+        "registry": registry_app(RegistrySettings(database_url=f"{sqlite}/r.db"), platform),
+        "career": career_app(CareerSettings(database_url=f"{sqlite}/c.db"), platform),
+        "gateway": gateway_app(
+            GatewaySettings(
+                database_url=f"{sqlite}/g.db", jwt_private_key_path=tmp / "jwt-private.pem"
+            ),
+            platform,
+        ),
+    }
+
+
+def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method.upper(), path, op)
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+    ]
+
+
+@pytest.mark.parametrize("service", ["registry", "career", "gateway"])
+def test_every_error_answer_is_documented_as_a_problem(
+    service: str, tmp_path: Path, platform_settings: PlatformSettings
+) -> None:
+    document = apps(tmp_path, platform_settings)[service].openapi()
+    assert "Problem" in document["components"]["schemas"]
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    ops = operations(document)
+    assert ops
+    for method, path, op in ops:
+        responses = op["responses"]
+        where = f"{service} {method} {path}"
+        assert "500" in responses, where
+        for status, answer in responses.items():
+            if status[0] in "45":
+                assert list(answer["content"]) == [PROBLEM_MEDIA_TYPE], (where, status)
+        if "{" in path:
+            assert "404" in responses, where
+        if op.get("requestBody"):
+            assert {"400", "413", "422"} <= set(responses), where
+        if not path.startswith("/api/v1/auth/token") and not path.startswith(
+            "/api/v1/auth/activate"
+        ):
+            assert {"401", "403"} <= set(responses), where
+
+
+async def test_a_real_problem_answer_is_what_the_document_says(
+    tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> None:
+    app = registry_app(
+        RegistrySettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/r.db"),
+        platform_settings,
+        create_schema=True,
+    )
+    async with running(app) as client:
+        path = "/api/v1/registry/workers/{worker_id}"
+        documented = app.openapi()["paths"][path]["get"]["responses"]
+        for headers, status in (
+            ({}, 401),
+            (tokens.headers(["viewer"]), 404),
+        ):
+            r: httpx.Response = await client.get(
+                path.format(worker_id="01900000-0000-7000-8000-000000000001"), headers=headers
+            )
+            assert r.status_code == status
+            assert r.headers["content-type"].split(";")[0] in documented[str(status)]["content"]
+        r = await client.get(
+            "/api/v1/registry/workers/not-a-uuid", headers=tokens.headers(["viewer"])
+        )
+        assert r.status_code == 422
+        assert r.headers["content-type"] == PROBLEM_MEDIA_TYPE

@@ -1,0 +1,107 @@
+"""The request audit: every write through the gateway and every read of full ID numbers
+is recorded (who, when, what, from where), searchable by admins within their region,
+exported as Excel, and append-only down to the database."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, update
+from sqlalchemy.exc import DBAPIError
+
+from cwp_common.settings import PlatformSettings
+from cwp_gateway.audit.models import RequestAudit
+from cwp_gateway.config import Settings
+from tests.gateway.conftest import make_user
+from tests.gateway.stack import Stack, gateway_and_registry
+
+AUDIT = "/api/v1/audit/requests"
+
+
+@pytest.fixture
+async def stack(
+    backend: str, tmp_path: Path, settings: Settings, platform: PlatformSettings
+) -> AsyncIterator[Stack]:
+    async with gateway_and_registry(backend, tmp_path, settings, platform) as s:
+        yield s
+
+
+async def flushed(stack: Stack) -> None:
+    await stack.app.state.audit.flush()
+
+
+async def test_writes_and_full_id_reads_are_recorded(stack: Stack) -> None:
+    worker = await stack.add_worker()
+    path = f"/api/v1/registry/workers/{worker['id']}"
+    assert (await stack.gateway.get(path, headers=stack.admin)).status_code == 200  # pii
+    viewer = await make_user(stack.gateway, stack.admin, "sh.viewer", ["viewer"], "31")
+    assert (await stack.gateway.get(path, headers=viewer)).status_code == 200  # masked
+    refused = await stack.gateway.post("/api/v1/registry/workers", json={}, headers=viewer)
+    assert refused.status_code == 403
+    await flushed(stack)
+
+    rows = (await stack.gateway.get(AUDIT, headers=stack.admin, params={"limit": 500})).json()
+    seen = [
+        (r["actor"], r["method"], r["path"], r["status"], r["full_id_read"]) for r in rows["items"]
+    ]
+    assert ("root-admin", "POST", "/api/v1/registry/workers", 201, False) in seen
+    assert ("root-admin", "GET", path, 200, True) in seen
+    assert ("sh.viewer", "POST", "/api/v1/registry/workers", 403, False) in seen  # refused too
+    assert not any(actor == "sh.viewer" and method == "GET" for actor, method, *_ in seen)
+    one = rows["items"][0]
+    assert all(one[k] for k in ("address", "request_id", "at"))
+
+    reads = (
+        await stack.gateway.get(AUDIT, headers=stack.admin, params={"full_id_read": "true"})
+    ).json()
+    assert [r["path"] for r in reads["items"]] == [path]
+
+
+async def test_admins_see_their_region_only_and_others_nothing(stack: Stack) -> None:
+    await stack.add_worker()
+    gd_admin = await make_user(stack.gateway, stack.admin, "gd.admin", ["admin"], "44")
+    sh_admin = await make_user(stack.gateway, stack.admin, "sh.admin", ["admin", "operator"], "31")
+    await stack.gateway.post("/api/v1/registry/communities", json={}, headers=sh_admin)
+    await flushed(stack)
+    gd = (await stack.gateway.get(AUDIT, headers=gd_admin)).json()["items"]
+    assert gd == []  # the national admin's and Shanghai's writes are not Guangdong's
+    sh = (await stack.gateway.get(AUDIT, headers=sh_admin)).json()["items"]
+    assert {r["actor"] for r in sh} == {"sh.admin"}
+    viewer = await make_user(stack.gateway, stack.admin, "sh.v", ["viewer"], "31")
+    assert (await stack.gateway.get(AUDIT, headers=viewer)).status_code == 403
+
+
+async def test_the_export_is_an_excel_workbook_of_the_search(stack: Stack) -> None:
+    await stack.add_worker()
+    await flushed(stack)
+    r = await stack.gateway.get(f"{AUDIT}/export", headers=stack.admin, params={"method": "POST"})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    with zipfile.ZipFile(io.BytesIO(r.content)) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+        strings = book.read("xl/sharedStrings.xml").decode()
+    assert "/api/v1/registry/workers" in strings
+    assert "<f>" not in sheet  # values, never formulas
+
+
+async def test_the_audit_is_append_only(stack: Stack) -> None:
+    await stack.add_worker()
+    await flushed(stack)
+    methods = {
+        method
+        for path, item in stack.app.openapi()["paths"].items()
+        if path.startswith("/api/v1/audit")
+        for method in item
+    }
+    assert methods == {"get"}
+    sessions = stack.app.state.runtime.sessions
+    for statement in (update(RequestAudit).values(status=200), delete(RequestAudit)):
+        with pytest.raises(DBAPIError, match="append-only"):
+            async with sessions() as s, s.begin():
+                await s.execute(statement)
+    async with sessions() as s:
+        assert len((await s.scalars(RequestAudit.__table__.select())).all()) >= 2
