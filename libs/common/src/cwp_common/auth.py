@@ -215,9 +215,12 @@ def require_roles(roles: frozenset[str]) -> Any:
     return Depends(dependency)
 
 
-Reader = Annotated[Principal, require_roles(READ_ROLES)]
-# Reads that no worker has any business with (aggregates, policy administration).
-StaffReader = Annotated[Principal, require_roles(STAFF_ROLES)]
+# Reads are staff's unless an endpoint says otherwise: an endpoint that never thought of
+# workers (an aggregate, a policy table, an export) refuses a worker's token.
+Reader = Annotated[Principal, require_roles(STAFF_ROLES)]
+# The few reads a worker makes of their own records (the /api/v1/me parts); the
+# repository's worker_column keeps a worker to their own rows.
+SelfReader = Annotated[Principal, require_roles(READ_ROLES)]
 Writer = Annotated[Principal, require_roles(WRITE_ROLES)]
 Admin = Annotated[Principal, require_roles(frozenset({Role.ADMIN}))]
 

@@ -21,7 +21,7 @@ from cwp_career.assessments.schemas import (
     ConfirmOut,
     ExitRecommendationOut,
 )
-from cwp_common.auth import Reader, Writer
+from cwp_common.auth import Reader, SelfReader, Writer
 from cwp_common.clock import today_in_china
 from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.service import SessionDep
@@ -51,7 +51,7 @@ async def confirm_community(body: ConfirmIn, principal: Writer, session: Session
 
 @router.get("/assessments", response_model=Page[AssessmentOut])
 async def list_assessments(
-    principal: Reader,
+    principal: SelfReader,
     session: SessionDep,
     region: Region = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
@@ -78,7 +78,7 @@ async def assessment_summary(
 
 @router.get("/assessments/{assessment_id}", response_model=AssessmentOut)
 async def get_assessment(
-    assessment_id: uuid.UUID, principal: Reader, session: SessionDep
+    assessment_id: uuid.UUID, principal: SelfReader, session: SessionDep
 ) -> AssessmentOut:
     return await service.get(session, principal, assessment_id)
 

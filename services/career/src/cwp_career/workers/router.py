@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from cwp_career.workers import service
 from cwp_career.workers.repository import WorkerFilter
 from cwp_career.workers.schemas import WorkerOut, WorkerSummary
-from cwp_common.auth import Reader
+from cwp_common.auth import SelfReader
 from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.service import SessionDep
 
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/api/v1/career", tags=["workers"])
 
 @router.get("/workers", response_model=Page[WorkerSummary])
 async def list_workers(
-    principal: Reader,
+    principal: SelfReader,
     session: SessionDep,
     region: Annotated[str | None, Query(pattern=r"^\d{1,12}$")] = None,
     category: Annotated[str | None, Query(max_length=40)] = None,
@@ -35,5 +35,5 @@ async def list_workers(
 
 
 @router.get("/workers/{worker_id}", response_model=WorkerOut)
-async def get_worker(worker_id: uuid.UUID, principal: Reader, session: SessionDep) -> WorkerOut:
+async def get_worker(worker_id: uuid.UUID, principal: SelfReader, session: SessionDep) -> WorkerOut:
     return await service.get_worker(session, principal, worker_id)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from cwp_common.auth import Reader
+from cwp_common.auth import Reader, SelfReader
 from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.service import RuntimeDep, SessionDep
 from cwp_payroll.payslips import service
@@ -25,7 +25,7 @@ MEDIA = {
 @router.get("/workers/{worker_id}/payslips", response_model=Page[PayslipOut])
 async def worker_payslips(
     worker_id: uuid.UUID,
-    principal: Reader,
+    principal: SelfReader,
     session: SessionDep,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 12,

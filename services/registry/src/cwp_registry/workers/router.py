@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from cwp_common.auth import Principal, Reader, Writer
+from cwp_common.auth import Principal, Reader, SelfReader, Writer
 from cwp_common.events.contracts import Position, WorkerStatus
 from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.problems import Forbidden
@@ -70,7 +70,7 @@ async def lookup_worker(
 
 @router.get("")
 async def list_workers(
-    principal: Reader,
+    principal: SelfReader,
     session: SessionDep,
     pii: Pii,
     region: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$")] = None,
@@ -89,7 +89,7 @@ async def list_workers(
 
 @router.get("/{worker_id}")
 async def get_worker(
-    worker_id: uuid.UUID, principal: Reader, session: SessionDep, pii: Pii
+    worker_id: uuid.UUID, principal: SelfReader, session: SessionDep, pii: Pii
 ) -> WorkerOut:
     worker = await service.get(session, principal, worker_id)
     return WorkerOut.from_model(worker, pii, principal)
@@ -129,7 +129,7 @@ async def exit_worker(
 
 @router.get("/{worker_id}/transfers")
 async def list_transfers(
-    worker_id: uuid.UUID, principal: Reader, session: SessionDep
+    worker_id: uuid.UUID, principal: SelfReader, session: SessionDep
 ) -> list[TransferOut]:
     return [
         TransferOut.from_model(t) for t in await service.transfers(session, principal, worker_id)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from cwp_common.auth import Admin, Reader
+from cwp_common.auth import Admin, Reader, SelfReader
 from cwp_common.clock import today_in_china
 from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.service import SessionDep
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/api/v1/training", tags=["compliance"])
 
 @router.get("/workers/{worker_id}/compliance", response_model=WorkerComplianceOut)
 async def worker_compliance(
-    worker_id: uuid.UUID, principal: Reader, session: SessionDep, as_of: date | None = None
+    worker_id: uuid.UUID, principal: SelfReader, session: SessionDep, as_of: date | None = None
 ) -> WorkerComplianceOut:
     """Every period current on `as_of` (default today): yearly and three-year
     requirements of the worker's jurisdiction and position, pre-service training, and

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from cwp_common.auth import Reader, Writer
+from cwp_common.auth import SelfReader, Writer
 from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.service import SessionDep
 from cwp_training.qualifications import service
@@ -29,7 +29,7 @@ async def record_qualification(
 
 @router.get("/qualifications/{qualification_id}", response_model=QualificationOut)
 async def get_qualification(
-    qualification_id: uuid.UUID, principal: Reader, session: SessionDep
+    qualification_id: uuid.UUID, principal: SelfReader, session: SessionDep
 ) -> QualificationOut:
     return await service.one(session, principal, qualification_id)
 
@@ -48,7 +48,7 @@ async def renew_registration(
 @router.get("/workers/{worker_id}/qualifications", response_model=Page[QualificationOut])
 async def worker_qualifications(
     worker_id: uuid.UUID,
-    principal: Reader,
+    principal: SelfReader,
     session: SessionDep,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
