@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from cwp_common.service import ServiceSpec, create_service_app
+from cwp_common.service import Runtime, ServiceSpec, create_service_app
 from cwp_common.settings import InsecureConfiguration, PlatformSettings
 from cwp_registry.communities.router import router as communities_router
 from cwp_registry.config import Settings
+from cwp_registry.contracts.jobs import ContractReminders
+from cwp_registry.contracts.router import router as contracts_router
 from cwp_registry.db import EVENTS
 from cwp_registry.identity_checks.rules import Limit
 from cwp_registry.pii import PiiCipher
@@ -22,14 +24,28 @@ def create_app(
     create_schema: bool = False,
 ) -> FastAPI:
     settings = settings or Settings()
+    reminders: ContractReminders | None = None
+
+    async def starting(rt: Runtime) -> None:
+        nonlocal reminders
+        if settings.contract_reminders:
+            reminders = ContractReminders(rt.sessions, settings.contract_reminder_days)
+            reminders.start()
+
+    async def stopping(rt: Runtime) -> None:
+        if reminders is not None:
+            await reminders.stop()
+
     app = create_service_app(
         ServiceSpec(
             name="registry",
             title="CWP registry",
             database_url=settings.database_url,
             tables=EVENTS,
-            routers=[communities_router, workers_router],
+            routers=[communities_router, workers_router, contracts_router],
             create_schema=create_schema,
+            on_starting=starting,
+            on_stopping=stopping,
             settings=settings,
         ),
         platform,

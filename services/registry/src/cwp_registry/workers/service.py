@@ -30,6 +30,7 @@ from cwp_common.scope import ensure_writable
 from cwp_registry.communities.exceptions import UnknownCommunity
 from cwp_registry.communities.repository import CommunityRepository
 from cwp_registry.communities.rules import validate_community_code
+from cwp_registry.contracts.closing import end_on_exit
 from cwp_registry.identity_checks.rules import Limit
 from cwp_registry.identity_checks.service import IdChecks
 from cwp_registry.pii import PiiCipher
@@ -90,7 +91,7 @@ def _registered_elsewhere(principal: Principal, existing: Worker | None) -> Regi
     return RegisteredElsewhere()
 
 
-async def _load_for_change(repo: WorkerRepository, worker_id: uuid.UUID) -> Worker:
+async def load_for_change(repo: WorkerRepository, worker_id: uuid.UUID) -> Worker:
     worker = await repo.get_or_404(worker_id, for_update=True)
     if worker.status == "exited":
         raise WorkerHasExited(worker_id)
@@ -208,7 +209,7 @@ async def update(
     checks = IdChecks(session, principal, limit)
     refusal: ProblemError | None = None
     async with checks.transaction("birth-date-rule", guarded=probe):
-        worker = await _load_for_change(WorkerRepository(session, principal), worker_id)
+        worker = await load_for_change(WorkerRepository(session, principal), worker_id)
         if requested.get("position", worker.position) != worker.position:
             requested.setdefault("position_since", today)  # a new post starts a new term
         try:
@@ -253,7 +254,7 @@ async def transfer(
     rules.check_not_future("effective_date", body.effective_date, today_in_china())
     repo = WorkerRepository(session, principal)
     async with session.begin():
-        worker = await _load_for_change(repo, worker_id)
+        worker = await load_for_change(repo, worker_id)
         ensure_writable(principal, to_code)
         if to_code == worker.community_code:
             raise SameCommunity()
@@ -298,7 +299,7 @@ async def exit_worker(
     rules.check_not_future("exit_date", body.exit_date, today_in_china())
     repo = WorkerRepository(session, principal)
     async with session.begin():
-        worker = await _load_for_change(repo, worker_id)
+        worker = await load_for_change(repo, worker_id)
         earliest, what = await _earliest_change(repo, worker)
         rules.check_not_before("exit_date", body.exit_date, earliest, what)
         held = [worker.position, *(p["position"] for p in worker.concurrent_posts)]
@@ -308,6 +309,7 @@ async def exit_worker(
         worker.exit_date = body.exit_date
         worker.exit_note = body.note
         worker.updated_at = utcnow()
+        await end_on_exit(session, principal, worker.id, body.exit_date)
         event = WorkerExited(
             worker_id=str(worker.id),
             community_code=worker.community_code,
