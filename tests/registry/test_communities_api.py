@@ -54,6 +54,8 @@ async def test_upserted_event_on_create_and_update(registry: Registry) -> None:
         "urban_rural_code": "112",
         "population": 1,
         "households": 1,
+        "valid_from": None,
+        "valid_to": None,
     }
 
 

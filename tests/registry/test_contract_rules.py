@@ -194,7 +194,7 @@ def test_employer_is_the_street_or_the_town() -> None:
 
 def test_only_contract_staff_sign() -> None:
     rules.check_contract_applies("labour_contract")
-    for kind in ("civil_servant", "public_institution"):
+    for kind in ("civil_servant", "public_institution", "elected", "party_organisation"):
         with pytest.raises(ProblemError) as exc:
             rules.check_contract_applies(kind)
         assert exc.value.slug == "contract-not-applicable"

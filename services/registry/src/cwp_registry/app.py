@@ -13,6 +13,7 @@ from cwp_registry.contracts.router import router as contracts_router
 from cwp_registry.db import EVENTS
 from cwp_registry.identity_checks.rules import Limit
 from cwp_registry.pii import PiiCipher
+from cwp_registry.terms.router import router as terms_router
 from cwp_registry.workers.router import router as workers_router
 
 __all__ = ["InsecureConfiguration", "create_app"]
@@ -42,7 +43,7 @@ def create_app(
             title="CWP registry",
             database_url=settings.database_url,
             tables=EVENTS,
-            routers=[communities_router, workers_router, contracts_router],
+            routers=[communities_router, workers_router, terms_router, contracts_router],
             create_schema=create_schema,
             on_starting=starting,
             on_stopping=stopping,

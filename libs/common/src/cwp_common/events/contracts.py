@@ -37,6 +37,23 @@ Education = Literal["below_junior_college", "junior_college", "bachelor", "maste
 # some ladders (山东 Art. 21) treat "only one of the two" differently from both.
 Degree = Literal["bachelor", "master", "doctorate"]
 WorkerStatus = Literal["active", "on_leave", "exited"]
+# Who a community worker is, by the footing they serve on (the Opinion's 人员范围, Q&A 4):
+# labour_contract: 专职社区工作者 with a labour contract signed with the street or town;
+# elected: a residents' committee member serving by election, without a labour contract;
+# party_organisation: a member of the community Party organisation serving without one;
+# civil_servant / public_institution: staff of that status, excepted from the contract.
+EmploymentType = Literal[
+    "labour_contract", "elected", "party_organisation", "civil_servant", "public_institution"
+]
+# The only footing that carries a labour contract (and so contracts, probation, renewals,
+# social-insurance enrolment through the employer).
+CONTRACT_EMPLOYMENT_TYPES: frozenset[str] = frozenset({"labour_contract"})
+# The bodies whose posts are held for a term of office: the residents' committee
+# (居民委员会) and the community Party organisation (社区党组织).
+TermBody = Literal["residents_committee", "party_organisation"]
+# Why a term ended: completed (served to the next election, 换届), post_changed (left the
+# post mid-term), transferred (moved to another community), exited (left the workforce).
+TermEndReason = Literal["completed", "post_changed", "transferred", "exited"]
 # Why a worker left (分类完善退出机制, 2024 Opinion part 7): each category of worker has its
 # own ways out. Contract staff: contract_end, resignation, dismissal. Elected committee
 # members: resignation, recalled (罢免), not_reelected (换届未当选). Party posts:
@@ -100,7 +117,7 @@ class WorkerFacts(EventData):
     name: str
     community_code: str
     position: Position
-    employment_type: str
+    employment_type: EmploymentType
     education: Education
     sex: Literal["male", "female"]
     birth_date: date
@@ -140,12 +157,44 @@ class WorkerExited(EventData):
 
 
 class CommunityUpserted(EventData):
+    """Also sent when a code is withdrawn (valid_to set) or reused by a new community
+    (a new name and valid_from): division codes are withdrawn and reused (REFERENCE
+    §6.1), so a consumer keys its copy by code and dates, not by code alone."""
+
     type: ClassVar[str] = "registry.community.upserted.v1"
     code: str
     name: str
     urban_rural_code: str | None
     population: int
     households: int
+    valid_from: date | None = None  # None: in use since before the registry knew it
+    valid_to: date | None = None  # last day in use; None while current
+
+
+class TermOfOffice(EventData):
+    """A term of office in an elected post (居委会 or 社区党组织, 5 years since 2018).
+    No personal data: the worker id, the post and its dates."""
+
+    worker_id: str
+    community_code: str
+    position: Position
+    body: TermBody
+    term_start: date
+    due_end: date  # when the next election falls due
+
+
+class TermStarted(TermOfOffice):
+    type: ClassVar[str] = "registry.term.started.v1"
+
+
+class TermEnded(TermOfOffice):
+    """`full_term` is true when the term ran to its election (what 2024 Opinion art. 13's
+    "at least one full term as secretary" counts)."""
+
+    type: ClassVar[str] = "registry.term.ended.v1"
+    ended_on: date
+    reason: TermEndReason
+    full_term: bool
 
 
 class ContractExpiring(EventData):
@@ -268,6 +317,8 @@ CONTRACTS: dict[str, type[EventData]] = {
         WorkerExited,
         CommunityUpserted,
         ContractExpiring,
+        TermStarted,
+        TermEnded,
         QualificationObtained,
         SkillLevelObtained,
         GradeAssigned,

@@ -35,3 +35,39 @@ class UnknownCommunity(ProblemError):
             detail,
             errors=[{"field": field, "message": detail}],
         )
+
+
+class CommunityWithdrawn(ProblemError):
+    """The community's code was withdrawn: it takes no new workers or transfers."""
+
+    def __init__(self, field: str, code: str) -> None:
+        detail = f"Community {code} has been withdrawn (已撤销) / 社区已撤销"
+        super().__init__(
+            422,
+            "community-withdrawn",
+            "Community withdrawn",
+            detail,
+            errors=[{"field": field, "message": detail}],
+        )
+
+
+class CommunityHasWorkers(Conflict):
+    def __init__(self, code: str) -> None:
+        super().__init__(
+            "community-has-workers",
+            f"Community {code} still has current workers: transfer them or record their "
+            "exits before withdrawing it / 社区仍有在职人员，不能撤销",
+        )
+
+
+class ValidityOverlap(ProblemError):
+    """A reused code's new holder must begin after the old one ended."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            422,
+            "validity-overlap",
+            "Invalid validity dates",
+            detail,
+            errors=[{"field": "valid_from", "message": detail}],
+        )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -8,7 +9,13 @@ from cwp_common.auth import Reader, Writer
 from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.service import SessionDep
 from cwp_registry.communities import service
-from cwp_registry.communities.schemas import CommunityCreate, CommunityOut, CommunityUpdate
+from cwp_registry.communities.schemas import (
+    CommunityCreate,
+    CommunityOut,
+    CommunityUpdate,
+    CommunityWithdraw,
+    VintageOut,
+)
 
 router = APIRouter(prefix="/api/v1/registry/communities", tags=["communities"])
 
@@ -29,6 +36,23 @@ async def update_community(
     return CommunityOut.from_model(await service.update(session, principal, code, body))
 
 
+@router.post("/{code}/withdraw")
+async def withdraw_community(
+    code: CodePath, body: CommunityWithdraw, principal: Writer, session: SessionDep
+) -> CommunityOut:
+    """The code is withdrawn after `valid_to` (撤销); 409 while current workers remain.
+    POST /communities with the same code and a later `valid_from` reuses it."""
+    return CommunityOut.from_model(await service.withdraw(session, principal, code, body))
+
+
+@router.get("/{code}/vintages")
+async def community_vintages(
+    code: CodePath, principal: Reader, session: SessionDep
+) -> list[VintageOut]:
+    """Every community that has held this code, oldest first, the current one last."""
+    return [VintageOut.from_model(v) for v in await service.vintages(session, principal, code)]
+
+
 @router.get("/{code}")
 async def get_community(code: CodePath, principal: Reader, session: SessionDep) -> CommunityOut:
     return CommunityOut.from_model(await service.get(session, principal, code))
@@ -39,8 +63,11 @@ async def list_communities(
     principal: Reader,
     session: SessionDep,
     region: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$")] = None,
+    in_use_on: Annotated[date | None, Query(description="only codes in use that day")] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> Page[CommunityOut]:
-    rows, next_cursor = await service.list_page(session, principal, region, cursor, limit)
+    rows, next_cursor = await service.list_page(
+        session, principal, region, in_use_on, cursor, limit
+    )
     return Page(items=[CommunityOut.from_model(r) for r in rows], next_cursor=next_cursor)

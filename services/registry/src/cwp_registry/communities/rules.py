@@ -10,8 +10,13 @@ The registry holds urban communities (居委会/社区) only; village committees
 from __future__ import annotations
 
 import re
+from datetime import date
 
-from cwp_registry.communities.exceptions import InvalidDivisionCode
+from cwp_registry.communities.exceptions import (
+    CommunityWithdrawn,
+    InvalidDivisionCode,
+    ValidityOverlap,
+)
 
 PROVINCES = frozenset(
     {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37"}
@@ -53,3 +58,36 @@ def validate_community_code(code: str, field: str = "code") -> str:
 
 def same_province(a: str, b: str) -> bool:
     return a[:2] == b[:2]
+
+
+# --- validity (codes are withdrawn and reused, REFERENCE §6.1) ----------------------------
+
+
+def in_use_on(valid_from: date | None, valid_to: date | None, day: date) -> bool:
+    """Whether the code's holder is in use on `day` (None bounds are open)."""
+    return (valid_from is None or valid_from <= day) and (valid_to is None or day <= valid_to)
+
+
+def check_validity(valid_from: date | None, valid_to: date | None) -> None:
+    if valid_from is not None and valid_to is not None and valid_to < valid_from:
+        raise ValidityOverlap("valid_to cannot be before valid_from / 撤销日期早于启用日期")
+
+
+def check_reuse(previous_valid_to: date, valid_from: date | None) -> None:
+    """A reused code's new community begins after the withdrawn one's last day."""
+    if valid_from is None:
+        raise ValidityOverlap(
+            "This code was withdrawn: a community reusing it must give valid_from "
+            "/ 复用已撤销代码须填写启用日期"
+        )
+    if valid_from <= previous_valid_to:
+        raise ValidityOverlap(
+            "valid_from must be after the day the code's previous community was withdrawn "
+            "/ 启用日期须晚于原社区撤销日期"
+        )
+
+
+def check_open(code: str, valid_to: date | None, field: str, *days: date) -> None:
+    """A withdrawn community takes no worker on any day after its last."""
+    if valid_to is not None and any(day > valid_to for day in days):
+        raise CommunityWithdrawn(field, code)

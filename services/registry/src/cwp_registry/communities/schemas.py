@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from cwp_common.text import Title
-from cwp_registry.communities.models import Community
+from cwp_registry.communities.models import Community, CommunityVintage
 
 UrbanRuralCode = Literal["111", "112", "121", "122", "123", "210", "220"]
 # Community names run longer than a person's (街道 and 社区 in full): Title, up to 100.
@@ -26,6 +26,14 @@ class CommunityFields(BaseModel):
 class CommunityCreate(CommunityFields):
     # Checked by rules.validate_community_code, which names the broken segment.
     code: str = Field(max_length=64)
+    # First day in use; needed when the code was withdrawn and is now reused.
+    valid_from: date | None = None
+
+
+class CommunityWithdraw(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    valid_to: date = Field(description="Last day the code was in use (撤销日期前一日)")
 
 
 class CommunityUpdate(CommunityFields):
@@ -40,9 +48,29 @@ class CommunityOut(BaseModel):
     urban_rural_code: str | None
     population: int
     households: int
+    valid_from: date | None
+    valid_to: date | None
     created_at: datetime
     updated_at: datetime
 
     @classmethod
     def from_model(cls, row: Community) -> CommunityOut:
+        return cls.model_validate(row)
+
+
+class VintageOut(BaseModel):
+    """One holder of a code, the current one included, with the dates it was in use."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    urban_rural_code: str | None
+    population: int
+    households: int
+    valid_from: date | None
+    valid_to: date | None
+
+    @classmethod
+    def from_model(cls, row: Community | CommunityVintage) -> VintageOut:
         return cls.model_validate(row)

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from importlib import resources
 from typing import Any, Literal
 
+from cwp_common.events.contracts import CONTRACT_EMPLOYMENT_TYPES
 from cwp_registry.contracts.exceptions import (
     ContractNotApplicable,
     InvalidContractDates,
@@ -22,9 +23,6 @@ from cwp_registry.contracts.exceptions import (
 )
 
 ContractKind = Literal["fixed_term", "open_ended"]
-# Who signs a labour contract: contract staff (专职社区工作者). Civil servants and
-# public-institution staff serve under their own status (2024 Opinion, Q&A 4).
-CONTRACT_EMPLOYMENT_TYPES = frozenset({"labour_contract"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +170,8 @@ def signed_late(law: Law, start: date, signed_on: date) -> bool:
 
 
 def check_contract_applies(employment_type: str) -> None:
+    """Only contract staff sign one (2024 Opinion, Q&A 4: civil servants and
+    public-institution staff excepted; elected and Party members serve terms instead)."""
     if employment_type not in CONTRACT_EMPLOYMENT_TYPES:
         raise ContractNotApplicable()
 

@@ -148,3 +148,24 @@ class InvalidConcurrentPosts(InvalidInput):
             f"{self.MESSAGES[reason]} / 兼任职务有误",
             slug="invalid-concurrent-posts",
         )
+
+
+class EmploymentTypeMismatch(InvalidInput):
+    """Serving by election or in the Party organisation without a contract needs such a
+    post; the message comes from a fixed table."""
+
+    MESSAGES: ClassVar[dict[str, str]] = {
+        "elected": (
+            "employment_type 'elected' needs a residents' committee post (committee_director, "
+            "deputy_director or committee_member) / 选任人员须担任居委会职务"
+        ),
+        "party_organisation": (
+            "employment_type 'party_organisation' needs a Party organisation post "
+            "(party_secretary or deputy_secretary) / 党组织成员须担任党组织职务"
+        ),
+    }
+
+    def __init__(self, employment_type: Literal["elected", "party_organisation"]) -> None:
+        super().__init__(
+            "employment_type", self.MESSAGES[employment_type], slug="employment-type-mismatch"
+        )

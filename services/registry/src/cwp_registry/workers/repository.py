@@ -36,6 +36,12 @@ class WorkerRepository(Repository[Worker]):
         stmt = self.scoped().where(Worker.id_number_hash == digest, Worker.status != "exited")
         return await self.session.scalar(stmt)  # type: ignore[no-any-return]
 
+    async def has_current_in(self, community_code: str) -> bool:
+        stmt = self.scoped().where(
+            Worker.community_code == community_code, Worker.status != "exited"
+        )
+        return await self.session.scalar(select(stmt.exists())) or False
+
     def listing(self, f: WorkerFilter) -> Select[Any]:
         stmt = self.scoped()
         if f.region:

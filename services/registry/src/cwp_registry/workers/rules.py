@@ -12,12 +12,17 @@ from stdnum import numdb
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidComponent
 
-from cwp_common.events.contracts import ELECTED_COMMITTEE_POSITIONS, PARTY_POSITIONS
+from cwp_common.events.contracts import (
+    CONTRACT_EMPLOYMENT_TYPES,
+    ELECTED_COMMITTEE_POSITIONS,
+    PARTY_POSITIONS,
+)
 from cwp_registry.communities.rules import same_province
 from cwp_registry.workers.exceptions import (
     BelowPostMinimumAge,
     DateInFuture,
     DateTooEarly,
+    EmploymentTypeMismatch,
     ExitReasonNotApplicable,
     InvalidConcurrentPosts,
     InvalidIdNumber,
@@ -191,7 +196,7 @@ def worker_categories(positions: list[str], employment_type: str) -> set[str]:
         kinds.add("elected")
     if any(p in PARTY_POSITIONS for p in positions):
         kinds.add("party")
-    if employment_type == "labour_contract":
+    if employment_type in CONTRACT_EMPLOYMENT_TYPES:
         kinds.add("contract")
     return kinds
 
@@ -200,3 +205,12 @@ def check_exit_reason(reason: str, positions: list[str], employment_type: str) -
     needs = EXIT_REASON_NEEDS.get(reason)
     if needs is not None and needs[0] not in worker_categories(positions, employment_type):
         raise ExitReasonNotApplicable(reason, needs[1])
+
+
+def check_employment_type(employment_type: str, positions: list[str]) -> None:
+    """Who is a community worker (the Opinion's 人员范围): one without a labour contract or
+    a staff status serves by holding an elected or Party post, and must hold one."""
+    if employment_type == "elected" and not ELECTED_COMMITTEE_POSITIONS & set(positions):
+        raise EmploymentTypeMismatch("elected")
+    if employment_type == "party_organisation" and not PARTY_POSITIONS & set(positions):
+        raise EmploymentTypeMismatch("party_organisation")

@@ -11,6 +11,7 @@ from cwp_common.events.contracts import (
     ConcurrentPost,
     Degree,
     Education,
+    EmploymentType,
     ExitReason,
     Position,
     WorkerStatus,
@@ -20,7 +21,6 @@ from cwp_registry.pii import PiiCipher
 from cwp_registry.workers.models import Worker, WorkerTransfer
 from cwp_registry.workers.rules import mask_id_number, mask_phone
 
-EmploymentType = Literal["civil_servant", "public_institution", "labour_contract"]
 # 中共党员, 中共预备党员, 共青团员, 民主党派, 无党派人士, 群众
 PoliticalStatus = Literal[
     "cpc_member", "cpc_probationary", "cyl_member", "other_party", "non_party", "masses"
@@ -43,7 +43,9 @@ class WorkerCreate(Strict):
     position: Position
     hire_date: date
     # Defaults: most community workers sign labour contracts with the street office;
-    # education defaults to the lowest level until a diploma is recorded.
+    # education defaults to the lowest level until a diploma is recorded. An elected
+    # committee member or Party organisation member serving without a contract is
+    # `elected` / `party_organisation`, and must hold such a post.
     employment_type: EmploymentType = "labour_contract"
     education: Education = "below_junior_college"  # 学历
     degree: Degree | None = None  # 学位, recorded apart from 学历

@@ -29,11 +29,12 @@ from cwp_common.repository import PLATFORM
 from cwp_common.scope import ensure_writable
 from cwp_registry.communities.exceptions import UnknownCommunity
 from cwp_registry.communities.repository import CommunityRepository
-from cwp_registry.communities.rules import validate_community_code
+from cwp_registry.communities.rules import check_open, validate_community_code
 from cwp_registry.contracts.closing import end_on_exit
 from cwp_registry.identity_checks.rules import Limit
 from cwp_registry.identity_checks.service import IdChecks
 from cwp_registry.pii import PiiCipher
+from cwp_registry.terms.service import follow_posts
 from cwp_registry.workers import rules
 from cwp_registry.workers.exceptions import (
     BelowPostMinimumAge,
@@ -113,6 +114,7 @@ async def register(
     rules.check_not_future("position_since", since, today)
     rules.check_concurrent_posts(body.position, posts[1:], today)
     rules.check_post_ages(rid.birth_date, posts)
+    rules.check_employment_type(body.employment_type, [p.position for p in posts])
     retires = retirement_date(rid.birth_date, rid.sex, body.position, code)
     rules.check_not_retired("id_number", retires, today)
     ensure_writable(principal, code)
@@ -124,8 +126,10 @@ async def register(
     existing: Worker | None = None
     try:
         async with checks.transaction("register", digest, lock=False):
-            if await CommunityRepository(session, principal).get(code) is None:
+            community = await CommunityRepository(session, principal).get(code)
+            if community is None:
                 raise UnknownCommunity("community_code", code)
+            check_open(code, community.valid_to, "community_code", today)
             existing = await everyone.current_by_hash(digest)
             if existing is not None:
                 await checks.count("duplicate", worker_id=existing.id)
@@ -134,6 +138,7 @@ async def register(
                 everyone.add(worker)
                 await session.flush()  # a concurrent registration of the same person fails here
                 await queue_event(session, WorkerRegistered(**_facts(worker)), str(worker.id))
+                await follow_posts(session, worker, today)
                 await checks.note("created", worker_id=worker.id)
     except IntegrityError as exc:
         if not _is_duplicate_id(exc):
@@ -212,6 +217,17 @@ async def update(
         worker = await load_for_change(WorkerRepository(session, principal), worker_id)
         if requested.get("position", worker.position) != worker.position:
             requested.setdefault("position_since", today)  # a new post starts a new term
+        # Tells nothing about the birth date: refused before any age rule runs.
+        rules.check_employment_type(
+            requested.get("employment_type", worker.employment_type),
+            [
+                requested.get("position", worker.position),
+                *(
+                    p["position"]
+                    for p in requested.get("concurrent_posts", worker.concurrent_posts)
+                ),
+            ],
+        )
         try:
             if new_start is not None:
                 rules.check_working_age("service_start_date", worker.birth_date, new_start)
@@ -236,6 +252,8 @@ async def update(
             worker.updated_at = utcnow()
             event = WorkerUpdated(**_facts(worker), changed=changed)
             await queue_event(session, event, str(worker.id))
+            if posts_changed:
+                await follow_posts(session, worker, requested.get("position_since", today))
     if refusal is not None:
         raise refusal
     return worker
@@ -258,8 +276,10 @@ async def transfer(
         ensure_writable(principal, to_code)
         if to_code == worker.community_code:
             raise SameCommunity()
-        if await CommunityRepository(session, principal).get(to_code) is None:
+        target = await CommunityRepository(session, principal).get(to_code)
+        if target is None:
             raise UnknownCommunity("to_community_code", to_code)
+        check_open(to_code, target.valid_to, "to_community_code", body.effective_date)
         earliest, what = await _earliest_change(repo, worker)
         rules.check_not_before("effective_date", body.effective_date, earliest, what)
         from_code, previous_start = worker.community_code, worker.service_start_date
@@ -290,6 +310,7 @@ async def transfer(
             service_years_carried=carried,
         )
         await queue_event(session, event, str(worker.id))
+        await follow_posts(session, worker, body.effective_date)
     return worker
 
 
@@ -317,6 +338,7 @@ async def exit_worker(
             exit_date=body.exit_date,
         )
         await queue_event(session, event, str(worker.id))
+        await follow_posts(session, worker, body.exit_date)
     return worker
 
 
