@@ -13,6 +13,7 @@ from cwp_registry.contracts.router import router as contracts_router
 from cwp_registry.db import EVENTS
 from cwp_registry.identity_checks.rules import Limit
 from cwp_registry.pii import PiiCipher
+from cwp_registry.recruitment.router import router as recruitment_router
 from cwp_registry.terms.router import router as terms_router
 from cwp_registry.workers.router import router as workers_router
 
@@ -43,7 +44,13 @@ def create_app(
             title="CWP registry",
             database_url=settings.database_url,
             tables=EVENTS,
-            routers=[communities_router, workers_router, terms_router, contracts_router],
+            routers=[
+                communities_router,
+                workers_router,
+                terms_router,
+                contracts_router,
+                recruitment_router,
+            ],
             create_schema=create_schema,
             on_starting=starting,
             on_stopping=stopping,

@@ -7,7 +7,7 @@ without `pii` are counted against the account's limit and audited whatever the a
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -100,8 +100,16 @@ async def load_for_change(repo: WorkerRepository, worker_id: uuid.UUID) -> Worke
 
 
 async def register(
-    session: AsyncSession, principal: Principal, pii: PiiCipher, limit: Limit, body: WorkerCreate
+    session: AsyncSession,
+    principal: Principal,
+    pii: PiiCipher,
+    limit: Limit,
+    body: WorkerCreate,
+    then: Callable[[Worker], Awaitable[None]] | None = None,
 ) -> Worker:
+    """Register a worker. `then` runs inside the same transaction once the worker and
+    its event are staged (hiring from a recruitment round signs the contract and closes
+    the application there): whatever it refuses, nothing is written."""
     today = today_in_china()
     rid = rules.parse_id_number(body.id_number, today)
     code = validate_community_code(body.community_code, "community_code")
@@ -139,6 +147,8 @@ async def register(
                 await session.flush()  # a concurrent registration of the same person fails here
                 await queue_event(session, WorkerRegistered(**_facts(worker)), str(worker.id))
                 await follow_posts(session, worker, today)
+                if then is not None:
+                    await then(worker)
                 await checks.note("created", worker_id=worker.id)
     except IntegrityError as exc:
         if not _is_duplicate_id(exc):
