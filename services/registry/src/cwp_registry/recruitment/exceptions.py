@@ -81,16 +81,6 @@ class InvalidAgeLimits(InvalidInput):
         )
 
 
-class ConditionsNotMet(InvalidInput):
-    def __init__(self) -> None:
-        super().__init__(
-            "decision",
-            "The applicant does not meet every condition of the post; the review cannot "
-            "qualify them / 不符合报名条件",
-            slug="conditions-not-met",
-        )
-
-
 class DecisionRequired(InvalidInput):
     def __init__(self) -> None:
         super().__init__(

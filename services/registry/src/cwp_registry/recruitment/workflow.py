@@ -22,7 +22,6 @@ from cwp_registry.identity_checks.rules import Limit
 from cwp_registry.pii import PiiCipher
 from cwp_registry.recruitment import calendar, rules
 from cwp_registry.recruitment.exceptions import (
-    ConditionsNotMet,
     ContractRequired,
     DecisionRequired,
     NoOpenObjection,
@@ -70,10 +69,10 @@ async def _locked(
 
 
 def _review(a: Application, body: ReviewIn) -> tuple[str, dict[str, Any]]:
-    met = [c["met"] for c in a.checks]
+    """A person's review of an application the data could not decide (an unmet
+    condition already disqualified it at application): the reviewer decides what the
+    missing data left open, and a disqualification needs its reason."""
     decided = rules.automatic_outcome([rules.Check(c["condition"], c["met"]) for c in a.checks])
-    if body.decision == "qualified" and False in met:
-        raise ConditionsNotMet()
     if body.decision is None and decided is None:
         raise DecisionRequired()
     outcome = body.decision or decided
