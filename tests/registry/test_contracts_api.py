@@ -353,7 +353,9 @@ async def test_the_reminder_job_runs_at_start(reg: Registry) -> None:
     assert (await sign(reg, w["id"], end_date=end, probation_months=0)).status_code == 201
     url = str(reg.app.state.runtime.engine.url.render_as_string(hide_password=False))
     runtime = reg.app.state.runtime
-    async with start_registry(url, runtime.platform, reg.tokens) as replica:
+    async with start_registry(
+        url, runtime.platform, reg.tokens, contract_reminders=True
+    ) as replica:
         for _ in range(100):
             rows = await replica.rows(
                 "SELECT seq FROM outbox WHERE type = 'registry.contract.expiring.v1'"

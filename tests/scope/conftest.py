@@ -51,7 +51,8 @@ async def registry(
     backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
 ) -> AsyncIterator[Service]:
     url = await fresh_database(backend, "registry", tmp_path)
-    app = registry_app(RegistrySettings(database_url=url), platform_settings, create_schema=True)
+    settings = RegistrySettings(database_url=url, consume_events=False, contract_reminders=False)
+    app = registry_app(settings, platform_settings, create_schema=True)
     admin = tokens.headers(["admin", "operator", "pii"])
     async with running(app) as client:
         api = "/api/v1/registry"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from cwp_common.events.consumer import Subscription
 from cwp_common.service import Runtime, ServiceSpec, create_service_app
 from cwp_common.settings import InsecureConfiguration, PlatformSettings
 from cwp_registry.communities.router import router as communities_router
@@ -11,6 +12,8 @@ from cwp_registry.config import Settings
 from cwp_registry.contracts.jobs import ContractReminders
 from cwp_registry.contracts.router import router as contracts_router
 from cwp_registry.db import EVENTS
+from cwp_registry.exits.handlers import on_exit_recommended
+from cwp_registry.exits.router import router as exits_router
 from cwp_registry.identity_checks.rules import Limit
 from cwp_registry.pii import PiiCipher
 from cwp_registry.recruitment.router import router as recruitment_router
@@ -18,6 +21,11 @@ from cwp_registry.terms.router import router as terms_router
 from cwp_registry.workers.router import router as workers_router
 
 __all__ = ["InsecureConfiguration", "create_app"]
+
+SUBSCRIPTIONS = (
+    # Career's exit recommendations open exit cases that a person confirms or dismisses.
+    Subscription("registry-exits", "career.exit.recommended.v1", on_exit_recommended),
+)
 
 
 def create_app(
@@ -50,7 +58,9 @@ def create_app(
                 terms_router,
                 contracts_router,
                 recruitment_router,
+                exits_router,
             ],
+            subscriptions=SUBSCRIPTIONS if settings.consume_events else (),
             create_schema=create_schema,
             on_starting=starting,
             on_stopping=stopping,

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # birth-date rules run for a caller without pii) in any sliding window of this length.
     id_check_limit: int = Field(default=100, ge=1)
     id_check_window_seconds: int = Field(default=3600, ge=1)
+    # Consume other services' events (career's exit recommendations); tests that feed
+    # the handler directly turn it off.
+    consume_events: bool = True
     # The daily job announcing fixed-term contracts that end within this many days
     # (registry.contract.expiring.v1); off in tests that drive it by hand.
     contract_reminders: bool = True

@@ -48,7 +48,7 @@ class Durable:
 # exist from the start) and the durable consumers it owns.
 CONSUMERS: Mapping[str, tuple[Durable, ...]] = {
     "gateway": (),
-    "registry": (),
+    "registry": (Durable("career", "registry-exits"),),
     "career": (
         Durable("registry", "career-workers"),
         Durable("training", "career-training"),

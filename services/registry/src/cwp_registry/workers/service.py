@@ -325,8 +325,14 @@ async def transfer(
 
 
 async def exit_worker(
-    session: AsyncSession, principal: Principal, worker_id: uuid.UUID, body: ExitIn
+    session: AsyncSession,
+    principal: Principal,
+    worker_id: uuid.UUID,
+    body: ExitIn,
+    then: Callable[[Worker], Awaitable[None]] | None = None,
 ) -> Worker:
+    """Record the exit (final). `then` runs in the same transaction once the exit is
+    staged: the exit workflow closes its case there, all or nothing."""
     rules.check_not_future("exit_date", body.exit_date, today_in_china())
     repo = WorkerRepository(session, principal)
     async with session.begin():
@@ -349,6 +355,8 @@ async def exit_worker(
         )
         await queue_event(session, event, str(worker.id))
         await follow_posts(session, worker, body.exit_date)
+        if then is not None:
+            await then(worker)
     return worker
 
 
