@@ -1,4 +1,6 @@
-"""The registry process: communities and workers routers on the shared service frame."""
+"""The registry process on the shared service frame: communities, workers and terms;
+contracts and social insurance; recruitment; exits (consuming career's exit
+recommendations); management, supervision and care records; the contract reminder job."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from fastapi import FastAPI
 from cwp_common.events.consumer import Subscription
 from cwp_common.service import Runtime, ServiceSpec, create_service_app
 from cwp_common.settings import InsecureConfiguration, PlatformSettings
+from cwp_registry.care.router import router as care_router
 from cwp_registry.communities.router import router as communities_router
 from cwp_registry.config import Settings
 from cwp_registry.contracts.jobs import ContractReminders
@@ -15,8 +18,10 @@ from cwp_registry.db import EVENTS
 from cwp_registry.exits.handlers import on_exit_recommended
 from cwp_registry.exits.router import router as exits_router
 from cwp_registry.identity_checks.rules import Limit
+from cwp_registry.management.router import router as management_router
 from cwp_registry.pii import PiiCipher
 from cwp_registry.recruitment.router import router as recruitment_router
+from cwp_registry.supervision.router import router as supervision_router
 from cwp_registry.terms.router import router as terms_router
 from cwp_registry.workers.router import router as workers_router
 
@@ -59,6 +64,9 @@ def create_app(
                 contracts_router,
                 recruitment_router,
                 exits_router,
+                management_router,
+                supervision_router,
+                care_router,
             ],
             subscriptions=SUBSCRIPTIONS if settings.consume_events else (),
             create_schema=create_schema,
