@@ -25,6 +25,7 @@ from cwp_registry.config import Settings as RegistrySettings
 from tests.career import helpers as career
 from tests.registry.helpers import SH_1, SH_2, id_number
 from tests.scope.openapi import ROLE_SETS, Home
+from tests.scope.registry_people import seed_people
 from tests.support.apps import running
 from tests.support.databases import fresh_database
 from tests.support.tokens import Tokens, login
@@ -88,6 +89,7 @@ async def registry(
             json={"to_community_code": SH_2, "effective_date": today_in_china().isoformat()},
         )
         assert r.status_code in (200, 201), r.text
+        people, people_markers = await seed_people(app, client, admin, worker, SH_2)
         home = Home(
             region=HOME,
             community=SH_2,
@@ -98,8 +100,9 @@ async def registry(
                 "to_community_code": [SH_1],
                 "region": [HOME],
                 "id_number": [number],
+                **people,
             },
-            markers={worker, number, NAME, "沪测试社区"},
+            markers={worker, number, NAME, "沪测试社区", *people_markers},
         )
         yield Service(client, app, home, foreign_tokens(tokens), admin)
 
