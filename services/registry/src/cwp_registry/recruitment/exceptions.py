@@ -72,15 +72,6 @@ class InvalidWindow(InvalidInput):
         )
 
 
-class InvalidAgeLimits(InvalidInput):
-    def __init__(self) -> None:
-        super().__init__(
-            "conditions",
-            "The lower age limit is above the upper one / 年龄下限高于上限",
-            slug="invalid-conditions",
-        )
-
-
 class DecisionRequired(InvalidInput):
     def __init__(self) -> None:
         super().__init__(
