@@ -220,6 +220,17 @@ async def test_ranking_waits_for_every_score_and_fills_the_quota(reg: Registry) 
     }
     assert states == {second["id"]: ("shortlisted", 1), first["id"]: ("not_shortlisted", 2)}
     assert_problem(await reg.client.post(url, headers=reg.auth()), 409, "nothing-to-rank")
+    # 递补: a place falls free when the shortlisted applicant withdraws.
+    post_url = f"{API}/posts/{rnd['posts'][0]['id']}/replacement"
+    assert_problem(await reg.client.post(post_url, headers=reg.auth()), 409, "no-free-place")
+    assert_problem(await reg.client.post(post_url, headers=reg.auth(region="44")), 404, "not-found")
+    await step(reg, second["id"], step="withdrawal", note="本人放弃")
+    r = await reg.client.post(post_url, headers=reg.auth())
+    assert r.status_code == 200, r.text
+    assert (r.json()["id"], r.json()["state"]) == (first["id"], "shortlisted")
+    assert_problem(await reg.client.post(post_url, headers=reg.auth()), 409, "no-free-place")
+    await step(reg, first["id"], step="political_review", passed=False, note="考察不合格")
+    assert_problem(await reg.client.post(post_url, headers=reg.auth()), 409, "no-replacement")
 
 
 async def test_the_review_is_automatic_where_the_data_decides(reg: Registry) -> None:

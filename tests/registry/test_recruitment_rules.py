@@ -95,6 +95,8 @@ def test_the_state_machine_refuses_steps_out_of_order() -> None:
         ("publicity", "shortlisted"),
         ("withdrawal", "hired"),
         ("qualification_review", "qualified"),
+        ("replacement", "shortlisted"),
+        ("replacement", "rejected"),
     ]:
         with pytest.raises(ProblemError) as exc:
             rules.check_transition(step, state)

@@ -123,6 +123,7 @@ async def seed_people(
         "enrolment_id": [enrolment["id"]],
         "audit_id": [audit["id"]],
         "round_id": [rnd["id"]],
+        "post_id": [rnd["posts"][0]["id"]],
         "application_id": [application["id"]],
         "case_id": [case],
     }

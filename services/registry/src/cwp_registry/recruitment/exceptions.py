@@ -141,3 +141,18 @@ class ContractRequired(InvalidInput):
             "/ 聘用专职社区工作者须签订劳动合同",
             slug="contract-required",
         )
+
+
+class NoFreePlace(Conflict):
+    def __init__(self) -> None:
+        super().__init__(
+            "no-free-place", "Every place of the post is held; nothing to replace / 无空缺名额"
+        )
+
+
+class NoReplacement(Conflict):
+    def __init__(self) -> None:
+        super().__init__(
+            "no-replacement",
+            "No ranked applicant waits outside the shortlist / 无可递补人员",
+        )

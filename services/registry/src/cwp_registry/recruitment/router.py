@@ -96,6 +96,16 @@ async def rank_round(round_id: uuid.UUID, principal: Writer, session: SessionDep
     return RankingOut(round_id=round_id, ranked=ranked, shortlisted=shortlisted)
 
 
+@router.post("/posts/{post_id}/replacement")
+async def replace(
+    post_id: uuid.UUID, principal: Writer, session: SessionDep, pii: Pii
+) -> ApplicationOut:
+    """递补: the best-ranked applicant outside the shortlist takes a place that fell free
+    (409 no-free-place, no-replacement)."""
+    application = await workflow.replace(session, principal, post_id)
+    return ApplicationOut.from_model(application, pii, principal)
+
+
 @router.get("/applications/{application_id}")
 async def get_application(
     application_id: uuid.UUID, principal: Reader, session: SessionDep, pii: Pii

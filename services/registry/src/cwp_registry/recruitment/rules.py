@@ -34,13 +34,11 @@ State = Literal[
     "publicized",  # publicity over, no objection upheld
     "hired",
     "disqualified",
-    "not_shortlisted",
+    "not_shortlisted",  # ranked outside the quota: may replace one who drops out (递补)
     "rejected",  # failed a later step, or an objection was upheld
     "withdrawn",
 ]
-FINAL: frozenset[str] = frozenset(
-    {"hired", "disqualified", "not_shortlisted", "rejected", "withdrawn"}
-)
+FINAL: frozenset[str] = frozenset({"hired", "disqualified", "rejected", "withdrawn"})
 
 # States that hold one of the post's places (a later ranking fills only the rest).
 HOLDING_A_PLACE: frozenset[str] = frozenset(
@@ -59,6 +57,7 @@ Step = Literal[
     "objection_resolution",
     "publicity_end",
     "hiring",
+    "replacement",
     "withdrawal",
 ]
 
@@ -75,9 +74,12 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "objection_resolution": frozenset({"in_publicity"}),
     "publicity_end": frozenset({"in_publicity"}),
     "hiring": frozenset({"publicized"}),
+    # 递补: a ranked applicant outside the shortlist takes a place that fell free.
+    "replacement": frozenset({"not_shortlisted"}),
     "withdrawal": frozenset(
         {
             "applied",
+            "not_shortlisted",
             "qualified",
             "examined",
             "interviewed",

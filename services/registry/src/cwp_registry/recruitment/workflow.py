@@ -24,7 +24,9 @@ from cwp_registry.recruitment import calendar, rules
 from cwp_registry.recruitment.exceptions import (
     ContractRequired,
     DecisionRequired,
+    NoFreePlace,
     NoOpenObjection,
+    NoReplacement,
     NoteRequired,
     NothingToRank,
     ObjectionOpen,
@@ -244,6 +246,8 @@ async def hire(
     async def close_application(worker: Worker) -> None:
         locked = await _locked(session, principal, application_id)
         rules.check_transition("hiring", locked.state)  # a concurrent step may have won
+        # The post's row lock queues concurrent hires for one post, so the quota holds.
+        await PostRepository(session, principal).get_or_404(post.id, for_update=True)
         if await ApplicationRepository(session, PLATFORM).hired_for(post.id) >= post.quota:
             raise QuotaFilled()
         contract = None
@@ -258,3 +262,26 @@ async def hire(
 
     await workers.register(session, principal, pii, limit, worker_body, then=close_application)
     return await ApplicationRepository(session, principal).get_or_404(application_id)
+
+
+async def replace(session: AsyncSession, principal: Principal, post_id: uuid.UUID) -> Application:
+    """递补: when a shortlisted applicant drops out (rejected at a later step, an upheld
+    objection, withdrawal), the best-ranked applicant not shortlisted takes the free
+    place."""
+    async with session.begin():
+        post = await PostRepository(session, principal).get_or_404(post_id, for_update=True)
+        rnd = await RoundRepository(session, principal).get_or_404(post.round_id)
+        ensure_writable(principal, rnd.jurisdiction)
+        pool = await ApplicationRepository(session, PLATFORM).of_post(post.id)
+        held = sum(1 for a in pool if a.state in rules.HOLDING_A_PLACE)
+        waiting = [a for a in pool if a.state == "not_shortlisted" and a.rank is not None]
+        if held >= post.quota:
+            raise NoFreePlace()
+        if not waiting:
+            raise NoReplacement()
+        best = min(waiting, key=lambda a: a.rank or 0)
+        rules.check_transition("replacement", best.state)
+        best.state, best.updated_at = "shortlisted", utcnow()
+        details = {"rank": best.rank, "places_held": held}
+        session.add(new_step(best, principal, "replacement", best.state, details))
+    return best
