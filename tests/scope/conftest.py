@@ -24,8 +24,8 @@ from cwp_registry.app import create_app as registry_app
 from cwp_registry.config import Settings as RegistrySettings
 from tests.career import helpers as career
 from tests.registry.helpers import SH_1, SH_2, id_number
+from tests.registry.people import seed_people
 from tests.scope.openapi import ROLE_SETS, Home
-from tests.scope.registry_people import seed_people
 from tests.support.apps import running
 from tests.support.databases import fresh_database
 from tests.support.tokens import Tokens, login

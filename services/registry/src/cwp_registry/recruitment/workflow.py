@@ -177,7 +177,9 @@ async def rank_round(
         ensure_writable(principal, rnd.jurisdiction)
         # Every applicant of the post takes part, whichever office entered them.
         applications = ApplicationRepository(session, PLATFORM)
-        for post in await PostRepository(session, principal).of_round(rnd.id):
+        posts = PostRepository(session, principal)
+        for post in await posts.of_round(rnd.id):
+            await posts.get_or_404(post.id, for_update=True)  # as replacement does
             pool = await applications.of_post(post.id)
             waiting = [a for a in pool if a.state == "interviewed"]
             if not waiting:
