@@ -1,6 +1,6 @@
-"""Records of the registry's people areas (contracts, enrolments, recruitment, exit
-cases, audits, care, duty and conduct) for a Shanghai worker, so the scope sweep aims
-its calls at real ones."""
+"""One record of each kind of the registry's people areas (contracts, enrolments,
+recruitment, exit cases, audits, care, conduct) for a worker: the scope sweep aims its
+calls at them, and the pagination test lists them."""
 
 from __future__ import annotations
 

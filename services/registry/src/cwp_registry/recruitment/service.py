@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -190,9 +191,9 @@ async def apply(
                 body.residence_code,
                 body.experience_years,
             )
-            reference = conditions.get("age_on") or row.apply_until
-            if isinstance(reference, str):
-                reference = type(today).fromisoformat(reference)
+            # Ages are taken on the round's (or post's) age_on, else the window's last day.
+            age_on = conditions.get("age_on")
+            reference = date.fromisoformat(age_on) if age_on else row.apply_until
             checks = rules.evaluate(conditions, applicant, reference)
             outcome = rules.automatic_outcome(checks)
             app_id, now = new_id(), utcnow()
