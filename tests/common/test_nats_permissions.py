@@ -34,6 +34,7 @@ from cwp_common.events.nats_link import ensure_stream
 from cwp_common.revocation import RevocationFeed, RevocationList
 from cwp_common.service import ServiceSpec, create_service_app
 from cwp_common.settings import InsecureConfiguration, PlatformSettings
+from cwp_registry.app import SUBSCRIPTIONS as REGISTRY_SUBSCRIPTIONS
 from cwp_registry.db import EVENTS
 from tests.support.nats_server import NatsServer
 
@@ -180,10 +181,16 @@ async def test_anonymous_and_wrong_password_connections_are_refused(server: Nats
 
 
 def test_the_table_grants_exactly_the_consumers_the_services_declare() -> None:
-    declared = {(s.stream, s.durable) for s in CAREER_SUBSCRIPTIONS}
-    assert ungranted("career", declared) == []
-    assert declared == {(d.stream, d.name) for d in CONSUMERS["career"]}
-    assert ungranted("registry", [("CAREER", "registry-grades")]) == ["registry-grades on CAREER"]
+    for service, subscriptions in (
+        ("career", CAREER_SUBSCRIPTIONS),
+        ("registry", REGISTRY_SUBSCRIPTIONS),
+    ):
+        declared = {(s.stream, s.durable) for s in subscriptions}
+        assert ungranted(service, declared) == []
+        assert declared == {(d.stream, d.name) for d in CONSUMERS[service]}
+    assert ungranted("registry", [("CAREER", "registry-assessments")]) == [
+        "registry-assessments on CAREER"
+    ]
 
 
 def test_no_service_may_delete_purge_or_list() -> None:
@@ -208,9 +215,9 @@ def test_a_service_with_a_consumer_the_table_does_not_grant_does_not_start(
         database_url="sqlite+aiosqlite:///:memory:",
         tables=EVENTS,
         routers=[],
-        subscriptions=[Subscription("registry-grades", "career.grade.>", handle)],
+        subscriptions=[Subscription("registry-assessments", "career.assessment.>", handle)],
     )
-    with pytest.raises(InsecureConfiguration, match="registry-grades on CAREER"):
+    with pytest.raises(InsecureConfiguration, match="registry-assessments on CAREER"):
         create_service_app(spec, platform_settings)
 
 

@@ -21,6 +21,8 @@ from cwp_registry.identity_checks.rules import Limit
 from cwp_registry.management.router import router as management_router
 from cwp_registry.pii import PiiCipher
 from cwp_registry.recruitment.router import router as recruitment_router
+from cwp_registry.statistics.handlers import on_grade, on_qualification
+from cwp_registry.statistics.router import router as statistics_router
 from cwp_registry.supervision.router import router as supervision_router
 from cwp_registry.terms.router import router as terms_router
 from cwp_registry.workers.router import router as workers_router
@@ -28,6 +30,9 @@ from cwp_registry.workers.router import router as workers_router
 __all__ = ["InsecureConfiguration", "create_app"]
 
 SUBSCRIPTIONS = (
+    # Grades and qualifications, for the statistics' distributions.
+    Subscription("registry-grades", "career.grade.>", on_grade),
+    Subscription("registry-qualifications", "training.qualification.>", on_qualification),
     # Career's exit recommendations open exit cases that a person confirms or dismisses.
     Subscription("registry-exits", "career.exit.recommended.v1", on_exit_recommended),
 )
@@ -61,6 +66,7 @@ def create_app(
                 communities_router,
                 workers_router,
                 terms_router,
+                statistics_router,
                 contracts_router,
                 recruitment_router,
                 exits_router,

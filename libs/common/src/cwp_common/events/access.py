@@ -48,7 +48,11 @@ class Durable:
 # exist from the start) and the durable consumers it owns.
 CONSUMERS: Mapping[str, tuple[Durable, ...]] = {
     "gateway": (),
-    "registry": (Durable("career", "registry-exits"),),
+    "registry": (
+        Durable("career", "registry-grades"),
+        Durable("training", "registry-qualifications"),
+        Durable("career", "registry-exits"),
+    ),
     "career": (
         Durable("registry", "career-workers"),
         Durable("training", "career-training"),

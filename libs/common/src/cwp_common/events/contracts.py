@@ -117,7 +117,9 @@ class WorkerFacts(EventData):
     name: str
     community_code: str
     position: Position
-    employment_type: EmploymentType
+    # One of EmploymentType; kept a plain string so events staged before the elected and
+    # party_organisation types (and consumers' own test data) still parse.
+    employment_type: str
     education: Education
     sex: Literal["male", "female"]
     birth_date: date

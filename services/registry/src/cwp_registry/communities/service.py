@@ -26,6 +26,7 @@ from cwp_registry.communities.exceptions import (
 from cwp_registry.communities.models import Community, CommunityVintage
 from cwp_registry.communities.repository import CommunityRepository
 from cwp_registry.communities.schemas import CommunityCreate, CommunityUpdate, CommunityWithdraw
+from cwp_registry.statistics import tracking
 from cwp_registry.workers.exceptions import DateInFuture
 from cwp_registry.workers.repository import WorkerRepository
 
@@ -64,6 +65,7 @@ async def create(session: AsyncSession, principal: Principal, body: CommunityCre
     try:
         async with session.begin():
             community = await repo.get(code, for_update=True)
+            before = tracking.community(community) if community else None
             now = utcnow()
             if community is None:
                 community = Community(code=code, **fields, created_at=now, updated_at=now)
@@ -79,6 +81,7 @@ async def create(session: AsyncSession, principal: Principal, body: CommunityCre
                 community.created_at = community.updated_at = now
             await session.flush()  # a concurrent insert of the same code fails here
             await queue_event(session, _upserted(community), subject=code)
+            await tracking.record(session, before, tracking.community(community), today_in_china())
     except IntegrityError:
         raise CommunityExists(code) from None
     return community
@@ -89,10 +92,12 @@ async def update(
 ) -> Community:
     async with session.begin():
         community = await CommunityRepository(session, principal).get_or_404(code, for_update=True)
+        before = tracking.community(community)
         for name, value in body.model_dump().items():
             setattr(community, name, value)
         community.updated_at = utcnow()
         await queue_event(session, _upserted(community), subject=code)
+        await tracking.record(session, before, tracking.community(community), today_in_china())
     return community
 
 
@@ -112,9 +117,11 @@ async def withdraw(
         # spares the scope clause.
         if await WorkerRepository(session, PLATFORM).has_current_in(code):
             raise CommunityHasWorkers(code)
+        before = tracking.community(community)
         community.valid_to = body.valid_to
         community.updated_at = utcnow()
         await queue_event(session, _upserted(community), subject=code)
+        await tracking.record(session, before, None, today_in_china())
     return community
 
 

@@ -34,6 +34,7 @@ from cwp_registry.contracts.closing import end_on_exit
 from cwp_registry.identity_checks.rules import Limit
 from cwp_registry.identity_checks.service import IdChecks
 from cwp_registry.pii import PiiCipher
+from cwp_registry.statistics import tracking
 from cwp_registry.terms.service import follow_posts
 from cwp_registry.workers import rules
 from cwp_registry.workers.exceptions import (
@@ -147,6 +148,13 @@ async def register(
                 await session.flush()  # a concurrent registration of the same person fails here
                 await queue_event(session, WorkerRegistered(**_facts(worker)), str(worker.id))
                 await follow_posts(session, worker, today)
+                await tracking.record(
+                    session,
+                    None,
+                    tracking.profile(worker, None, None),
+                    today,
+                    [(code, "joined", worker.hire_date, None)],
+                )
                 if then is not None:
                     await then(worker)
                 await checks.note("created", worker_id=worker.id)
@@ -257,8 +265,12 @@ async def update(
             [] if refusal else sorted(k for k, v in requested.items() if getattr(worker, k) != v)
         )
         if changed:
+            before = await tracking.profile_of(session, worker)
             for name in changed:
                 setattr(worker, name, requested[name])
+            await tracking.record(
+                session, before, await tracking.profile_of(session, worker), today
+            )
             worker.updated_at = utcnow()
             event = WorkerUpdated(**_facts(worker), changed=changed)
             await queue_event(session, event, str(worker.id))
@@ -293,6 +305,7 @@ async def transfer(
         earliest, what = await _earliest_change(repo, worker)
         rules.check_not_before("effective_date", body.effective_date, earliest, what)
         from_code, previous_start = worker.community_code, worker.service_start_date
+        before = await tracking.profile_of(session, worker)
         carried = rules.recognised_in_province(from_code, to_code)
         now = utcnow()
         session.add(
@@ -321,6 +334,16 @@ async def transfer(
         )
         await queue_event(session, event, str(worker.id))
         await follow_posts(session, worker, body.effective_date)
+        await tracking.record(
+            session,
+            before,
+            await tracking.profile_of(session, worker),
+            today_in_china(),
+            [
+                (from_code, "moved_out", body.effective_date, to_code),
+                (to_code, "moved_in", body.effective_date, from_code),
+            ],
+        )
     return worker
 
 
@@ -341,6 +364,7 @@ async def exit_worker(
         rules.check_not_before("exit_date", body.exit_date, earliest, what)
         held = [worker.position, *(p["position"] for p in worker.concurrent_posts)]
         rules.check_exit_reason(body.reason, held, worker.employment_type)
+        before = await tracking.profile_of(session, worker)
         worker.status = "exited"
         worker.exit_reason = body.reason
         worker.exit_date = body.exit_date
@@ -355,6 +379,13 @@ async def exit_worker(
         )
         await queue_event(session, event, str(worker.id))
         await follow_posts(session, worker, body.exit_date)
+        await tracking.record(
+            session,
+            before,
+            None,
+            today_in_china(),
+            [(worker.community_code, "left", body.exit_date, None)],
+        )
         if then is not None:
             await then(worker)
     return worker
