@@ -4,6 +4,7 @@ reminders, bad input (nothing written) and scope."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 from datetime import date, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 
 from cwp_common.clock import today_in_china
 from cwp_registry.contracts.jobs import remind_expiring
+from cwp_registry.ops import add_commands
 from tests.registry.conftest import Registry, assert_problem, start_registry
 from tests.registry.helpers import GD_1, SH_1
 
@@ -365,3 +367,23 @@ async def test_the_reminder_job_runs_at_start(reg: Registry) -> None:
             await asyncio.sleep(0.05)
     assert len(rows) == 1
     assert date.fromisoformat(end) > TODAY
+
+
+async def test_the_ops_command_runs_the_reminder_once(
+    reg: Registry, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`cwp registry-contract-reminders`: the same job, from the ops CLI."""
+    w = await reg.add_worker(SH_1)
+    end = (TODAY + timedelta(days=12)).isoformat()
+    assert (await sign(reg, w["id"], end_date=end, probation_months=0)).status_code == 201
+    url = reg.app.state.runtime.engine.url.render_as_string(hide_password=False)
+    parser = argparse.ArgumentParser()
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["registry-contract-reminders", "--date", TODAY.isoformat()])
+    monkeypatch.setenv("REGISTRY_DATABASE_URL", url)
+    await asyncio.to_thread(args.handler, args)
+    assert "1 contract expiry reminder(s)" in capsys.readouterr().out
+    rows = await reg.rows("SELECT seq FROM outbox WHERE type = 'registry.contract.expiring.v1'")
+    assert len(rows) == 1
+    await asyncio.to_thread(args.handler, args)
+    assert "0 contract expiry reminder(s)" in capsys.readouterr().out
