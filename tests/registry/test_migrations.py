@@ -173,6 +173,31 @@ async def test_0003_starts_existing_posts_on_the_hire_date(backend: str, tmp_pat
                     select(Worker.position_since, Worker.degree, Worker.concurrent_posts)
                 )
             ).one()
+            # 0004 opens the term of the Party post held; 0005 counts what is held.
+            terms = (
+                await conn.execute(text("SELECT position, term_start, due_end FROM post_terms"))
+            ).all()
+            counts = (
+                await conn.execute(
+                    text(
+                        "SELECT grain, dim, value, sum(delta) FROM workforce_counts "
+                        "WHERE level = 0 AND dim IN ('headcount', 'position', 'flow', 'residents') "
+                        "GROUP BY grain, dim, value"
+                    )
+                )
+            ).all()
     finally:
         await engine.dispose()
     assert (row.position_since, row.degree, row.concurrent_posts) == (date(2018, 4, 2), None, [])
+    assert [(p, str(start), str(due)) for p, start, due in terms] == [
+        ("party_secretary", "2018-04-02", "2021-04-02")
+    ], "a term begun before the 2018 amendment lasts 3 years"
+    assert {tuple(c) for c in counts} == {
+        ("d", "headcount", "all", 1),
+        ("m", "headcount", "all", 1),
+        ("d", "position", "party_secretary", 1),
+        ("m", "position", "party_secretary", 1),
+        ("d", "residents", "all", 1),
+        ("m", "residents", "all", 1),
+        ("f", "flow", "joined", 1),
+    }

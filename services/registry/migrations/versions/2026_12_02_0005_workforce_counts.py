@@ -88,13 +88,13 @@ def _count_what_is_held() -> None:
             for dim, value in WORKER_DIMS.items():
                 op.execute(
                     f"{insert}SELECT {level}, {region}, '{grain}', {period}, '{dim}', {value}, "  # noqa: S608 (fixed names)
-                    f"count(*) FROM workers WHERE status != 'exited' GROUP BY {region}, {value}"
+                    "count(*) FROM workers WHERE status != 'exited' GROUP BY 2, 6"
                 )
             for dim, amount in COMMUNITY_DIMS.items():
                 code = f"substr(code, 1, {level})"
                 op.execute(
                     f"{insert}SELECT {level}, {code}, '{grain}', {period}, '{dim}', 'all', "  # noqa: S608
-                    f"sum({amount}) FROM communities WHERE valid_to IS NULL GROUP BY {code}"
+                    f"sum({amount}) FROM communities WHERE valid_to IS NULL GROUP BY 2"
                 )
         for kind, column, where in (
             ("joined", "hire_date", "1 = 1"),
@@ -102,7 +102,7 @@ def _count_what_is_held() -> None:
         ):
             op.execute(
                 f"{insert}SELECT {level}, {region}, 'f', {_month(column)}, 'flow', '{kind}', "  # noqa: S608
-                f"count(*) FROM workers WHERE {where} GROUP BY {region}, {_month(column)}"
+                f"count(*) FROM workers WHERE {where} GROUP BY 2, 4"
             )
 
 

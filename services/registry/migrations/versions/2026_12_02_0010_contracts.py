@@ -1,7 +1,7 @@
 """labour contracts and social-insurance / housing-fund enrolments
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-02
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0005"  # the lead re-chains it after registry-depth's last at merge
+down_revision: str | None = "0006"  # the lead re-chains it after registry-depth's last at merge
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -10,6 +10,7 @@ from cwp_common.events.consumer import Subscription
 from cwp_common.service import Runtime, ServiceSpec, create_service_app
 from cwp_common.settings import InsecureConfiguration, PlatformSettings
 from cwp_registry.care.router import router as care_router
+from cwp_registry.changes.router import router as changes_router
 from cwp_registry.communities.router import router as communities_router
 from cwp_registry.config import Settings
 from cwp_registry.contracts.jobs import ContractReminders
@@ -67,6 +68,7 @@ def create_app(
                 workers_router,
                 terms_router,
                 statistics_router,
+                changes_router,
                 contracts_router,
                 recruitment_router,
                 exits_router,

@@ -14,9 +14,9 @@ from cwp_common.auth import Principal
 from cwp_common.clock import today_in_china
 from cwp_common.db import utcnow
 from cwp_common.events.contracts import CommunityUpserted
-from cwp_common.events.outbox import queue_event
 from cwp_common.repository import PLATFORM
 from cwp_common.scope import ensure_writable
+from cwp_registry.changes.recorder import publish
 from cwp_registry.communities import rules
 from cwp_registry.communities.exceptions import (
     CommunityExists,
@@ -80,7 +80,7 @@ async def create(session: AsyncSession, principal: Principal, body: CommunityCre
                 community.valid_to = None
                 community.created_at = community.updated_at = now
             await session.flush()  # a concurrent insert of the same code fails here
-            await queue_event(session, _upserted(community), subject=code)
+            await publish(session, _upserted(community), code, code)
             await tracking.record(session, before, tracking.community(community), today_in_china())
     except IntegrityError:
         raise CommunityExists(code) from None
@@ -96,7 +96,7 @@ async def update(
         for name, value in body.model_dump().items():
             setattr(community, name, value)
         community.updated_at = utcnow()
-        await queue_event(session, _upserted(community), subject=code)
+        await publish(session, _upserted(community), code, code)
         await tracking.record(session, before, tracking.community(community), today_in_china())
     return community
 
@@ -120,7 +120,7 @@ async def withdraw(
         before = tracking.community(community)
         community.valid_to = body.valid_to
         community.updated_at = utcnow()
-        await queue_event(session, _upserted(community), subject=code)
+        await publish(session, _upserted(community), code, code)
         await tracking.record(session, before, None, today_in_china())
     return community
 

@@ -1,6 +1,7 @@
-"""The daily expiry reminder: `registry.contract.expiring.v1` for each fixed-term contract
-of a current worker that ends within the reminder period, once per contract (the
-contract remembers the day it was reminded). Acts for the platform (PLATFORM).
+"""The daily expiry reminder: `registry.contract.expiring.v1` (on the outbox and in the
+change feed) for each fixed-term contract of a current worker that ends within the
+reminder period, once per contract (the contract remembers the day it was reminded).
+Acts for the platform (PLATFORM).
 
 Two replicas may run it at once: each locks the contracts it reminds (SELECT ... FOR
 UPDATE on PostgreSQL) and skips one already reminded, so a contract is announced once."""
@@ -17,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cwp_common.clock import today_in_china
 from cwp_common.db import utcnow
 from cwp_common.events.contracts import ContractExpiring
-from cwp_common.events.outbox import queue_event
 from cwp_common.repository import PLATFORM
+from cwp_registry.changes.recorder import publish
 from cwp_registry.contracts.repository import ContractRepository
 from cwp_registry.contracts.service import renewal_entitlement
 from cwp_registry.workers.repository import WorkerRepository
@@ -50,7 +51,7 @@ async def remind_expiring(
                 days_left=(contract.end_date - today).days,
                 open_ended_required=ent.open_ended_required,
             )
-            await queue_event(session, event, str(worker.id))
+            await publish(session, event, str(worker.id), worker.community_code)
             contract.reminded_on, contract.updated_at = today, utcnow()
             sent += 1
         return sent

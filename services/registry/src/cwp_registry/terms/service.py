@@ -15,8 +15,8 @@ from cwp_common.auth import Principal
 from cwp_common.clock import today_in_china
 from cwp_common.db import utcnow
 from cwp_common.events.contracts import TermEnded, TermEndReason, TermStarted
-from cwp_common.events.outbox import queue_event
 from cwp_common.repository import PLATFORM
+from cwp_registry.changes.recorder import publish
 from cwp_registry.terms import rules
 from cwp_registry.terms.exceptions import InvalidReelection
 from cwp_registry.terms.models import PostTerm
@@ -52,7 +52,7 @@ async def _start(session: AsyncSession, worker: Worker, position: str, start: da
         created_at=utcnow(),
     )
     session.add(term)
-    await queue_event(session, TermStarted(**_fields(term)), str(worker.id))
+    await publish(session, TermStarted(**_fields(term)), str(worker.id), term.community_code)
 
 
 async def _end(session: AsyncSession, term: PostTerm, day: date, reason: TermEndReason) -> None:
@@ -60,7 +60,7 @@ async def _end(session: AsyncSession, term: PostTerm, day: date, reason: TermEnd
     term.end_reason = reason
     full = rules.full_term(reason, term.due_end, term.ended_on)
     event = TermEnded(**_fields(term), ended_on=term.ended_on, reason=reason, full_term=full)
-    await queue_event(session, event, str(term.worker_id))
+    await publish(session, event, str(term.worker_id), term.community_code)
 
 
 async def follow_posts(session: AsyncSession, worker: Worker, day: date) -> None:

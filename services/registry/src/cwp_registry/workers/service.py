@@ -23,10 +23,10 @@ from cwp_common.events.contracts import (
     WorkerTransferred,
     WorkerUpdated,
 )
-from cwp_common.events.outbox import queue_event
 from cwp_common.problems import ProblemError
 from cwp_common.repository import PLATFORM
 from cwp_common.scope import ensure_writable
+from cwp_registry.changes.recorder import publish
 from cwp_registry.communities.exceptions import UnknownCommunity
 from cwp_registry.communities.repository import CommunityRepository
 from cwp_registry.communities.rules import check_open, validate_community_code
@@ -146,7 +146,7 @@ async def register(
                 worker = _new_worker(pii, rid, body, code, start, digest)
                 everyone.add(worker)
                 await session.flush()  # a concurrent registration of the same person fails here
-                await queue_event(session, WorkerRegistered(**_facts(worker)), str(worker.id))
+                await publish(session, WorkerRegistered(**_facts(worker)), str(worker.id), code)
                 await follow_posts(session, worker, today)
                 await tracking.record(
                     session,
@@ -273,7 +273,7 @@ async def update(
             )
             worker.updated_at = utcnow()
             event = WorkerUpdated(**_facts(worker), changed=changed)
-            await queue_event(session, event, str(worker.id))
+            await publish(session, event, str(worker.id), worker.community_code)
             if posts_changed:
                 await follow_posts(session, worker, requested.get("position_since", today))
     if refusal is not None:
@@ -332,7 +332,7 @@ async def transfer(
             effective_date=body.effective_date,
             service_years_carried=carried,
         )
-        await queue_event(session, event, str(worker.id))
+        await publish(session, event, str(worker.id), to_code, from_code)
         await follow_posts(session, worker, body.effective_date)
         await tracking.record(
             session,
@@ -377,7 +377,7 @@ async def exit_worker(
             reason=body.reason,
             exit_date=body.exit_date,
         )
-        await queue_event(session, event, str(worker.id))
+        await publish(session, event, str(worker.id), worker.community_code)
         await follow_posts(session, worker, body.exit_date)
         await tracking.record(
             session,

@@ -1,0 +1,1 @@
+"""The change feed for provincial systems: every change in order, resumable."""
