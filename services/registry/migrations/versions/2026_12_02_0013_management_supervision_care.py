@@ -82,7 +82,7 @@ def upgrade() -> None:
         "disclosures",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("community_code", sa.String(12), nullable=False),
-        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("kind", sa.String(24), nullable=False),
         sa.Column("title", sa.String(200), nullable=False),
         sa.Column("period_start", sa.Date(), nullable=False),
         sa.Column("period_end", sa.Date(), nullable=False),

@@ -18,7 +18,7 @@ class Disclosure(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     community_code: Mapped[str] = mapped_column(String(12), ForeignKey("communities.code"))
-    kind: Mapped[str] = mapped_column(String(16))  # party_affairs | residents_affairs | finance
+    kind: Mapped[str] = mapped_column(String(24))  # party_affairs | residents_affairs | finance
     title: Mapped[str] = mapped_column(String(200))
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
