@@ -85,8 +85,11 @@ class Registry:
 async def start_registry(
     url: str, platform: PlatformSettings, tokens: Tokens, **settings: Any
 ) -> AsyncIterator[Registry]:
-    """One registry process (a replica, when several share the database)."""
-    app = create_app(Settings(database_url=url, **settings), platform, create_schema=True)
+    """One registry process (a replica, when several share the database). Its consumer
+    of career's events and its contract reminder job are off unless a test asks for them
+    (they have tests of their own), as career's tests run without consumers."""
+    quiet = {"consume_events": False, "contract_reminders": False}
+    app = create_app(Settings(database_url=url, **(quiet | settings)), platform, create_schema=True)
     async with running(app) as client:
         yield Registry(client, app, tokens)
 

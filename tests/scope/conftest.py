@@ -33,6 +33,7 @@ from tests.career import helpers as career
 from tests.gateway.servers import serve
 from tests.payroll import helpers as payroll
 from tests.registry.helpers import SH_1, SH_2, id_number
+from tests.registry.people import seed_people
 from tests.scope.openapi import ROLE_SETS, Home
 from tests.support.apps import running
 from tests.support.databases import fresh_database
@@ -61,7 +62,8 @@ async def registry(
     backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
 ) -> AsyncIterator[Service]:
     url = await fresh_database(backend, "registry", tmp_path)
-    app = registry_app(RegistrySettings(database_url=url), platform_settings, create_schema=True)
+    settings = RegistrySettings(database_url=url, consume_events=False, contract_reminders=False)
+    app = registry_app(settings, platform_settings, create_schema=True)
     admin = tokens.headers(["admin", "operator", "pii"])
     async with running(app) as client:
         api = "/api/v1/registry"
@@ -97,6 +99,7 @@ async def registry(
             json={"to_community_code": SH_2, "effective_date": today_in_china().isoformat()},
         )
         assert r.status_code in (200, 201), r.text
+        people, people_markers = await seed_people(app, client, admin, worker, SH_2)
         home = Home(
             region=HOME,
             community=SH_2,
@@ -107,8 +110,9 @@ async def registry(
                 "to_community_code": [SH_1],
                 "region": [HOME],
                 "id_number": [number],
+                **people,
             },
-            markers={worker, number, NAME, "沪测试社区"},
+            markers={worker, number, NAME, "沪测试社区", *people_markers},
         )
         yield Service(client, app, home, foreign_tokens(tokens), admin)
 

@@ -1,29 +1,41 @@
-"""The registry process: communities and workers routers on the shared service frame."""
+"""The registry process on the shared service frame: communities, workers and terms;
+contracts and social insurance; recruitment; exits (consuming career's exit
+recommendations); management, supervision and care records; the contract reminder job."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
 from cwp_common.events.consumer import Subscription
-from cwp_common.service import ServiceSpec, create_service_app
+from cwp_common.service import Runtime, ServiceSpec, create_service_app
 from cwp_common.settings import InsecureConfiguration, PlatformSettings
+from cwp_registry.care.router import router as care_router
 from cwp_registry.changes.router import router as changes_router
 from cwp_registry.communities.router import router as communities_router
 from cwp_registry.config import Settings
+from cwp_registry.contracts.jobs import ContractReminders
+from cwp_registry.contracts.router import router as contracts_router
 from cwp_registry.db import EVENTS
+from cwp_registry.exits.handlers import on_exit_recommended
+from cwp_registry.exits.router import router as exits_router
 from cwp_registry.identity_checks.rules import Limit
+from cwp_registry.management.router import router as management_router
 from cwp_registry.pii import PiiCipher
+from cwp_registry.recruitment.router import router as recruitment_router
 from cwp_registry.statistics.handlers import on_grade, on_qualification
 from cwp_registry.statistics.router import router as statistics_router
+from cwp_registry.supervision.router import router as supervision_router
 from cwp_registry.terms.router import router as terms_router
 from cwp_registry.workers.router import router as workers_router
 
 __all__ = ["InsecureConfiguration", "create_app"]
 
-# Grades and qualifications, for the statistics' distributions.
 SUBSCRIPTIONS = (
+    # Grades and qualifications, for the statistics' distributions.
     Subscription("registry-grades", "career.grade.>", on_grade),
     Subscription("registry-qualifications", "training.qualification.>", on_qualification),
+    # Career's exit recommendations open exit cases that a person confirms or dismisses.
+    Subscription("registry-exits", "career.exit.recommended.v1", on_exit_recommended),
 )
 
 
@@ -33,6 +45,18 @@ def create_app(
     create_schema: bool = False,
 ) -> FastAPI:
     settings = settings or Settings()
+    reminders: ContractReminders | None = None
+
+    async def starting(rt: Runtime) -> None:
+        nonlocal reminders
+        if settings.contract_reminders:
+            reminders = ContractReminders(rt.sessions, settings.contract_reminder_days)
+            reminders.start()
+
+    async def stopping(rt: Runtime) -> None:
+        if reminders is not None:
+            await reminders.stop()
+
     app = create_service_app(
         ServiceSpec(
             name="registry",
@@ -45,9 +69,17 @@ def create_app(
                 terms_router,
                 statistics_router,
                 changes_router,
+                contracts_router,
+                recruitment_router,
+                exits_router,
+                management_router,
+                supervision_router,
+                care_router,
             ],
-            subscriptions=SUBSCRIPTIONS,
+            subscriptions=SUBSCRIPTIONS if settings.consume_events else (),
             create_schema=create_schema,
+            on_starting=starting,
+            on_stopping=stopping,
             settings=settings,
         ),
         platform,

@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     # birth-date rules run for a caller without pii) in any sliding window of this length.
     id_check_limit: int = Field(default=100, ge=1)
     id_check_window_seconds: int = Field(default=3600, ge=1)
+    # Consume other services' events (career's exit recommendations); tests that feed
+    # the handler directly turn it off.
+    consume_events: bool = True
+    # The daily job announcing fixed-term contracts that end within this many days
+    # (registry.contract.expiring.v1); off in tests that drive it by hand.
+    contract_reminders: bool = True
+    contract_reminder_days: int = Field(default=30, ge=1, le=366)
 
     @field_validator("pii_key", "pii_hash_key")
     @classmethod

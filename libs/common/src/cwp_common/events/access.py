@@ -84,6 +84,7 @@ CONSUMERS: Mapping[str, tuple[Durable, ...]] = {
     "registry": (
         Durable("career", "registry-grades"),
         Durable("training", "registry-qualifications"),
+        Durable("career", "registry-exits"),
     ),
     "career": (
         Durable("registry", "career-workers"),

@@ -199,6 +199,20 @@ class TermEnded(TermOfOffice):
     full_term: bool
 
 
+class ContractExpiring(EventData):
+    """A worker's fixed-term labour contract ends within the reminder period (30 days by
+    default): time to renew it or to give notice. `open_ended_required` says whether a
+    renewal must be open-ended (劳动合同法 Art. 14) unless the worker asks otherwise."""
+
+    type: ClassVar[str] = "registry.contract.expiring.v1"
+    contract_id: str
+    worker_id: str
+    community_code: str
+    end_date: date
+    days_left: int
+    open_ended_required: bool
+
+
 # --- training --------------------------------------------------------------------------
 
 
@@ -366,6 +380,7 @@ CONTRACTS: dict[str, type[EventData]] = {
         WorkerTransferred,
         WorkerExited,
         CommunityUpserted,
+        ContractExpiring,
         TermStarted,
         TermEnded,
         QualificationObtained,

@@ -7,7 +7,7 @@ without `pii` are counted against the account's limit and audited whatever the a
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -30,6 +30,7 @@ from cwp_registry.changes.recorder import publish
 from cwp_registry.communities.exceptions import UnknownCommunity
 from cwp_registry.communities.repository import CommunityRepository
 from cwp_registry.communities.rules import check_open, validate_community_code
+from cwp_registry.contracts.closing import end_on_exit
 from cwp_registry.identity_checks.rules import Limit
 from cwp_registry.identity_checks.service import IdChecks
 from cwp_registry.pii import PiiCipher
@@ -92,7 +93,7 @@ def _registered_elsewhere(principal: Principal, existing: Worker | None) -> Regi
     return RegisteredElsewhere()
 
 
-async def _load_for_change(repo: WorkerRepository, worker_id: uuid.UUID) -> Worker:
+async def load_for_change(repo: WorkerRepository, worker_id: uuid.UUID) -> Worker:
     worker = await repo.get_or_404(worker_id, for_update=True)
     if worker.status == "exited":
         raise WorkerHasExited(worker_id)
@@ -100,8 +101,16 @@ async def _load_for_change(repo: WorkerRepository, worker_id: uuid.UUID) -> Work
 
 
 async def register(
-    session: AsyncSession, principal: Principal, pii: PiiCipher, limit: Limit, body: WorkerCreate
+    session: AsyncSession,
+    principal: Principal,
+    pii: PiiCipher,
+    limit: Limit,
+    body: WorkerCreate,
+    then: Callable[[Worker], Awaitable[None]] | None = None,
 ) -> Worker:
+    """Register a worker. `then` runs inside the same transaction once the worker and
+    its event are staged (hiring from a recruitment round signs the contract and closes
+    the application there): whatever it refuses, nothing is written."""
     today = today_in_china()
     rid = rules.parse_id_number(body.id_number, today)
     code = validate_community_code(body.community_code, "community_code")
@@ -146,6 +155,8 @@ async def register(
                     today,
                     [(code, "joined", worker.hire_date, None)],
                 )
+                if then is not None:
+                    await then(worker)
                 await checks.note("created", worker_id=worker.id)
     except IntegrityError as exc:
         if not _is_duplicate_id(exc):
@@ -221,7 +232,7 @@ async def update(
     checks = IdChecks(session, principal, limit)
     refusal: ProblemError | None = None
     async with checks.transaction("birth-date-rule", guarded=probe):
-        worker = await _load_for_change(WorkerRepository(session, principal), worker_id)
+        worker = await load_for_change(WorkerRepository(session, principal), worker_id)
         if requested.get("position", worker.position) != worker.position:
             requested.setdefault("position_since", today)  # a new post starts a new term
         # Tells nothing about the birth date: refused before any age rule runs.
@@ -283,7 +294,7 @@ async def transfer(
     rules.check_not_future("effective_date", body.effective_date, today_in_china())
     repo = WorkerRepository(session, principal)
     async with session.begin():
-        worker = await _load_for_change(repo, worker_id)
+        worker = await load_for_change(repo, worker_id)
         ensure_writable(principal, to_code)
         if to_code == worker.community_code:
             raise SameCommunity()
@@ -337,12 +348,18 @@ async def transfer(
 
 
 async def exit_worker(
-    session: AsyncSession, principal: Principal, worker_id: uuid.UUID, body: ExitIn
+    session: AsyncSession,
+    principal: Principal,
+    worker_id: uuid.UUID,
+    body: ExitIn,
+    then: Callable[[Worker], Awaitable[None]] | None = None,
 ) -> Worker:
+    """Record the exit (final). `then` runs in the same transaction once the exit is
+    staged: the exit workflow closes its case there, all or nothing."""
     rules.check_not_future("exit_date", body.exit_date, today_in_china())
     repo = WorkerRepository(session, principal)
     async with session.begin():
-        worker = await _load_for_change(repo, worker_id)
+        worker = await load_for_change(repo, worker_id)
         earliest, what = await _earliest_change(repo, worker)
         rules.check_not_before("exit_date", body.exit_date, earliest, what)
         held = [worker.position, *(p["position"] for p in worker.concurrent_posts)]
@@ -353,6 +370,7 @@ async def exit_worker(
         worker.exit_date = body.exit_date
         worker.exit_note = body.note
         worker.updated_at = utcnow()
+        await end_on_exit(session, principal, worker.id, body.exit_date)
         event = WorkerExited(
             worker_id=str(worker.id),
             community_code=worker.community_code,
@@ -368,6 +386,8 @@ async def exit_worker(
             today_in_china(),
             [(worker.community_code, "left", body.exit_date, None)],
         )
+        if then is not None:
+            await then(worker)
     return worker
 
 

@@ -1,0 +1,34 @@
+"""Ending a contract: by its own endpoint, or with the worker's exit (inside the exit's
+transaction). Apart from the contract use cases so the worker service can call it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cwp_common.auth import Principal
+from cwp_common.db import utcnow
+from cwp_registry.contracts.models import LabourContract
+from cwp_registry.contracts.repository import ContractRepository
+
+
+def close(contract: LabourContract, ended_on: date, reason: str, note: str | None) -> None:
+    contract.status, contract.ended_on, contract.end_reason = "ended", ended_on, reason
+    if note is not None:
+        contract.note = note
+    contract.updated_at = utcnow()
+
+
+async def end_on_exit(
+    session: AsyncSession, principal: Principal, worker_id: uuid.UUID, exit_date: date
+) -> None:
+    """The worker's exit ends the current contract on the exit date (or on its start,
+    for a contract that had not begun), inside the exit's transaction."""
+    contract = await ContractRepository(session, principal).active_for(worker_id)
+    if contract is not None:
+        ended = max(exit_date, contract.start_date)
+        if contract.end_date is not None:
+            ended = min(ended, contract.end_date)
+        close(contract, ended, "worker_exited", None)

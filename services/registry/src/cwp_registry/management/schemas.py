@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from cwp_common.text import Note, Title
+from cwp_registry.management.models import ConductRecord, DutyRecord, DutyRule
+
+DutyKind = Literal["office_hours", "on_call", "night_duty", "grid_patrol", "home_visits"]
+Category = Literal[
+    "commendation",
+    "citation",
+    "merit",
+    "bonus",
+    "criticism",
+    "admonition",
+    "warning",
+    "demerit",
+    "dismissal",
+]
+Prefix = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,12}$")]
+RequiredNote = Annotated[Note, StringConstraints(min_length=1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DutyRuleIn(Strict):
+    jurisdiction: Prefix
+    kind: DutyKind
+    title: Title
+    rule: RequiredNote  # the rule as the jurisdiction words it
+    effective_from: date
+    effective_to: date | None = None
+
+
+class DutyRuleOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    jurisdiction: str
+    kind: DutyKind
+    title: str
+    rule: str
+    effective_from: date
+    effective_to: date | None
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, row: DutyRule) -> DutyRuleOut:
+        return cls.model_validate(row)
+
+
+class DutyIn(Strict):
+    kind: DutyKind
+    on: date
+    hours: Decimal = Field(gt=0, le=24, max_digits=4, decimal_places=2)
+    note: Note | None = None
+
+
+class DutyOut(BaseModel):
+    id: uuid.UUID
+    worker_id: uuid.UUID
+    rule_id: uuid.UUID
+    kind: DutyKind
+    on: date
+    hours: Decimal
+    note: str | None
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, row: DutyRecord) -> DutyOut:
+        hours = (Decimal(row.minutes) / 60).quantize(Decimal("0.01"))
+        fields = {k: getattr(row, k) for k in cls.model_fields if k != "hours"}
+        return cls.model_validate(fields | {"hours": hours})
+
+
+class ConductIn(Strict):
+    kind: Literal["reward", "discipline"]
+    category: Category
+    decided_on: date
+    authority: Title  # who decided
+    reason: RequiredNote
+
+
+class ConductOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    worker_id: uuid.UUID
+    kind: Literal["reward", "discipline"]
+    category: Category
+    decided_on: date
+    authority: str
+    reason: str
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, row: ConductRecord) -> ConductOut:
+        return cls.model_validate(row)
