@@ -103,6 +103,12 @@ class GradingRepository(WorkerRepository):
             stmt = stmt.where(tuple_(W.c.community_code, W.c.worker_id) > tuple_(*after))
         return await fetch_tuples(self.session, stmt, GradingRow)
 
+    async def of_workers(self, worker_ids: Sequence[uuid.UUID]) -> list[Any]:
+        """The grading rows of many workers at once (a batch of events), unlocked: the
+        caller's transaction has just written them, or the writes check versions."""
+        stmt = self._columns().where(W.c.worker_id.in_(list(worker_ids)))
+        return await fetch_tuples(self.session, stmt, GradingRow)
+
     async def one(self, worker_id: uuid.UUID) -> Any | None:
         """One worker, locked on PostgreSQL until the caller's transaction ends."""
         stmt = self._columns().where(W.c.worker_id == worker_id)
