@@ -26,6 +26,7 @@ from cwp_common.events.consumer import (
 )
 from cwp_common.events.contracts import EventData
 from cwp_common.events.envelope import CloudEvent
+from cwp_common.events.metrics import consumer_lag, read_backbone
 from cwp_common.events.nats_link import NatsLink, ensure_stream
 from cwp_common.events.outbox import Outbox, OutboxRelay
 from cwp_common.events.tables import EventTables, event_tables
@@ -59,6 +60,7 @@ DEMO_CONSUMERS = {
             "inside",
             "crash",
             "order",
+            "lag",
         )
     ),
 }
@@ -496,3 +498,40 @@ async def test_a_batch_handler_gets_the_events_in_stream_order(
     await publish_notes(harness, texts)
     await drain(harness, "demo-order", record_one, batch_handler=record, batch=50)
     assert order == texts
+
+
+async def test_lag_outbox_backlog_and_dead_letters_are_measured(
+    harness: Harness, nats_server: NatsServer
+) -> None:
+    """Pending messages and the age of the oldest unapplied event per durable, the outbox
+    backlog and its age, dead letters per consumer: what /metrics and /readyz report."""
+    sub = Subscription("demo-lag", "demo.note.>", effect_handler([]))
+    runner = ConsumerRunner(sub, harness.link, harness.sessions, TABLES)
+    await publish_notes(harness, ["early"])
+    runner.start()
+    await wait_for(lambda: _applied(runner, 1))
+    await runner.stop()
+    caught_up = await consumer_lag(harness.link, runner)
+    assert (caught_up.pending, caught_up.oldest_unapplied_age_seconds) == (0, 0.0)
+    poison = await publish_notes(harness, ["late-1", "late-2"], poison_at=0)
+    await asyncio.sleep(1.0)
+    behind = await consumer_lag(harness.link, runner)
+    assert behind.pending == 3
+    assert behind.oldest_unapplied_age_seconds is not None
+    assert 1.0 <= behind.oldest_unapplied_age_seconds < 30
+    runner.start()
+    try:
+        await wait_for(lambda: _consumer_drained(harness, "demo-lag"))
+    finally:
+        await runner.stop()
+    nats_server.stop()
+    await harness.write_note("while NATS is down")
+    await asyncio.sleep(0.5)
+    reading = await read_backbone(harness.sessions, TABLES, harness.link, [runner])
+    assert reading.outbox_pending == 1
+    assert reading.outbox_oldest_age_seconds >= 0.5
+    assert reading.dead_letters == {"demo-lag": 1}
+    assert reading.consumers["demo-lag"].error == "NATS not connected"
+    assert runner.stats.dead_letters == 1
+    async with harness.sessions() as s:
+        assert await s.scalar(select(TABLES.dead_letters.c.event_id)) == poison

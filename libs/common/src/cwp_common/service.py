@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -26,10 +26,12 @@ from cwp_common.auth import TokenVerifier
 from cwp_common.db import make_engine, make_session_factory
 from cwp_common.events.access import inbox_prefix, ungranted
 from cwp_common.events.consumer import ConsumerRunner, Subscription
+from cwp_common.events.metrics import Backbone, BackboneCollector, read_backbone
 from cwp_common.events.nats_link import NatsLink
 from cwp_common.events.outbox import Outbox, OutboxRelay, bind_outbox
 from cwp_common.events.tables import EventTables
 from cwp_common.problems import install_problem_handlers
+from cwp_common.redact import describe
 from cwp_common.revocation import RevocationFeed, RevocationList
 from cwp_common.settings import (
     InsecureConfiguration,
@@ -55,6 +57,7 @@ class Runtime:
     relay: OutboxRelay | None
     consumers: list[ConsumerRunner] = field(default_factory=list)
     revocation_feed: RevocationFeed | None = None
+    backbone: BackboneCollector | None = None  # outbox, consumer lag, dead letters
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,9 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
         check_subscriptions(spec)
     configure_logging(platform.log_level)
     metrics = Metrics(spec.name)
+    backbone = BackboneCollector(spec.name) if spec.events else None
+    if backbone is not None:
+        backbone.register(metrics.registry)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -134,6 +140,9 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             rt.consumers = [
                 ConsumerRunner(s, link, sessions, spec.tables) for s in spec.subscriptions
             ]
+        if backbone is not None:
+            backbone.consumers = rt.consumers
+            rt.backbone = backbone
         app.state.runtime = rt
         try:
             if spec.create_schema:
@@ -218,10 +227,27 @@ def add_health_routes(app: FastAPI, metrics: Metrics) -> None:
                 "ok" if rt.revocation_feed.revocations.caught_up else "replaying"
             )
         ok = all(v == "ok" for v in checks.values())
-        return JSONResponse(
-            {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
-        )
+        answer: dict[str, Any] = {"status": "ok" if ok else "unavailable", "checks": checks}
+        reading = await refresh_backbone(rt) if checks.get("database") == "ok" else None
+        if reading is not None:
+            answer["events"] = reading.detail()
+        return JSONResponse(answer, 200 if ok else 503)
 
     @app.get("/metrics", include_in_schema=False)
-    async def metrics_endpoint() -> Response:
+    async def metrics_endpoint(request: Request) -> Response:
+        await refresh_backbone(request.app.state.runtime)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+async def refresh_backbone(rt: Runtime) -> Backbone | None:
+    """Read the event backbone's figures now; None (the last reading kept) when the
+    service has none or the database cannot answer."""
+    if rt.backbone is None:
+        return None
+    try:
+        reading = await read_backbone(rt.sessions, rt.tables, rt.link, rt.consumers)
+    except Exception as exc:
+        log.warning("event backbone figures unavailable: %s", describe(exc))
+        return None
+    rt.backbone.reading = reading
+    return reading

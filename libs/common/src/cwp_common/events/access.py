@@ -70,6 +70,9 @@ def _durable_rights(d: Durable) -> list[str]:
         f"$JS.API.CONSUMER.INFO.{d.stream}.{d.name}",
         f"$JS.API.CONSUMER.MSG.NEXT.{d.stream}.{d.name}",
         f"$JS.ACK.{d.stream}.{d.name}.>",  # ack, nak, term go to the message's reply
+        # Read one message by sequence: the oldest one not yet applied, whose age is the
+        # consumer's lag (cwp_common.events.metrics). The consumer receives them anyway.
+        f"$JS.API.STREAM.MSG.GET.{d.stream}",
     ]
 
 
