@@ -30,6 +30,7 @@ from cwp_common.events.metrics import Backbone, BackboneCollector, read_backbone
 from cwp_common.events.nats_link import NatsLink
 from cwp_common.events.outbox import Outbox, OutboxRelay, bind_outbox
 from cwp_common.events.tables import EventTables
+from cwp_common.logs import configure_logging
 from cwp_common.problems import install_problem_handlers
 from cwp_common.redact import describe
 from cwp_common.revocation import RevocationFeed, RevocationList
@@ -38,7 +39,8 @@ from cwp_common.settings import (
     PlatformSettings,
     refuse_development_defaults,
 )
-from cwp_common.web import EdgeMiddleware, Metrics, configure_logging
+from cwp_common.telemetry import TracingMiddleware, flush_tracing, setup_tracing
+from cwp_common.web import EdgeMiddleware, Metrics
 
 log = logging.getLogger("cwp.service")
 
@@ -99,7 +101,8 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
     refuse_development_defaults(platform, platform, *([spec.settings] if spec.settings else []))
     if spec.events:
         check_subscriptions(spec)
-    configure_logging(platform.log_level)
+    configure_logging(platform.log_level, platform.log_format, spec.name)
+    tracing = setup_tracing(spec.name, platform.otlp_endpoint)
     metrics = Metrics(spec.name)
     backbone = BackboneCollector(spec.name) if spec.events else None
     if backbone is not None:
@@ -180,6 +183,7 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             if spec.on_stopping:
                 await spec.on_stopping(rt)
             await engine.dispose()
+            flush_tracing()
 
     app = FastAPI(title=spec.title, lifespan=lifespan, version="1.0.0")
     install_problem_handlers(app)
@@ -188,6 +192,8 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
     for mw in reversed(spec.middleware):
         app.add_middleware(mw.cls, *mw.args, **mw.kwargs)
     app.add_middleware(EdgeMiddleware, metrics=metrics, max_body_bytes=platform.max_body_bytes)
+    if tracing:  # outermost, so the access-log line carries the trace id
+        app.add_middleware(TracingMiddleware)
     add_health_routes(app, metrics)
     for router in spec.routers:
         app.include_router(router)

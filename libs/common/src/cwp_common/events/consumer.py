@@ -48,6 +48,7 @@ from cwp_common.events.envelope import CloudEvent, service_of, stream_name
 from cwp_common.events.nats_link import NatsLink, QuietRetry
 from cwp_common.events.tables import EventTables
 from cwp_common.redact import SafeMessage, describe, validation_summary
+from cwp_common.telemetry import TRACING, consuming
 
 log = logging.getLogger("cwp.consumer")
 
@@ -121,6 +122,12 @@ class ConsumerStats:
     dead_letters: int = 0
     batches: int = 0
     last_applied_at: float | None = None  # time.time() of the last commit
+
+
+def _traceparent(d: Delivery) -> str | None:
+    """The producer's trace: the relay's header, else the envelope's attribute."""
+    headers = d.msg.headers or {}
+    return headers.get("traceparent") or d.event.traceparent
 
 
 class ConsumerRunner:
@@ -256,7 +263,11 @@ class ConsumerRunner:
 
     async def _apply(self, batch: list[Delivery]) -> None:
         try:
-            applied = await self._transaction(batch)
+            if TRACING.enabled:
+                with consuming(self.sub.durable, [_traceparent(d) for d in batch]):
+                    applied = await self._transaction(batch)
+            else:
+                applied = await self._transaction(batch)
         except Exception as exc:
             await self._recover(batch, exc)
             return

@@ -26,10 +26,11 @@ from sqlalchemy.orm import Session
 
 from cwp_common.db import transaction, utcnow
 from cwp_common.events.contracts import EventData
-from cwp_common.events.envelope import CloudEvent
+from cwp_common.events.envelope import CloudEvent, traceparent_of
 from cwp_common.events.nats_link import NatsLink
 from cwp_common.events.tables import EventTables
 from cwp_common.redact import describe
+from cwp_common.telemetry import TRACING, current_traceparent, publishing
 
 log = logging.getLogger("cwp.outbox")
 
@@ -48,7 +49,9 @@ class Outbox:
 
     def envelope(self, data: EventData, subject: str | None = None) -> CloudEvent:
         """The one way an event of this service is wrapped (single or bulk)."""
-        return CloudEvent.new(self.source, data.type, data.model_dump(mode="json"), subject)
+        return CloudEvent.new(
+            self.source, data.type, data.model_dump(mode="json"), subject, current_traceparent()
+        )
 
     @staticmethod
     def values(event: CloudEvent) -> tuple[Any, ...]:
@@ -62,6 +65,7 @@ class Outbox:
             CloudEvent.json_time(event.time),
             event.subject,
             event.data,
+            event.traceparent,
         )
         return (event.id, event.type, body, event.time, 0)
 
@@ -207,6 +211,16 @@ class OutboxRelay:
                 await asyncio.wait_for(self._wake.wait(), self._poll)
             self._wake.clear()
 
+    @staticmethod
+    async def _publish(js: Any, subject: str, body: bytes, event_id: str) -> object:
+        headers = {"Nats-Msg-Id": event_id}
+        if not TRACING.enabled:
+            return await js.publish(subject, body, headers=headers)
+        with publishing(subject, traceparent_of(body)) as traceparent:
+            if traceparent is not None:
+                headers["traceparent"] = traceparent
+            return await js.publish(subject, body, headers=headers)
+
     async def publish_pending(self) -> int:
         """Publish one batch of pending events; returns how many were confirmed."""
         if not self._link.connected:
@@ -228,7 +242,7 @@ class OutboxRelay:
                 return 0
             # Pipelined publishes: all in flight at once, each confirmed by the stream.
             results = await asyncio.gather(
-                *(js.publish(r.type, r.body, headers={"Nats-Msg-Id": r.event_id}) for r in rows),
+                *(self._publish(js, r.type, r.body, r.event_id) for r in rows),
                 return_exceptions=True,
             )
             now = utcnow()

@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from yarl import URL
 
 from cwp_common.problems import problem_response
+from cwp_common.telemetry import with_trace_headers
 from cwp_gateway.proxy.headers import downstream_headers, upstream_headers
 
 PREFIX = "/api/v1/"
@@ -138,11 +139,13 @@ class ProxyMiddleware:
         if scope["query_string"]:
             target += "?" + scope["query_string"].decode("latin-1")
         client = scope.get("client")
-        headers = upstream_headers(
-            scope["headers"],
-            scope["state"]["request_id"],
-            client[0] if client else None,
-            scope["scheme"],
+        headers = with_trace_headers(
+            upstream_headers(
+                scope["headers"],
+                scope["state"]["request_id"],
+                client[0] if client else None,
+                scope["scheme"],
+            )
         )
         started = False
         try:
