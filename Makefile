@@ -30,6 +30,10 @@ format: sync
 bench: sync
 	$(RUN) python bench/gateway.py
 	$(RUN) python bench/career_regrade.py
+	$(RUN) python bench/consumers.py
+	$(if $(TEST_DATABASE_URL),$(RUN) python bench/consumers.py --pg $(TEST_DATABASE_URL))
+	$(RUN) python bench/event_lag.py
+	$(if $(TEST_DATABASE_URL),$(RUN) python bench/event_lag.py --pg $(TEST_DATABASE_URL))
 
 migrate: sync
 	for s in registry career gateway; do $(RUN) alembic -c services/$$s/alembic.ini upgrade head || exit 1; done

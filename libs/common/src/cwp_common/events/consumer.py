@@ -34,7 +34,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -51,6 +51,7 @@ from cwp_common.redact import SafeMessage, describe, validation_summary
 from cwp_common.telemetry import TRACING, consuming
 
 log = logging.getLogger("cwp.consumer")
+FILL_WAIT_S = 0.05  # how long a batch may wait for more messages once one has arrived
 
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 # Applies several events (stream order) in the caller's transaction, set-based.
@@ -212,7 +213,7 @@ class ConsumerRunner:
         idle = 0
         while self._link.generation == generation and not self._stopping:
             try:
-                msgs: list[Msg] = await psub.fetch(self._batch, timeout=1.0)  # type: ignore[attr-defined]
+                msgs = await self._next_batch(psub)
             except TimeoutError:
                 idle += 1
                 if idle % 5 == 0 and await self._stalled():
@@ -227,6 +228,17 @@ class ConsumerRunner:
                 return
             idle = 0
             await self.handle_batch(msgs)
+
+    async def _next_batch(self, psub: Any) -> list[Msg]:
+        """Up to `batch` messages, as soon as one is there. One fetch of the whole batch
+        would hold the first message until the batch filled or the pull request expired
+        (a second, when events trickle in): the first is awaited alone, then whatever
+        else is waiting is taken with a short wait."""
+        msgs: list[Msg] = await psub.fetch(1, timeout=1.0)
+        if self._batch > 1:
+            with contextlib.suppress(TimeoutError):
+                msgs += await psub.fetch(self._batch - 1, timeout=FILL_WAIT_S)
+        return msgs
 
     async def _stalled(self) -> bool:
         try:

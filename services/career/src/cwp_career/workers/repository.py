@@ -63,7 +63,7 @@ class WorkerRepository(Repository[Worker]):
     async def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
         """New workers in one statement (a batch of registrations), past the identity map."""
         if rows:
-            await self.session.execute(insert(Worker), rows)
+            await self.session.execute(insert(Worker.__table__), rows)
 
     def candidates(self, region: str | None, positions: Collection[str] | None) -> Select[Any]:
         """Workers still serving, in the region and posts an eligibility scan looks at."""
