@@ -6,9 +6,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, insert, or_, select
+from sqlalchemy import Select, Table, insert, or_, select
 
 from cwp_career.db import dialect_of
 from cwp_career.workers.models import ProfessionalLevel, Worker
@@ -63,7 +63,8 @@ class WorkerRepository(Repository[Worker]):
     async def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
         """New workers in one statement (a batch of registrations), past the identity map."""
         if rows:
-            await self.session.execute(insert(Worker.__table__), rows)
+            # Core, not the ORM's bulk path: nothing here needs the identity map.
+            await self.session.execute(insert(cast(Table, Worker.__table__)), rows)
 
     def candidates(self, region: str | None, positions: Collection[str] | None) -> Select[Any]:
         """Workers still serving, in the region and posts an eligibility scan looks at."""
