@@ -141,7 +141,7 @@ class ConsumerRunner:
         *,
         max_deliver: int = 6,
         ack_wait: float = 30.0,
-        batch: int = 256,
+        batch: int = 512,
         nak_delay: float = 0.5,
     ) -> None:
         self.sub = sub

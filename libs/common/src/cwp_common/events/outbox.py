@@ -159,7 +159,7 @@ class OutboxRelay:
         session_factory: async_sessionmaker[AsyncSession],
         tables: EventTables,
         link: NatsLink,
-        batch: int = 256,
+        batch: int = 1000,
         poll_interval: float = 1.0,
     ) -> None:
         self._factory = session_factory
