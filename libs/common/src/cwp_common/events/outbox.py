@@ -20,11 +20,11 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import event, insert, select, text, update
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from cwp_common.db import transaction, utcnow
+from cwp_common.db import copy_rows, transaction, utcnow
 from cwp_common.events.contracts import EventData
 from cwp_common.events.envelope import CloudEvent, traceparent_of
 from cwp_common.events.nats_link import NatsLink
@@ -88,14 +88,7 @@ class Outbox:
         if not rows:
             return
         if session.get_bind().dialect.name == "postgresql":
-            # The driver opens the session's transaction on its first statement; the raw
-            # COPY must run inside it.
-            await session.execute(text("SELECT 1"))
-            raw = await (await session.connection()).get_raw_connection()
-            driver: Any = raw.driver_connection  # asyncpg
-            await driver.copy_records_to_table(
-                self.tables.outbox.name, records=rows, columns=list(OUTBOX_COLUMNS)
-            )
+            await copy_rows(session, self.tables.outbox.name, OUTBOX_COLUMNS, rows)
         else:
             await session.execute(
                 insert(self.tables.outbox),

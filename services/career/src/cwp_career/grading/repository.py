@@ -50,6 +50,12 @@ GradingRow = namedtuple("GradingRow", [c.name for c in GRADING_COLUMNS])  # type
 Keyset = tuple[str, uuid.UUID]  # keyset of a batch read: (community_code, worker_id)
 
 
+def grading_row(values: dict[str, Any]) -> Any:
+    """A worker's column values as the grading reads return them (absent ones None)."""
+    fields: tuple[str, ...] = GradingRow._fields
+    return GradingRow._make(values.get(name) for name in fields)
+
+
 # Rule inputs read from a grading row (the rules' own dataclasses; not response schemas).
 def facts_of(row: Any) -> Facts:
     start, reset = row.service_start_date, row.counted_from
@@ -101,12 +107,6 @@ class GradingRepository(WorkerRepository):
         )
         if after is not None:
             stmt = stmt.where(tuple_(W.c.community_code, W.c.worker_id) > tuple_(*after))
-        return await fetch_tuples(self.session, stmt, GradingRow)
-
-    async def of_workers(self, worker_ids: Sequence[uuid.UUID]) -> list[Any]:
-        """The grading rows of many workers at once (a batch of events), unlocked: the
-        caller's transaction has just written them, or the writes check versions."""
-        stmt = self._columns().where(W.c.worker_id.in_(list(worker_ids)))
         return await fetch_tuples(self.session, stmt, GradingRow)
 
     async def one(self, worker_id: uuid.UUID) -> Any | None:

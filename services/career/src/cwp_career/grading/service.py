@@ -235,21 +235,17 @@ class GradeRequest:
     business_date: date
 
 
-async def regrade_workers(session: AsyncSession, requests: Sequence[GradeRequest]) -> int:
+async def regrade_rows(session: AsyncSession, requests: Sequence[tuple[Any, GradeRequest]]) -> int:
     """regrade_worker for many workers at once (a batch of events, one request per
-    worker): one read, the same plan per worker, and each round of changes (the events'
-    days, then today) written set-based. Returns how many grades changed."""
-    if not requests:
-        return 0
-    rows = await GradingRepository(session, PLATFORM).of_workers([r.worker_id for r in requests])
-    by_id = {row.worker_id: row for row in rows}
+    worker), from grading rows the caller holds (GRADING_COLUMNS; e.g. the rows it has
+    just written): the same plan per worker, and each round of changes (the events' days,
+    then today) written set-based. Returns how many grades changed."""
     book = await LadderRepository(session, PLATFORM).book()
     today = today_in_china()
     rounds: list[list[Change]] = []
     with gc_paused():
-        for r in requests:
-            row = by_id.get(r.worker_id)
-            if row is None or row.status == "exited":
+        for row, r in requests:
+            if row.status == "exited":
                 continue
             for i, change in enumerate(plan_regrade(row, book, r.reason, r.business_date, today)):
                 if i == len(rounds):

@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_career.assessments.repository import ExitRecommendationRepository
-from cwp_career.grading.service import GradeRequest, regrade_worker, regrade_workers
+from cwp_career.grading.repository import grading_row
+from cwp_career.grading.service import GradeRequest, regrade_rows, regrade_worker
 from cwp_career.ladders.repository import LadderRepository
 from cwp_career.ladders.rules import after_move
 from cwp_career.workers import rules
@@ -145,12 +146,12 @@ async def _register_many(
             }
         )
     await WorkerRepository(session, PLATFORM).insert_many(rows)
-    await regrade_workers(
+    # Graded from the rows just written, as the grading read would return them.
+    await regrade_rows(
         session,
         [
-            GradeRequest(worker_id, "registered", business_date(e.time))
-            for worker_id, (e, f) in zip(ids, registrations, strict=True)
-            if f.status != "exited"
+            (grading_row(row), GradeRequest(row["worker_id"], "registered", business_date(e.time)))
+            for row, (e, _) in zip(rows, registrations, strict=True)
         ],
     )
 

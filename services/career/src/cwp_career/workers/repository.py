@@ -13,6 +13,7 @@ from sqlalchemy import Select, Table, insert, or_, select
 from cwp_career.db import dialect_of
 from cwp_career.workers.models import ProfessionalLevel, Worker
 from cwp_career.workers.scope import WorkerScoped
+from cwp_common.db import copy_rows
 from cwp_common.repository import Repository
 from cwp_common.scope import region_clause
 
@@ -61,10 +62,17 @@ class WorkerRepository(Repository[Worker]):
         return set((await self.session.scalars(stmt)).all())
 
     async def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        """New workers in one statement (a batch of registrations), past the identity map."""
-        if rows:
-            # Core, not the ORM's bulk path: nothing here needs the identity map.
-            await self.session.execute(insert(cast(Table, Worker.__table__)), rows)
+        """New workers (a batch of registrations), past the identity map: COPY on
+        PostgreSQL, one executemany elsewhere. Every row has the same keys."""
+        if not rows:
+            return
+        table = cast(Table, Worker.__table__)
+        if dialect_of(self.session) == "postgresql":
+            columns = list(rows[0])
+            records = [tuple(r[c] for c in columns) for r in rows]
+            await copy_rows(self.session, table.name, columns, records)
+        else:
+            await self.session.execute(insert(table), rows)
 
     def candidates(self, region: str | None, positions: Collection[str] | None) -> Select[Any]:
         """Workers still serving, in the region and posts an eligibility scan looks at."""
