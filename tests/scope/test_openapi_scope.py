@@ -49,6 +49,11 @@ async def test_no_career_route_serves_another_province(career_service: Service) 
     await assert_sweep_is_clean(career_service)
 
 
+async def test_no_training_route_serves_another_province(training_service: Service) -> None:
+    await assert_ids_are_real(training_service)
+    await assert_sweep_is_clean(training_service)
+
+
 async def test_no_gateway_route_serves_another_province(gateway: Service) -> None:
     await assert_ids_are_real(gateway)
     await assert_sweep_is_clean(gateway)

@@ -114,7 +114,7 @@ def build_platform(workdir: Path, names: list[str]) -> Platform:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("CWP_", "GATEWAY_", "REGISTRY_", "CAREER_"))
+        if not k.startswith(("CWP_", "GATEWAY_", "REGISTRY_", "CAREER_", "TRAINING_"))
     }
     env |= {
         "CWP_ENV": "dev",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, true
+from sqlalchemy import ColumnElement, Select, and_, or_, true
 
 from cwp_common.auth import Principal
 from cwp_common.problems import Forbidden
@@ -38,3 +38,18 @@ def ensure_writable(principal: Principal, code: str) -> None:
             f"'{principal.region or 'national'}' / 超出授权区域",
             slug="out-of-scope",
         )
+
+
+def enclosing(region: str) -> list[str]:
+    """The jurisdictions containing a region: national "", its province, prefecture,
+    county, street, and the region itself (the levels of the 12-digit code)."""
+    return [region[:n] for n in (0, 2, 4, 6, 9, 12) if n <= len(region)]
+
+
+def jurisdiction_clause(column: Any, region: str) -> ColumnElement[bool]:
+    """Rows owned by a jurisdiction (`column` holds a division-code prefix, "" national)
+    that concern a caller of `region`: a jurisdiction containing the region (national
+    and provincial rules and catalogues apply to a district) or lying inside it."""
+    if not region:
+        return true()
+    return or_(column.in_(enclosing(region)), column.startswith(region, autoescape=True))

@@ -54,7 +54,7 @@ CONSUMERS: Mapping[str, tuple[Durable, ...]] = {
         Durable("training", "career-training"),
     ),
     "payroll": (),
-    "training": (),
+    "training": (Durable("registry", "training-workers"),),
 }
 
 
@@ -68,6 +68,8 @@ def _durable_rights(d: Durable) -> list[str]:
         f"$JS.API.CONSUMER.CREATE.{d.stream}.{d.name}",
         f"$JS.API.CONSUMER.CREATE.{d.stream}.{d.name}.>",
         f"$JS.API.CONSUMER.INFO.{d.stream}.{d.name}",
+        # Its own durable only: `cwp rebuild` starts it over from the stream's beginning.
+        f"$JS.API.CONSUMER.DELETE.{d.stream}.{d.name}",
         f"$JS.API.CONSUMER.MSG.NEXT.{d.stream}.{d.name}",
         f"$JS.ACK.{d.stream}.{d.name}.>",  # ack, nak, term go to the message's reply
         # Read one message by sequence: the oldest one not yet applied, whose age is the
@@ -192,12 +194,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="0.0.0.0")  # noqa: S104 (the server's own pod)
     parser.add_argument("--port", type=int, default=4222)
     parser.add_argument("--store-dir", type=Path, default=Path("/data/jetstream"))
+    # How long a server in lame-duck mode (SIGUSR2, or a pod stopping) takes to move its
+    # clients away before it stops; nats-server's own default is 2 minutes.
+    parser.add_argument("--lame-duck-duration", default=None, metavar="DURATION")
     args = parser.parse_args(argv)
     missing = [s for s in CONSUMERS if not read_password(args.credentials_dir, s)]
     if missing:
         raise SystemExit(f"no password file for {', '.join(missing)} in {args.credentials_dir}")
     passwords = {s: read_password(args.credentials_dir, s) or "" for s in CONSUMERS}
-    print(server_config(args.host, args.port, args.store_dir, passwords))
+    config = json.loads(server_config(args.host, args.port, args.store_dir, passwords))
+    if args.lame_duck_duration:
+        config["lame_duck_duration"] = args.lame_duck_duration
+    print(json.dumps(config, indent=2))
 
 
 if __name__ == "__main__":

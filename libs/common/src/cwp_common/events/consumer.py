@@ -458,3 +458,30 @@ class ConsumerRunner:
         self.stats.dead_letters += 1
         with contextlib.suppress(Exception):
             await msg.term()
+
+
+async def apply_once(
+    factory: async_sessionmaker[AsyncSession],
+    tables: EventTables,
+    sub: Subscription,
+    event: CloudEvent,
+) -> bool:
+    """One event through a subscription's handler, outside a delivery (`cwp dead-letters
+    replay`): the effect and the inbox row in one transaction, as a delivery commits them.
+    False when the inbox shows the event handled already: no effect."""
+    async with transaction(factory) as session:
+        inbox = tables.inbox
+        seen = await session.scalar(
+            select(inbox.c.event_id).where(
+                inbox.c.consumer == sub.durable, inbox.c.event_id == event.id
+            )
+        )
+        if seen is not None:
+            return False
+        await sub.handler(session, event)
+        await session.execute(
+            insert(inbox).values(
+                consumer=sub.durable, event_id=event.id, type=event.type, processed_at=utcnow()
+            )
+        )
+    return True

@@ -169,6 +169,22 @@ class SkillLevelObtained(EventData):
     certificate_no: str | None = None
 
 
+class RequirementShortfall(EventData):
+    """A worker's training period nears its end (or has ended) with hours still due.
+    `kind`: yearly | three_year (jurisdiction requirements), pre_service,
+    continuing_education (a social-work registration period). Hours are decimals."""
+
+    type: ClassVar[str] = "training.requirement.shortfall.v1"
+    worker_id: str
+    community_code: str
+    kind: str
+    period_start: date
+    period_end: date
+    hours_due: Decimal
+    hours_done: Decimal
+    shortfall: Decimal
+
+
 # --- career ----------------------------------------------------------------------------
 
 
@@ -255,6 +271,7 @@ CONTRACTS: dict[str, type[EventData]] = {
         CommunityUpserted,
         QualificationObtained,
         SkillLevelObtained,
+        RequirementShortfall,
         GradeAssigned,
         GradeChanged,
         AssessmentConfirmed,

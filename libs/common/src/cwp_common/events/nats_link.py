@@ -35,11 +35,19 @@ def stream_config(service: str) -> StreamConfig:
     )
 
 
+# Set by operations (`cwp streams apply`: replicas, retention limits), never reset by a
+# service that updates its stream's shape.
+CAPACITY_FIELDS = ("num_replicas", "max_age", "max_bytes", "max_msgs", "max_msg_size", "discard")
+
+
 async def ensure_stream(js: JetStreamContext, service: str) -> None:
     config = stream_config(service)
     try:
         await js.add_stream(config)
     except BadRequestError:
+        current = (await js.stream_info(stream_name(service))).config
+        for name in CAPACITY_FIELDS:
+            setattr(config, name, getattr(current, name))
         await js.update_stream(config)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cwp_common.problems import Conflict, InvalidInput, NotFound
+from cwp_common.problems import Conflict, NotFound
 
 
 class WorkerNotFound(NotFound):
@@ -16,15 +16,3 @@ class WorkerHasExited(Conflict):
             "worker-exited",
             f"Worker {key} has exited; the record is kept but no longer changes / 已退出",
         )
-
-
-class LevelAlreadyRecorded(Conflict):
-    def __init__(self, level: str) -> None:
-        super().__init__(
-            "level-exists", f"Level {level} is already recorded for this worker / 已登记"
-        )
-
-
-class FutureDate(InvalidInput):
-    def __init__(self, field: str) -> None:
-        super().__init__(field, f"{field} may not be after today / 不能晚于今天")

@@ -1,4 +1,6 @@
-"""Worker endpoints: the projected worker with grade and history, lists, skill levels."""
+"""Worker endpoints: the projected worker with grade and history, lists. Skill levels
+are recorded by the training service (POST /api/v1/training/skill-levels), which owns
+them; career learns them from training.skill_level.obtained.v1."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ from fastapi import APIRouter, Query
 
 from cwp_career.workers import service
 from cwp_career.workers.repository import WorkerFilter
-from cwp_career.workers.schemas import SkillLevelIn, WorkerOut, WorkerSummary
-from cwp_common.auth import Reader, Writer
+from cwp_career.workers.schemas import WorkerOut, WorkerSummary
+from cwp_common.auth import Reader
 from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.service import SessionDep
 
@@ -35,11 +37,3 @@ async def list_workers(
 @router.get("/workers/{worker_id}", response_model=WorkerOut)
 async def get_worker(worker_id: uuid.UUID, principal: Reader, session: SessionDep) -> WorkerOut:
     return await service.get_worker(session, principal, worker_id)
-
-
-@router.post("/workers/{worker_id}/skill-levels", status_code=201, response_model=WorkerOut)
-async def add_skill_level(
-    worker_id: uuid.UUID, body: SkillLevelIn, principal: Writer, session: SessionDep
-) -> WorkerOut:
-    """Record a national occupational skill level; the worker is re-graded from its date."""
-    return await service.add_skill_level(session, principal, worker_id, body)

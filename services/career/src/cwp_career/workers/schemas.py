@@ -6,17 +6,16 @@ import uuid
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel
 
 from cwp_career.grading.models import GradeHistory
 from cwp_career.grading.rules import parse_years
 from cwp_career.grading.schemas import HistoryOut
 from cwp_career.workers.models import Worker
 from cwp_career.workers.rules import parse_posts
-from cwp_common.events.contracts import ConcurrentPost, SkillLevel
-from cwp_common.text import Name
+from cwp_common.events.contracts import ConcurrentPost
 
 # Category display names per ladder id: {ladder_id: {category code: name}}.
 CategoryNames = Mapping[uuid.UUID | None, Mapping[str, str]]
@@ -114,14 +113,3 @@ class WorkerOut(WorkerSummary):
             uncounted_years=sorted(parse_years(row.uncounted_years)),
             history=[HistoryOut.from_model(h) for h in history],
         )
-
-
-class SkillLevelIn(BaseModel):
-    """A national occupational skill level (五级 level_5 ... 一级 level_1). Entered here
-    until the training service publishes them as events."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    level: SkillLevel
-    obtained_date: date
-    certificate_no: Annotated[Name, StringConstraints(max_length=64)] | None = None

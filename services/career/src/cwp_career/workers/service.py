@@ -1,5 +1,5 @@
 """Worker use cases: keep the projection of worker facts (the handlers in handlers.py call
-these inside the consumer's transaction), record skill levels, answer reads."""
+these inside the consumer's transaction), record professional levels from training's events, answer reads."""
 
 from __future__ import annotations
 
@@ -13,10 +13,9 @@ from cwp_career.grading.repository import HistoryRepository
 from cwp_career.grading.service import regrade_worker
 from cwp_career.ladders.repository import LadderRepository
 from cwp_career.workers import rules
-from cwp_career.workers.exceptions import FutureDate, LevelAlreadyRecorded, WorkerHasExited
 from cwp_career.workers.models import ProfessionalLevel
 from cwp_career.workers.repository import LevelRepository, WorkerFilter, WorkerRepository
-from cwp_career.workers.schemas import CategoryNames, SkillLevelIn, WorkerOut, WorkerSummary
+from cwp_career.workers.schemas import CategoryNames, WorkerOut, WorkerSummary
 from cwp_common.auth import Principal
 from cwp_common.clock import today_in_china
 from cwp_common.db import new_id, utcnow
@@ -62,23 +61,6 @@ async def record_level(
         reason = "qualification" if kind == "qualification" else "skill_level"
         await regrade_worker(session, worker_id, reason=reason, business_date=obtained)
     return True
-
-
-async def add_skill_level(
-    session: AsyncSession, principal: Principal, worker_id: uuid.UUID, body: SkillLevelIn
-) -> WorkerOut:
-    async with session.begin():
-        row = await WorkerRepository(session, principal).get_or_404(worker_id, for_update=True)
-        if row.status == "exited":
-            raise WorkerHasExited(worker_id)
-        if body.obtained_date > today_in_china():
-            raise FutureDate("obtained_date")
-        recorded = await record_level(
-            session, worker_id, "skill", body.level, body.obtained_date, body.certificate_no
-        )
-        if not recorded:
-            raise LevelAlreadyRecorded(body.level)
-    return await get_worker(session, principal, worker_id)
 
 
 async def _ladder_labels(

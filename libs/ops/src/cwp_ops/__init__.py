@@ -1,0 +1,1 @@
+"""The platform's operations command line, `cwp` (see cwp_ops.cli)."""

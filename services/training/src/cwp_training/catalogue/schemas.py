@@ -1,0 +1,165 @@
+"""Catalogue requests and answers: courses, bases, trainers and ratings, resources."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, PlainSerializer, StringConstraints
+
+from cwp_common.text import Name, Note, Title
+from cwp_training.catalogue.models import Course, Resource, Trainer, TrainingBase
+
+# The abilities the Opinion names (Q&A 5), plus political and policy education.
+Topic = Literal[
+    "mass_work",  # 群众工作
+    "mobilisation",  # 组织动员
+    "rule_of_law",  # 依法办事
+    "mediation",  # 矛盾调解
+    "emergency_response",  # 应急处突
+    "coordination",  # 协调沟通
+    "information_technology",  # 信息技术应用
+    "political_education",  # 思想政治教育
+    "policy_education",  # 政策法规教育
+]
+Level = Literal["national", "provincial", "municipal", "district", "street"]  # 分级培训
+Delivery = Literal["in_person", "online", "blended"]
+Method = Literal["case_teaching", "simulation", "site_visit", "lecture", "workshop", "practice"]
+Jurisdiction = Annotated[str, Field(pattern=r"^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})?$")]
+Topics = Annotated[list[Topic], Field(min_length=1, max_length=9)]
+Rating = Annotated[Decimal, PlainSerializer(str, return_type=str)]
+
+
+def pack(topics: Sequence[str]) -> str:
+    """ ",a,b,": one topic is then found with LIKE '%,a,%'."""
+    return "," + ",".join(sorted(set(topics))) + ","
+
+
+def unpack(stored: str) -> list[str]:
+    return [t for t in stored.split(",") if t]
+
+
+class CourseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    level: Level
+    delivery: Delivery
+    method: Method
+    topics: Topics
+    hours: int = Field(ge=1, le=500)
+    jurisdiction: Jurisdiction
+    description: Note = ""
+
+
+class CourseOut(CourseIn):
+    id: uuid.UUID
+
+    @classmethod
+    def from_model(cls, row: Course) -> CourseOut:
+        return cls(
+            id=row.id,
+            title=row.title,
+            level=row.level,  # type: ignore[arg-type]
+            delivery=row.delivery,  # type: ignore[arg-type]
+            method=row.method,  # type: ignore[arg-type]
+            topics=unpack(row.topics),  # type: ignore[arg-type]
+            hours=row.hours,
+            jurisdiction=row.jurisdiction,
+            description=row.description,
+        )
+
+
+class BaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["training", "practice"]  # 培训基地 | 实习实践基地 (at a community)
+    name: Title
+    jurisdiction: Jurisdiction
+    location_code: str = Field(pattern=r"^\d{9}(\d{3})?$")  # a street or a community
+    address: Annotated[Title, StringConstraints(max_length=200)] | None = None
+    capacity: int = Field(ge=1, le=100_000)
+
+
+class BaseOut(BaseIn):
+    id: uuid.UUID
+
+    @classmethod
+    def from_model(cls, row: TrainingBase) -> BaseOut:
+        return cls(
+            id=row.id,
+            kind=row.kind,  # type: ignore[arg-type]
+            name=row.name,
+            jurisdiction=row.jurisdiction,
+            location_code=row.location_code,
+            address=row.address or None,
+            capacity=row.capacity,
+        )
+
+
+class TrainerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    affiliation: Title  # a university, a Party school, a community ("本土能人")
+    expertise: Topics
+    jurisdiction: Jurisdiction
+
+
+class TrainerOut(TrainerIn):
+    id: uuid.UUID
+    ratings: int
+    average_rating: Rating | None  # 1.00-5.00, None before the first rating
+
+    @classmethod
+    def from_model(cls, row: Trainer, ratings: int, average: Decimal | None) -> TrainerOut:
+        return cls(
+            id=row.id,
+            name=row.name,
+            affiliation=row.affiliation,
+            expertise=unpack(row.expertise),  # type: ignore[arg-type]
+            jurisdiction=row.jurisdiction,
+            ratings=ratings,
+            average_rating=average,
+        )
+
+
+class RatingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    class_id: uuid.UUID
+    worker_id: uuid.UUID
+    score: int = Field(ge=1, le=5)
+    comment: Note = ""
+
+
+class ResourceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    kind: Literal["material", "case", "video"]
+    topics: Topics
+    url: HttpUrl
+    jurisdiction: Jurisdiction
+
+
+class ResourceOut(BaseModel):
+    id: uuid.UUID
+    title: str
+    kind: str
+    topics: list[str]
+    url: str
+    jurisdiction: str
+
+    @classmethod
+    def from_model(cls, row: Resource) -> ResourceOut:
+        return cls(
+            id=row.id,
+            title=row.title,
+            kind=row.kind,
+            topics=unpack(row.topics),
+            url=row.url,
+            jurisdiction=row.jurisdiction,
+        )

@@ -1,0 +1,56 @@
+"""Exam result requests and answers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from cwp_common.events.contracts import QualificationLevel
+from cwp_training.exams.models import ExamResult
+from cwp_training.qualifications.schemas import QualificationOut
+
+Score = Annotated[Decimal, Field(ge=0, le=100, max_digits=4, decimal_places=1)]
+
+
+class ExamResultIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    worker_id: uuid.UUID
+    level: QualificationLevel
+    subject: str = Field(pattern=r"^[a-z_]{1,40}$")
+    exam_date: date
+    score: Score
+
+
+class ExamResultOut(BaseModel):
+    id: uuid.UUID
+    worker_id: uuid.UUID
+    level: str
+    subject: str
+    exam_date: date
+    score: Annotated[Decimal, PlainSerializer(str, return_type=str)]
+    pass_mark: int
+    passed: bool
+
+    @classmethod
+    def from_model(cls, row: ExamResult) -> ExamResultOut:
+        return cls(
+            id=row.id,
+            worker_id=row.worker_id,
+            level=row.level,
+            subject=row.subject,
+            exam_date=row.exam_date,
+            score=row.score,
+            pass_mark=row.pass_mark,
+            passed=row.passed,
+        )
+
+
+class ExamRecorded(BaseModel):
+    result: ExamResultOut
+    # The level granted by this result (the rule is now met), or None.
+    qualification: QualificationOut | None

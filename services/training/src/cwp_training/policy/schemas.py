@@ -1,0 +1,110 @@
+"""The shape of training policy data (policy.json): one document per jurisdiction and
+effective date; each section is optional and a more specific jurisdiction overrides
+the sections it names."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cwp_common.events.contracts import Position, QualificationLevel, SkillLevel
+
+Period = Literal["yearly", "three_year"]
+SECTIONS = (
+    "exam",
+    "regional_lines",
+    "continuing_education",
+    "pre_service",
+    "requirements",
+    "skill_recognition",
+)
+
+
+class Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    source: str = Field(default="", alias="_source")
+
+
+class LevelExam(Data):
+    subjects: tuple[str, ...] = Field(min_length=1)
+    window_years: int = Field(ge=1, le=5)  # exam years in which all subjects must be passed
+    review_within_years: int | None = Field(default=None, ge=1, le=10)  # senior: 考评结合
+
+
+class ExamRules(Data):
+    pass_mark: int = Field(ge=0, le=100)
+    levels: dict[QualificationLevel, LevelExam]
+
+
+class RegionalLine(Data):
+    prefix: str = Field(pattern=r"^\d{2,12}$")
+    pass_mark: int = Field(ge=0, le=100)
+
+
+class RegionalLines(Data):
+    lines: tuple[RegionalLine, ...] = ()
+
+
+class ContinuingEducation(Data):
+    period_years: int = Field(ge=1, le=10)
+    hours: dict[QualificationLevel, int]
+
+
+class PreService(Data):
+    hours: int = Field(ge=1, le=1000)
+    within_days: int = Field(ge=1, le=730)
+
+
+class RequirementRule(Data):
+    position: Position | None = None  # None: every position without a rule of its own
+    period: Period
+    hours: int = Field(ge=1, le=1000)
+
+
+class Requirements(Data):
+    rules: tuple[RequirementRule, ...] = ()
+    cycle_start_year: int = Field(default=2024, ge=2000, le=2100)  # three-year cycles from here
+
+
+class RecognitionPair(Data):
+    ability_level: str = Field(min_length=1, max_length=32)
+    skill_level: SkillLevel
+
+
+class SkillRecognition(Data):
+    pairs: tuple[RecognitionPair, ...] = ()
+
+
+class PolicyDocument(Data):
+    jurisdiction: str = Field(pattern=r"^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})?$")
+    effective_from: date
+    examples: tuple[str, ...] = ()
+    exam: ExamRules | None = None
+    regional_lines: RegionalLines | None = None
+    continuing_education: ContinuingEducation | None = None
+    pre_service: PreService | None = None
+    requirements: Requirements | None = None
+    skill_recognition: SkillRecognition | None = None
+
+
+class PolicyFile(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    policies: tuple[PolicyDocument, ...]
+
+
+class PolicyOut(BaseModel):
+    """The policy in force for a jurisdiction on a day, each section from the most
+    specific document that has it; `examples` names the sections that are example data."""
+
+    jurisdiction: str
+    on: date
+    exam: ExamRules
+    regional_lines: RegionalLines
+    continuing_education: ContinuingEducation
+    pre_service: PreService
+    requirements: Requirements
+    skill_recognition: SkillRecognition
+    examples: list[str]
+    sources: dict[str, str]  # section -> jurisdiction of the document it came from
