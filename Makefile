@@ -31,6 +31,10 @@ format: sync
 bench: sync
 	$(RUN) python bench/gateway.py
 	$(RUN) python bench/career_regrade.py
+	$(RUN) python bench/consumers.py
+	$(if $(TEST_DATABASE_URL),$(RUN) python bench/consumers.py --pg $(TEST_DATABASE_URL))
+	$(RUN) python bench/event_lag.py
+	$(if $(TEST_DATABASE_URL),$(RUN) python bench/event_lag.py --pg $(TEST_DATABASE_URL))
 	$(RUN) python bench/training_compliance.py
 	$(RUN) python bench/payroll.py --workers 100000
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(RUN) python bench/payroll.py --pg "$$TEST_DATABASE_URL"; fi

@@ -51,6 +51,7 @@ from cwp_career.ladders.templates import national_fallback, templates
 from cwp_career.workers.models import Worker
 from cwp_common.clock import today_in_china as today
 from cwp_common.db import make_engine, make_session_factory, new_id, transaction, utcnow
+from cwp_common.events.outbox import Outbox, bind_outbox
 
 PROVINCE = "44"
 POSITIONS = [
@@ -230,7 +231,8 @@ async def run(backend: str, url: str, n: int, batch: int) -> dict[str, Any]:
     # The seed rows stay in memory for the pure baseline below; keep the collector from
     # walking them during the measured run (a service process holds no such data).
     gc.freeze()
-    sessions = make_session_factory(engine)
+    # The service's sessions carry its outbox, where the batches stage their events.
+    sessions = make_session_factory(engine, bind_outbox({}, Outbox(EVENTS, "cwp.career")))
     body = province_ladder(day)
     ladder_id = new_id()
     async with transaction(sessions) as session:  # what POST /ladders inserts

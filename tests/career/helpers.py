@@ -17,7 +17,7 @@ from cwp_career.db import EVENTS
 from cwp_career.grading.models import GradeHistory
 from cwp_career.grading.rules import Facts, grade
 from cwp_career.ladders.templates import national_fallback, templates
-from cwp_career.workers.handlers import on_training_event, on_worker_event
+from cwp_career.workers.handlers import on_training_event, on_worker_event, on_worker_events
 from cwp_career.workers.models import Worker
 from cwp_common.clock import today_in_china as today
 from cwp_common.db import transaction, utcnow
@@ -81,6 +81,12 @@ async def deliver(app: FastAPI, event: CloudEvent) -> None:
     handler = on_training_event if event.type.startswith("training.") else on_worker_event
     async with transaction(app.state.runtime.sessions) as session:
         await handler(session, event)
+
+
+async def deliver_batch(app: FastAPI, events: list[CloudEvent]) -> None:
+    """Run career-workers' batch form on several events, in one transaction."""
+    async with transaction(app.state.runtime.sessions) as session:
+        await on_worker_events(session, events)
 
 
 async def register(app: FastAPI, at: date | None = None, **overrides: Any) -> str:

@@ -161,3 +161,33 @@ async def test_a_broken_payload_is_a_dead_letter_and_the_stream_moves_on(
 async def _ok(client: httpx.AsyncClient, worker_id: str, headers: dict[str, str]) -> Any:
     r = await client.get(f"{API}/workers/{worker_id}", headers=headers)
     return r.json() if r.status_code == 200 else None
+
+
+async def test_metrics_and_readyz_report_the_consumers_lag(
+    consuming: httpx.AsyncClient, session_nats: NatsServer, admin: dict[str, str]
+) -> None:
+    data = WorkerRegistered(**facts())
+    await send(session_nats, envelope(data))
+    await until(lambda: _ok(consuming, data.worker_id, admin))
+
+    async def caught_up() -> dict[str, Any] | None:
+        r = await consuming.get("/readyz")
+        lag = r.json().get("events", {}).get("consumers", {}).get("career-workers", {})
+        return r.json() if lag.get("pending") == 0 else None
+
+    # The durable is shared by every career app on the session's server: other tests'
+    # events count as pending until this app has applied them too.
+    ready = await until(caught_up, timeout=60)
+    assert ready["status"] == "ok"
+    assert ready["events"]["consumers"]["career-workers"]["oldest_unapplied_age_seconds"] == 0
+    assert ready["events"]["outbox"]["pending"] >= 0
+    text = (await consuming.get("/metrics")).text
+    for family in (
+        'cwp_consumer_pending_messages{consumer="career-workers",service="career"} 0.0',
+        'cwp_consumer_oldest_unapplied_age_seconds{consumer="career-workers",service="career"}',
+        'cwp_consumer_events_applied_total{consumer="career-workers",service="career"}',
+        'cwp_outbox_pending_events{service="career"}',
+        'cwp_outbox_oldest_pending_age_seconds{service="career"}',
+        "# TYPE cwp_dead_letters gauge",
+    ):
+        assert family in text, family

@@ -4,7 +4,7 @@ dead letters, NATS outages and restarts."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,9 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cwp_common.db import make_engine, make_session_factory, new_metadata, transaction
 from cwp_common.events.access import CONSUMERS, Durable
-from cwp_common.events.consumer import ConsumerRunner, PermanentError, Subscription, parse
+from cwp_common.events.consumer import (
+    BatchHandler,
+    ConsumerRunner,
+    Delivery,
+    PermanentError,
+    Subscription,
+    parse,
+)
 from cwp_common.events.contracts import EventData
 from cwp_common.events.envelope import CloudEvent
+from cwp_common.events.metrics import consumer_lag, read_backbone
 from cwp_common.events.nats_link import NatsLink, ensure_stream
 from cwp_common.events.outbox import Outbox, OutboxRelay
 from cwp_common.events.tables import EventTables, event_tables
@@ -40,7 +48,20 @@ DEMO_CONSUMERS = {
     **CONSUMERS,
     "demo": tuple(
         Durable("demo", f"demo-{p}")
-        for p in ("dups", "resume", "poison", "flaky", "choke", "perm", "restart", "owners")
+        for p in (
+            "dups",
+            "resume",
+            "poison",
+            "flaky",
+            "choke",
+            "perm",
+            "restart",
+            "owners",
+            "inside",
+            "crash",
+            "order",
+            "lag",
+        )
     ),
 }
 
@@ -122,6 +143,18 @@ def effect_handler(seen: list[str]) -> Callable[[AsyncSession, CloudEvent], Awai
     return handle
 
 
+def batch_effect_handler(calls: list[int]) -> BatchHandler:
+    """The set-based form of effect_handler: one INSERT for the whole batch; a payload
+    that breaks its contract fails the batch (the runner then finds it by halves)."""
+
+    async def handle(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+        texts = [parse(e, NoteCreated).text for e in events]
+        await session.execute(insert(notes), [{"text": f"seen:{t}"} for t in texts])
+        calls.append(len(events))
+
+    return handle
+
+
 async def seen_rows(h: Harness) -> list[str]:
     async with h.sessions() as s:
         rows = await s.scalars(select(notes.c.text).where(notes.c.text.like("seen:%")))
@@ -195,12 +228,12 @@ async def drain(
     durable: str,
     handler: Callable[[AsyncSession, CloudEvent], Awaitable[None]],
     timeout: float = 15.0,
+    batch_handler: BatchHandler | None = None,
     **options: Any,
 ) -> None:
     """Run one consumer (ConsumerRunner `options` as given) until the stream is drained."""
-    runner = ConsumerRunner(
-        Subscription(durable, "demo.note.>", handler), h.link, h.sessions, TABLES, **options
-    )
+    sub = Subscription(durable, "demo.note.>", handler, batch_handler)
+    runner = ConsumerRunner(sub, h.link, h.sessions, TABLES, **options)
     runner.start()
     try:
         await wait_for(lambda: _consumer_drained(h, durable), timeout=timeout)
@@ -375,3 +408,130 @@ async def test_an_event_not_from_the_owner_of_its_subject_is_refused(
     assert "'cwp.registry' is not 'cwp.demo'" in dead[forged.id].error
     assert "demo.note.deleted.v1" in dead[retyped.id].error
     assert await harness.count(TABLES.inbox) == 1
+
+
+async def publish_notes(h: Harness, texts: list[str], poison_at: int | None = None) -> str:
+    """Publish the notes straight to the stream (one fetch takes them all); with
+    `poison_at`, a note whose payload breaks its contract sits at that place. Returns the
+    poison's event id ("" without one)."""
+    js = h.link.jetstream()
+    poison_id = ""
+    for i, text in enumerate(texts):
+        if i == poison_at:
+            bad = CloudEvent.new("cwp.demo", NoteCreated.type, {"wrong": 1}, None)
+            await js.publish(bad.type, bad.to_bytes())
+            poison_id = bad.id
+        event = CloudEvent.new("cwp.demo", NoteCreated.type, {"text": text}, None)
+        await js.publish(event.type, event.to_bytes(), headers={"Nats-Msg-Id": event.id})
+    return poison_id
+
+
+@pytest.mark.parametrize("form", ["batch", "one-at-a-time"])
+async def test_a_poison_event_inside_a_batch_fails_alone(
+    harness: Harness, nats_server: NatsServer, form: str
+) -> None:
+    texts = [f"n{i:02d}" for i in range(20)]
+    poison = await publish_notes(harness, texts, poison_at=13)
+    seen: list[str] = []
+    calls: list[int] = []
+    batch_handler = batch_effect_handler(calls) if form == "batch" else None
+    await drain(harness, "demo-inside", effect_handler(seen), batch_handler=batch_handler)
+    # Everything else committed, each once; the poison alone is a dead letter, with why.
+    assert await seen_rows(harness) == [f"seen:{t}" for t in texts]
+    assert await harness.count(TABLES.inbox) == 20
+    async with harness.sessions() as s:
+        (dead,) = (await s.execute(select(TABLES.dead_letters))).all()
+    assert dead.event_id == poison
+    assert "breaks its contract" in dead.error
+    if form == "batch":
+        assert max(calls) > 1  # the set-based form did run on several events at once
+
+
+class LosesAcks(ConsumerRunner):
+    """A process that dies after its commit, before its acks reach NATS."""
+
+    async def _ack(self, d: Delivery) -> None:
+        return None
+
+
+async def test_a_crash_between_commit_and_ack_changes_nothing(
+    harness: Harness, nats_server: NatsServer
+) -> None:
+    texts = [f"c{i:02d}" for i in range(30)]
+    await publish_notes(harness, texts)
+    seen: list[str] = []
+    sub = Subscription("demo-crash", "demo.note.>", effect_handler(seen), batch_effect_handler([]))
+    first = LosesAcks(sub, harness.link, harness.sessions, TABLES, ack_wait=1.0)
+    first.start()
+    await wait_for(lambda: _applied(first, 30))
+    await first.stop()
+    assert await seen_rows(harness) == [f"seen:{t}" for t in texts]
+    # NATS never heard of the commit: the next process gets every event again.
+    second = ConsumerRunner(sub, harness.link, harness.sessions, TABLES, ack_wait=1.0)
+    second.start()
+    try:
+        await wait_for(lambda: _consumer_drained(harness, "demo-crash"), timeout=30)
+    finally:
+        await second.stop()
+    assert second.stats.duplicates == 30
+    assert second.stats.applied == 0
+    assert await seen_rows(harness) == [f"seen:{t}" for t in texts]
+    assert await harness.count(TABLES.inbox) == 30
+
+
+async def _applied(runner: ConsumerRunner, n: int) -> bool:
+    return runner.stats.applied >= n
+
+
+async def test_a_batch_handler_gets_the_events_in_stream_order(
+    harness: Harness, nats_server: NatsServer
+) -> None:
+    order: list[str] = []
+
+    async def record(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+        order.extend(parse(e, NoteCreated).text for e in events)
+
+    async def record_one(session: AsyncSession, event: CloudEvent) -> None:
+        await record(session, [event])
+
+    texts = [f"o{i:03d}" for i in range(120)]
+    await publish_notes(harness, texts)
+    await drain(harness, "demo-order", record_one, batch_handler=record, batch=50)
+    assert order == texts
+
+
+async def test_lag_outbox_backlog_and_dead_letters_are_measured(
+    harness: Harness, nats_server: NatsServer
+) -> None:
+    """Pending messages and the age of the oldest unapplied event per durable, the outbox
+    backlog and its age, dead letters per consumer: what /metrics and /readyz report."""
+    sub = Subscription("demo-lag", "demo.note.>", effect_handler([]))
+    runner = ConsumerRunner(sub, harness.link, harness.sessions, TABLES)
+    await publish_notes(harness, ["early"])
+    runner.start()
+    await wait_for(lambda: _applied(runner, 1))
+    await runner.stop()
+    caught_up = await consumer_lag(harness.link, runner)
+    assert (caught_up.pending, caught_up.oldest_unapplied_age_seconds) == (0, 0.0)
+    poison = await publish_notes(harness, ["late-1", "late-2"], poison_at=0)
+    await asyncio.sleep(1.0)
+    behind = await consumer_lag(harness.link, runner)
+    assert behind.pending == 3
+    assert behind.oldest_unapplied_age_seconds is not None
+    assert 1.0 <= behind.oldest_unapplied_age_seconds < 30
+    runner.start()
+    try:
+        await wait_for(lambda: _consumer_drained(harness, "demo-lag"))
+    finally:
+        await runner.stop()
+    nats_server.stop()
+    await harness.write_note("while NATS is down")
+    await asyncio.sleep(0.5)
+    reading = await read_backbone(harness.sessions, TABLES, harness.link, [runner])
+    assert reading.outbox_pending == 1
+    assert reading.outbox_oldest_age_seconds >= 0.5
+    assert reading.dead_letters == {"demo-lag": 1}
+    assert reading.consumers["demo-lag"].error == "NATS not connected"
+    assert runner.stats.dead_letters == 1
+    async with harness.sessions() as s:
+        assert await s.scalar(select(TABLES.dead_letters.c.event_id)) == poison

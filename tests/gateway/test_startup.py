@@ -48,7 +48,8 @@ async def test_health_and_openapi(gateway: httpx.AsyncClient) -> None:
     spec = (await gateway.get("/openapi.json")).json()
 
     checks = {"database": "ok", "nats": "ok", "revocations": "ok"}
-    assert ready.json() == {"status": "ok", "checks": checks}
+    assert (ready.json()["status"], ready.json()["checks"]) == ("ok", checks)
+    assert ready.json()["events"]["outbox"]["pending"] >= 0  # the revocations' outbox
     form = spec["paths"]["/api/v1/auth/token"]["post"]["requestBody"]["content"]
     assert "application/x-www-form-urlencoded" in form
     assert {"/api/v1/auth/users", "/api/v1/auth/clients/{client_id}"} <= set(spec["paths"])

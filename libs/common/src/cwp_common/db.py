@@ -17,12 +17,12 @@ import os
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -209,6 +209,19 @@ def make_read_session_factory(
         info=info or {},
         sync_session_class=ReadOnlySession,
     )
+
+
+async def copy_rows(
+    session: AsyncSession, table: str, columns: Sequence[str], records: Sequence[tuple[Any, ...]]
+) -> None:
+    """PostgreSQL COPY of many rows into `table`, inside the session's transaction: far
+    cheaper per row than an INSERT's parameter processing (bulk writers only)."""
+    # The driver opens the session's transaction on its first statement; the raw COPY
+    # must run inside it.
+    await session.execute(text("SELECT 1"))
+    raw = await (await session.connection()).get_raw_connection()
+    driver: Any = raw.driver_connection  # asyncpg
+    await driver.copy_records_to_table(table, records=records, columns=list(columns))
 
 
 @asynccontextmanager

@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -26,18 +26,22 @@ from cwp_common.auth import TokenVerifier
 from cwp_common.db import make_engine, make_read_session_factory, make_session_factory, read_engine
 from cwp_common.events.access import inbox_prefix, ungranted
 from cwp_common.events.consumer import ConsumerRunner, Subscription
+from cwp_common.events.metrics import Backbone, BackboneCollector, read_backbone
 from cwp_common.events.nats_link import NatsLink
 from cwp_common.events.outbox import Outbox, OutboxRelay, bind_outbox
 from cwp_common.events.tables import EventTables
+from cwp_common.logs import configure_logging
 from cwp_common.openapi import document_problems
 from cwp_common.problems import install_problem_handlers
+from cwp_common.redact import describe
 from cwp_common.revocation import RevocationFeed, RevocationList
 from cwp_common.settings import (
     InsecureConfiguration,
     PlatformSettings,
     refuse_development_defaults,
 )
-from cwp_common.web import EdgeMiddleware, Metrics, configure_logging
+from cwp_common.telemetry import TracingMiddleware, flush_tracing, setup_tracing
+from cwp_common.web import EdgeMiddleware, Metrics
 
 log = logging.getLogger("cwp.service")
 
@@ -59,6 +63,7 @@ class Runtime:
     # Sessions for GET and HEAD requests: autocommit, writes refused (cwp_common.db).
     reads: async_sessionmaker[AsyncSession] | None = None
     read_engine: AsyncEngine | None = None
+    backbone: BackboneCollector | None = None  # outbox, consumer lag, dead letters
 
 
 @dataclass(frozen=True)
@@ -107,8 +112,12 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
     refuse_development_defaults(platform, platform, *([spec.settings] if spec.settings else []))
     if spec.events:
         check_subscriptions(spec)
-    configure_logging(platform.log_level)
+    configure_logging(platform.log_level, platform.log_format, spec.name)
+    tracing = setup_tracing(spec.name, platform.otlp_endpoint)
     metrics = Metrics(spec.name)
+    backbone = BackboneCollector(spec.name) if spec.events else None
+    if backbone is not None:
+        backbone.register(metrics.registry)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -148,6 +157,9 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             rt.consumers = [
                 ConsumerRunner(s, link, sessions, spec.tables) for s in spec.subscriptions
             ]
+        if backbone is not None:
+            backbone.consumers = rt.consumers
+            rt.backbone = backbone
         app.state.runtime = rt
         try:
             if spec.create_schema:
@@ -187,6 +199,7 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             await engine.dispose()
             if reads_engine.pool is not engine.pool:
                 await reads_engine.dispose()
+            flush_tracing()
 
     app = FastAPI(title=spec.title, lifespan=lifespan, version="1.0.0")
     app.state.metrics = metrics  # a service registers its own metrics on metrics.registry
@@ -197,6 +210,8 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
     for mw in reversed(spec.middleware):
         app.add_middleware(mw.cls, *mw.args, **mw.kwargs)
     app.add_middleware(EdgeMiddleware, metrics=metrics, max_body_bytes=platform.max_body_bytes)
+    if tracing:  # outermost, so the access-log line carries the trace id
+        app.add_middleware(TracingMiddleware)
     add_health_routes(app, metrics)
     for router in spec.routers:
         app.include_router(router)
@@ -236,10 +251,27 @@ def add_health_routes(app: FastAPI, metrics: Metrics) -> None:
                 "ok" if rt.revocation_feed.revocations.caught_up else "replaying"
             )
         ok = all(v == "ok" for v in checks.values())
-        return JSONResponse(
-            {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
-        )
+        answer: dict[str, Any] = {"status": "ok" if ok else "unavailable", "checks": checks}
+        reading = await refresh_backbone(rt) if checks.get("database") == "ok" else None
+        if reading is not None:
+            answer["events"] = reading.detail()
+        return JSONResponse(answer, 200 if ok else 503)
 
     @app.get("/metrics", include_in_schema=False)
-    async def metrics_endpoint() -> Response:
+    async def metrics_endpoint(request: Request) -> Response:
+        await refresh_backbone(request.app.state.runtime)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+async def refresh_backbone(rt: Runtime) -> Backbone | None:
+    """Read the event backbone's figures now; None (the last reading kept) when the
+    service has none or the database cannot answer."""
+    if rt.backbone is None:
+        return None
+    try:
+        reading = await read_backbone(rt.sessions, rt.tables, rt.link, rt.consumers)
+    except Exception as exc:
+        log.warning("event backbone figures unavailable: %s", describe(exc))
+        return None
+    rt.backbone.reading = reading
+    return reading

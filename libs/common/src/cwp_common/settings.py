@@ -49,6 +49,11 @@ class PlatformSettings(BaseSettings):
     jwt_issuer: str = "cwp-gateway"
     jwt_audience: str = "cwp"
     log_level: str = "INFO"
+    # One JSON object per log line (request id, trace id), or text for a terminal.
+    log_format: Literal["json", "text"] = "json"
+    # OTLP/HTTP collector base URL (e.g. http://otel-collector:4318): tracing is on when
+    # set, off (and free) when not.
+    otlp_endpoint: str | None = None
     max_body_bytes: int = 1_048_576
     # Token checks on every service: clock skew forgiven between gateway and service, and
     # the longest lifetime (exp - iat) a token may have. The cap also bounds how far back

@@ -1,5 +1,5 @@
 """ASGI plumbing every HTTP process shares: request ids, body size limit, access log
-and Prometheus metrics. Written as plain ASGI middleware because it is on every
+and Prometheus metrics (requests and latency by route; cwp_common.logs frames the lines). Written as plain ASGI middleware because it is on every
 request's path and Starlette's BaseHTTPMiddleware costs far more."""
 
 from __future__ import annotations
@@ -19,23 +19,6 @@ from cwp_common.redact import log_safe
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_log = logging.getLogger("cwp.access")
-
-
-class RequestIdFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
-        return True
-
-
-def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler()
-    handler.addFilter(RequestIdFilter())
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
-    )
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
 
 
 class Metrics:

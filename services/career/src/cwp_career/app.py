@@ -13,14 +13,14 @@ from cwp_career.grading.jobs import DailyRegrade, JobRunner
 from cwp_career.grading.router import router as grading_router
 from cwp_career.ladders.router import router as ladders_router
 from cwp_career.ladders.templates import templates
-from cwp_career.workers.handlers import on_training_event, on_worker_event
+from cwp_career.workers.handlers import on_training_event, on_worker_event, on_worker_events
 from cwp_career.workers.router import router as workers_router
 from cwp_common.events.consumer import Subscription
 from cwp_common.service import Runtime, ServiceSpec, create_service_app
 from cwp_common.settings import PlatformSettings
 
 SUBSCRIPTIONS = (
-    Subscription("career-workers", "registry.worker.>", on_worker_event),
+    Subscription("career-workers", "registry.worker.>", on_worker_event, on_worker_events),
     Subscription("career-training", "training.>", on_training_event),
 )
 
@@ -39,7 +39,7 @@ def create_app(
 
     async def starting(rt: Runtime) -> None:
         nonlocal daily
-        runner = JobRunner(rt.sessions, settings.regrade_batch_size, rt.relay)
+        runner = JobRunner(rt.sessions, settings.regrade_batch_size)
         app.state.regrade_jobs = runner
         if settings.daily_regrade:
             daily = DailyRegrade(rt.sessions, runner)

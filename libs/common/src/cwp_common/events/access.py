@@ -113,6 +113,9 @@ def _consumer_rights(stream: str, durable: str) -> list[str]:
         f"$JS.API.CONSUMER.DELETE.{stream}.{durable}",
         f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}",
         f"$JS.ACK.{stream}.{durable}.>",  # ack, nak, term go to the message's reply
+        # Read one message by sequence: the oldest one not yet applied, whose age is the
+        # consumer's lag (cwp_common.events.metrics). The consumer receives them anyway.
+        f"$JS.API.STREAM.MSG.GET.{stream}",
     ]
 
 

@@ -1,10 +1,25 @@
-"""Durable pull consumers with an inbox for idempotency.
+"""Durable pull consumers with an inbox for idempotency, applying events in batches.
 
-For each message: the handler's effect and the inbox row (consumer, event id) are
-committed in one transaction, then the message is acked. A redelivered event finds its
-inbox row and changes nothing. Transient failures are nak'ed with a growing delay; a
-message that can never succeed (unreadable envelope, payload that breaks its contract,
-or `max_deliver` reached) is written to dead_letters and terminated.
+A fetched batch is applied in one transaction: one query finds the events the inbox has
+seen already, one insert records the others, and the handler's effects commit with it;
+the messages are acked after the commit. A redelivered batch finds its inbox rows and
+changes nothing. A subscription may give a set-based `batch_handler` (one call for the
+batch's new events, in stream order); otherwise each event runs through `handler` one at
+a time, each under a savepoint so that one failing event is rolled back alone.
+
+What fails:
+- One event: a batch handler's batch is split in halves until the failing event stands
+  alone; the rest commits. An event that can never succeed (unreadable envelope, payload
+  that breaks its contract, `PermanentError`, or `max_deliver` reached) is written to
+  dead_letters with its reason and terminated; any other failure is nak'ed with a growing
+  delay.
+- The database: nothing is acked; the runner keeps the batch (telling NATS it is still in
+  progress, so it is not redelivered meanwhile) and applies it once the database answers.
+- NATS after the commit: the acks are lost and the batch comes again, which the inbox
+  turns into a no-op.
+
+Events of one aggregate keep their stream order inside a batch, and batches are applied
+one after the other.
 
 An event is believed only from its owner: its `source` must be `cwp.<first token of the
 subject>` and its `type` the subject it came on. NATS permissions already keep a service
@@ -16,14 +31,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TypeVar
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cwp_common.db import transaction, utcnow
@@ -32,10 +48,14 @@ from cwp_common.events.envelope import CloudEvent, service_of, stream_name
 from cwp_common.events.nats_link import NatsLink, QuietRetry
 from cwp_common.events.tables import EventTables
 from cwp_common.redact import SafeMessage, describe, validation_summary
+from cwp_common.telemetry import TRACING, consuming
 
 log = logging.getLogger("cwp.consumer")
+FILL_WAIT_S = 0.05  # how long a batch may wait for more messages once one has arrived
 
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+# Applies several events (stream order) in the caller's transaction, set-based.
+BatchHandler = Callable[[AsyncSession, Sequence[CloudEvent]], Awaitable[None]]
 D = TypeVar("D", bound=EventData)
 
 
@@ -69,10 +89,46 @@ class Subscription:
     durable: str  # "<consumer service>-<purpose>", e.g. "career-grading"
     filter_subject: str  # e.g. "registry.worker.>"
     handler: Handler
+    batch_handler: BatchHandler | None = None
 
     @property
     def stream(self) -> str:
         return stream_name(service_of(self.filter_subject))
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A readable message from the event's owner."""
+
+    msg: Msg
+    event: CloudEvent
+    deliveries: int
+
+
+@dataclass(slots=True)
+class Applied:
+    """What one batch transaction did: the deliveries to ack and the events that failed."""
+
+    done: list[Delivery] = field(default_factory=list)
+    failed: list[tuple[Delivery, Exception]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ConsumerStats:
+    """Counters since the process started, read by cwp_common.events.metrics."""
+
+    applied: int = 0  # events whose effect committed
+    duplicates: int = 0  # deliveries of events the inbox had seen
+    redelivered: int = 0  # deliveries after the first
+    dead_letters: int = 0
+    batches: int = 0
+    last_applied_at: float | None = None  # time.time() of the last commit
+
+
+def _traceparent(d: Delivery) -> str | None:
+    """The producer's trace: the relay's header, else the envelope's attribute."""
+    headers = d.msg.headers or {}
+    return headers.get("traceparent") or d.event.traceparent
 
 
 class ConsumerRunner:
@@ -85,7 +141,7 @@ class ConsumerRunner:
         *,
         max_deliver: int = 6,
         ack_wait: float = 30.0,
-        batch: int = 64,
+        batch: int = 512,
         nak_delay: float = 0.5,
     ) -> None:
         self.sub = sub
@@ -98,6 +154,7 @@ class ConsumerRunner:
         self._nak_delay = nak_delay
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self.stats = ConsumerStats()
 
     def start(self) -> None:
         self._stopping = False
@@ -123,7 +180,8 @@ class ConsumerRunner:
             deliver_policy=DeliverPolicy.ALL,
             ack_wait=self._ack_wait,
             max_deliver=self._max_deliver,
-            max_ack_pending=1000,
+            # Room for a few batches in flight; more would only be redelivered later.
+            max_ack_pending=max(1000, 4 * self._batch),
         )
 
     async def _run(self) -> None:
@@ -155,7 +213,7 @@ class ConsumerRunner:
         idle = 0
         while self._link.generation == generation and not self._stopping:
             try:
-                msgs: list[Msg] = await psub.fetch(self._batch, timeout=1.0)  # type: ignore[attr-defined]
+                msgs = await self._next_batch(psub)
             except TimeoutError:
                 idle += 1
                 if idle % 5 == 0 and await self._stalled():
@@ -169,8 +227,18 @@ class ConsumerRunner:
                 await asyncio.sleep(0.5)
                 return
             idle = 0
-            for msg in msgs:
-                await self.handle(msg)
+            await self.handle_batch(msgs)
+
+    async def _next_batch(self, psub: Any) -> list[Msg]:
+        """Up to `batch` messages, as soon as one is there. One fetch of the whole batch
+        would hold the first message until the batch filled or the pull request expired
+        (a second, when events trickle in): the first is awaited alone, then whatever
+        else is waiting is taken with a short wait."""
+        msgs: list[Msg] = await psub.fetch(1, timeout=1.0)
+        if self._batch > 1:
+            with contextlib.suppress(TimeoutError):
+                msgs += await psub.fetch(self._batch - 1, timeout=FILL_WAIT_S)
+        return msgs
 
     async def _stalled(self) -> bool:
         try:
@@ -180,53 +248,188 @@ class ConsumerRunner:
         return (info.num_pending or 0) > 0
 
     async def handle(self, msg: Msg) -> None:
+        await self.handle_batch([msg])
+
+    async def handle_batch(self, msgs: Sequence[Msg]) -> None:
+        batch = [d for d in [await self._readable(m) for m in msgs] if d is not None]
+        if batch:
+            await self._apply(batch)
+
+    async def _readable(self, msg: Msg) -> Delivery | None:
+        """The delivery, or None after dead-lettering a message that cannot be believed."""
         deliveries = msg.metadata.num_delivered if msg.metadata else 1
+        if deliveries > 1:
+            self.stats.redelivered += 1
         try:
             event = CloudEvent.from_bytes(msg.data)
         except ValidationError as exc:
             await self._dead_letter(
                 msg, None, f"unreadable envelope: {validation_summary(exc)}", deliveries
             )
-            return
+            return None
         refused = not_from_owner(event, msg.subject)
         if refused is not None:
             await self._dead_letter(msg, event.id, f"not from its owner: {refused}", deliveries)
-            return
+            return None
+        return Delivery(msg, event, deliveries)
+
+    async def _apply(self, batch: list[Delivery]) -> None:
         try:
-            async with transaction(self._factory) as session:
-                inbox = self._t.inbox
-                seen = await session.scalar(
+            if TRACING.enabled:
+                with consuming(self.sub.durable, [_traceparent(d) for d in batch]):
+                    applied = await self._transaction(batch)
+            else:
+                applied = await self._transaction(batch)
+        except Exception as exc:
+            await self._recover(batch, exc)
+            return
+        self.stats.batches += 1
+        if applied.done:
+            self.stats.last_applied_at = time.time()
+        for d in applied.done:
+            await self._ack(d)
+        for d, failure in applied.failed:
+            await self._failed(d, failure)
+
+    async def _ack(self, d: Delivery) -> None:
+        with contextlib.suppress(Exception):  # NATS gone: redelivered, then a no-op
+            await d.msg.ack()
+
+    async def _recover(self, batch: list[Delivery], exc: Exception) -> None:
+        """The batch's transaction failed: wait out the database, or split the batch until
+        the failing event stands alone."""
+        if not await self._database_answers():
+            log.warning(
+                "%s: database unavailable (%s); holding %d events",
+                self.sub.durable,
+                describe(exc),
+                len(batch),
+            )
+            if await self._hold_until_database_answers(batch):
+                await self._apply(batch)
+            else:  # stopping: NATS hands them to the next runner
+                await self._nak_all(batch)
+        elif len(batch) > 1:
+            middle = len(batch) // 2
+            await self._apply(batch[:middle])
+            await self._apply(batch[middle:])
+        else:
+            await self._failed(batch[0], exc)
+
+    async def _transaction(self, batch: list[Delivery]) -> Applied:
+        """Apply the batch's new events in one transaction with their inbox rows."""
+        inbox = self._t.inbox
+        applied = Applied()
+        async with transaction(self._factory) as session:
+            ids = list(dict.fromkeys(d.event.id for d in batch))
+            seen = set(
+                await session.scalars(
                     select(inbox.c.event_id).where(
-                        inbox.c.consumer == self.sub.durable, inbox.c.event_id == event.id
+                        inbox.c.consumer == self.sub.durable, inbox.c.event_id.in_(ids)
                     )
                 )
-                if seen is None:
-                    await self.sub.handler(session, event)
+            )
+            fresh: list[Delivery] = []
+            for d in batch:
+                if d.event.id in seen:
+                    applied.done.append(d)  # redelivered: acked, nothing applied
+                    self.stats.duplicates += 1
+                else:
+                    seen.add(d.event.id)
+                    fresh.append(d)
+            if not fresh:
+                return applied
+            now = utcnow()
+            # Written first: on SQLite this opens the write transaction the savepoints
+            # below need; on PostgreSQL it also keeps a second replica off the same events.
+            await session.execute(
+                insert(inbox),
+                [
+                    {
+                        "consumer": self.sub.durable,
+                        "event_id": d.event.id,
+                        "type": d.event.type,
+                        "processed_at": now,
+                    }
+                    for d in fresh
+                ],
+            )
+            if len(fresh) == 1:
+                await self.sub.handler(session, fresh[0].event)
+            elif self.sub.batch_handler is not None:
+                await self.sub.batch_handler(session, [d.event for d in fresh])
+            else:
+                applied.failed = await self._one_at_a_time(session, fresh)
+                if applied.failed:
+                    failed_ids = [d.event.id for d, _ in applied.failed]
                     await session.execute(
-                        insert(inbox).values(
-                            consumer=self.sub.durable,
-                            event_id=event.id,
-                            type=event.type,
-                            processed_at=utcnow(),
+                        delete(inbox).where(
+                            inbox.c.consumer == self.sub.durable, inbox.c.event_id.in_(failed_ids)
                         )
                     )
-        except PermanentError as exc:
-            await self._dead_letter(msg, event.id, str(exc), deliveries)
-            return
-        except Exception as exc:
-            if deliveries >= self._max_deliver:
-                await self._dead_letter(
-                    msg,
-                    event.id,
-                    f"gave up after {deliveries} deliveries: {describe(exc)}",
-                    deliveries,
-                )
-                return
-            log.warning("%s: %s failed (%s); will retry", self.sub.durable, event.id, describe(exc))
+            failed = {id(d) for d, _ in applied.failed}
+            done = [d for d in fresh if id(d) not in failed]
+        # Counted once committed.
+        self.stats.applied += len(done)
+        applied.done.extend(done)
+        return applied
+
+    async def _one_at_a_time(
+        self, session: AsyncSession, fresh: list[Delivery]
+    ) -> list[tuple[Delivery, Exception]]:
+        failed: list[tuple[Delivery, Exception]] = []
+        for d in fresh:
+            try:
+                async with session.begin_nested():
+                    await self.sub.handler(session, d.event)
+            except Exception as exc:
+                failed.append((d, exc))
+        return failed
+
+    async def _failed(self, d: Delivery, exc: Exception) -> None:
+        if isinstance(exc, PermanentError):
+            await self._dead_letter(d.msg, d.event.id, str(exc), d.deliveries)
+        elif d.deliveries >= self._max_deliver:
+            await self._dead_letter(
+                d.msg,
+                d.event.id,
+                f"gave up after {d.deliveries} deliveries: {describe(exc)}",
+                d.deliveries,
+            )
+        else:
+            log.warning(
+                "%s: %s failed (%s); will retry", self.sub.durable, d.event.id, describe(exc)
+            )
             with contextlib.suppress(Exception):
-                await msg.nak(delay=self._nak_delay * deliveries)
-            return
-        await msg.ack()
+                await d.msg.nak(delay=self._nak_delay * d.deliveries)
+
+    async def _database_answers(self) -> bool:
+        try:
+            async with self._factory() as session:
+                await asyncio.wait_for(session.execute(text("SELECT 1")), 5.0)
+        except Exception:
+            return False
+        return True
+
+    async def _hold_until_database_answers(self, batch: list[Delivery]) -> bool:
+        """Keep the batch while the database is away (its messages marked in progress, so
+        NATS neither redelivers them nor counts deliveries toward max_deliver); False if
+        the runner is stopping first."""
+        delay = 0.5
+        while not self._stopping:
+            for d in batch:
+                with contextlib.suppress(Exception):
+                    await d.msg.in_progress()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+            if await self._database_answers():
+                return True
+        return False
+
+    async def _nak_all(self, batch: list[Delivery]) -> None:
+        for d in batch:
+            with contextlib.suppress(Exception):
+                await d.msg.nak()
 
     async def _dead_letter(
         self, msg: Msg, event_id: str | None, error: str, deliveries: int
@@ -234,19 +437,27 @@ class ConsumerRunner:
         log.error(
             "%s: dead letter %s on %s: %s", self.sub.durable, event_id, msg.subject, error[:300]
         )
-        async with transaction(self._factory) as session:
-            await session.execute(
-                insert(self._t.dead_letters).values(
-                    consumer=self.sub.durable,
-                    event_id=event_id,
-                    subject=msg.subject,
-                    body=msg.data,
-                    error=error[:4000],
-                    deliveries=deliveries,
-                    created_at=utcnow(),
+        try:
+            async with transaction(self._factory) as session:
+                await session.execute(
+                    insert(self._t.dead_letters).values(
+                        consumer=self.sub.durable,
+                        event_id=event_id,
+                        subject=msg.subject,
+                        body=msg.data,
+                        error=error[:4000],
+                        deliveries=deliveries,
+                        created_at=utcnow(),
+                    )
                 )
-            )
-        await msg.term()
+        except Exception as exc:  # not recorded: it must come again rather than vanish
+            log.warning("%s: dead letter not recorded (%s)", self.sub.durable, describe(exc))
+            with contextlib.suppress(Exception):
+                await msg.nak(delay=self._nak_delay * deliveries)
+            return
+        self.stats.dead_letters += 1
+        with contextlib.suppress(Exception):
+            await msg.term()
 
 
 async def apply_once(

@@ -1,4 +1,8 @@
-"""CloudEvents 1.0 envelope around a JSON `data` object."""
+"""CloudEvents 1.0 envelope around a JSON `data` object.
+
+`traceparent` is the CloudEvents distributed-tracing extension: the W3C trace context of
+the request that staged the event, present only when tracing is on (cwp_common.telemetry),
+so the consumer's work joins the producer's trace."""
 
 from __future__ import annotations
 
@@ -22,35 +26,57 @@ class CloudEvent(BaseModel):
     subject: str | None = None
     datacontenttype: Literal["application/json"] = "application/json"
     data: dict[str, Any] = Field(default_factory=dict)
+    traceparent: str | None = Field(default=None, max_length=128)
 
     @classmethod
-    def new(cls, source: str, type: str, data: dict[str, Any], subject: str | None) -> CloudEvent:
+    def new(
+        cls,
+        source: str,
+        type: str,
+        data: dict[str, Any],
+        subject: str | None,
+        traceparent: str | None = None,
+    ) -> CloudEvent:
         return cls(
-            id=str(new_id()), source=source, type=type, time=utcnow(), subject=subject, data=data
+            id=str(new_id()),
+            source=source,
+            type=type,
+            time=utcnow(),
+            subject=subject,
+            data=data,
+            traceparent=traceparent,
         )
 
     def to_bytes(self) -> bytes:
-        return orjson.dumps(self.model_dump(mode="json"))
+        untraced = {"traceparent"} if self.traceparent is None else None
+        return orjson.dumps(self.model_dump(mode="json", exclude=untraced))
 
     @staticmethod
     def body(
-        id: str, source: str, type: str, time: str, subject: str | None, data: dict[str, Any]
+        id: str,
+        source: str,
+        type: str,
+        time: str,
+        subject: str | None,
+        data: dict[str, Any],
+        traceparent: str | None = None,
     ) -> bytes:
         """The envelope's JSON built from parts that are JSON-ready already (`time` as
         json_time gives it, `data` as model_dump(mode="json") does), with no model round
         trip: the one layout of an outbox row, for single events and bulk batches alike."""
-        return orjson.dumps(
-            {
-                "id": id,
-                "source": source,
-                "type": type,
-                "specversion": "1.0",
-                "time": time,
-                "subject": subject,
-                "datacontenttype": "application/json",
-                "data": data,
-            }
-        )
+        document = {
+            "id": id,
+            "source": source,
+            "type": type,
+            "specversion": "1.0",
+            "time": time,
+            "subject": subject,
+            "datacontenttype": "application/json",
+            "data": data,
+        }
+        if traceparent is not None:
+            document["traceparent"] = traceparent
+        return orjson.dumps(document)
 
     @staticmethod
     def json_time(moment: datetime) -> str:
@@ -60,6 +86,20 @@ class CloudEvent(BaseModel):
     @classmethod
     def from_bytes(cls, raw: bytes) -> CloudEvent:
         return cls.model_validate_json(raw)
+
+
+_TRACEPARENT_KEY = b'"traceparent":"'
+
+
+def traceparent_of(body: bytes) -> str | None:
+    """The trace context in an envelope's JSON as body() writes it (its last member),
+    found without parsing the document (the relay does this for every event)."""
+    at = body.rfind(_TRACEPARENT_KEY)
+    if at < 0:
+        return None
+    start = at + len(_TRACEPARENT_KEY)
+    end = body.find(b'"', start)
+    return body[start:end].decode("ascii", "replace") if end > start else None
 
 
 def stream_name(service: str) -> str:

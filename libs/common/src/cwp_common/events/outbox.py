@@ -7,7 +7,9 @@ every consumer's inbox turn into a no-op.
 
 A use case queues an event with `queue_event(session, data)`: the service's sessions carry
 their outbox (see `bind_outbox`), and the relay is woken after the commit by itself, so no
-use case carries the runtime around or calls notify by hand.
+use case carries the runtime around or calls notify by hand. A bulk write (an import, a
+mass regrade) stages its events with `queue_events` (contracts) or `queue_rows` (rows it
+built itself, in OUTBOX_COLUMNS order): one COPY on PostgreSQL, one executemany elsewhere.
 """
 
 from __future__ import annotations
@@ -15,25 +17,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from cwp_common.db import transaction, utcnow
+from cwp_common.db import copy_rows, transaction, utcnow
 from cwp_common.events.contracts import EventData
-from cwp_common.events.envelope import CloudEvent
+from cwp_common.events.envelope import CloudEvent, traceparent_of
 from cwp_common.events.nats_link import NatsLink
 from cwp_common.events.tables import EventTables
 from cwp_common.redact import describe
+from cwp_common.telemetry import TRACING, current_traceparent, publishing
 
 log = logging.getLogger("cwp.outbox")
 
 
 _OUTBOX = "cwp.outbox"
 _PENDING = "cwp.outbox.pending"
+# The columns a staged row fills, in the order of Outbox.values and queue_rows' tuples.
+OUTBOX_COLUMNS = ("event_id", "type", "body", "created_at", "attempts")
 
 
 class Outbox:
@@ -44,27 +49,30 @@ class Outbox:
 
     def envelope(self, data: EventData, subject: str | None = None) -> CloudEvent:
         """The one way an event of this service is wrapped (single or bulk)."""
-        return CloudEvent.new(self.source, data.type, data.model_dump(mode="json"), subject)
+        return CloudEvent.new(
+            self.source, data.type, data.model_dump(mode="json"), subject, current_traceparent()
+        )
+
+    @staticmethod
+    def values(event: CloudEvent) -> tuple[Any, ...]:
+        """The outbox row of an envelope (OUTBOX_COLUMNS order). Its data must be
+        JSON-ready, as envelope() leaves it: the body is written by CloudEvent.body, like
+        the bulk grade writer's."""
+        body = CloudEvent.body(
+            event.id,
+            event.source,
+            event.type,
+            CloudEvent.json_time(event.time),
+            event.subject,
+            event.data,
+            event.traceparent,
+        )
+        return (event.id, event.type, body, event.time, 0)
 
     @staticmethod
     def row(event: CloudEvent) -> dict[str, Any]:
-        """The outbox row of an envelope, for bulk inserts. Its data must be JSON-ready,
-        as envelope() leaves it: the body is written by CloudEvent.body, like the bulk
-        grade writer's."""
-        return {
-            "event_id": event.id,
-            "type": event.type,
-            "body": CloudEvent.body(
-                event.id,
-                event.source,
-                event.type,
-                CloudEvent.json_time(event.time),
-                event.subject,
-                event.data,
-            ),
-            "created_at": event.time,
-            "attempts": 0,
-        }
+        """The same row as a mapping, for an INSERT."""
+        return dict(zip(OUTBOX_COLUMNS, Outbox.values(event), strict=True))
 
     async def add(
         self, session: AsyncSession, data: EventData, subject: str | None = None
@@ -75,20 +83,54 @@ class Outbox:
         session.sync_session.info[_PENDING] = True
         return event
 
+    async def add_rows(self, session: AsyncSession, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Stage many rows (OUTBOX_COLUMNS order) in the caller's transaction."""
+        if not rows:
+            return
+        if session.get_bind().dialect.name == "postgresql":
+            await copy_rows(session, self.tables.outbox.name, OUTBOX_COLUMNS, rows)
+        else:
+            await session.execute(
+                insert(self.tables.outbox),
+                [dict(zip(OUTBOX_COLUMNS, r, strict=True)) for r in rows],
+            )
+        session.sync_session.info[_PENDING] = True
+
 
 def bind_outbox(info: dict[str, Any], outbox: Outbox) -> dict[str, Any]:
     """The `info` a service's sessions are made with, so `queue_event` finds the outbox."""
     return {**info, _OUTBOX: outbox}
 
 
+def outbox_of(session: AsyncSession) -> Outbox:
+    outbox: Outbox | None = session.sync_session.info.get(_OUTBOX)
+    if outbox is None:
+        raise RuntimeError("this session has no outbox; make it with bind_outbox")
+    return outbox
+
+
 async def queue_event(
     session: AsyncSession, data: EventData, subject: str | None = None
 ) -> CloudEvent:
     """Stage an event in the session's transaction; it leaves after the commit."""
-    outbox: Outbox | None = session.sync_session.info.get(_OUTBOX)
-    if outbox is None:
-        raise RuntimeError("this session has no outbox; make it with bind_outbox")
-    return await outbox.add(session, data, subject)
+    return await outbox_of(session).add(session, data, subject)
+
+
+async def queue_events(
+    session: AsyncSession, events: Iterable[tuple[EventData, str | None]]
+) -> list[CloudEvent]:
+    """Stage many events, (data, subject) each, in one bulk write; they leave after the
+    commit, in the order given."""
+    outbox = outbox_of(session)
+    envelopes = [outbox.envelope(data, subject) for data, subject in events]
+    await outbox.add_rows(session, [Outbox.values(e) for e in envelopes])
+    return envelopes
+
+
+async def queue_rows(session: AsyncSession, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Stage rows a bulk writer built itself (OUTBOX_COLUMNS order, bodies as
+    Outbox.values writes them), where the contract models would cost too much."""
+    await outbox_of(session).add_rows(session, rows)
 
 
 @event.listens_for(Session, "after_commit")
@@ -110,7 +152,7 @@ class OutboxRelay:
         session_factory: async_sessionmaker[AsyncSession],
         tables: EventTables,
         link: NatsLink,
-        batch: int = 256,
+        batch: int = 1000,
         poll_interval: float = 1.0,
     ) -> None:
         self._factory = session_factory
@@ -162,6 +204,16 @@ class OutboxRelay:
                 await asyncio.wait_for(self._wake.wait(), self._poll)
             self._wake.clear()
 
+    @staticmethod
+    async def _publish(js: Any, subject: str, body: bytes, event_id: str) -> object:
+        headers = {"Nats-Msg-Id": event_id}
+        if not TRACING.enabled:
+            return await js.publish(subject, body, headers=headers)
+        with publishing(subject, traceparent_of(body)) as traceparent:
+            if traceparent is not None:
+                headers["traceparent"] = traceparent
+            return await js.publish(subject, body, headers=headers)
+
     async def publish_pending(self) -> int:
         """Publish one batch of pending events; returns how many were confirmed."""
         if not self._link.connected:
@@ -183,7 +235,7 @@ class OutboxRelay:
                 return 0
             # Pipelined publishes: all in flight at once, each confirmed by the stream.
             results = await asyncio.gather(
-                *(js.publish(r.type, r.body, headers={"Nats-Msg-Id": r.event_id}) for r in rows),
+                *(self._publish(js, r.type, r.body, r.event_id) for r in rows),
                 return_exceptions=True,
             )
             now = utcnow()

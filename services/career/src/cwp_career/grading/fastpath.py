@@ -20,7 +20,8 @@ async def fetch_tuples(
     conn = await session.connection()
     if conn.dialect.name != "postgresql":
         return [make(*r) for r in (await session.execute(stmt)).all()]
-    compiled = stmt.compile(dialect=conn.dialect)
+    # render_postcompile: an IN list (expanding parameter) becomes its own parameters.
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params = [compiled.params[name] for name in compiled.positiontup or ()]
     raw = await conn.get_raw_connection()
     driver: Any = raw.driver_connection  # asyncpg, inside the session's transaction

@@ -24,7 +24,6 @@ from cwp_career.grading.repository import JobRepository
 from cwp_career.grading.service import RegradeStats, new_job, regrade_region
 from cwp_common.clock import today_in_china
 from cwp_common.db import transaction, utcnow
-from cwp_common.events.outbox import OutboxRelay
 from cwp_common.redact import describe
 from cwp_common.repository import PLATFORM
 
@@ -35,16 +34,11 @@ DAILY = "daily"
 class JobRunner:
     """Runs queued regrade jobs; progress is written with every batch."""
 
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        batch_size: int,
-        relay: OutboxRelay | None = None,
-    ) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], batch_size: int) -> None:
+        # Each batch stages its events with queue_rows, which wakes the relay after the
+        # batch's commit.
         self._sessions = sessions
         self._batch = batch_size
-        # Batches write their events set-based, past queue_event: wake the relay by hand.
-        self._relay = relay
         self._tasks: set[asyncio.Task[None]] = set()
 
     def submit(self, job_id: uuid.UUID) -> None:
@@ -70,8 +64,6 @@ class JobRunner:
             job = await JobRepository(session, PLATFORM).get(job_id)
             if job is not None:
                 job.examined, job.changed = stats.examined, stats.graded
-            if self._relay is not None:
-                self._relay.notify()  # after this commit the batch's events can leave
 
         try:
             stats = await regrade_region(

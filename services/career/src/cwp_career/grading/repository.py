@@ -50,6 +50,12 @@ GradingRow = namedtuple("GradingRow", [c.name for c in GRADING_COLUMNS])  # type
 Keyset = tuple[str, uuid.UUID]  # keyset of a batch read: (community_code, worker_id)
 
 
+def grading_row(values: dict[str, Any]) -> Any:
+    """A worker's column values as the grading reads return them (absent ones None)."""
+    fields: tuple[str, ...] = GradingRow._fields
+    return GradingRow._make(values.get(name) for name in fields)
+
+
 # Rule inputs read from a grading row (the rules' own dataclasses; not response schemas).
 def facts_of(row: Any) -> Facts:
     start, reset = row.service_start_date, row.counted_from

@@ -176,6 +176,38 @@ async def _write_batch(
         await session.close()
 
 
+def plan_regrade(
+    row: Any, book: LadderBook, reason: str, business_date: date, today: date
+) -> list[Change]:
+    """The changes that re-grade one worker (a grading row) for an event that happened on
+    `business_date`: on that day, then caught up to today (a backdated event may be
+    followed by a step or a newer ladder). Pure; each change builds on the one before."""
+    facts = facts_of(row)
+    current = current_of(row)
+    version = row.version
+    as_of = min(max(business_date, current.effective_date or business_date), today)
+    steps: list[tuple[date, str | None]] = [(as_of, reason)]
+    if as_of < today:
+        steps.append((today, None))
+    changes = []
+    for day, why in steps:
+        grading = grade(book.resolve(row.community_code, day), facts, day)
+        outcome = plan(current, grading, why, day if why else None)
+        if outcome is None:
+            continue
+        changes.append(Change(row.worker_id, row.community_code, facts, current, outcome, version))
+        version += 1
+        current = Current(
+            grading.category,
+            grading.grade,
+            grading.pay_coefficient,
+            grading.ladder.id,
+            outcome.effective_date if outcome.graded else current.effective_date,
+            grading.next_step_date,
+        )
+    return changes
+
+
 async def regrade_worker(
     session: AsyncSession,
     worker_id: uuid.UUID,
@@ -185,38 +217,45 @@ async def regrade_worker(
     book: LadderBook | None = None,
 ) -> list[Outcome]:
     """Re-grade one worker for an event that happened on `business_date`, then catch up
-    to today (a backdated event may be followed by a step or a newer ladder)."""
+    to today."""
     row = await GradingRepository(session, PLATFORM).one(worker_id)
     if row is None or row.status == "exited":
         return []
     book = book or await LadderRepository(session, PLATFORM).book()
-    facts = facts_of(row)
-    current = current_of(row)
-    version = row.version
-    today = today_in_china()
-    as_of = min(max(business_date, current.effective_date or business_date), today)
-    outcomes = []
-    steps: list[tuple[date, str | None]] = [(as_of, reason)]
-    if as_of < today:
-        steps.append((today, None))
-    for day, why in steps:
-        grading = grade(book.resolve(row.community_code, day), facts, day)
-        outcome = plan(current, grading, why, day if why else None)
-        if outcome is None:
-            continue
-        change = Change(worker_id, row.community_code, facts, current, outcome, version)
+    changes = plan_regrade(row, book, reason, business_date, today_in_china())
+    for change in changes:
         await write_changes(session, [change], utcnow())
-        version += 1
-        outcomes.append(outcome)
-        current = Current(
-            grading.category,
-            grading.grade,
-            grading.pay_coefficient,
-            grading.ladder.id,
-            outcome.effective_date if outcome.graded else current.effective_date,
-            grading.next_step_date,
-        )
-    return outcomes
+    return [c.outcome for c in changes]
+
+
+@dataclass(frozen=True, slots=True)
+class GradeRequest:
+    worker_id: uuid.UUID
+    reason: str
+    business_date: date
+
+
+async def regrade_rows(session: AsyncSession, requests: Sequence[tuple[Any, GradeRequest]]) -> int:
+    """regrade_worker for many workers at once (a batch of events, one request per
+    worker), from grading rows the caller holds (GRADING_COLUMNS; e.g. the rows it has
+    just written): the same plan per worker, and each round of changes (the events' days,
+    then today) written set-based. Returns how many grades changed."""
+    book = await LadderRepository(session, PLATFORM).book()
+    today = today_in_china()
+    rounds: list[list[Change]] = []
+    with gc_paused():
+        for row, r in requests:
+            if row.status == "exited":
+                continue
+            for i, change in enumerate(plan_regrade(row, book, r.reason, r.business_date, today)):
+                if i == len(rounds):
+                    rounds.append([])
+                rounds[i].append(change)
+    graded = 0
+    now = utcnow()
+    for changes in rounds:
+        graded += (await write_changes(session, changes, now, bulk=True)).graded
+    return graded
 
 
 def new_job(

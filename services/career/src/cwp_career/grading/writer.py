@@ -4,7 +4,8 @@ One writer serves a single event and a province-wide regrade alike: it updates t
 worker rows, inserts the history rows and stages one grade event per changed worker in
 the outbox, all in the caller's transaction. Bulk batches on PostgreSQL go through
 COPY (into a temporary table joined by one UPDATE ... FROM, and straight into the
-history and outbox tables); SQLite batches use executemany.
+history table); SQLite batches use executemany. Their events are staged in bulk with
+`queue_rows` (COPY or executemany), which also wakes the relay after the commit.
 
 A single change stages its event with `queue_event`. A bulk batch cannot afford the
 contract and envelope models (about 27 us an event, so +27 s on a million workers): it
@@ -28,19 +29,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeDecorator
 
 from cwp_career.bulk import gc_paused, new_ids
-from cwp_career.db import EVENTS, dialect_of
+from cwp_career.db import dialect_of
 from cwp_career.grading.models import GradeHistory
 from cwp_career.grading.rules import Current, Facts, Outcome
 from cwp_career.workers.models import Worker
 from cwp_common.events.contracts import EventData, GradeAssigned, GradeChanged
 from cwp_common.events.envelope import CloudEvent
-from cwp_common.events.outbox import queue_event
+from cwp_common.events.outbox import queue_event, queue_rows
 
 SOURCE = "cwp.career"  # the service's outbox source (cwp_common.service: cwp.<name>)
 
 W = cast(Table, Worker.__table__)
 H = cast(Table, GradeHistory.__table__)
-OUTBOX = EVENTS.outbox
 
 
 @dataclass(slots=True)
@@ -138,7 +138,6 @@ HISTORY_COLUMNS = (
     "inputs",
     "created_at",
 )
-OUTBOX_COLUMNS = ("event_id", "type", "body", "created_at", "attempts")
 
 
 def _worker_update(c: Change) -> tuple[Any, ...]:
@@ -275,10 +274,7 @@ async def _executemany_write(session: AsyncSession, rows: Rows) -> Written:
     await _update_workers(session, rows.updates)
     await _insert_history(session, rows.history)
     started = time.perf_counter()
-    if rows.outbox:
-        await session.execute(
-            insert(OUTBOX), [dict(zip(OUTBOX_COLUMNS, o, strict=True)) for o in rows.outbox]
-        )
+    await queue_rows(session, rows.outbox)
     staged = time.perf_counter() - started
     return Written(len(rows.updates), len(rows.history), rows.events_s + staged)
 
@@ -297,6 +293,9 @@ async def _copy_write(session: AsyncSession, rows: Rows) -> Written:
         "pay_coefficient numeric(10, 4), ladder_id uuid, grade_effective_date date, "
         "next_step_date date) ON COMMIT DELETE ROWS"
     )
+    # One transaction may write several rounds (a batch of events graded on their day,
+    # then today): each round starts empty.
+    await pg.execute("TRUNCATE career_grade_batch")
     await pg.copy_records_to_table(
         "career_grade_batch", records=rows.updates, columns=list(UPDATE_COLUMNS)
     )
@@ -321,6 +320,6 @@ async def _copy_write(session: AsyncSession, rows: Rows) -> Written:
             "grade_history", records=history, columns=list(HISTORY_COLUMNS)
         )
         started = time.perf_counter()
-        await pg.copy_records_to_table("outbox", records=outbox, columns=list(OUTBOX_COLUMNS))
+        await queue_rows(session, outbox)
         staged = time.perf_counter() - started
     return Written(len(written), len(history), rows.events_s + staged)

@@ -1,17 +1,25 @@
 """Event handlers of the career service's durable consumers (registry workers, training
-levels). They run inside the consumer's transaction (with the inbox row), so a
-redelivered event changes nothing, and act for the platform (PLATFORM)."""
+levels). They run inside the consumer's transaction (with the inbox rows), so a
+redelivered event changes nothing, and act for the platform (PLATFORM).
+
+career-workers also has a batch form (`on_worker_events`): the registrations of an
+import, thousands of new workers, are inserted and graded set-based, as a mass regrade
+grades, instead of one worker after the other."""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections import Counter
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_career.assessments.repository import ExitRecommendationRepository
-from cwp_career.grading.service import regrade_worker
+from cwp_career.grading.repository import grading_row
+from cwp_career.grading.service import GradeRequest, regrade_rows, regrade_worker
 from cwp_career.ladders.repository import LadderRepository
 from cwp_career.ladders.rules import after_move
 from cwp_career.workers import rules
@@ -86,6 +94,89 @@ async def on_worker_event(session: AsyncSession, event: CloudEvent) -> None:
         log.debug("ignoring %s", event.type)
 
 
+async def on_worker_events(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+    """Batch form of on_worker_event (the consumer passes a batch's new events in stream
+    order). A registration of a worker the projection does not hold, and the only event
+    of its worker in the batch, is inserted and graded set-based with the others like it;
+    every other event goes through on_worker_event in stream order. The two sets share no
+    worker, so each worker's events still apply in order."""
+    per_worker = Counter(e.data.get("worker_id") for e in events)
+    alone = [
+        (e, parse(e, WorkerRegistered))
+        for e in events
+        if e.type == WorkerRegistered.type and per_worker[e.data.get("worker_id")] == 1
+    ]
+    ids = [worker_uuid(f.worker_id) for _, f in alone]
+    known = await WorkerRepository(session, PLATFORM).known(ids) if ids else set()
+    new = [(e, f) for (e, f), worker_id in zip(alone, ids, strict=True) if worker_id not in known]
+    await _register_many(session, new)
+    in_bulk = {e.id for e, _ in new}
+    for event in events:
+        if event.id not in in_bulk:
+            await on_worker_event(session, event)
+
+
+async def _register_many(
+    session: AsyncSession, registrations: Sequence[tuple[CloudEvent, WorkerRegistered]]
+) -> None:
+    """New workers, as _upsert makes each (levels that arrived first count), then graded
+    in one set-based pass."""
+    if not registrations:
+        return
+    ids = [worker_uuid(f.worker_id) for _, f in registrations]
+    held = await LevelRepository(session, PLATFORM).held_by(ids)
+    now = utcnow()
+    rows = []
+    for worker_id, (_, f) in zip(ids, registrations, strict=True):
+        rows.append(
+            {
+                "worker_id": worker_id,
+                "position_since": f.hire_date,
+                "community_since": f.hire_date,
+                "uncounted_years": "",
+                "qualification": rules.highest(
+                    "qualification", held.get((worker_id, "qualification"), [])
+                ),
+                "skill_level": rules.highest("skill", held.get((worker_id, "skill"), [])),
+                "grade_floor": None,
+                "counted_from": None,
+                "updated_at": now,
+                "version": 1,
+                **fact_values(f),
+            }
+        )
+    await WorkerRepository(session, PLATFORM).insert_many(rows)
+    # Graded from the rows just written, as the grading read would return them.
+    await regrade_rows(
+        session,
+        [
+            (grading_row(row), GradeRequest(row["worker_id"], "registered", business_date(e.time)))
+            for row, (e, _) in zip(rows, registrations, strict=True)
+        ],
+    )
+
+
+def fact_values(f: WorkerFacts) -> dict[str, Any]:
+    """The projection's columns that copy the registry's facts; events older than a fact
+    carry its default."""
+    values: dict[str, Any] = {
+        "name": f.name,
+        "community_code": f.community_code,
+        "position": f.position,
+        "education": f.education,
+        "hire_date": f.hire_date,
+        "service_start_date": f.service_start_date,
+        "status": f.status,
+        "degree": f.degree,
+        "concurrent_posts": rules.format_posts((p.position, p.since) for p in f.concurrent_posts),
+        "employment_type": f.employment_type,
+        "retirement_date": f.retirement_date,
+    }
+    if f.position_since is not None:
+        values["position_since"] = f.position_since  # the registry's record wins
+    return values
+
+
 async def _upsert(
     session: AsyncSession,
     f: WorkerFacts,
@@ -114,28 +205,12 @@ async def _upsert(
             await _apply_mover_rule(session, row, moved_from, f.community_code, moved_on)
         if row.position != f.position:
             row.grade_floor = None  # a kept grade belongs to the post held at the move
-    _copy_policy_facts(row, f)
-    row.name = f.name
-    row.community_code = f.community_code
-    row.position = f.position
-    row.education = f.education
-    row.hire_date = f.hire_date
-    row.service_start_date = f.service_start_date
-    row.status = f.status
+    for column, value in fact_values(f).items():
+        setattr(row, column, value)
     row.updated_at = utcnow()
     await session.flush()
     if f.status != "exited":
         await regrade_worker(session, worker_id, reason=reason, business_date=day)
-
-
-def _copy_policy_facts(row: Worker, f: WorkerFacts) -> None:
-    """The facts the registry now records itself; older events lack them (defaults)."""
-    if f.position_since is not None:
-        row.position_since = f.position_since  # the registry's record wins
-    row.degree = f.degree
-    row.concurrent_posts = rules.format_posts((p.position, p.since) for p in f.concurrent_posts)
-    row.employment_type = f.employment_type
-    row.retirement_date = f.retirement_date
 
 
 async def _apply_mover_rule(

@@ -6,13 +6,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, Table, insert, or_, select
 
 from cwp_career.db import dialect_of
 from cwp_career.workers.models import ProfessionalLevel, Worker
 from cwp_career.workers.scope import WorkerScoped
+from cwp_common.db import copy_rows
 from cwp_common.repository import Repository
 from cwp_common.scope import region_clause
 
@@ -56,6 +57,24 @@ class WorkerRepository(Repository[Worker]):
             stmt = stmt.with_for_update()
         return {w.worker_id: w for w in (await self.session.scalars(stmt)).all()}
 
+    async def known(self, worker_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of `worker_ids` the projection holds (national: for event handlers)."""
+        stmt = self.scope(select(Worker.worker_id)).where(Worker.worker_id.in_(list(worker_ids)))
+        return set((await self.session.scalars(stmt)).all())
+
+    async def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """New workers (a batch of registrations), past the identity map: COPY on
+        PostgreSQL, one executemany elsewhere. Every row has the same keys."""
+        if not rows:
+            return
+        table = cast(Table, Worker.__table__)
+        if dialect_of(self.session) == "postgresql":
+            columns = list(rows[0])
+            records = [tuple(r[c] for c in columns) for r in rows]
+            await copy_rows(self.session, table.name, columns, records)
+        else:
+            await self.session.execute(insert(table), rows)
+
     def candidates(self, region: str | None, positions: Collection[str] | None) -> Select[Any]:
         """Workers still serving, in the region and posts an eligibility scan looks at."""
         stmt = self.scoped().where(Worker.status != "exited")
@@ -81,3 +100,15 @@ class LevelRepository(WorkerScoped[ProfessionalLevel]):
             ProfessionalLevel.worker_id == worker_id, ProfessionalLevel.kind == kind
         )
         return list((await self.session.scalars(self.scope(stmt))).all())
+
+    async def held_by(
+        self, worker_ids: Collection[uuid.UUID]
+    ) -> dict[tuple[uuid.UUID, str], list[str]]:
+        """The levels of many workers at once: (worker, kind) -> levels held."""
+        stmt = select(
+            ProfessionalLevel.worker_id, ProfessionalLevel.kind, ProfessionalLevel.level
+        ).where(ProfessionalLevel.worker_id.in_(list(worker_ids)))
+        held: dict[tuple[uuid.UUID, str], list[str]] = {}
+        for worker_id, kind, level in (await self.session.execute(self.scope(stmt))).all():
+            held.setdefault((worker_id, kind), []).append(level)
+        return held

@@ -29,6 +29,7 @@ from yarl import URL
 
 from cwp_common.auth import Principal, TokenVerifier
 from cwp_common.problems import ProblemError, problem_response
+from cwp_common.telemetry import with_trace_headers
 from cwp_gateway.accounts.rules import Network, client_address
 from cwp_gateway.audit.recorder import AuditRecorder
 from cwp_gateway.proxy.headers import downstream_headers, upstream_headers
@@ -269,11 +270,13 @@ class ProxyMiddleware:
         if scope["query_string"]:
             target += "?" + scope["query_string"].decode("latin-1")
         client = scope.get("client")
-        headers = upstream_headers(
-            scope["headers"],
-            scope["state"]["request_id"],
-            client[0] if client else None,
-            scope["scheme"],
+        headers = with_trace_headers(
+            upstream_headers(
+                scope["headers"],
+                scope["state"]["request_id"],
+                client[0] if client else None,
+                scope["scheme"],
+            )
         )
         started = False
         seconds, timeout = self.upstreams.timeout(scope["path"])
