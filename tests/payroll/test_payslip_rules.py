@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from cwp_payroll.money import yuan
-from cwp_payroll.policy.rules import Contributions, Standard
+from cwp_payroll.policy.rules import Contributions, Standard, reference_wage
 from cwp_payroll.policy.schemas import Insurance, PayStandard
 from cwp_payroll.runs.rules import Month, Refused, WorkerPay, arrears_for, compute, month_of
 from cwp_payroll.tax.rules import YearToDate
@@ -225,3 +225,22 @@ def test_a_base_as_a_share_of_the_reference_wage() -> None:
     assert yuan(s.base) == "8274.00"
     inst = standard(base={"method": "institution_start", "amount": "5200.00", "factor": "1.0"})
     assert yuan(inst.base) == "5200.00"
+
+
+def test_the_reference_wage_is_the_latest_published_until_the_year_is_out() -> None:
+    wages = {
+        ("", 2023, "non_private"): 12069800,
+        ("", 2024, "non_private"): 12411000,
+        ("31", 2023, "non_private"): 21000000,
+        ("", 2024, "private"): 6900000,
+    }
+    # A 2026 run reads 2025's figure, not yet published: the latest earlier one stands.
+    assert reference_wage(wages, "", 2025, "non_private") == 12411000
+    assert reference_wage(wages, "", 2024, "non_private") == 12411000
+    assert reference_wage(wages, "", 2023, "non_private") == 12069800
+    # The most specific series that has a figure wins, even an older one.
+    assert reference_wage(wages, "310101", 2025, "non_private") == 21000000
+    assert reference_wage(wages, "44", 2025, "non_private") == 12411000
+    # Nothing published up to the year, or not of that kind: no figure.
+    assert reference_wage(wages, "", 2022, "non_private") is None
+    assert reference_wage(wages, "", 2025, "all_urban") is None

@@ -41,11 +41,15 @@ WageKey = tuple[str, int, str]  # (division, year, kind)
 
 
 def reference_wage(wages: Mapping[WageKey, int], division: str, year: int, kind: str) -> int | None:
-    """The series of the most specific division covering `division` that has the year."""
+    """The figure for `year` from the series of the most specific division covering
+    `division`; until that year's figure is published (statistics bureaus publish in the
+    spring or summer after), the series' latest earlier figure, as contribution bases
+    keep last year's until the new one is announced."""
     for length in range(len(division), -1, -1):
-        found = wages.get((division[:length], year, kind))
-        if found is not None:
-            return found
+        series = division[:length]
+        published = [y for (d, y, k) in wages if d == series and k == kind and y <= year]
+        if published:
+            return wages[(series, max(published), kind)]
     return None
 
 
