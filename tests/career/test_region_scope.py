@@ -29,6 +29,7 @@ SCORES = {"political_quality": 90, "work_performance": 90, "resident_satisfactio
 
 # (method, path template) of every endpoint the scope test below exercises.
 COVERED = {
+    ("GET", "/assessments/summary"),
     ("GET", "/templates"),
     ("GET", "/templates/{name}"),
     ("POST", "/ladders"),
@@ -137,6 +138,10 @@ async def test_a_shanghai_token_cannot_reach_guangdong(
     assert (await call("PATCH", f"/assessments/{aid}", json={"result": "优秀"})).status_code == 404
     assert (await call("POST", f"/assessments/{aid}/confirm")).status_code == 404
     assert (await call("GET", "/exit-recommendations")).json()["items"] == []
+    summary = await call("GET", "/assessments/summary", params={"region": "44"})
+    assert summary.json()["years"] == []
+    seen = await client.get(f"{API}/assessments/summary", params={"region": "44"}, headers=admin)
+    assert seen.json()["years"], "the national reader sees Guangdong's confirmed results"
     # Eligibility: the 44 secretary qualifies, but not for a Shanghai reader.
     assert (await call("GET", "/eligibility/public-institution")).json()["items"] == []
     national = await client.get(f"{API}/eligibility/public-institution", headers=admin)
