@@ -103,7 +103,16 @@ async def session(request: Request) -> AsyncIterator[AsyncSession]:
         yield s
 
 
+async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A write session whatever the method: for the rare GET that must write (a dashboard
+    page that renews its sign-in from the refresh token)."""
+    rt: Runtime = request.app.state.runtime
+    async with rt.sessions() as s:
+        yield s
+
+
 SessionDep = Annotated[AsyncSession, Depends(session)]
+WriteSessionDep = Annotated[AsyncSession, Depends(write_session)]
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
 
 
