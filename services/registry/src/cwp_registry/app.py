@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 
 from cwp_common.events.consumer import Subscription
@@ -12,6 +14,8 @@ from cwp_registry.communities.router import router as communities_router
 from cwp_registry.config import Settings
 from cwp_registry.db import EVENTS
 from cwp_registry.identity_checks.rules import Limit
+from cwp_registry.imports.router import router as imports_router
+from cwp_registry.imports.service import fail_interrupted
 from cwp_registry.pii import PiiCipher
 from cwp_registry.statistics.handlers import on_grade, on_qualification
 from cwp_registry.statistics.router import router as statistics_router
@@ -45,8 +49,10 @@ def create_app(
                 terms_router,
                 statistics_router,
                 changes_router,
+                imports_router,
             ],
             subscriptions=SUBSCRIPTIONS,
+            on_starting=lambda rt: fail_interrupted(rt.sessions, Path(settings.import_dir)),
             create_schema=create_schema,
             settings=settings,
         ),

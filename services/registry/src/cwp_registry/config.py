@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     # birth-date rules run for a caller without pii) in any sliding window of this length.
     id_check_limit: int = Field(default=100, ge=1)
     id_check_window_seconds: int = Field(default=3600, ge=1)
+    # Bulk import: uploaded files wait here for their job; rows per file and per chunk
+    # (one transaction each). The upload itself is bounded by CWP_MAX_BODY_BYTES.
+    import_dir: str = "var/imports"
+    import_max_rows: int = Field(default=200_000, ge=1)
+    import_chunk_rows: int = Field(default=1_000, ge=1)
 
     @field_validator("pii_key", "pii_hash_key")
     @classmethod

@@ -3,6 +3,8 @@ feed, in the same transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,17 +25,32 @@ async def publish(
     community_code: str,
     from_community_code: str | None = None,
 ) -> None:
-    event = await queue_event(session, data, subject)
+    await publish_many(session, [(data, subject, community_code, from_community_code)])
+
+
+async def publish_many(
+    session: AsyncSession,
+    items: Sequence[tuple[EventData, str, str] | tuple[EventData, str, str, str | None]],
+) -> None:
+    """(event, subject, community code[, community left]) each: the outbox rows one by
+    one (queue_event), the change-feed rows in one statement."""
+    if not items:
+        return
+    rows = []
+    for item in items:
+        data, subject, community_code = item[0], item[1], item[2]
+        event = await queue_event(session, data, subject)
+        rows.append(
+            {
+                "event_id": event.id,
+                "type": event.type,
+                "subject": subject,
+                "community_code": community_code,
+                "from_community_code": item[3] if len(item) > 3 else None,
+                "data": event.data,
+                "at": event.time,
+            }
+        )
     if (await session.connection()).dialect.name == "postgresql":
         await session.execute(FEED_LOCK)
-    await session.execute(
-        insert(Change).values(
-            event_id=event.id,
-            type=event.type,
-            subject=subject,
-            community_code=community_code,
-            from_community_code=from_community_code,
-            data=event.data,
-            at=event.time,
-        )
-    )
+    await session.execute(insert(Change), rows)
