@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import event, insert, select, update
@@ -89,6 +89,22 @@ async def queue_event(
     if outbox is None:
         raise RuntimeError("this session has no outbox; make it with bind_outbox")
     return await outbox.add(session, data, subject)
+
+
+async def queue_events(
+    session: AsyncSession, events: Iterable[tuple[EventData, str | None]]
+) -> list[CloudEvent]:
+    """Stage many events, (data, subject) each, in one executemany; they leave after the
+    commit, in the order given. (The same name and shape as the consumers branch's bulk
+    form, which also COPYs on PostgreSQL.)"""
+    outbox: Outbox | None = session.sync_session.info.get(_OUTBOX)
+    if outbox is None:
+        raise RuntimeError("this session has no outbox; make it with bind_outbox")
+    envelopes = [outbox.envelope(data, subject) for data, subject in events]
+    if envelopes:
+        await session.execute(insert(outbox.tables.outbox), [Outbox.row(e) for e in envelopes])
+        session.sync_session.info[_PENDING] = True
+    return envelopes
 
 
 @event.listens_for(Session, "after_commit")

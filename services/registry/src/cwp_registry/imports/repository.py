@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from cwp_common.repository import Repository
 from cwp_registry.imports.models import ImportJob, ImportRejection
@@ -16,6 +17,12 @@ class ImportJobRepository(Repository[ImportJob]):
     key = ImportJob.id
     scope_column = ImportJob.region
     label = "Import job"
+
+    def scope(self, stmt: Select[Any]) -> Select[Any]:
+        """The uploader's region is a prefix, not a 12-digit code: a job of region 31 is
+        seen from 31, 3 and national, never from 3101."""
+        region = self.principal.region
+        return stmt.where(ImportJob.region.startswith(region, autoescape=True)) if region else stmt
 
     async def rejections(self, job_id: uuid.UUID) -> AsyncIterator[ImportRejection]:
         stmt = (

@@ -151,7 +151,7 @@ async def _write_chunk(
     held = select(Community.code, Community.valid_to).where(Community.code.in_(codes))
     scoped = CommunityRepository(session, job.principal).scope(held)  # type: ignore[arg-type]
     communities: dict[str, date | None] = {
-        code: valid_to for code, valid_to in (await session.execute(scoped)).tuples()
+        code: valid_to for code, valid_to in (await session.execute(scoped)).all()
     }
     # Uniqueness is national, as for a single registration.
     existing = {
