@@ -22,6 +22,7 @@ import asyncio
 import csv
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -119,7 +120,7 @@ async def import_file(
             )
         )
     copy = path.with_suffix(f".run.{kind}")
-    copy.write_bytes(path.read_bytes())  # the runner removes its file when done
+    await asyncio.to_thread(shutil.copyfile, path, copy)  # the runner removes its file
     spec = runner.Job(job_id, copy, kind, OPERATOR, False, 1_000, 10_000_000)
     started = time.perf_counter()
     await runner.run(sessions, spec, pii)  # type: ignore[arg-type]

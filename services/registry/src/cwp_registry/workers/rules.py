@@ -4,7 +4,6 @@ service-year carry-over. No I/O; "today" is passed in so the rules are determini
 from __future__ import annotations
 
 import functools
-
 import re
 from dataclasses import dataclass
 from datetime import date
