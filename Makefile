@@ -31,6 +31,7 @@ bench: sync
 	$(RUN) python bench/gateway.py
 	$(RUN) python bench/career_regrade.py
 	$(RUN) python bench/registry_statistics.py
+	$(RUN) python bench/registry_import.py
 
 migrate: sync
 	for s in registry career gateway; do $(RUN) alembic -c services/$$s/alembic.ini upgrade head || exit 1; done
