@@ -3,6 +3,7 @@ records in Shanghai (31), and tokens of Guangdong (44) for every role."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -51,7 +52,8 @@ async def registry(
     backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
 ) -> AsyncIterator[Service]:
     url = await fresh_database(backend, "registry", tmp_path)
-    app = registry_app(RegistrySettings(database_url=url), platform_settings, create_schema=True)
+    settings = RegistrySettings(database_url=url, import_dir=str(tmp_path / "imports"))
+    app = registry_app(settings, platform_settings, create_schema=True)
     admin = tokens.headers(["admin", "operator", "pii"])
     async with running(app) as client:
         api = "/api/v1/registry"
@@ -87,6 +89,25 @@ async def registry(
             json={"to_community_code": SH_2, "effective_date": today_in_china().isoformat()},
         )
         assert r.status_code in (200, 201), r.text
+        # An import job of the home region (one row, refused: the person is registered).
+        r = await client.post(
+            f"{api}/imports",
+            headers=tokens.headers(["operator", "pii"], region=HOME),
+            files={
+                "file": (
+                    "w.csv",
+                    f"name,id_number,community_code,position,hire_date\n"
+                    f"{NAME},{number},{SH_1},full_time_worker,2020-03-01\n".encode(),
+                )
+            },
+        )
+        assert r.status_code == 202, r.text
+        job = r.json()["id"]
+        for _ in range(200):
+            got = await client.get(f"{api}/imports/{job}", headers=admin)
+            if got.json()["state"] in ("done", "failed"):
+                break
+            await asyncio.sleep(0.05)
         home = Home(
             region=HOME,
             community=SH_2,
@@ -97,8 +118,9 @@ async def registry(
                 "to_community_code": [SH_1],
                 "region": [HOME],
                 "id_number": [number],
+                "job_id": [job],
             },
-            markers={worker, number, NAME, "沪测试社区"},
+            markers={worker, number, NAME, "沪测试社区", job},
         )
         yield Service(client, app, home, foreign_tokens(tokens), admin)
 
