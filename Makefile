@@ -40,6 +40,7 @@ bench: sync
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(RUN) python bench/payroll.py --pg "$$TEST_DATABASE_URL"; fi
 	$(RUN) python bench/registry_statistics.py
 	$(RUN) python bench/dashboard.py --reuse  # the province bench/registry_statistics.py filled
+	$(RUN) python bench/registry_import.py
 
 migrate: sync
 	$(RUN) cwp migrate

@@ -3,6 +3,7 @@ records in Shanghai (31), and tokens of Guangdong (44) for every role."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -62,7 +63,12 @@ async def registry(
     backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
 ) -> AsyncIterator[Service]:
     url = await fresh_database(backend, "registry", tmp_path)
-    settings = RegistrySettings(database_url=url, consume_events=False, contract_reminders=False)
+    settings = RegistrySettings(
+        database_url=url,
+        consume_events=False,
+        contract_reminders=False,
+        import_dir=str(tmp_path / "imports"),
+    )
     app = registry_app(settings, platform_settings, create_schema=True)
     admin = tokens.headers(["admin", "operator", "pii"])
     async with running(app) as client:
@@ -100,6 +106,25 @@ async def registry(
         )
         assert r.status_code in (200, 201), r.text
         people, people_markers = await seed_people(app, client, admin, worker, SH_2)
+        # An import job of the home region (one row, refused: the person is registered).
+        r = await client.post(
+            f"{api}/imports",
+            headers=tokens.headers(["operator", "pii"], region=HOME),
+            files={
+                "file": (
+                    "w.csv",
+                    f"name,id_number,community_code,position,hire_date\n"
+                    f"{NAME},{number},{SH_1},full_time_worker,2020-03-01\n".encode(),
+                )
+            },
+        )
+        assert r.status_code == 202, r.text
+        job = r.json()["id"]
+        for _ in range(200):
+            got = await client.get(f"{api}/imports/{job}", headers=admin)
+            if got.json()["state"] in ("done", "failed"):
+                break
+            await asyncio.sleep(0.05)
         home = Home(
             region=HOME,
             community=SH_2,
@@ -111,8 +136,9 @@ async def registry(
                 "region": [HOME],
                 "id_number": [number],
                 **people,
+                "job_id": [job],
             },
-            markers={worker, number, NAME, "沪测试社区", *people_markers},
+            markers={worker, number, NAME, "沪测试社区", job, *people_markers},
         )
         yield Service(client, app, home, foreign_tokens(tokens), admin)
 

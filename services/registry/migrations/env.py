@@ -11,6 +11,7 @@ from cwp_registry.communities import models as _communities  # noqa: F401  (regi
 from cwp_registry.config import Settings
 from cwp_registry.db import Base
 from cwp_registry.identity_checks import models as _identity_checks  # noqa: F401
+from cwp_registry.imports import models as _imports  # noqa: F401
 from cwp_registry.workers import models as _workers  # noqa: F401  (registers tables)
 
 # Only when run from the command line: a test or an app calling Alembic keeps its logging.

@@ -4,6 +4,8 @@ recommendations); management, supervision and care records; the contract reminde
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 
 from cwp_common.events.consumer import Subscription
@@ -19,6 +21,8 @@ from cwp_registry.db import EVENTS
 from cwp_registry.exits.handlers import on_exit_recommended
 from cwp_registry.exits.router import router as exits_router
 from cwp_registry.identity_checks.rules import Limit
+from cwp_registry.imports.router import router as imports_router
+from cwp_registry.imports.service import fail_interrupted
 from cwp_registry.management.router import router as management_router
 from cwp_registry.pii import PiiCipher
 from cwp_registry.recruitment.router import router as recruitment_router
@@ -49,6 +53,7 @@ def create_app(
 
     async def starting(rt: Runtime) -> None:
         nonlocal reminders
+        await fail_interrupted(rt.sessions, Path(settings.import_dir))
         if settings.contract_reminders:
             reminders = ContractReminders(rt.sessions, settings.contract_reminder_days)
             reminders.start()
@@ -75,6 +80,7 @@ def create_app(
                 management_router,
                 supervision_router,
                 care_router,
+                imports_router,
             ],
             subscriptions=SUBSCRIPTIONS if settings.consume_events else (),
             create_schema=create_schema,

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     # (registry.contract.expiring.v1); off in tests that drive it by hand.
     contract_reminders: bool = True
     contract_reminder_days: int = Field(default=30, ge=1, le=366)
+    # Bulk import: uploaded files wait here for their job; rows per file and per chunk
+    # (one transaction each). The upload itself is bounded by CWP_MAX_BODY_BYTES.
+    import_dir: str = "var/imports"
+    import_max_rows: int = Field(default=200_000, ge=1)
+    import_chunk_rows: int = Field(default=1_000, ge=1)
 
     @field_validator("pii_key", "pii_hash_key")
     @classmethod

@@ -3,11 +3,13 @@ feed, in the same transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_common.events.contracts import EventData
-from cwp_common.events.outbox import queue_event
+from cwp_common.events.outbox import queue_events
 from cwp_registry.changes.models import Change
 
 # Held from a transaction's first change to its commit, so changes commit in seq order
@@ -23,17 +25,30 @@ async def publish(
     community_code: str,
     from_community_code: str | None = None,
 ) -> None:
-    event = await queue_event(session, data, subject)
+    await publish_many(session, [(data, subject, community_code, from_community_code)])
+
+
+async def publish_many(
+    session: AsyncSession,
+    items: Sequence[tuple[EventData, str, str] | tuple[EventData, str, str, str | None]],
+) -> None:
+    """(event, subject, community code[, community left]) each: the outbox rows and the
+    change-feed rows, one statement each."""
+    if not items:
+        return
+    events = await queue_events(session, [(item[0], item[1]) for item in items])
+    rows = [
+        {
+            "event_id": event.id,
+            "type": event.type,
+            "subject": item[1],
+            "community_code": item[2],
+            "from_community_code": item[3] if len(item) > 3 else None,
+            "data": event.data,
+            "at": event.time,
+        }
+        for item, event in zip(items, events, strict=True)
+    ]
     if (await session.connection()).dialect.name == "postgresql":
         await session.execute(FEED_LOCK)
-    await session.execute(
-        insert(Change).values(
-            event_id=event.id,
-            type=event.type,
-            subject=subject,
-            community_code=community_code,
-            from_community_code=from_community_code,
-            data=event.data,
-            at=event.time,
-        )
-    )
+    await session.execute(insert(Change), rows)

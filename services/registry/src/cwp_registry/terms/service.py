@@ -63,11 +63,17 @@ async def _end(session: AsyncSession, term: PostTerm, day: date, reason: TermEnd
     await publish(session, event, str(term.worker_id), term.community_code)
 
 
-async def follow_posts(session: AsyncSession, worker: Worker, day: date) -> None:
+async def follow_posts(
+    session: AsyncSession,
+    worker: Worker,
+    day: date,
+    open_terms: Sequence[PostTerm] | None = None,
+) -> None:
     """Close the open terms the worker no longer serves (on `day`) and open one for each
-    elected post now held that has none (from the post's start)."""
-    repo = TermRepository(session, PLATFORM)
-    open_terms = await repo.open_of_worker(worker.id)
+    elected post now held that has none (from the post's start). `open_terms`: the
+    worker's open terms when the caller knows them (none, for a new worker)."""
+    if open_terms is None:
+        open_terms = await TermRepository(session, PLATFORM).open_of_worker(worker.id)
     held = [
         rules.Held(worker.position, worker.position_since),
         *(

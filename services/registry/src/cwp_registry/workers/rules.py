@@ -3,6 +3,7 @@ service-year carry-over. No I/O; "today" is passed in so the rules are determini
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -45,6 +46,7 @@ class ResidentId:
     sex: Sex
 
 
+@functools.lru_cache(maxsize=8192)  # a few thousand counties; a bulk import asks often
 def _known_address(code: str) -> bool:
     """Known to the historical code list at any time. stdnum's own check also wants the
     county to exist in the birth year, which refuses real numbers: the code is that of

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -26,7 +27,7 @@ from cwp_common.events.contracts import (
 from cwp_common.problems import ProblemError
 from cwp_common.repository import PLATFORM
 from cwp_common.scope import ensure_writable
-from cwp_registry.changes.recorder import publish
+from cwp_registry.changes.recorder import publish, publish_many
 from cwp_registry.communities.exceptions import UnknownCommunity
 from cwp_registry.communities.repository import CommunityRepository
 from cwp_registry.communities.rules import check_open, validate_community_code
@@ -34,7 +35,8 @@ from cwp_registry.contracts.closing import end_on_exit
 from cwp_registry.identity_checks.rules import Limit
 from cwp_registry.identity_checks.service import IdChecks
 from cwp_registry.pii import PiiCipher
-from cwp_registry.statistics import tracking
+from cwp_registry.statistics import rules as rules_stats
+from cwp_registry.statistics import tracking, writer
 from cwp_registry.terms.service import follow_posts
 from cwp_registry.workers import rules
 from cwp_registry.workers.exceptions import (
@@ -100,18 +102,18 @@ async def load_for_change(repo: WorkerRepository, worker_id: uuid.UUID) -> Worke
     return worker
 
 
-async def register(
-    session: AsyncSession,
-    principal: Principal,
-    pii: PiiCipher,
-    limit: Limit,
-    body: WorkerCreate,
-    then: Callable[[Worker], Awaitable[None]] | None = None,
-) -> Worker:
-    """Register a worker. `then` runs inside the same transaction once the worker and
-    its event are staged (hiring from a recruitment round signs the contract and closes
-    the application there): whatever it refuses, nothing is written."""
-    today = today_in_china()
+@dataclass(frozen=True)
+class Registration:
+    """A registration that passed every rule needing no database: what the write uses."""
+
+    rid: rules.ResidentId
+    code: str
+    start: date
+
+
+def check_registration(principal: Principal, body: WorkerCreate, today: date) -> Registration:
+    """Every rule of a registration that needs no database, in the order a single
+    registration runs them (the bulk import runs the same function per row)."""
     rid = rules.parse_id_number(body.id_number, today)
     code = validate_community_code(body.community_code, "community_code")
     rules.check_hire(rid.birth_date, body.hire_date, today)
@@ -127,7 +129,49 @@ async def register(
     retires = retirement_date(rid.birth_date, rid.sex, body.position, code)
     rules.check_not_retired("id_number", retires, today)
     ensure_writable(principal, code)
-    digest = pii.digest(rid.number)
+    return Registration(rid, code, start)
+
+
+def check_community(code: str, valid_to: date | None, known: bool, today: date) -> None:
+    """The community must be held and open (known: it is, in the caller's scope)."""
+    if not known:
+        raise UnknownCommunity("community_code", code)
+    check_open(code, valid_to, "community_code", today)
+
+
+def new_worker(pii: PiiCipher, reg: Registration, body: WorkerCreate, digest: str) -> Worker:
+    return _new_worker(pii, reg.rid, body, reg.code, reg.start, digest)
+
+
+async def announce_new(
+    session: AsyncSession, workers: Sequence[Worker], today: date, into: rules_stats.Changes
+) -> None:
+    """After the new workers are flushed: their events, terms and counts (collected in
+    `into`, which the caller applies)."""
+    await publish_many(
+        session, [(WorkerRegistered(**_facts(w)), str(w.id), w.community_code) for w in workers]
+    )
+    for w in workers:
+        await follow_posts(session, w, today, open_terms=())
+        rules_stats.stock_changes(None, tracking.profile(w, None, None), today, into)
+        rules_stats.flow(w.community_code, "joined", w.hire_date, into)
+
+
+async def register(
+    session: AsyncSession,
+    principal: Principal,
+    pii: PiiCipher,
+    limit: Limit,
+    body: WorkerCreate,
+    then: Callable[[Worker], Awaitable[None]] | None = None,
+) -> Worker:
+    """Register a worker. `then` runs inside the same transaction once the worker and
+    its event are staged (hiring from a recruitment round signs the contract and closes
+    the application there): whatever it refuses, nothing is written."""
+    today = today_in_china()
+    reg = check_registration(principal, body, today)
+    code = reg.code
+    digest = pii.digest(reg.rid.number)
     # Uniqueness is national: the check looks beyond the caller's region, and the answer
     # (counted and audited, as a lookup is) names only what the caller may see.
     everyone = WorkerRepository(session, PLATFORM)
@@ -136,25 +180,19 @@ async def register(
     try:
         async with checks.transaction("register", digest, lock=False):
             community = await CommunityRepository(session, principal).get(code)
-            if community is None:
-                raise UnknownCommunity("community_code", code)
-            check_open(code, community.valid_to, "community_code", today)
+            check_community(
+                code, community.valid_to if community else None, community is not None, today
+            )
             existing = await everyone.current_by_hash(digest)
             if existing is not None:
                 await checks.count("duplicate", worker_id=existing.id)
             else:
-                worker = _new_worker(pii, rid, body, code, start, digest)
+                worker = new_worker(pii, reg, body, digest)
                 everyone.add(worker)
                 await session.flush()  # a concurrent registration of the same person fails here
-                await publish(session, WorkerRegistered(**_facts(worker)), str(worker.id), code)
-                await follow_posts(session, worker, today)
-                await tracking.record(
-                    session,
-                    None,
-                    tracking.profile(worker, None, None),
-                    today,
-                    [(code, "joined", worker.hire_date, None)],
-                )
+                changes = rules_stats.Changes()
+                await announce_new(session, [worker], today, changes)
+                await writer.apply(session, changes)
                 if then is not None:
                     await then(worker)
                 await checks.note("created", worker_id=worker.id)
@@ -205,18 +243,11 @@ def _new_worker(
     )
 
 
-async def update(
-    session: AsyncSession,
-    principal: Principal,
-    limit: Limit,
-    worker_id: uuid.UUID,
-    patch: WorkerPatch,
-) -> Worker:
+def patch_request(patch: WorkerPatch, today: date) -> dict[str, Any]:
+    """The fields a patch sends, in stored form, after the rules needing no worker."""
     requested = patch.model_dump(exclude_unset=True)
-    today = today_in_china()
-    new_start = requested.get("service_start_date")
-    if new_start is not None:
-        rules.check_not_future("service_start_date", new_start, today)
+    if requested.get("service_start_date") is not None:
+        rules.check_not_future("service_start_date", requested["service_start_date"], today)
     if requested.get("position_since") is not None:
         rules.check_not_future("position_since", requested["position_since"], today)
     if "concurrent_posts" in requested:
@@ -224,58 +255,94 @@ async def update(
             {"position": p["position"], "since": p["since"].isoformat()}
             for p in requested["concurrent_posts"]
         ]
-    posts_changed = bool({"position", "position_since", "concurrent_posts"} & requested.keys())
+    return requested
+
+
+def posts_changed(requested: dict[str, Any]) -> bool:
+    return bool({"position", "position_since", "concurrent_posts"} & requested.keys())
+
+
+def check_patch(worker: Worker, requested: dict[str, Any], today: date) -> ProblemError | None:
+    """The rules of a change to this worker. The employment-type rule raises (it tells
+    nothing about the birth date); an age refusal is returned, for the caller to count
+    as a check before raising it."""
+    if requested.get("position", worker.position) != worker.position:
+        requested.setdefault("position_since", today)  # a new post starts a new term
+    rules.check_employment_type(
+        requested.get("employment_type", worker.employment_type),
+        [
+            requested.get("position", worker.position),
+            *(p["position"] for p in requested.get("concurrent_posts", worker.concurrent_posts)),
+        ],
+    )
+    try:
+        if requested.get("service_start_date") is not None:
+            rules.check_working_age(
+                "service_start_date", worker.birth_date, requested["service_start_date"]
+            )
+        if posts_changed(requested):
+            posts = _posts(
+                requested.get("position", worker.position),
+                requested.get("position_since", worker.position_since),
+                requested.get("concurrent_posts", worker.concurrent_posts),
+            )
+            rules.check_concurrent_posts(posts[0].position, posts[1:], today)
+            rules.check_post_ages(worker.birth_date, posts)
+    except (UnderMinimumAge, BelowPostMinimumAge) as exc:
+        return exc
+    return None
+
+
+def changed_fields(worker: Worker, requested: dict[str, Any]) -> list[str]:
+    return sorted(k for k, v in requested.items() if getattr(worker, k) != v)
+
+
+async def apply_patch(
+    session: AsyncSession,
+    worker: Worker,
+    requested: dict[str, Any],
+    changed: list[str],
+    today: date,
+    into: rules_stats.Changes,
+) -> None:
+    """Write checked changes: the row, its event, its terms, its counts (into `into`)."""
+    before = await tracking.profile_of(session, worker)
+    for name in changed:
+        setattr(worker, name, requested[name])
+    rules_stats.stock_changes(before, await tracking.profile_of(session, worker), today, into)
+    worker.updated_at = utcnow()
+    event = WorkerUpdated(**_facts(worker), changed=changed)
+    await publish(session, event, str(worker.id), worker.community_code)
+    if posts_changed(requested):
+        await follow_posts(session, worker, requested.get("position_since", today))
+
+
+async def update(
+    session: AsyncSession,
+    principal: Principal,
+    limit: Limit,
+    worker_id: uuid.UUID,
+    patch: WorkerPatch,
+) -> Worker:
+    today = today_in_china()
+    requested = patch_request(patch, today)
     # Whether a date passes the working-age rule (or the minimum age of an elected post)
     # tells something about the birth date, so for a caller who may not see it the rule
     # is a check like a lookup.
-    probe = (new_start is not None or posts_changed) and not principal.sees_pii
+    probe = (
+        requested.get("service_start_date") is not None or posts_changed(requested)
+    ) and not principal.sees_pii
     checks = IdChecks(session, principal, limit)
-    refusal: ProblemError | None = None
     async with checks.transaction("birth-date-rule", guarded=probe):
         worker = await load_for_change(WorkerRepository(session, principal), worker_id)
-        if requested.get("position", worker.position) != worker.position:
-            requested.setdefault("position_since", today)  # a new post starts a new term
-        # Tells nothing about the birth date: refused before any age rule runs.
-        rules.check_employment_type(
-            requested.get("employment_type", worker.employment_type),
-            [
-                requested.get("position", worker.position),
-                *(
-                    p["position"]
-                    for p in requested.get("concurrent_posts", worker.concurrent_posts)
-                ),
-            ],
-        )
-        try:
-            if new_start is not None:
-                rules.check_working_age("service_start_date", worker.birth_date, new_start)
-            if posts_changed:
-                posts = _posts(
-                    requested.get("position", worker.position),
-                    requested.get("position_since", worker.position_since),
-                    requested.get("concurrent_posts", worker.concurrent_posts),
-                )
-                rules.check_concurrent_posts(posts[0].position, posts[1:], today)
-                rules.check_post_ages(worker.birth_date, posts)
-        except (UnderMinimumAge, BelowPostMinimumAge) as exc:
-            refusal = exc
+        refusal = check_patch(worker, requested, today)
         if probe:
             await checks.count("failed" if refusal else "passed", worker_id=worker.id)
-        changed = (
-            [] if refusal else sorted(k for k, v in requested.items() if getattr(worker, k) != v)
-        )
+        changed = [] if refusal else changed_fields(worker, requested)
         if changed:
-            before = await tracking.profile_of(session, worker)
-            for name in changed:
-                setattr(worker, name, requested[name])
-            await tracking.record(
-                session, before, await tracking.profile_of(session, worker), today
-            )
-            worker.updated_at = utcnow()
-            event = WorkerUpdated(**_facts(worker), changed=changed)
-            await publish(session, event, str(worker.id), worker.community_code)
-            if posts_changed:
-                await follow_posts(session, worker, requested.get("position_since", today))
+            changes = rules_stats.Changes()
+            await apply_patch(session, worker, requested, changed, today, changes)
+            await writer.apply(session, changes)
     if refusal is not None:
         raise refusal
     return worker

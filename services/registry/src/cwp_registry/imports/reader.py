@@ -1,0 +1,155 @@
+"""Streaming readers: rows of an .xlsx (openpyxl read-only) or a .csv (UTF-8 with or
+without BOM, else GB18030), in chunks, so memory stays flat with the file's size."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from cwp_registry.imports.columns import BY_NAME, REQUIRED, Column
+from cwp_registry.imports.exceptions import ImportFileProblem
+
+Cells = tuple[Any, ...]
+SAMPLE = 65_536
+MERGE_TAG = b"<mergeCell "
+
+
+@dataclass
+class Table:
+    columns: list[Column]
+    rows: Iterator[tuple[int, Cells]]  # (row number in the sheet, cells), empty rows skipped
+    estimate: int | None  # data rows, when the file says (xlsx dimension, csv lines)
+
+
+def kind_of(filename: str) -> str:
+    suffix = Path(filename).suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise ImportFileProblem("unsupported-type", 415)
+    return suffix[1:]
+
+
+def columns_of(headers: Cells) -> list[Column]:
+    names = [str(h).strip() if h is not None else "" for h in headers]
+    while names and not names[-1]:
+        names.pop()
+    if any(n not in BY_NAME for n in names):
+        raise ImportFileProblem("unknown-headers")
+    columns = [BY_NAME[n] for n in names]
+    fields = [c.field for c in columns]
+    if len(set(fields)) != len(fields):
+        raise ImportFileProblem("duplicate-headers")
+    if not set(fields) >= REQUIRED:
+        raise ImportFileProblem("missing-columns")
+    return columns
+
+
+def _blank(cells: Cells) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+def _numbered(rows: Iterator[Cells], width: int, first: int) -> Iterator[tuple[int, Cells]]:
+    for number, cells in enumerate(rows, start=first):
+        cells = tuple(cells[:width]) + (None,) * (width - len(cells))
+        if not _blank(cells):
+            yield number, cells
+
+
+def _has_merged_cells(stream: IO[bytes]) -> bool:
+    """mergeCells follow the sheet data in the XML, so the whole part is scanned, in
+    blocks (a tag split across two blocks is caught by the overlap)."""
+    tail = b""
+    while block := stream.read(SAMPLE):
+        if MERGE_TAG in tail + block:
+            return True
+        tail = block[-len(MERGE_TAG) :]
+    return False
+
+
+@contextmanager
+def open_xlsx(path: Path) -> Iterator[Table]:
+    if not zipfile.is_zipfile(path):
+        raise ImportFileProblem("not-a-workbook")
+    try:
+        wb = load_workbook(path, read_only=True, data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise ImportFileProblem("not-a-workbook") from None
+    try:
+        ws = wb.worksheets[0]
+        with ws._get_source() as source:  # the sheet's XML part (openpyxl has no public way)
+            if _has_merged_cells(source):
+                raise ImportFileProblem("merged-cells")
+        rows = ws.iter_rows(values_only=True)
+        headers = next(rows, None)
+        if headers is None:
+            raise ImportFileProblem("empty-file")
+        columns = columns_of(headers)
+        max_row = ws.max_row if ws.max_row and ws.max_row > 1 else None
+        yield Table(columns, _numbered(rows, len(columns), 2), max_row - 1 if max_row else None)
+    finally:
+        wb.close()
+
+
+def _encoding(path: Path) -> str:
+    with path.open("rb") as f:
+        sample = f.read(SAMPLE)
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8"
+
+
+def _lines(path: Path) -> int:
+    count = 0
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            count += block.count(b"\n")
+    return count
+
+
+@contextmanager
+def open_csv(path: Path) -> Iterator[Table]:
+    if path.stat().st_size == 0:
+        raise ImportFileProblem("empty-file")
+    with path.open(encoding=_encoding(path), newline="") as f:
+        rows = csv.reader(f)
+        try:
+            headers = next(rows, None)
+        except UnicodeDecodeError:
+            raise ImportFileProblem("encoding") from None
+        if headers is None:
+            raise ImportFileProblem("empty-file")
+        columns = columns_of(tuple(headers))
+        cells = (tuple(c or None for c in r) for r in rows)
+        yield Table(columns, _numbered(cells, len(columns), 2), max(_lines(path) - 1, 0))
+
+
+@contextmanager
+def open_table(path: Path, kind: str) -> Iterator[Table]:
+    opener = open_xlsx if kind == "xlsx" else open_csv
+    with opener(path) as table:
+        yield table
+
+
+def next_chunk(rows: Iterator[tuple[int, Cells]], size: int) -> list[tuple[int, Cells]]:
+    """Up to `size` rows (run in a worker thread: parsing is CPU work)."""
+    chunk: list[tuple[int, Cells]] = []
+    try:
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) == size:
+                break
+    except UnicodeDecodeError:
+        raise ImportFileProblem("encoding") from None
+    return chunk
