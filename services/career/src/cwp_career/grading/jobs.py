@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cwp_career.grading.models import RegradeJob
 from cwp_career.grading.repository import JobRepository
 from cwp_career.grading.service import RegradeStats, new_job, regrade_region
-from cwp_common.clock import today_in_china
+from cwp_common.daily import DailyJob
 from cwp_common.db import transaction, utcnow
 from cwp_common.redact import describe
 from cwp_common.repository import PLATFORM
@@ -102,38 +102,21 @@ async def queue_daily(sessions: async_sessionmaker[AsyncSession], day: date) -> 
     return job
 
 
-class DailyRegrade:
+class DailyRegrade(DailyJob):
+    name = "career-daily-regrade"
+
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         runner: JobRunner,
         check_every: float = 60.0,
     ) -> None:
+        super().__init__(check_every)
         self._sessions = sessions
         self._runner = runner
-        self._check_every = check_every
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="career-daily-regrade")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        done_for: date | None = None
-        while True:
-            today = today_in_china()
-            if today != done_for:
-                try:
-                    job = await queue_daily(self._sessions, today)
-                    if job is not None:
-                        log.info("queued the daily regrade for %s", today)
-                        self._runner.submit(job.id)
-                    done_for = today
-                except Exception as exc:  # the database may be briefly away: retry later
-                    log.warning("could not queue the daily regrade: %s", exc.__class__.__name__)
-            await asyncio.sleep(self._check_every)
+    async def run_for(self, day: date) -> None:
+        job = await queue_daily(self._sessions, day)
+        if job is not None:
+            log.info("queued the daily regrade for %s", day)
+            self._runner.submit(job.id)

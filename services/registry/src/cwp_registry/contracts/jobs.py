@@ -8,14 +8,12 @@ UPDATE on PostgreSQL) and skips one already reminded, so a contract is announced
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cwp_common.clock import today_in_china
+from cwp_common.daily import DailyJob
 from cwp_common.db import utcnow
 from cwp_common.events.contracts import ContractExpiring
 from cwp_common.repository import PLATFORM
@@ -57,35 +55,18 @@ async def remind_expiring(
         return sent
 
 
-class ContractReminders:
+class ContractReminders(DailyJob):
     """Runs remind_expiring once per China business day (and at start)."""
+
+    name = "registry-contract-reminders"
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], days: int, check_every: float = 300.0
     ) -> None:
+        super().__init__(check_every)
         self._sessions = sessions
         self._days = days
-        self._check_every = check_every
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="registry-contract-reminders")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        done_for: date | None = None
-        while True:
-            today = today_in_china()
-            if today != done_for:
-                try:
-                    sent = await remind_expiring(self._sessions, today, self._days)
-                    log.info("contract expiry reminders for %s: %d", today, sent)
-                    done_for = today
-                except Exception as exc:  # the database may be briefly away: retry later
-                    log.warning("contract reminders failed: %s", exc.__class__.__name__)
-            await asyncio.sleep(self._check_every)
+    async def run_for(self, day: date) -> None:
+        sent = await remind_expiring(self._sessions, day, self._days)
+        log.info("contract expiry reminders for %s: %d", day, sent)

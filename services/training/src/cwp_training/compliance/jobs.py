@@ -6,19 +6,16 @@ the periods, in batches, each batch in one transaction with its events."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import date, timedelta
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cwp_common.clock import today_in_china
+from cwp_common.daily import DailyJob
 from cwp_common.db import new_id, transaction
 from cwp_common.events.contracts import RequirementShortfall
 from cwp_common.events.outbox import queue_event
-from cwp_common.redact import describe
 from cwp_common.repository import PLATFORM
 from cwp_training.compliance import rules
 from cwp_training.compliance.models import ShortfallNotice
@@ -86,36 +83,19 @@ async def announce_shortfalls(
             return announced
 
 
-class DailyShortfalls:
+class DailyShortfalls(DailyJob):
+    name = "training-daily-shortfalls"
+
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         notice_days: int,
         check_every: float = 60.0,
     ) -> None:
+        super().__init__(check_every)
         self._sessions = sessions
         self._notice_days = notice_days
-        self._check_every = check_every
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="training-daily-shortfalls")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        done_for: date | None = None
-        while True:
-            today = today_in_china()
-            if today != done_for:
-                try:
-                    n = await announce_shortfalls(self._sessions, today, self._notice_days)
-                    log.info("announced %d training shortfalls for %s", n, today)
-                    done_for = today
-                except Exception as exc:  # the database may be briefly away: retry later
-                    log.warning("shortfall job failed: %s", describe(exc))
-            await asyncio.sleep(self._check_every)
+    async def run_for(self, day: date) -> None:
+        n = await announce_shortfalls(self._sessions, day, self._notice_days)
+        log.info("announced %d training shortfalls for %s", n, day)
