@@ -103,16 +103,18 @@ async def session(request: Request) -> AsyncIterator[AsyncSession]:
         yield s
 
 
-async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A write session whatever the method: for the rare GET that must write (a dashboard
-    page that renews its sign-in from the refresh token)."""
+async def transaction_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A transactional session whatever the method, for the rare GET that needs one: one
+    that writes (a dashboard page renewing its sign-in from the refresh token) or one that
+    streams rows through a server-side cursor, which PostgreSQL keeps only inside a
+    transaction (a file of rejected import rows, a certificate sheet)."""
     rt: Runtime = request.app.state.runtime
     async with rt.sessions() as s:
         yield s
 
 
 SessionDep = Annotated[AsyncSession, Depends(session)]
-WriteSessionDep = Annotated[AsyncSession, Depends(write_session)]
+TransactionSessionDep = Annotated[AsyncSession, Depends(transaction_session)]
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
 
 

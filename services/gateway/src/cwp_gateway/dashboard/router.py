@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cwp_common.clock import today_in_china
 from cwp_common.problems import ProblemError
-from cwp_common.service import SessionDep, WriteSessionDep
+from cwp_common.service import SessionDep, TransactionSessionDep
 from cwp_gateway.dashboard import regions, sessions, view
 from cwp_gateway.dashboard.i18n import Lang, text
 from cwp_gateway.dashboard.sources import sources_of
@@ -85,7 +85,7 @@ def _login_form(
 @router.get("")
 async def page(
     request: Request,
-    session: WriteSessionDep,  # renewing the sign-in writes
+    session: TransactionSessionDep,  # renewing the sign-in writes
     state: State,
     region: Annotated[str | None, Query(max_length=12)] = None,
     lang: LangQuery = "zh",
@@ -186,7 +186,7 @@ async def logout(
 @router.get("/reports/{name}.{fmt}")
 async def report(
     request: Request,
-    session: WriteSessionDep,  # renewing the sign-in writes
+    session: TransactionSessionDep,  # renewing the sign-in writes
     state: State,
     name: str,
     fmt: str,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request, Response, UploadFile
 
 from cwp_common.auth import Principal, Reader, Writer
 from cwp_common.problems import Forbidden
-from cwp_common.service import RuntimeDep, SessionDep
+from cwp_common.service import RuntimeDep, SessionDep, TransactionSessionDep
 from cwp_registry.imports import service
 from cwp_registry.imports.columns import template
 from cwp_registry.imports.schemas import ImportJobOut
@@ -76,7 +76,7 @@ async def get_import(job_id: uuid.UUID, principal: Reader, session: SessionDep) 
 
 @router.get("/{job_id}/errors.xlsx", response_class=Response)
 async def import_errors(
-    job_id: uuid.UUID, principal: PiiWriter, session: SessionDep, pii: Pii
+    job_id: uuid.UUID, principal: PiiWriter, session: TransactionSessionDep, pii: Pii
 ) -> Response:
     """The rejected rows as sent, with the reason beside each."""
     return _xlsx(

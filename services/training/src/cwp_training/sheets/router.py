@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from cwp_common.auth import Reader, Writer
 from cwp_common.clock import today_in_china
 from cwp_common.problems import InvalidInput, ProblemError
-from cwp_common.service import SessionDep
+from cwp_common.service import SessionDep, TransactionSessionDep
 from cwp_training.classes.schemas import AttendanceRecorded, BulkEnrolled
 from cwp_training.sheets import rules, service
 
@@ -106,7 +106,7 @@ async def attendance_from_sheet(
 @router.get("/qualifications/sheet", response_class=Response, responses=DOWNLOAD)
 async def certificates_sheet(
     principal: Reader,
-    session: SessionDep,
+    session: TransactionSessionDep,
     region: Annotated[str | None, Query(pattern=r"^\d{0,12}$")] = None,
 ) -> Response:
     """The certificate list of a region as a workbook."""
