@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import Table, delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cwp_common.db import transaction, utcnow
@@ -321,14 +321,7 @@ class ConsumerRunner:
         inbox = self._t.inbox
         applied = Applied()
         async with transaction(self._factory) as session:
-            ids = list(dict.fromkeys(d.event.id for d in batch))
-            seen = set(
-                await session.scalars(
-                    select(inbox.c.event_id).where(
-                        inbox.c.consumer == self.sub.durable, inbox.c.event_id.in_(ids)
-                    )
-                )
-            )
+            seen = await inbox_seen(session, inbox, self.sub.durable, [d.event for d in batch])
             fresh: list[Delivery] = []
             for d in batch:
                 if d.event.id in seen:
@@ -339,21 +332,9 @@ class ConsumerRunner:
                     fresh.append(d)
             if not fresh:
                 return applied
-            now = utcnow()
             # Written first: on SQLite this opens the write transaction the savepoints
             # below need; on PostgreSQL it also keeps a second replica off the same events.
-            await session.execute(
-                insert(inbox),
-                [
-                    {
-                        "consumer": self.sub.durable,
-                        "event_id": d.event.id,
-                        "type": d.event.type,
-                        "processed_at": now,
-                    }
-                    for d in fresh
-                ],
-            )
+            await inbox_record(session, inbox, self.sub.durable, [d.event for d in fresh])
             if len(fresh) == 1:
                 await self.sub.handler(session, fresh[0].event)
             elif self.sub.batch_handler is not None:
@@ -460,6 +441,31 @@ class ConsumerRunner:
             await msg.term()
 
 
+async def inbox_seen(
+    session: AsyncSession, inbox: Table, durable: str, events: Sequence[CloudEvent]
+) -> set[str]:
+    """Which of the events this consumer has applied already."""
+    ids = list(dict.fromkeys(e.id for e in events))
+    found = await session.scalars(
+        select(inbox.c.event_id).where(inbox.c.consumer == durable, inbox.c.event_id.in_(ids))
+    )
+    return set(found)
+
+
+async def inbox_record(
+    session: AsyncSession, inbox: Table, durable: str, events: Sequence[CloudEvent]
+) -> None:
+    """Mark the events applied by this consumer, in the transaction of their effects."""
+    now = utcnow()
+    await session.execute(
+        insert(inbox),
+        [
+            {"consumer": durable, "event_id": e.id, "type": e.type, "processed_at": now}
+            for e in events
+        ],
+    )
+
+
 async def apply_once(
     factory: async_sessionmaker[AsyncSession],
     tables: EventTables,
@@ -470,18 +476,8 @@ async def apply_once(
     replay`): the effect and the inbox row in one transaction, as a delivery commits them.
     False when the inbox shows the event handled already: no effect."""
     async with transaction(factory) as session:
-        inbox = tables.inbox
-        seen = await session.scalar(
-            select(inbox.c.event_id).where(
-                inbox.c.consumer == sub.durable, inbox.c.event_id == event.id
-            )
-        )
-        if seen is not None:
+        if await inbox_seen(session, tables.inbox, sub.durable, [event]):
             return False
+        await inbox_record(session, tables.inbox, sub.durable, [event])
         await sub.handler(session, event)
-        await session.execute(
-            insert(inbox).values(
-                consumer=sub.durable, event_id=event.id, type=event.type, processed_at=utcnow()
-            )
-        )
     return True
