@@ -14,7 +14,8 @@ import pytest
 from cwp_common.settings import PlatformSettings
 from tests.support.databases import backends
 from tests.support.nats_server import NatsServer
-from tests.support.tokens import AUDIENCE, ISSUER, Tokens
+from tests.support.settings import settings_on
+from tests.support.tokens import Tokens
 
 os.environ["CWP_ENV"] = "dev"
 
@@ -28,6 +29,17 @@ def tokens(tmp_path_factory: pytest.TempPathFactory) -> Tokens:
 def session_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
     """One nats-server for tests that do not stop it, with the platform's users."""
     server = NatsServer(tmp_path_factory.mktemp("nats-session"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def module_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    """A nats-server for one test module. A module that starts durable consumers uses it
+    (with `settings_on`): on the session's server a durable would first work through every
+    event the rest of the suite left on the streams, and time out under load."""
+    server = NatsServer(tmp_path_factory.mktemp("nats-module"))
     server.start()
     yield server
     server.stop()
@@ -49,12 +61,4 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def platform_settings(tokens: Tokens, session_nats: NatsServer) -> PlatformSettings:
-    return PlatformSettings(
-        env="dev",
-        nats_url=session_nats.url,
-        nats_credentials_dir=session_nats.credentials_dir,
-        jwt_public_key_path=tokens.public_path,
-        jwt_issuer=ISSUER,
-        jwt_audience=AUDIENCE,
-        log_level="WARNING",
-    )
+    return settings_on(session_nats, tokens)

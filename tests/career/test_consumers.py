@@ -24,6 +24,14 @@ from cwp_common.settings import PlatformSettings
 from tests.career.helpers import API, envelope, facts, years_ago
 from tests.support.apps import running
 from tests.support.nats_server import NatsServer
+from tests.support.settings import settings_on
+from tests.support.tokens import Tokens
+
+
+@pytest.fixture
+def platform_settings(tokens: Tokens, module_nats: NatsServer) -> PlatformSettings:
+    """This module's durables start on a server of its own (see module_nats)."""
+    return settings_on(module_nats, tokens)
 
 
 @pytest.fixture
@@ -68,11 +76,11 @@ async def until(check: Callable[[], Any], timeout: float = 20.0) -> Any:
 
 async def test_registration_and_qualification_events_are_graded(
     consuming: httpx.AsyncClient,
-    session_nats: NatsServer,
+    module_nats: NatsServer,
     admin: dict[str, str],
 ) -> None:
     data = WorkerRegistered(**facts(position="party_secretary", service_start_date=years_ago(9, 1)))
-    await send(session_nats, envelope(data))
+    await send(module_nats, envelope(data))
 
     async def graded(expected: int) -> dict[str, Any] | None:
         r = await consuming.get(f"{API}/workers/{data.worker_id}", headers=admin)
@@ -86,10 +94,10 @@ async def test_registration_and_qualification_events_are_graded(
         "community_code": data.community_code,
         "obtained_date": years_ago(0, 2),
     }
-    await send(session_nats, envelope(QualificationObtained(level="senior", **obtained)))
+    await send(module_nats, envelope(QualificationObtained(level="senior", **obtained)))
     w = await until(lambda: graded(7 + 3 + 3))
     assert w["history"][-1]["reason"] == "qualification"
-    await send(session_nats, envelope(SkillLevelObtained(level="level_3", **obtained)))
+    await send(module_nats, envelope(SkillLevelObtained(level="level_3", **obtained)))
 
     async def skill_recorded() -> dict[str, Any] | None:
         r = await consuming.get(f"{API}/workers/{data.worker_id}", headers=admin)
@@ -103,13 +111,13 @@ async def test_registration_and_qualification_events_are_graded(
 async def test_a_redelivered_event_is_handled_once(
     consuming_app: FastAPI,
     consuming: httpx.AsyncClient,
-    session_nats: NatsServer,
+    module_nats: NatsServer,
     admin: dict[str, str],
 ) -> None:
     data = WorkerRegistered(**facts())
     event = envelope(data)
     # Different message ids get past the stream's duplicate window: the inbox must stop it.
-    await send(session_nats, event, event, msg_ids=[str(new_id()), str(new_id())])
+    await send(module_nats, event, event, msg_ids=[str(new_id()), str(new_id())])
 
     async def both_seen() -> bool:
         async with consuming_app.state.runtime.sessions() as s:
@@ -128,7 +136,7 @@ async def test_a_redelivered_event_is_handled_once(
 async def test_a_broken_payload_is_a_dead_letter_and_the_stream_moves_on(
     consuming_app: FastAPI,
     consuming: httpx.AsyncClient,
-    session_nats: NatsServer,
+    module_nats: NatsServer,
     admin: dict[str, str],
 ) -> None:
     broken = CloudEvent.new(
@@ -138,7 +146,7 @@ async def test_a_broken_payload_is_a_dead_letter_and_the_stream_moves_on(
         None,
     )
     data = WorkerRegistered(**facts())
-    await send(session_nats, broken, envelope(data))
+    await send(module_nats, broken, envelope(data))
 
     async def dead() -> list[Any]:
         async with consuming_app.state.runtime.sessions() as s:
@@ -164,10 +172,10 @@ async def _ok(client: httpx.AsyncClient, worker_id: str, headers: dict[str, str]
 
 
 async def test_metrics_and_readyz_report_the_consumers_lag(
-    consuming: httpx.AsyncClient, session_nats: NatsServer, admin: dict[str, str]
+    consuming: httpx.AsyncClient, module_nats: NatsServer, admin: dict[str, str]
 ) -> None:
     data = WorkerRegistered(**facts())
-    await send(session_nats, envelope(data))
+    await send(module_nats, envelope(data))
     await until(lambda: _ok(consuming, data.worker_id, admin))
 
     async def caught_up() -> dict[str, Any] | None:

@@ -22,7 +22,15 @@ from cwp_training.config import Settings
 from tests.career.test_consumers import send, until
 from tests.support.apps import running
 from tests.support.nats_server import NatsServer
+from tests.support.settings import settings_on
+from tests.support.tokens import Tokens
 from tests.training.helpers import API, count, envelope, facts
+
+
+@pytest.fixture
+def platform_settings(tokens: Tokens, module_nats: NatsServer) -> PlatformSettings:
+    """This module's durables start on a server of its own (see module_nats)."""
+    return settings_on(module_nats, tokens)
 
 
 @pytest.fixture
@@ -40,13 +48,13 @@ async def consuming(consuming_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 async def test_a_registration_reaches_the_projection_once(
     consuming_app: FastAPI,
     consuming: httpx.AsyncClient,
-    session_nats: NatsServer,
+    module_nats: NatsServer,
     admin: dict[str, str],
 ) -> None:
     data = WorkerRegistered(**facts(hire_date=today_in_china() - timedelta(days=3)))
     event = envelope(data)
-    await send(session_nats, event)
-    await send(session_nats, event, msg_ids=["another-message-id"])  # redelivered as new
+    await send(module_nats, event)
+    await send(module_nats, event, msg_ids=["another-message-id"])  # redelivered as new
 
     async def projected() -> dict[str, Any] | None:
         r = await consuming.get(f"{API}/workers/{data.worker_id}/compliance", headers=admin)
