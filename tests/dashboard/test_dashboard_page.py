@@ -164,7 +164,7 @@ async def test_english_is_a_click_away(client: httpx.AsyncClient) -> None:
     en = await client.get("/dashboard", params={"region": "310101002", "lang": "en"})
     assert 'lang="en"' in en.text
     assert "Community workers" in en.text
-    assert "Not available yet" in en.text
+    assert "Pay against the reference-wage floor" in en.text
     assert metrics(en.text) == metrics(zh.text)  # the same figures in either language
 
 
