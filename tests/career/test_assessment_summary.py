@@ -1,15 +1,19 @@
-"""GET /assessments/summary: confirmed results per year and result of the workers now in
-a region, as they stood at the end of a date (the dashboard's and the reports' figures)."""
+"""GET /assessments/summary: confirmed results per year and result of the workers in a
+region, as they stood at the end of a date (the dashboard's and the reports' figures)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import delete
 
+from cwp_career.workers.models import Worker
 from cwp_common.clock import today_in_china as today
+from cwp_common.db import transaction
 from tests.career.helpers import API, GD, GD_SZ, bulk, register, transfer
 from tests.support.tokens import Tokens
 
@@ -52,11 +56,28 @@ async def test_counts_confirmed_results_by_year_in_the_region_as_of_a_date(
 
     # Records follow the worker: after a move to Shenzhen, Guangzhou counts one fewer.
     await transfer(app, gz[1], today(), True, community_code=GD_SZ)
+    # `cwp rebuild` empties the workers and replays registration and move: counted once.
+    async with transaction(app.state.runtime.sessions) as session:
+        await session.execute(delete(Worker).where(Worker.worker_id == uuid.UUID(gz[1])))
+    await register(app, worker_id=gz[1])
+    await transfer(app, gz[1], today(), True, community_code=GD_SZ)
     assert (await summary(client, operator, region="440304"))["years"][0]["confirmed"] == 1
     assert (await summary(client, operator, region="440103"))["years"][0]["by_result"] == {
         "优秀": 1,
         "合格": 3,
     }
+
+    # A move dated tomorrow leaves today's figures alone and shows from tomorrow on.
+    tomorrow = (today() + timedelta(days=1)).isoformat()
+    await transfer(app, gz[2], today() + timedelta(days=1), True, community_code=GD_SZ)
+    assert (await summary(client, operator, region="440103"))["years"][0]["confirmed"] == 4
+    later = await summary(client, operator, region="440103", as_of=tomorrow)
+    assert later["years"][0]["by_result"] == {"优秀": 1, "合格": 2}
+    shenzhen = await summary(client, operator, region="440304", as_of=tomorrow)
+    assert shenzhen["years"][0]["confirmed"] == 2
+    assert (await summary(client, operator, region="44", as_of=tomorrow))["years"][0][
+        "confirmed"
+    ] == 5  # moves inside the province change nothing there
 
     # Another province's token sees none of it, whatever region it names.
     shanghai = tokens.headers(["viewer"], region="31")

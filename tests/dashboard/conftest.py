@@ -1,7 +1,7 @@
-"""The dashboard against the real platform: registry, career and gateway as processes on
-real HTTP and NATS, seeded through the API once per test session (starting the processes is the
-slow part). Payroll and training point
-at closed ports until those services exist here, so their parts must show as absent.
+"""The dashboard against the real platform: the gateway and every service as processes
+on real HTTP and NATS, seeded through the API once per test session (starting the
+processes is the slow part). Payroll pays the month for Shanghai (its demo region, on
+the demo policy); training holds the workers' obligations from the registrations.
 
 Seed (2025 assessments confirmed per street; the national ladder's scale):
     310101002001  3 workers   (street 310101002)  优秀 1, 合格 2
@@ -22,12 +22,12 @@ from typing import Any
 import httpx
 import pytest
 
+from cwp_common.clock import today_in_china
 from tests.support.ids import resident_id
-from tests.support.nats_server import free_port
 from tests.support.processes import ADMIN_PASSWORD, Platform, build_platform
 from tests.support.tokens import login
 
-SERVICES = ["registry", "career", "gateway"]
+SERVICES = ["registry", "career", "payroll", "training", "gateway"]
 PASSWORD = "a-long-password-123"
 YEAR = 2025
 COMMUNITIES = {
@@ -81,6 +81,30 @@ async def _until_graded(client: httpx.AsyncClient, auth: dict[str, str], ids: li
         assert r.status_code == 200, r.text
 
 
+async def _until(client: httpx.AsyncClient, auth: dict[str, str], path: str, ready: Any) -> Any:
+    """Poll a GET until `ready(body)` holds: the services learn from events."""
+    for _ in range(600):
+        r = await client.get(path, headers=auth)
+        if r.status_code == 200 and ready(r.json()):
+            return r.json()
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{path} not ready: {r.status_code} {r.text[:200]}")
+
+
+async def _pay_the_month(client: httpx.AsyncClient, auth: dict[str, str], ids: list[str]) -> None:
+    """Payroll pays this month for Shanghai once it holds every worker's grade."""
+    for wid in ids:
+        await _until(client, auth, f"/api/v1/payroll/workers/{wid}", lambda w: w["grade"])
+    body = {"jurisdiction": "31", "period": today_in_china().strftime("%Y-%m")}
+    r = await client.post("/api/v1/payroll/runs", headers=auth, json=body)
+    assert r.status_code == 201, r.text
+    run = r.json()["id"]
+    done = await _until(
+        client, auth, f"/api/v1/payroll/runs/{run}", lambda r: r["status"] == "completed"
+    )
+    assert done["progress"]["failures"] == 0, done
+
+
 async def seed(client: httpx.AsyncClient, seeded: Seeded) -> None:
     auth = await login(client, "admin", ADMIN_PASSWORD)
     for username, (roles, region) in USERS.items():
@@ -106,6 +130,10 @@ async def seed(client: httpx.AsyncClient, seeded: Seeded) -> None:
             assert r.status_code == 201, r.text
             seeded.workers.setdefault(code, []).append(r.json()["id"])
     await _until_graded(client, auth, [w for ids in seeded.workers.values() for w in ids])
+    for wid in (w for ids in seeded.workers.values() for w in ids):
+        await _until(client, auth, f"/api/v1/training/workers/{wid}/compliance", bool)
+    shanghai = [w for code, ids in seeded.workers.items() if code.startswith("31") for w in ids]
+    await _pay_the_month(client, auth, shanghai)
     by_street: dict[str, list[dict[str, Any]]] = {}
     for code, results in RESULTS.items():
         rows = [
@@ -122,9 +150,6 @@ async def seed(client: httpx.AsyncClient, seeded: Seeded) -> None:
 @pytest.fixture(scope="session")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     p = build_platform(tmp_path_factory.mktemp("dashboard"), SERVICES)
-    # Not started here: nothing listens, as when the service is not deployed yet.
-    p.env["GATEWAY_PAYROLL_URL"] = f"http://127.0.0.1:{free_port()}"
-    p.env["GATEWAY_TRAINING_URL"] = f"http://127.0.0.1:{free_port()}"
     p.nats.start()
     try:
         p.start(SERVICES, timeout=120)  # a shared, loaded machine starts Python slowly

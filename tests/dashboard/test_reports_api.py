@@ -1,7 +1,7 @@
 """GET /api/v1/reports: the list with columns and definitions, and each report as Excel
 and PDF for a region and a date, checked against the services' own answers and a direct
-count of the seeded records; refusals for bad input, regions outside the scope and parts
-whose service is absent."""
+count of the seeded records; refusals for bad input and regions outside the scope (a part
+whose service is down: test_dashboard_page)."""
 
 from __future__ import annotations
 
@@ -155,16 +155,28 @@ async def test_bad_requests_are_refused_with_problems(
     assert "3101x" not in r.text  # fixed texts, never the input
 
 
-@pytest.mark.parametrize("name", ["pay-benchmark", "training-compliance"])
-async def test_a_report_whose_service_is_absent_is_503_not_made_up(
-    client: httpx.AsyncClient, name: str
+@pytest.mark.parametrize(
+    ("name", "path", "title"),
+    [
+        ("pay-benchmark", "/api/v1/payroll/benchmarks", "薪酬与最低参照工资"),
+        ("training-compliance", "/api/v1/training/compliance", "培训学时与持证"),
+    ],
+)
+async def test_pay_and_training_reports_hold_the_services_figures(
+    client: httpx.AsyncClient, name: str, path: str, title: str
 ) -> None:
     auth = await login(client, "sh-viewer", PASSWORD)
-    for fmt in ("xlsx", "pdf"):
-        r = await client.get(f"/api/v1/reports/{name}.{fmt}", headers=auth)
-        assert r.status_code == 503
-        assert r.json()["type"] == "urn:cwp:problem:report-source-unavailable"
-        assert r.headers["retry-after"]
+    params: dict[str, str | int] = {"region": "31"}
+    if name == "pay-benchmark":
+        params["year"] = today_in_china().year
+    answer = (await client.get(path, headers=auth, params=params)).json()
+    r = await client.get(f"/api/v1/reports/{name}.xlsx", headers=auth, params={"region": "31"})
+    assert r.status_code == 200, r.text
+    table = dict((row[0], row[1]) for row in table_after(sheet_rows(r.content), title)[1:])
+    assert table["人数"] == answer["workers"] == 6  # Shanghai's seeded workers
+    pdf = await client.get(f"/api/v1/reports/{name}.pdf", headers=auth, params={"region": "31"})
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
 
 
 async def test_the_dashboard_downloads_the_same_report_with_its_session(

@@ -20,9 +20,10 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, MetaData, event, text
+from sqlalchemy import DateTime, MetaData, Table, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -30,7 +31,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
 from sqlalchemy.types import TypeDecorator
 
 # A connection back in the pool for longer than this is pinged before it is handed out
@@ -222,6 +223,33 @@ async def copy_rows(
     raw = await (await session.connection()).get_raw_connection()
     driver: Any = raw.driver_connection  # asyncpg
     await driver.copy_records_to_table(table, records=records, columns=list(columns))
+
+
+COUNT_BATCH = 5000
+
+
+async def add_counts(
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    key: Sequence[str],
+    counter: str,
+    rows: Sequence[dict[str, Any]],
+) -> None:
+    """Add each row's `counter` to the stored row of the same `key` columns, inserting
+    the rows that are not there yet: one INSERT ... ON CONFLICT DO UPDATE per batch, which
+    PostgreSQL and SQLite both understand. Rows go in key order, so concurrent writers
+    lock them in the same order and cannot deadlock each other."""
+    if not rows:
+        return
+    table = cast(Table, model.__table__)
+    dialect = (await session.connection()).dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    stmt = insert.on_conflict_do_update(
+        index_elements=list(key), set_={counter: table.c[counter] + insert.excluded[counter]}
+    )
+    ordered = sorted(rows, key=lambda row: tuple(row[k] for k in key))
+    for start in range(0, len(ordered), COUNT_BATCH):
+        await session.execute(stmt, ordered[start : start + COUNT_BATCH])
 
 
 @asynccontextmanager

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, Date, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cwp_career.db import Base, ExactDecimal
@@ -37,11 +37,29 @@ class Assessment(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     confirmed_by: Mapped[str | None] = mapped_column(String(100))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where a confirmed result is counted now (AssessmentCount): its worker's community,
+    # followed through moves. A move is counted once, also when the events are replayed.
+    counted_in: Mapped[str | None] = mapped_column(String(12))
 
     __table_args__ = (
         UniqueConstraint("worker_id", "year"),
         Index("ix_assessments_community_year", "community_code", "year"),
     )
+
+
+class AssessmentCount(Base):
+    """Confirmed results counted per community, kept with every confirmation and every
+    move of a worker who holds confirmed results: the change of `delta` on `day`. The
+    summary for a date sums the rows up to it, so a past date reads the results where
+    their workers stood then, and a later move does not change an earlier report."""
+
+    __tablename__ = "assessment_counts"
+
+    community_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    result: Mapped[str] = mapped_column(String(20), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # China time
+    delta: Mapped[int] = mapped_column(Integer)
 
 
 class ExitRecommendation(Base):

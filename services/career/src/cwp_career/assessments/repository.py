@@ -6,9 +6,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from cwp_career.assessments.models import Assessment, ExitRecommendation
 from cwp_career.db import dialect_of
@@ -93,21 +92,6 @@ class AssessmentRepository(WorkerScoped[Assessment]):
         for wid, year, result in (await self.session.execute(stmt)).all():
             out.setdefault(wid, {})[year] = result
         return out
-
-    async def counts_by_year(
-        self, region: str | None, confirmed_by: datetime
-    ) -> list[tuple[int, str, int]]:
-        """(year, result, count) of the results confirmed before `confirmed_by`, of the
-        workers now under `region` (a summary; the dashboard's and the reports' figures)."""
-        stmt = self.listed(region).where(
-            Assessment.status == "confirmed", Assessment.confirmed_at < confirmed_by
-        )
-        grouped = (
-            stmt.with_only_columns(Assessment.year, Assessment.result, func.count())
-            .group_by(Assessment.year, Assessment.result)
-            .order_by(Assessment.year, Assessment.result)
-        )
-        return [(y, r, n) for y, r, n in (await self.session.execute(grouped)).all()]
 
 
 class ExitRecommendationRepository(WorkerScoped[ExitRecommendation]):

@@ -71,8 +71,10 @@ async def assessment_summary(
     region: Region = None,
     as_of: date | None = None,
 ) -> AssessmentSummary:
-    """Confirmed results per year and result of the workers now in `region`, as they
-    stood at the end of `as_of` (default today)."""
+    """Confirmed results per year and result, as they stood at the end of `as_of`
+    (default today), of the workers who were in `region` then: a result goes with its
+    worker from the day of a move, so a later move leaves an earlier date's figures as
+    they were."""
     return await service.summary(session, principal, region, as_of or today_in_china())
 
 

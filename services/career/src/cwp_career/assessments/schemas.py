@@ -172,7 +172,8 @@ class YearSummary(BaseModel):
 
 class AssessmentSummary(BaseModel):
     """Confirmed results per year and result, as they stood at the end of `as_of`, of the
-    workers now in `region` (the dashboard's and the reports' assessment figures)."""
+    workers who were in `region` then (the dashboard's and the reports' assessment
+    figures): a result goes with its worker from the day of a move."""
 
     region: str
     as_of: date

@@ -9,11 +9,11 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cwp_career.assessments import rules
+from cwp_career.assessments import counts, rules
 from cwp_career.assessments.exceptions import (
     AssessmentExists,
     AssessmentFinal,
@@ -50,7 +50,7 @@ from cwp_career.workers.models import Worker
 from cwp_career.workers.repository import WorkerRepository
 from cwp_career.workers.rules import post_positions
 from cwp_common.auth import Principal
-from cwp_common.clock import CHINA_TZ, today_in_china
+from cwp_common.clock import today_in_china
 from cwp_common.db import new_id, utcnow
 from cwp_common.events.contracts import AssessmentConfirmed, ExitRecommended
 from cwp_common.events.outbox import queue_event
@@ -243,8 +243,10 @@ async def _confirm(
     await session.flush()
     recs = []
     workers = WorkerRepository(session, principal)
+    where: list[tuple[str, Assessment]] = []
     for a in targets:
         worker = await workers.get(a.worker_id, for_update=True)
+        where.append((worker.community_code if worker else a.community_code, a))
         if worker is None or worker.status == "exited":
             continue
         if not a.counted:
@@ -252,6 +254,7 @@ async def _confirm(
         rec = await _recommend_exit(session, principal, worker, a, book, now)
         if rec is not None:
             recs.append(rec)
+    await counts.confirmed(session, where)
     return recs
 
 
@@ -428,6 +431,5 @@ async def summary(
 ) -> AssessmentSummary:
     """Counts as they stood at the end of `as_of` (China time): a result confirmed later
     is not counted, so the same date gives the same figures later."""
-    end = datetime.combine(as_of + timedelta(days=1), time(), CHINA_TZ)
-    counts = await AssessmentRepository(session, principal).counts_by_year(region, end)
-    return AssessmentSummary.from_counts(region or principal.region, as_of, counts)
+    found = await counts.by_year(session, principal.region, region, as_of)
+    return AssessmentSummary.from_counts(region or principal.region, as_of, found)

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cwp_career.assessments import counts as assessment_counts
 from cwp_career.assessments.repository import ExitRecommendationRepository
 from cwp_career.grading.repository import grading_row
 from cwp_career.grading.service import GradeRequest, regrade_rows, regrade_worker
@@ -205,6 +206,9 @@ async def _upsert(
             await _apply_mover_rule(session, row, moved_from, f.community_code, moved_on)
         if row.position != f.position:
             row.grade_floor = None  # a kept grade belongs to the post held at the move
+        await assessment_counts.moved(
+            session, worker_id, row.community_code, f.community_code, moved_on or day
+        )
     for column, value in fact_values(f).items():
         setattr(row, column, value)
     row.updated_at = utcnow()
