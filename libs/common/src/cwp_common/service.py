@@ -256,7 +256,12 @@ def add_health_routes(app: FastAPI, metrics: Metrics) -> None:
         except Exception as exc:
             checks["database"] = f"down: {exc.__class__.__name__}"
         if rt.link is not None:
-            checks["nats"] = "ok" if rt.link.connected else "down"
+            if not rt.link.connected:
+                checks["nats"] = "down"
+            elif rt.link.missing is not None:  # the deployment has not made it yet
+                checks["nats"] = f"stream {rt.link.missing} missing: run `cwp streams apply`"
+            else:
+                checks["nats"] = "ok"
         if rt.revocation_feed is not None:  # not ready to refuse revoked tokens until replayed
             checks["revocations"] = (
                 "ok" if rt.revocation_feed.revocations.caught_up else "replaying"
