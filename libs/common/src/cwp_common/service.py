@@ -178,8 +178,8 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
                     await conn.run_sync(spec.tables.outbox.metadata.create_all)
             if spec.on_starting:
                 await spec.on_starting(rt)
-            app.state.token_verifier = TokenVerifier.from_file(
-                platform.jwt_public_key_path,
+            app.state.token_verifier = TokenVerifier.from_files(
+                platform.jwt_public_key_paths,
                 platform.jwt_issuer,
                 platform.jwt_audience,
                 leeway_seconds=platform.token_leeway_seconds,
