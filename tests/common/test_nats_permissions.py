@@ -22,8 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cwp_career.app import SUBSCRIPTIONS as CAREER_SUBSCRIPTIONS
 from cwp_common.events.access import (
     CONSUMERS,
+    OPERATOR,
     WORK_QUEUES,
     ensure_passwords,
+    operator_permissions,
     permissions,
     ungranted,
 )
@@ -31,7 +33,7 @@ from cwp_common.events.access import main as access_main
 from cwp_common.events.consumer import Subscription
 from cwp_common.events.contracts import AccountRevoked
 from cwp_common.events.envelope import CloudEvent
-from cwp_common.events.nats_link import ensure_stream
+from cwp_common.events.nats_link import ensure_stream, stream_config
 from cwp_common.revocation import RevocationFeed, RevocationList
 from cwp_common.service import ServiceSpec, create_service_app
 from cwp_common.settings import InsecureConfiguration, PlatformSettings
@@ -64,16 +66,12 @@ class Violations:
 
 @pytest.fixture
 async def server(nats_server: NatsServer) -> NatsServer:
-    """The registry has published one event; the gateway has its stream."""
+    """The streams made by the deployment; the registry has published one event."""
     registry = await nats_server.connect("registry")
-    gateway = await nats_server.connect("gateway")
     try:
-        await ensure_stream(registry.jetstream(), "registry")
         await registry.jetstream().publish(REGISTERED, event("cwp.registry"))
-        await ensure_stream(gateway.jetstream(), "gateway")
     finally:
         await registry.close()
-        await gateway.close()
     return nats_server
 
 
@@ -117,6 +115,48 @@ async def test_career_cannot_delete_purge_or_redefine_the_registry_stream(
     await refused(ensure_stream(jsm, "registry"))
     await violations.wait_for("$js.api.stream.delete.registry")
     await violations.wait_for("$js.api.stream.purge.registry")
+    assert await server.messages_in("REGISTRY") == 1
+
+
+async def test_no_service_may_create_update_or_delete_even_its_own_stream(
+    server: NatsServer,
+) -> None:
+    """Streams are the deployment's (`cwp streams apply`, as the operations user)."""
+    violations = Violations()
+    nc = await server.connect("registry", error_cb=violations.record)
+    try:
+        jsm = nc.jetstream(timeout=1)
+        assert (await jsm.stream_info("REGISTRY")).config.subjects == ["registry.>"]
+        changed = stream_config("registry")
+        changed.max_msgs = 1
+        await refused(jsm.update_stream(changed))
+        await refused(jsm.add_stream(stream_config("registry")))
+        await refused(jsm.delete_stream("REGISTRY"))
+        await refused(ensure_stream(jsm, WORK_QUEUES["payroll"][0]))
+        await violations.wait_for("$js.api.stream.update.registry")
+        await violations.wait_for("$js.api.stream.create.registry")
+    finally:
+        await nc.close()
+    assert await server.messages_in("REGISTRY") == 1
+    tester = await server.connect()
+    try:
+        assert (await tester.jetstream().stream_info("REGISTRY")).config.max_msgs == -1
+    finally:
+        await tester.close()
+
+
+async def test_the_operations_user_makes_streams_and_nothing_else(server: NatsServer) -> None:
+    violations = Violations()
+    nc = await server.connect(OPERATOR, error_cb=violations.record)
+    try:
+        jsm = nc.jetstream(timeout=1)
+        await ensure_stream(jsm, "registry")  # create or update: allowed
+        await refused(jsm.publish(REGISTERED, event("cwp.registry")))
+        await violations.wait_for(f'publish to "{REGISTERED}"')
+        await refused(jsm.delete_stream("REGISTRY"))
+        await refused(jsm.pull_subscribe("registry.>", "career-workers", stream="REGISTRY"))
+    finally:
+        await nc.close()
     assert await server.messages_in("REGISTRY") == 1
 
 
@@ -236,13 +276,18 @@ def test_a_service_with_a_consumer_the_table_does_not_grant_does_not_start(
 def test_a_deployment_renders_the_server_configuration_from_its_secrets(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    secrets = ensure_passwords(tmp_path / "secrets", CONSUMERS)
+    secrets = ensure_passwords(tmp_path / "secrets", [*CONSUMERS, OPERATOR])
     access_main(["--credentials-dir", str(tmp_path / "secrets"), "--port", "4222"])
     config = json.loads(capsys.readouterr().out)
     users = {u["user"]: u for u in config["accounts"]["CWP"]["users"]}
-    assert set(users) == set(CONSUMERS)
-    assert all(users[s]["password"] == secrets[s] for s in CONSUMERS)
+    assert set(users) == {*CONSUMERS, OPERATOR}
+    assert all(users[s]["password"] == secrets[s] for s in [*CONSUMERS, OPERATOR])
     assert users["career"]["permissions"] == permissions("career")
+    assert users[OPERATOR]["permissions"] == operator_permissions()
+    (tmp_path / "secrets" / OPERATOR).unlink()
+    with pytest.raises(SystemExit, match="no password file for ops"):
+        access_main(["--credentials-dir", str(tmp_path / "secrets")])
+    ensure_passwords(tmp_path / "secrets", [OPERATOR])
     (tmp_path / "secrets" / "career").unlink()
     with pytest.raises(SystemExit, match="no password file for career"):
         access_main(["--credentials-dir", str(tmp_path / "secrets")])
@@ -251,8 +296,8 @@ def test_a_deployment_renders_the_server_configuration_from_its_secrets(
 async def test_a_service_started_before_the_gateway_is_ready_and_then_follows_revocations(
     nats_server: NatsServer,
 ) -> None:
-    """Only the gateway may create its stream; until it has, nothing has been revoked, so
-    a service that starts first must not wait for it (make run starts the gateway last)."""
+    """A service starting before the gateway has published anything is ready at once
+    (make run starts the gateway last) and then follows the revocations it publishes."""
     link = nats_server.link("registry", "cwp-registry")
     revocations = RevocationList(horizon_seconds=3600)
     feed = RevocationFeed(link, revocations)
@@ -262,7 +307,6 @@ async def test_a_service_started_before_the_gateway_is_ready_and_then_follows_re
         await until(lambda: revocations.caught_up)
         gateway = await nats_server.connect("gateway")
         try:
-            await ensure_stream(gateway.jetstream(), "gateway")
             at = datetime.now(UTC)
             data = {
                 "subject": "ops",
@@ -298,8 +342,6 @@ async def test_payroll_shares_its_chunks_on_a_work_queue_no_other_service_can_to
     payroll = await server.connect("payroll")
     try:
         js = payroll.jetstream(timeout=2)
-        await ensure_stream(js, "payroll")
-        await ensure_stream(js, queue)
         await js.publish(f"{queue.subject}.run-1", b"{}")
         sub = await js.pull_subscribe(f"{queue.subject}.>", queue.durable, stream=queue.stream)
         (msg,) = await sub.fetch(1, timeout=5)

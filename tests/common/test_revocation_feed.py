@@ -15,7 +15,6 @@ from fastapi import APIRouter
 from cwp_common.auth import Reader
 from cwp_common.db import new_metadata
 from cwp_common.events.contracts import AccountRevoked
-from cwp_common.events.nats_link import ensure_stream
 from cwp_common.events.outbox import Outbox
 from cwp_common.events.tables import event_tables
 from cwp_common.revocation import PRODUCER, SOURCE
@@ -60,7 +59,6 @@ async def test_ready_before_the_gateway_exists_and_follows_it_afterwards(
         # The gateway starts later and revokes the account (as its outbox would publish).
         nc = await nats_server.connect(PRODUCER)
         try:
-            await ensure_stream(nc.jetstream(), PRODUCER)
             revoked = AccountRevoked(
                 subject="leaver",
                 kind="user",

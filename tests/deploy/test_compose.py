@@ -114,9 +114,12 @@ def test_each_service_gets_only_its_own_nats_password() -> None:
         assert {"source": f"nats-{name}", "target": f"/run/secrets/nats/{name}"} in SERVICES[name][
             "secrets"
         ]
-    everyone = {f"nats-{name}" for name in PLATFORM}
-    for renderer in ("nats-config", "nats-streams"):
-        assert {s["source"] for s in SERVICES[renderer]["secrets"]} == everyone
+    everyone = {f"nats-{name}" for name in PLATFORM} | {"nats-ops"}
+    assert {s["source"] for s in SERVICES["nats-config"]["secrets"]} == everyone
+    # The streams step makes every stream as the operations user, and needs nothing else.
+    assert SERVICES["nats-streams"]["secrets"] == [
+        {"source": "nats-ops", "target": "/run/secrets/nats/ops"}
+    ]
     assert set(COMPOSE["secrets"]) == everyone | {"jwt-public", "jwt-private"}
     signers = [n for n, s in SERVICES.items() if "jwt-private" in str(s.get("secrets"))]
     assert signers == ["gateway"]

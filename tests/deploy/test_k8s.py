@@ -298,9 +298,13 @@ def test_prod_runs_two_replicas_and_a_three_node_jetstream_cluster() -> None:
     assert nats["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"]
     pdb = named("prod", "PodDisruptionBudget", "nats")
     assert pdb["spec"]["maxUnavailable"] == 1
-    streams = named("prod", "Job", "nats-streams")["spec"]["template"]["spec"]["containers"][0]
+    job = named("prod", "Job", "nats-streams")["spec"]["template"]["spec"]
+    streams = job["containers"][0]
     assert streams["args"][:3] == ["cwp", "streams", "apply"]
     assert streams["args"][streams["args"].index("--replicas") + 1] == "3"
+    # It makes the streams as the operations user, and holds no service's password.
+    (credentials,) = [v for v in job["volumes"] if v["name"] == "credentials"]
+    assert credentials["secret"]["items"] == [{"key": "ops", "path": "ops"}]
     render_config = nats["spec"]["template"]["spec"]["initContainers"][0]
     assert "cwp_common.events.access" in " ".join(render_config["command"])
 

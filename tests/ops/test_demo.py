@@ -5,7 +5,6 @@ new."""
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -15,10 +14,9 @@ import httpx
 import pytest
 
 from cwp_ops.demo import DemoData, seed, sign_in
-from cwp_ops.policy import KINDS, publish
 from cwp_registry.communities.rules import validate_community_code
 from cwp_registry.workers.rules import parse_id_number
-from tests.support.processes import ADMIN_PASSWORD, ROOT, Platform, build_platform
+from tests.support.processes import ADMIN_PASSWORD, Platform, build_platform
 
 TODAY = date(2026, 6, 1)
 
@@ -86,34 +84,3 @@ async def test_seed_demo_writes_through_the_api_and_career_grades_everyone(
         # The same seed again: everything exists, nothing is refused.
         again = await seed(client, auth, DemoData(seed=11, today=date.today()), 30, 8)
         assert (again.workers, again.existing, again.refused, again.communities) == (0, 30, 0, 0)
-
-
-@pytest.mark.e2e
-@pytest.mark.timeout(400)
-async def test_load_policy_publishes_ladder_files_and_reports_refusals(
-    platform: Platform, tmp_path: Path
-) -> None:
-    template = json.loads(
-        (ROOT / "services/career/src/cwp_career/ladders/templates/three_posts_18.json").read_text()
-    )
-    template["ladder"] |= {
-        "jurisdiction": "44",
-        "name": "广东省三岗十八级",
-        "effective_date": "2025-01-01",
-    }
-    good = tmp_path / "guangdong.json"
-    good.write_text(json.dumps(template, ensure_ascii=False))
-    broken = tmp_path / "broken.json"
-    broken.write_text(json.dumps([{**template["ladder"], "step_years": 0}]))
-    async with httpx.AsyncClient(base_url=platform.gateway, timeout=30) as client:
-        auth = await sign_in(client, "admin", ADMIN_PASSWORD)
-        results = await publish(client, auth, KINDS["ladders"], [good, broken])
-        assert [(ok, said.split(" ")[0]) for _, ok, said in results] == [
-            (True, "published"),
-            (False, "refused"),
-        ]
-        assert "(422)" in results[1][2]
-        listed = await client.get(
-            "/api/v1/career/ladders", headers=auth, params={"jurisdiction": "44"}
-        )
-        assert [item["name"] for item in listed.json()["items"]] == ["广东省三岗十八级"]

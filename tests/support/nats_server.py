@@ -5,15 +5,20 @@ the same port and store.
 
 Besides the services' users there is `tester`, allowed everything: the tests use it to
 look at streams, never to stand in for a service (they connect as the service).
+
+The services may not create their streams: `start` makes them, as the deployment does
+(`cwp streams apply`, as the operations user), unless `streams=False`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -24,13 +29,15 @@ from nats.aio.client import Client
 
 from cwp_common.events.access import (
     CONSUMERS,
+    OPERATOR,
     Durable,
     ensure_passwords,
     inbox_prefix,
     server_config,
+    streams,
     write_private,
 )
-from cwp_common.events.nats_link import NatsLink
+from cwp_common.events.nats_link import NatsLink, ensure_stream
 
 TESTER = "tester"
 
@@ -55,12 +62,15 @@ class NatsServer:
         home: Path,
         port: int | None = None,
         consumers: Mapping[str, Iterable[Durable]] = CONSUMERS,
+        *,
+        streams: bool = True,
     ) -> None:
         self.port = port or free_port()
         self.home = home
         self.consumers = consumers
+        self.streams = streams
         self.credentials_dir = home / "credentials"
-        self.passwords = ensure_passwords(self.credentials_dir, consumers)
+        self.passwords = ensure_passwords(self.credentials_dir, [*consumers, OPERATOR])
         self._tester_password = secrets.token_urlsafe(24)
         self.config_path = home / "nats-server.conf"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -110,7 +120,34 @@ class NatsServer:
         credentials = (user, self.passwords[user])
         return NatsLink(self.url, name, [user], credentials=credentials, inbox=inbox_prefix(user))
 
+    async def create_streams(self) -> None:
+        """Every stream of the platform, as the operations user (`cwp streams apply`)."""
+        nc = await self.connect(OPERATOR)
+        try:
+            js = nc.jetstream(timeout=10)
+            for stream in streams(self.consumers):
+                await ensure_stream(js, stream)
+        finally:
+            await nc.close()
+
     def start(self) -> None:
+        self._start()
+        if self.streams:  # in a thread: start() may be called inside a running loop
+            failed: list[BaseException] = []
+
+            def create() -> None:
+                try:
+                    asyncio.run(self.create_streams())
+                except BaseException as exc:
+                    failed.append(exc)
+
+            worker = threading.Thread(target=create)
+            worker.start()
+            worker.join(60)
+            if failed:
+                raise RuntimeError(f"could not create the streams: {failed[0]!r}")
+
+    def _start(self) -> None:
         self.write_config()
         self.proc = subprocess.Popen(
             [nats_binary(), "-c", str(self.config_path)],

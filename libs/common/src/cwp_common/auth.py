@@ -1,6 +1,8 @@
 """Access tokens: the claims the gateway issues, and how every service verifies them.
 
-The gateway signs with its Ed25519 private key; services hold only the public key.
+The gateway signs with its Ed25519 private key and names it in the token's header
+(`kid`, cwp_common.keys); services hold only public keys: the current one and, during a
+rotation, the previous or next one, so a new signing key signs nobody out.
 A disabled account (or one whose roles, region or password changed) stops working on
 every service within seconds: see cwp_common.revocation.
 """
@@ -17,6 +19,7 @@ from typing import Annotated, Any
 import jwt
 from fastapi import Depends, Request
 
+from cwp_common.keys import private_key_id, public_key_id
 from cwp_common.problems import Forbidden, Unauthorized
 from cwp_common.revocation import RevocationList
 
@@ -107,7 +110,7 @@ class TokenVerifier:
 
     def __init__(
         self,
-        public_key_pem: bytes,
+        public_key_pem: bytes | list[bytes],
         issuer: str,
         audience: str,
         cache_size: int = 4096,
@@ -116,7 +119,9 @@ class TokenVerifier:
         max_lifetime_seconds: int = 3600,
         revocations: RevocationList | None = None,
     ):
-        self._key = public_key_pem
+        pems = public_key_pem if isinstance(public_key_pem, list) else [public_key_pem]
+        # kid -> key; a token without a kid (signed before kids) is tried against each.
+        self._keys = {public_key_id(pem): pem for pem in pems}
         self._issuer = issuer
         self._audience = audience
         self._cache: dict[str, tuple[float, Principal]] = {}
@@ -129,6 +134,29 @@ class TokenVerifier:
     def from_file(cls, path: Path, issuer: str, audience: str, **options: Any) -> TokenVerifier:
         """`options`: the keyword arguments of the constructor."""
         return cls(path.read_bytes(), issuer, audience, **options)
+
+    @classmethod
+    def from_files(
+        cls, paths: list[Path], issuer: str, audience: str, **options: Any
+    ) -> TokenVerifier:
+        """Every public key a token may be signed with (PlatformSettings.jwt_public_key_paths)."""
+        return cls([p.read_bytes() for p in paths], issuer, audience, **options)
+
+    @property
+    def key_ids(self) -> frozenset[str]:
+        return frozenset(self._keys)
+
+    def _candidates(self, token: str) -> list[bytes]:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError:
+            raise Unauthorized(INVALID) from None
+        if kid is None:
+            return list(self._keys.values())
+        key = self._keys.get(kid) if isinstance(kid, str) else None
+        if key is None:  # a key this service does not (or no longer) accept
+            raise Unauthorized(INVALID)
+        return [key]
 
     def verify(self, token: str) -> Principal:
         now = time.time()
@@ -146,21 +174,32 @@ class TokenVerifier:
             raise Unauthorized(REVOKED)
         return principal
 
+    def _claims(self, token: str) -> dict[str, Any]:
+        candidates = self._candidates(token)
+        for i, key in enumerate(candidates):
+            try:
+                claims: dict[str, Any] = jwt.decode(
+                    token,
+                    key,
+                    algorithms=[ALGORITHM],
+                    issuer=self._issuer,
+                    audience=self._audience,
+                    leeway=self.leeway,
+                    options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+                )
+                return claims
+            except jwt.InvalidSignatureError:
+                if i + 1 < len(candidates):
+                    continue
+                raise Unauthorized(INVALID) from None
+            except jwt.ExpiredSignatureError:
+                raise Unauthorized(EXPIRED) from None
+            except jwt.PyJWTError:
+                raise Unauthorized(INVALID) from None
+        raise Unauthorized(INVALID)
+
     def _decode(self, token: str) -> tuple[Principal, float]:
-        try:
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                self._key,
-                algorithms=[ALGORITHM],
-                issuer=self._issuer,
-                audience=self._audience,
-                leeway=self.leeway,
-                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
-            )
-        except jwt.ExpiredSignatureError:
-            raise Unauthorized(EXPIRED) from None
-        except jwt.PyJWTError:
-            raise Unauthorized(INVALID) from None
+        claims = self._claims(token)
         issued, expires = claims["iat"], claims["exp"]
         if not all(isinstance(v, int | float) for v in (issued, expires)):
             raise Unauthorized(INVALID)
@@ -231,6 +270,7 @@ class TokenSigner:
 
     def __init__(self, private_key_pem: bytes, issuer: str, audience: str) -> None:
         self._key = private_key_pem
+        self.key_id = private_key_id(private_key_pem)
         self._issuer = issuer
         self._audience = audience
 
@@ -266,4 +306,4 @@ class TokenSigner:
         }
         if worker_id is not None:
             claims["worker_id"] = worker_id
-        return jwt.encode(claims, self._key, algorithm=ALGORITHM)
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self.key_id})

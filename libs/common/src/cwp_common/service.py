@@ -178,8 +178,8 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
                     await conn.run_sync(spec.tables.outbox.metadata.create_all)
             if spec.on_starting:
                 await spec.on_starting(rt)
-            app.state.token_verifier = TokenVerifier.from_file(
-                platform.jwt_public_key_path,
+            app.state.token_verifier = TokenVerifier.from_files(
+                platform.jwt_public_key_paths,
                 platform.jwt_issuer,
                 platform.jwt_audience,
                 leeway_seconds=platform.token_leeway_seconds,
@@ -256,7 +256,12 @@ def add_health_routes(app: FastAPI, metrics: Metrics) -> None:
         except Exception as exc:
             checks["database"] = f"down: {exc.__class__.__name__}"
         if rt.link is not None:
-            checks["nats"] = "ok" if rt.link.connected else "down"
+            if not rt.link.connected:
+                checks["nats"] = "down"
+            elif rt.link.missing is not None:  # the deployment has not made it yet
+                checks["nats"] = f"stream {rt.link.missing} missing: run `cwp streams apply`"
+            else:
+                checks["nats"] = "ok"
         if rt.revocation_feed is not None:  # not ready to refuse revoked tokens until replayed
             checks["revocations"] = (
                 "ok" if rt.revocation_feed.revocations.caught_up else "replaying"

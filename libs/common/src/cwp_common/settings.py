@@ -46,6 +46,11 @@ class PlatformSettings(BaseSettings):
     # (`<dir>/registry`), whose user is the service's name. `make run` writes them here.
     nats_credentials_dir: Annotated[Path, DEV_DEFAULT] = Path("var/nats-credentials")
     jwt_public_key_path: Annotated[Path, DEV_DEFAULT] = Path("var/keys/jwt-public.pem")
+    # More public keys a token may be signed with, besides the current one: during a key
+    # rotation the next key (before the gateway signs with it) or the previous one (until
+    # the tokens it signed have expired). A JSON list of files:
+    # CWP_JWT_OTHER_PUBLIC_KEY_PATHS='["/run/secrets/jwt-public-previous.pem"]'.
+    jwt_other_public_key_paths: list[Path] = Field(default_factory=list)
     jwt_issuer: str = "cwp-gateway"
     jwt_audience: str = "cwp"
     log_level: str = "INFO"
@@ -64,6 +69,11 @@ class PlatformSettings(BaseSettings):
     @property
     def is_dev(self) -> bool:
         return self.env == "dev"
+
+    @property
+    def jwt_public_key_paths(self) -> list[Path]:
+        """Every public key a token may be signed with: the current one first."""
+        return [self.jwt_public_key_path, *self.jwt_other_public_key_paths]
 
     def nats_credentials(self, service: str) -> tuple[str, str] | None:
         """(user, password) of the service, or None in dev when there is no file (an

@@ -1,11 +1,11 @@
-"""`cwp streams apply|show`: the platform's JetStream streams, one per service, created or
-updated by a deployment step with the capacity operations choose (replicas, how long and
-how much to keep), rather than left to whichever service starts first.
+"""`cwp streams apply|show`: the platform's JetStream streams, one per service and the
+work queues (WORK_QUEUES), created or updated by a deployment step with the capacity
+operations choose (replicas, how long and how much to keep) before any service starts.
 
-Each stream is applied as its own service's NATS user (the only one allowed to create or
-change it), so the step needs the mounted passwords of every service and no wider
-identity. A service later updating its stream's shape keeps these settings
-(cwp_common.events.nats_link.CAPACITY_FIELDS)."""
+The services may not create or change streams (cwp_common.events.access): this command
+is the only place they are made, as the operations user `ops`, whose only rights are
+creating, updating and inspecting streams; it needs that one mounted password. A service
+whose stream is missing is not ready and names it."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from nats.aio.client import Client
 from nats.js.api import StreamConfig
 from nats.js.errors import NotFoundError
 
-from cwp_common.events.access import CONSUMERS, inbox_prefix
+from cwp_common.events.access import OPERATOR, WorkQueue, inbox_prefix, streams
 from cwp_common.events.envelope import stream_name
-from cwp_common.events.nats_link import stream_config
+from cwp_common.events.nats_link import stream_config, work_queue_config
 from cwp_common.settings import PlatformSettings
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
@@ -44,60 +44,70 @@ def size_bytes(text: str) -> int:
     return int(match.group(1)) * _SIZES[match.group(2).lower()]
 
 
-def wanted(service: str, replicas: int, max_age: float, max_bytes: int) -> StreamConfig:
-    config: StreamConfig = stream_config(service)
+def wanted(service: str | WorkQueue, replicas: int, max_age: float, max_bytes: int) -> StreamConfig:
+    """A service's stream with the limits asked for; a work queue with the replicas only
+    (its jobs leave once done)."""
+    config: StreamConfig
+    if isinstance(service, WorkQueue):
+        config = work_queue_config(service)
+    else:
+        config = stream_config(service)
+        config.max_age = max_age or None
+        config.max_bytes = max_bytes or -1
     config.num_replicas = replicas
-    config.max_age = max_age or None
-    config.max_bytes = max_bytes or -1
     return config
 
 
-async def _as_service(platform: PlatformSettings, service: str) -> Client:
-    user, password = platform.nats_credentials(service) or (None, None)
+async def _as_operator(platform: PlatformSettings) -> Client:
+    user, password = platform.nats_credentials(OPERATOR) or (None, None)
     return await nats.connect(
         platform.nats_url,
-        name=f"cwp-ops-{service}",
+        name="cwp-ops-streams",
         user=user,
         password=password,
-        inbox_prefix=inbox_prefix(service),
+        inbox_prefix=inbox_prefix(OPERATOR),
         connect_timeout=5,
         max_reconnect_attempts=0,
     )
+
+
+def _name(service: str | WorkQueue) -> str:
+    return service.stream if isinstance(service, WorkQueue) else stream_name(service)
 
 
 async def apply(
     platform: PlatformSettings, replicas: int, max_age: float, max_bytes: int
 ) -> list[str]:
     lines = []
-    for service in CONSUMERS:
-        nc = await _as_service(platform, service)
-        try:
-            js = nc.jetstream(timeout=10)
+    nc = await _as_operator(platform)
+    try:
+        js = nc.jetstream(timeout=10)
+        for service in streams():
             config = wanted(service, replicas, max_age, max_bytes)
             try:
-                await js.stream_info(stream_name(service))
+                await js.stream_info(_name(service))
                 await js.update_stream(config)
                 verb = "updated"
             except NotFoundError:
                 await js.add_stream(config)
                 verb = "created"
-            lines.append(
-                f"{verb} {stream_name(service)}: replicas {replicas}, subjects {service}.>"
-            )
-        finally:
-            await nc.close()
+            subjects = ", ".join(config.subjects or [])
+            lines.append(f"{verb} {_name(service)}: replicas {replicas}, subjects {subjects}")
+    finally:
+        await nc.close()
     return lines
 
 
 async def show(platform: PlatformSettings) -> list[str]:
     lines = []
-    for service in CONSUMERS:
-        nc = await _as_service(platform, service)
-        try:
+    nc = await _as_operator(platform)
+    try:
+        js = nc.jetstream(timeout=10)
+        for service in streams():
             try:
-                info = await nc.jetstream(timeout=10).stream_info(stream_name(service))
+                info = await js.stream_info(_name(service))
             except NotFoundError:
-                lines.append(f"{stream_name(service)}: missing")
+                lines.append(f"{_name(service)}: missing")
                 continue
             c, s = info.config, info.state
             lines.append(
@@ -105,8 +115,8 @@ async def show(platform: PlatformSettings) -> list[str]:
                 f"{c.num_replicas or 1}, max age {c.max_age or 'unlimited'} s, max bytes "
                 f"{c.max_bytes if c.max_bytes and c.max_bytes > 0 else 'unlimited'}"
             )
-        finally:
-            await nc.close()
+    finally:
+        await nc.close()
     return lines
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cwp_common.auth import TokenSigner
-from cwp_common.keys import ensure_keypair
+from cwp_common.keys import ensure_keypair, public_key_id
 from cwp_common.service import Runtime
 from cwp_common.settings import InsecureConfiguration, PlatformSettings
 from cwp_gateway.accounts.models import Account, Kind
@@ -73,6 +73,19 @@ def check_token_lifetime(settings: Settings, platform: PlatformSettings) -> None
         )
 
 
+def check_signing_key_is_verifiable(signer: TokenSigner, platform: PlatformSettings) -> None:
+    """The gateway verifies its own tokens with the same settings as every service: a
+    signing key whose public half is not among them would sign tokens nobody accepts
+    (a rotation step done in the wrong order)."""
+    accepted = {public_key_id(p.read_bytes()) for p in platform.jwt_public_key_paths}
+    if signer.key_id not in accepted:
+        raise UnsafeConfiguration(
+            f"the signing key (kid {signer.key_id}) has no public key among "
+            "CWP_JWT_PUBLIC_KEY_PATH and CWP_JWT_OTHER_PUBLIC_KEY_PATHS: give every service "
+            "the new public key first (deploy/README.md, key rotation)"
+        )
+
+
 async def start_gateway(state: GatewayState, platform: PlatformSettings, rt: Runtime) -> None:
     settings = state.settings
     check_token_lifetime(settings, platform)
@@ -82,6 +95,7 @@ async def start_gateway(state: GatewayState, platform: PlatformSettings, rt: Run
     state.signer = TokenSigner.from_file(
         settings.jwt_private_key_path, platform.jwt_issuer, platform.jwt_audience
     )
+    check_signing_key_is_verifiable(state.signer, platform)
     await require_schema(rt.engine)
     await ensure_admin(
         rt.sessions, state.passwords, settings.admin_username, settings.admin_password

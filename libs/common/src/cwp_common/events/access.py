@@ -2,18 +2,23 @@
 nats-server configuration and credentials derived from it.
 
 Each service's NATS user is the service's name. It may
-- publish only its own subjects (`<service>.>`), and create, update and inspect only its
-  own stream (`<SERVICE>`), never delete or purge one;
+- publish only its own subjects (`<service>.>`) and inspect its own stream (`<SERVICE>`);
+  it may not create, update, delete or purge any stream: the streams are the
+  deployment's (`cwp streams apply`, as the operations user OPERATOR below), made before
+  the services start, and a service whose stream is missing is not ready and says so;
 - create and use only the durable pull consumers listed for it below, on the streams it
   consumes (create, info, fetch the next messages, ack);
 - read the gateway's stream (account revocations, which every service must see) through
   ephemeral consumers;
-- own the work-queue streams listed for it in WORK_QUEUES (jobs it shares among its
-  own replicas, e.g. payroll's chunks): publish their subjects, create and inspect the
-  stream, and consume through the one durable of each;
+- use the work-queue streams listed for it in WORK_QUEUES (jobs it shares among its
+  own replicas, e.g. payroll's chunks): publish their subjects, inspect the stream, and
+  consume through the one durable of each;
 - subscribe only to its own inbox (`_INBOX.<service>.>`), where JetStream answers its
   API requests and delivers its messages, so it cannot read the deliveries of another
   service's consumers.
+
+The operations user OPERATOR (`ops`) may create, update and inspect every stream (the
+services' and the work queues), and nothing else: no publishing, no consumers.
 
 A new consumer is added here, next to its Subscription in the service's app.py; a
 service refuses to start with a subscription this table does not grant.
@@ -33,6 +38,9 @@ from cwp_common.events.envelope import stream_name
 
 # Read by every service (ephemeral consumers): accounts switched off at the gateway.
 BROADCAST = "gateway"
+
+# The NATS user of `cwp streams apply`: the only one that creates and changes streams.
+OPERATOR = "ops"
 
 
 @dataclass(frozen=True)
@@ -126,8 +134,6 @@ def _durable_rights(d: Durable) -> list[str]:
 def _work_queue_rights(q: WorkQueue) -> list[str]:
     return [
         f"{q.subject}.>",
-        f"$JS.API.STREAM.CREATE.{q.stream}",
-        f"$JS.API.STREAM.UPDATE.{q.stream}",
         f"$JS.API.STREAM.INFO.{q.stream}",
         *_consumer_rights(q.stream, q.durable),
     ]
@@ -154,12 +160,7 @@ def permissions(
 ) -> dict[str, Any]:
     """The nats-server permissions map of one service's user."""
     own = stream_name(service)
-    publish = [
-        f"{service}.>",
-        f"$JS.API.STREAM.CREATE.{own}",
-        f"$JS.API.STREAM.UPDATE.{own}",
-        f"$JS.API.STREAM.INFO.{own}",
-    ]
+    publish = [f"{service}.>", f"$JS.API.STREAM.INFO.{own}"]
     for durable in consumers[service]:
         publish += _durable_rights(durable)
     for queue in queues.get(service, ()):
@@ -170,6 +171,30 @@ def permissions(
     return {
         "publish": {"allow": publish},
         "subscribe": {"allow": [f"{inbox_prefix(service)}.>"]},
+    }
+
+
+def streams(
+    consumers: Mapping[str, Iterable[Durable]] = CONSUMERS,
+    queues: Mapping[str, Iterable[WorkQueue]] = WORK_QUEUES,
+) -> list[str | WorkQueue]:
+    """Every stream of the platform: each service's, then the work queues."""
+    return [*consumers, *(q for service in consumers for q in queues.get(service, ()))]
+
+
+def operator_permissions(
+    consumers: Mapping[str, Iterable[Durable]] = CONSUMERS,
+    queues: Mapping[str, Iterable[WorkQueue]] = WORK_QUEUES,
+) -> dict[str, Any]:
+    """The operations user's: create, update and inspect every stream, nothing more."""
+    publish = []
+    for s in streams(consumers, queues):
+        name = s.stream if isinstance(s, WorkQueue) else stream_name(s)
+        for verb in ("CREATE", "UPDATE", "INFO"):
+            publish.append(f"$JS.API.STREAM.{verb}.{name}")
+    return {
+        "publish": {"allow": publish},
+        "subscribe": {"allow": [f"{inbox_prefix(OPERATOR)}.>"]},
     }
 
 
@@ -221,11 +246,19 @@ def server_config(
     extra_users: Iterable[Mapping[str, Any]] = (),
 ) -> str:
     """A nats-server configuration (JSON, which the server's format accepts): JetStream on,
-    one account, one user per service with the permissions above. No anonymous access."""
+    one account, one user per service with the permissions above, and the operations
+    user. No anonymous access."""
     users = [
         {"user": name, "password": passwords[name], "permissions": permissions(name, consumers)}
         for name in consumers
     ]
+    users.append(
+        {
+            "user": OPERATOR,
+            "password": passwords[OPERATOR],
+            "permissions": operator_permissions(consumers),
+        }
+    )
     config = {
         "host": host,
         "port": port,
@@ -244,7 +277,8 @@ def write_private(path: Path, text: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Print the nats-server configuration for a deployment, with the passwords read
-    from a directory of mounted Secrets (one file per service, named after it):
+    from a directory of mounted Secrets (one file per service, named after it, and
+    `ops` for the operations user):
     `python -m cwp_common.events.access --credentials-dir /run/secrets/nats`."""
     import argparse
 
@@ -257,10 +291,11 @@ def main(argv: list[str] | None = None) -> None:
     # clients away before it stops; nats-server's own default is 2 minutes.
     parser.add_argument("--lame-duck-duration", default=None, metavar="DURATION")
     args = parser.parse_args(argv)
-    missing = [s for s in CONSUMERS if not read_password(args.credentials_dir, s)]
+    users = [*CONSUMERS, OPERATOR]
+    missing = [s for s in users if not read_password(args.credentials_dir, s)]
     if missing:
         raise SystemExit(f"no password file for {', '.join(missing)} in {args.credentials_dir}")
-    passwords = {s: read_password(args.credentials_dir, s) or "" for s in CONSUMERS}
+    passwords = {s: read_password(args.credentials_dir, s) or "" for s in users}
     config = json.loads(server_config(args.host, args.port, args.store_dir, passwords))
     if args.lame_duck_duration:
         config["lame_duck_duration"] = args.lame_duck_duration

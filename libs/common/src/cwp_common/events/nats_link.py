@@ -16,7 +16,7 @@ import nats
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
-from nats.js.errors import BadRequestError
+from nats.js.errors import BadRequestError, NotFoundError
 
 from cwp_common.events.access import WorkQueue
 from cwp_common.events.envelope import stream_name
@@ -53,7 +53,8 @@ CAPACITY_FIELDS = ("num_replicas", "max_age", "max_bytes", "max_msgs", "max_msg_
 
 
 async def ensure_stream(js: JetStreamContext, service: str | WorkQueue) -> None:
-    """A service's event stream, or a work queue it owns (WORK_QUEUES)."""
+    """Create or update a service's event stream, or a work queue (WORK_QUEUES). Only the
+    operations user may (`cwp streams apply`); services check with `require_stream`."""
     config = (
         work_queue_config(service) if isinstance(service, WorkQueue) else stream_config(service)
     )
@@ -65,6 +66,26 @@ async def ensure_stream(js: JetStreamContext, service: str | WorkQueue) -> None:
         for name in CAPACITY_FIELDS:
             setattr(config, name, getattr(current, name))
         await js.update_stream(config)
+
+
+class StreamMissing(RuntimeError):
+    """A stream the deployment has not created: the service waits, not ready."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"the NATS stream {name} does not exist: create the streams first "
+            "(`cwp streams apply`, the deployment's streams step)"
+        )
+        self.name = name
+
+
+async def require_stream(js: JetStreamContext, service: str | WorkQueue) -> None:
+    """Raise StreamMissing unless the stream exists (services may not create one)."""
+    name = service.stream if isinstance(service, WorkQueue) else stream_name(service)
+    try:
+        await js.stream_info(name)
+    except NotFoundError:
+        raise StreamMissing(name) from None
 
 
 class QuietRetry:
@@ -88,8 +109,9 @@ class QuietRetry:
 
 
 class NatsLink:
-    """`streams`: the streams this process produces and creates (its own, nothing else:
-    its NATS user may not create another's). `credentials`: (user, password), None for
+    """`streams`: the streams this process produces to (its own); they must exist, made
+    by the deployment (`cwp streams apply`): until they do, `missing` names them, the
+    service is not ready (/readyz) and an error line says what to do. `credentials`: (user, password), None for
     an unauthenticated server (dev only). Replies and deliveries come to the inbox
     `inbox` (`_INBOX.<service>`), the only subjects the user may subscribe to."""
 
@@ -114,6 +136,7 @@ class NatsLink:
         self._ready = asyncio.Event()
         self._streams_stale = True
         self._closing = False
+        self.missing: str | None = None  # a stream found missing, until it exists
 
     @property
     def connected(self) -> bool:
@@ -177,12 +200,20 @@ class NatsLink:
             if self._streams_stale and self.connected and self._js is not None:
                 try:
                     for service in self.streams:
-                        await ensure_stream(self._js, service)
+                        await require_stream(self._js, service)
+                    if self.missing is not None:
+                        log.info("NATS stream %s exists now", self.missing)
+                    self.missing = None
                     self._streams_stale = False
                     self._ready.set()
                     delay = 0.2
+                except StreamMissing as exc:
+                    if self.missing != exc.name:
+                        log.error("%s; not ready until it does", exc)
+                    self.missing = exc.name
+                    delay = min(delay * 2, 5.0)
                 except Exception as exc:
-                    log.warning("could not ensure streams (%s); retrying", exc)
+                    log.warning("could not check streams (%s); retrying", exc)
             await asyncio.sleep(delay if self._streams_stale else 0.5)
 
     async def close(self) -> None:

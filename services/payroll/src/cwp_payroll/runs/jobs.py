@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cwp_common.db import transaction
 from cwp_common.events.access import WORK_QUEUES
-from cwp_common.events.nats_link import DUPLICATE_WINDOW_S, NatsLink, QuietRetry, ensure_stream
+from cwp_common.events.nats_link import DUPLICATE_WINDOW_S, NatsLink, QuietRetry, require_stream
 from cwp_common.redact import describe
 from cwp_common.repository import PLATFORM
 from cwp_payroll.runs.compute import compute_chunk
@@ -43,7 +43,7 @@ async def publish_chunks(link: NatsLink, run: Run, keys: Sequence[str]) -> None:
     """One job a chunk; the message id makes a second publication of the same attempt
     (two dispatchers, a retry) a no-op inside the duplicate window."""
     js = link.jetstream()
-    await ensure_stream(js, QUEUE)
+    await require_stream(js, QUEUE)
     for key in keys:
         body = orjson.dumps({"run_id": str(run.id), "key": key, "attempt": run.attempt})
         await js.publish(
@@ -141,7 +141,7 @@ class ChunkWorker:
             generation = self.link.generation
             try:
                 js = self.link.jetstream()
-                await ensure_stream(js, QUEUE)
+                await require_stream(js, QUEUE)
                 psub = await js.pull_subscribe(
                     f"{QUEUE.subject}.>",
                     durable=QUEUE.durable,

@@ -1,0 +1,120 @@
+"""The Prometheus alerting rules (deploy/k8s/base/monitoring/cwp-alerts.yaml): well
+formed, every metric an expression names is one the code really exports (read from
+the services' own metric objects, rendered as Prometheus scrapes them) or one of the
+two documented outside sources, every alert is explained in deploy/README.md, and the
+overlays ship the file unchanged. No promtool wheel exists, so PromQL is checked by a
+parse of its names, not by Prometheus itself."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from prometheus_client import CollectorRegistry, generate_latest
+
+from cwp_common.events.metrics import Backbone, BackboneCollector, ConsumerLag
+from cwp_common.web import Metrics
+from cwp_payroll.runs.metrics import RunMetrics
+from tests.deploy.test_k8s import objects
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES = ROOT / "deploy/k8s/base/monitoring/cwp-alerts.yaml"
+README = (ROOT / "deploy/README.md").read_text(encoding="utf-8")
+# Not the platform's: Prometheus's own, and prometheus-nats-exporter -varz.
+OUTSIDE = re.compile(r"^(up|gnatsd_varz_jetstream_(stats_storage|config_max_storage))$")
+REQUIRED = {
+    "service down": "CwpServiceDown",
+    "5xx ratio": "CwpHighErrorRate",
+    "p99 latency": "CwpSlowRequests",
+    "outbox backlog/age": "CwpOutboxBacklog",
+    "consumer lag": "CwpConsumerLag",
+    "dead letters": "CwpDeadLettersGrowing",
+    "payroll run stalled": "CwpPayrollRunStalled",
+    "JetStream storage": "CwpNatsJetStreamStorage",
+}
+PROMQL_WORDS = {
+    "and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right",
+    "offset", "bool", "inf", "nan",
+}  # fmt: skip
+
+
+def rules() -> list[dict[str, Any]]:
+    doc = yaml.safe_load(RULES.read_text(encoding="utf-8"))
+    return [rule for group in doc["groups"] for rule in group["rules"]]
+
+
+def exported() -> set[str]:
+    """Every series name the services expose, from their own metric objects."""
+    registry = CollectorRegistry()
+    web = Metrics("payroll")
+    web.requests.labels("payroll", "GET", "/x", "500").inc()
+    web.latency.labels("payroll", "/x").observe(0.2)
+    backbone = BackboneCollector("career")
+    backbone.reading = Backbone(
+        outbox_pending=1,
+        outbox_oldest_age_seconds=2.0,
+        dead_letters={"career-workers": 1},
+        consumers={"career-workers": ConsumerLag(3, 4.0, 0)},
+    )
+    backbone.register(registry)
+    RunMetrics(registry).progress("run-1", 3, 10.0, 60.0)
+    text = generate_latest(web.registry).decode() + generate_latest(registry).decode()
+    return {line.split("{")[0].split(" ")[0] for line in text.splitlines() if line[:1] != "#"}
+
+
+def metric_names(expr: str) -> set[str]:
+    """The metric names of a PromQL expression: what is left once strings, label
+    matchers, groupings, ranges, functions, keywords and numbers are taken out."""
+    expr = re.sub(r'"(?:\\.|[^"\\])*"', "", expr)
+    expr = re.sub(r"\{[^}]*\}", "", expr)
+    expr = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", expr)
+    expr = re.sub(r"\[[^\]]*\]", "", expr)
+    names = set()
+    for match in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*(?=\s*(\()?)", expr):
+        if match.group(1) or match.group(0).lower() in PROMQL_WORDS:
+            continue  # a function call or a keyword
+        names.add(match.group(0))
+    return names
+
+
+def test_the_rule_names_parse_and_find_the_metrics_the_code_exports() -> None:
+    assert metric_names(
+        'sum by (service) (rate(http_requests_total{status=~"5.."}[5m])) / up > 0.01'
+    ) == {"http_requests_total", "up"}
+    have = exported()
+    assert {"http_request_duration_seconds_bucket", "cwp_outbox_pending_events",
+            "cwp_consumer_oldest_unapplied_age_seconds", "payroll_run_chunks_left"} <= have  # fmt: skip
+    for rule in rules():
+        names = metric_names(rule["expr"])
+        assert names, rule["alert"]
+        unknown = {n for n in names if n not in have and not OUTSIDE.match(n)}
+        assert not unknown, f"{rule['alert']} names metrics nothing exports: {unknown}"
+
+
+def test_a_misspelt_metric_would_be_caught() -> None:
+    have = exported()
+    assert "cwp_outbox_pending_event" not in have
+    assert "http_request_duration_seconds" not in have  # only its _bucket, _sum, _count
+
+
+def test_every_required_alert_exists_is_complete_and_explained() -> None:
+    found = {rule["alert"]: rule for rule in rules()}
+    assert len(found) == len(rules())  # names are unique
+    assert set(REQUIRED.values()) <= set(found)
+    for name, rule in found.items():
+        assert rule["labels"]["severity"] in ("warning", "critical"), name
+        assert rule["annotations"]["summary"], name
+        assert rule["annotations"]["description"], name
+        assert re.fullmatch(r"\d+[smh]", rule.get("for", "0s")), name
+        assert f"| {name} |" in README, f"{name} is not in deploy/README.md's alert table"
+
+
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_the_overlays_ship_the_rule_file_unchanged(overlay: str) -> None:
+    (config,) = [c for c in objects(overlay, "ConfigMap")
+                 if c["metadata"]["name"] == "cwp-prometheus-rules"]  # fmt: skip
+    assert config["metadata"]["labels"]["prometheus-rules"] == "cwp"
+    assert config["data"]["cwp-alerts.yaml"] == RULES.read_text(encoding="utf-8")
