@@ -67,6 +67,7 @@ async def registry(
         database_url=url,
         consume_events=False,
         contract_reminders=False,
+        count_fold=False,
         import_dir=str(tmp_path / "imports"),
     )
     app = registry_app(settings, platform_settings, create_schema=True)
