@@ -34,10 +34,15 @@ def upgrade() -> None:
         f"DELETE FROM workforce_counts WHERE level < 12 AND grain = 'd' AND period < {first}"  # noqa: S608
     )
 
+    op.create_index(
+        "ix_workforce_counts_days", "workforce_counts", ["level", "grain", "period", "region"]
+    )
+
 
 def downgrade() -> None:
     """The month rows of the community level and the upper levels' closed days again,
     summed from the community level's day rows (which hold every change)."""
+    op.drop_index("ix_workforce_counts_days", table_name="workforce_counts")
     levels = " UNION ALL ".join(f"SELECT {lv} AS lv" for lv in (0, 2, 4, 6, 9))
     op.execute(
         "INSERT INTO workforce_counts (level, region, grain, period, dim, value, delta) "

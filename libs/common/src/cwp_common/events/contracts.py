@@ -22,6 +22,9 @@ Position = Literal[
     "deputy_secretary",
     "deputy_director",
     "committee_member",
+    # 社区党组织委员: an ordinary member of the community Party organisation's committee
+    # (neither secretary nor deputy), appointed under Party rules like them.
+    "party_committee_member",
     "full_time_worker",
 ]
 # Positions whose holders are elected to the residents' committee (居委会), by residents
@@ -30,7 +33,9 @@ ELECTED_COMMITTEE_POSITIONS: frozenset[str] = frozenset(
     {"committee_director", "deputy_director", "committee_member"}
 )
 # Party posts (社区党组织): appointed and removed under Party rules.
-PARTY_POSITIONS: frozenset[str] = frozenset({"party_secretary", "deputy_secretary"})
+PARTY_POSITIONS: frozenset[str] = frozenset(
+    {"party_secretary", "deputy_secretary", "party_committee_member"}
+)
 # 学历 (education level completed), lowest first.
 Education = Literal["below_junior_college", "junior_college", "bachelor", "master", "doctorate"]
 # 学位 (degree awarded), recorded apart from 学历: one can be held without the other, and
