@@ -29,12 +29,14 @@ async def close(
     if note is not None:
         contract.note = note
     contract.updated_at = utcnow()
-    event = ContractEnded(
-        contract_id=str(contract.id),
-        worker_id=str(contract.worker_id),
-        community_code=community_code,
-        ended_on=ended_on,
-        reason=reason,  # type: ignore[arg-type]  (the column holds an EndReason)
+    event = ContractEnded.model_validate(
+        {
+            "contract_id": str(contract.id),
+            "worker_id": str(contract.worker_id),
+            "community_code": community_code,
+            "ended_on": ended_on,
+            "reason": reason,
+        }
     )
     await publish(session, event, str(contract.worker_id), community_code)
 

@@ -61,21 +61,22 @@ async def _record(
 ) -> None:
     """Adds `sign` × the counts of `base` (rows c, dim, value, n: per community) to the
     day row at the community level and, above it, to the month row and, while the month
-    is open, the day row."""
-    upper = tuple(lv for lv in rules.LEVELS if lv != rules.FINEST)
-    grains = [("d", rules.day_of(day), (rules.FINEST,)), ("m", rules.month_of(day), upper)]
-    if rules.month_of(day) == rules.month_of(today):
-        grains.append(("d", rules.day_of(day), upper))
-    for grain, period, levels in grains:
-        await session.execute(
-            text(
-                f"WITH base AS ({base}) {_INSERT}"  # noqa: S608 (fixed names and numbers)
-                f"SELECT l.lv, substr(b.c, 1, l.lv), '{grain}', {period}, b.dim, b.value, "
-                f"sum(b.n) * {sign} FROM base b CROSS JOIN {_levels(levels)} l WHERE 1 = 1 "
-                f"GROUP BY l.lv, substr(b.c, 1, l.lv), b.dim, b.value{_UPSERT}"
-            ),
-            params,
-        )
+    is open, the day row: one statement, so `base` is counted once."""
+    d, m = rules.day_of(day), rules.month_of(day)
+    upper = [lv for lv in rules.LEVELS if lv != rules.FINEST]
+    targets = [("d", d, rules.FINEST), *(("m", m, lv) for lv in upper)]
+    if m == rules.month_of(today):
+        targets += [("d", d, lv) for lv in upper]
+    into = " UNION ALL ".join(f"SELECT '{g}' AS g, {p} AS p, {lv} AS lv" for g, p, lv in targets)
+    await session.execute(
+        text(
+            f"WITH base AS ({base}) {_INSERT}"  # noqa: S608 (fixed names and numbers)
+            f"SELECT t.lv, substr(b.c, 1, t.lv), t.g, t.p, b.dim, b.value, sum(b.n) * {sign} "
+            f"FROM base b CROSS JOIN ({into}) t WHERE 1 = 1 "
+            f"GROUP BY t.lv, substr(b.c, 1, t.lv), t.g, t.p, b.dim, b.value{_UPSERT}"
+        ),
+        params,
+    )
 
 
 async def count_workers(
