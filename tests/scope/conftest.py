@@ -67,6 +67,7 @@ async def registry(
         database_url=url,
         consume_events=False,
         contract_reminders=False,
+        count_fold=False,
         import_dir=str(tmp_path / "imports"),
     )
     app = registry_app(settings, platform_settings, create_schema=True)
@@ -139,6 +140,11 @@ async def registry(
                 "job_id": [job],
             },
             markers={worker, number, NAME, "沪测试社区", job, *people_markers},
+            public={
+                f"GET {api}/recruitment/public/rounds/{{round_id}}",
+                f"POST {api}/recruitment/public/rounds/{{round_id}}/applications",
+                f"POST {api}/recruitment/public/applications/{{application_id}}/status",
+            },
         )
         yield Service(client, app, home, foreign_tokens(tokens), admin)
 

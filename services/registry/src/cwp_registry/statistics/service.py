@@ -63,7 +63,7 @@ async def report(
     repo = CountRepository(session, principal)
     where = rules.stored(region)
     dims: dict[str, dict[str, int]] = defaultdict(dict)
-    for dim, value, n in await repo.stock(where, as_of):
+    for dim, value, n in await repo.stock(where, as_of, today):
         if n:
             dims[dim][value] = n
     headcount = dims["headcount"].get("all", 0)
@@ -90,7 +90,7 @@ async def report(
         by_age_band=_age_bands(dims["birth_year"], as_of, principal, headcount),
         age_bands_withheld=_withheld(principal, headcount),
         trend=await _trend(repo, where, as_of, months),
-        sub_regions=await _sub_regions(repo, region, as_of),
+        sub_regions=await _sub_regions(repo, region, as_of, today),
     )
 
 
@@ -128,13 +128,15 @@ async def _trend(
     ]
 
 
-async def _sub_regions(repo: CountRepository, region: str, as_of: date) -> list[SubRegion]:
+async def _sub_regions(
+    repo: CountRepository, region: str, as_of: date, today: date
+) -> list[SubRegion]:
     level = rules.child_level(region)
     if level is None:
         return []
     where = rules.Stored(level, region.ljust(level, "0"), region.ljust(level, "9"))
     counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for child, dim, n in await repo.children(where, as_of, ("headcount", "residents")):
+    for child, dim, n in await repo.children(where, as_of, today, ("headcount", "residents")):
         counts[child][dim] = n
     names = PROVINCES if level == 2 else {}
     if level == 12:
