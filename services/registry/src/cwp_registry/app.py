@@ -19,6 +19,7 @@ from cwp_registry.config import Settings
 from cwp_registry.contracts.jobs import ContractReminders
 from cwp_registry.contracts.router import router as contracts_router
 from cwp_registry.db import EVENTS
+from cwp_registry.divisions.router import router as divisions_router
 from cwp_registry.exits.handlers import on_exit_recommended
 from cwp_registry.exits.router import router as exits_router
 from cwp_registry.identity_checks.rules import Limit
@@ -74,6 +75,7 @@ def create_app(
             tables=EVENTS,
             routers=[
                 communities_router,
+                divisions_router,
                 workers_router,
                 terms_router,
                 statistics_router,
