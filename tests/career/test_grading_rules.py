@@ -228,6 +228,7 @@ def test_plan_refreshes_bookkeeping_without_a_grade_change() -> None:
         ("deputy_secretary", (4, 15)),
         ("deputy_director", (4, 15)),
         ("committee_member", (1, 12)),
+        ("party_committee_member", (1, 12)),
         ("full_time_worker", (1, 12)),
     ],
 )

@@ -42,6 +42,19 @@ def test_shipped_templates_are_valid_ladders() -> None:
     assert "EXAMPLE DATA" in sigang.note
 
 
+def test_a_ladder_stored_before_party_committee_members_ranks_them_as_committee_members() -> None:
+    body = ladder()
+    for cat in body["categories"]:
+        cat["positions"] = [p for p in cat["positions"] if p != "party_committee_member"]
+    stored = LadderBody.model_validate(body)
+    assert {e["field"] for e in check_ladder(stored)} == {"categories"}, "a new one must place it"
+    compiled = compile_ladder(uuid.uuid4(), stored)
+    member = compiled.category_of["committee_member"]
+    assert compiled.category_of["party_committee_member"] == member
+    sigang = templates()["four-posts-24-grades"].ladder
+    assert sigang.category_of["party_committee_member"].code == "member"
+
+
 def test_band_min_above_max() -> None:
     body = ladder()
     body["categories"][2]["band"] = {"min": 9, "max": 3}

@@ -171,6 +171,37 @@ async def test_an_account_over_its_rate_gets_429(
         assert (await c.get("/api/v1/registry/workers", headers=other)).status_code == 200
 
 
+async def test_the_applicants_public_path_needs_no_token_and_is_limited_per_address(
+    settings: Settings, platform: PlatformSettings
+) -> None:
+    """Only the recruitment's public path goes through without a token; it has its own
+    per-address allowance, far below an account's, and a token does not lift it."""
+
+    async def ok(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        while True:
+            try:
+                await read_request(reader)
+            except asyncio.IncompleteReadError:
+                return
+            writer.write(OK)
+            await writer.drain()
+
+    public = "/api/v1/registry/recruitment/public/rounds/00000000-0000-0000-0000-000000000000"
+    async with (
+        raw_server(ok) as (url, seen),
+        gateway_to(settings, platform, url, public_rate=0.1, public_burst=2) as (c, auth),
+    ):
+        r = await c.get("/api/v1/registry/recruitment/rounds")
+        assert r.status_code == 401
+        assert not seen, "a tokenless call elsewhere never reaches the service"
+        statuses = [(await c.get(public)).status_code for _ in range(2)]
+        statuses.append((await c.post(f"{public}/applications", json={}, headers=auth)).status_code)
+        assert statuses == [200, 200, 429]
+        assert len(seen) >= 1
+        # The address's allowance is the public path's alone: staff calls go on.
+        assert (await c.get("/api/v1/registry/workers", headers=auth)).status_code == 200
+
+
 @pytest.mark.parametrize(
     ("origin", "allowed"), [("https://app.example.cn", True), ("https://evil.example", False)]
 )

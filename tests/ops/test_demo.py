@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cwp_ops.demo import DemoData, seed, sign_in
+from cwp_ops.demo import DISTRICTS, DemoData, seed, sign_in
 from cwp_registry.communities.rules import validate_community_code
 from cwp_registry.workers.rules import parse_id_number
 from tests.support.processes import ADMIN_PASSWORD, Platform, build_platform
@@ -45,6 +45,9 @@ def test_every_community_and_person_is_valid_and_the_staff_looks_real() -> None:
     assert 0.5 < sexes["female"] / 400 < 0.75
     again = DemoData(seed=7, today=TODAY)
     assert again.communities(40) == communities  # the same seed, the same data set
+    named = {d["code"]: d["name"] for d in data.divisions(communities)}
+    for community in communities:  # every city, district and street above them is named
+        assert {community.code[:4], community.code[:6], community.code[:9]} <= set(named)
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +84,14 @@ async def test_seed_demo_writes_through_the_api_and_career_grades_everyone(
                 await asyncio.sleep(0.2)
             assert graded.status_code == 200, graded.text
             assert graded.json()["grade"] >= 1
+        # The districts and streets are named, so the statistics show names.
+        codes = {w["community_code"] for w in workers}
+        district = sorted(codes)[0][:6]
+        stats = await client.get(
+            "/api/v1/registry/statistics", headers=auth, params={"region": district}
+        )
+        assert stats.json()["name"] == DISTRICTS[district]
+        assert all(s["name"].endswith("街道") for s in stats.json()["sub_regions"])
         # The same seed again: everything exists, nothing is refused.
         again = await seed(client, auth, DemoData(seed=11, today=date.today()), 30, 8)
         assert (again.workers, again.existing, again.refused, again.communities) == (0, 30, 0, 0)

@@ -88,7 +88,7 @@ async def start_registry(
     """One registry process (a replica, when several share the database). Its consumer
     of career's events and its contract reminder job are off unless a test asks for them
     (they have tests of their own), as career's tests run without consumers."""
-    quiet = {"consume_events": False, "contract_reminders": False}
+    quiet = {"consume_events": False, "contract_reminders": False, "count_fold": False}
     app = create_app(Settings(database_url=url, **(quiet | settings)), platform, create_schema=True)
     async with running(app) as client:
         yield Registry(client, app, tokens)

@@ -13,6 +13,7 @@ import orjson
 import pytest
 
 from cwp_common.clock import today_in_china
+from cwp_common.events.contracts import ContractEnded, ContractRenewed, ContractSigned
 from cwp_registry.contracts.jobs import remind_expiring
 from cwp_registry.ops import add_commands
 from tests.registry.conftest import Registry, assert_problem, start_registry
@@ -51,6 +52,20 @@ async def renew(reg: Registry, contract_id: str, **fields: Any) -> Any:
     return await reg.client.post(
         f"{API}/contracts/{contract_id}/renew", json=body, headers=reg.auth()
     )
+
+
+async def contract_events(reg: Registry) -> list[Any]:
+    """The contract events staged, in order (no personal data in any of them)."""
+    rows = await reg.rows(
+        "SELECT type, body FROM outbox WHERE type LIKE 'registry.contract.%' "
+        "AND type != 'registry.contract.expiring.v1' ORDER BY seq"
+    )
+    out = []
+    for row in rows:
+        body = orjson.loads(row.body)
+        assert not {"name", "id_number", "birth_date", "phone"} & set(body["data"])
+        out.append(argparse.Namespace(type=row.type, data=body["data"]))
+    return out
 
 
 async def contract_count(reg: Registry) -> int:
@@ -163,6 +178,29 @@ async def test_renewals_lead_to_the_open_ended_contract(reg: Registry) -> None:
     assert await contract_count(reg) == 4
     active = await reg.rows("SELECT id FROM labour_contracts WHERE status = 'active'")
     assert len(active) == 1
+    # One event per signature and renewal, parsed with the shared contracts; refused
+    # renewals staged none.
+    events = await contract_events(reg)
+    assert [e.type for e in events] == [
+        ContractSigned.type,
+        ContractRenewed.type,
+        ContractRenewed.type,
+        ContractRenewed.type,
+    ]
+    signed = ContractSigned.model_validate(events[0].data)
+    assert (signed.contract_id, signed.kind, str(signed.probation_end_date)) == (
+        first["id"],
+        "fixed_term",
+        "2020-08-31",
+    )
+    assert signed.employer_code == SH_1[:9]
+    renewals = [ContractRenewed.model_validate(e.data) for e in events[1:]]
+    assert [(r.previous_contract_id, r.converted_to_open_ended) for r in renewals] == [
+        (first["id"], False),
+        (second["id"], False),
+        (third["id"], True),
+    ]
+    assert renewals[-1].end_date is None
 
 
 async def test_ending_a_contract_and_the_exit_ends_it_too(reg: Registry) -> None:
@@ -194,6 +232,16 @@ async def test_ending_a_contract_and_the_exit_ends_it_too(reg: Registry) -> None
         "worker_exited",
     )
     assert_problem(await sign(reg, other["id"], probation_months=0), 409, "worker-exited")
+    ends = [
+        ContractEnded.model_validate(e.data)
+        for e in await contract_events(reg)
+        if e.type == ContractEnded.type
+    ]
+    assert [(e.contract_id, str(e.ended_on), e.reason) for e in ends] == [
+        (c["id"], "2024-06-30", "mutual_agreement"),
+        (c2["id"], "2024-09-30", "worker_exited"),
+    ]
+    assert all(e.community_code == SH_1 for e in ends)
 
 
 async def test_expiry_reminders_are_sent_once_30_days_ahead(reg: Registry) -> None:

@@ -446,3 +446,78 @@ async def test_scope_of_rounds_and_applications(reg: Registry) -> None:
     assert [x["id"] for x in shanghai.json()["items"]] == [rnd["id"]]
     withdrawn = await step(reg, a["id"], step="withdrawal", note="本人放弃")
     assert withdrawn.json()["state"] == "withdrawn"
+
+
+async def test_an_applicant_applies_and_follows_their_application_without_a_token(
+    reg: Registry,
+) -> None:
+    """The mobile app's own path: no account, no token; the same rules as staff entry,
+    a receipt without the personal data sent, and a status only with the ID number."""
+    rnd = await open_round(reg)
+    draft = await reg.client.post(f"{API}/rounds", json=round_body(), headers=reg.auth())
+    shown = await reg.client.get(f"{API}/public/rounds/{rnd['id']}")
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["posts"] == rnd["posts"]
+    assert "created_by" not in shown.json()
+    for hidden in (draft.json()["id"], "00000000-0000-0000-0000-000000000000"):
+        assert_problem(await reg.client.get(f"{API}/public/rounds/{hidden}"), 404, "not-found")
+
+    before = await counts(reg)
+    number = id_number(area="310101", birth=BORN)
+    url = f"{API}/public/rounds/{rnd['id']}/applications"
+    body = applicant(rnd["posts"][0]["id"], id_number=number)
+    for bad in (
+        body | {"id_number": number[:-1] + ("0" if number[-1] != "0" else "1")},
+        body | {"channel": "staff"},
+        body | {"post_id": draft.json()["posts"][0]["id"]},
+        {k: v for k, v in body.items() if k != "name"},
+    ):
+        r = await reg.client.post(url, json=bad)
+        assert 400 <= r.status_code < 500, r.text
+        assert number not in r.text
+    assert_problem(
+        await reg.client.post(f"{API}/public/rounds/{draft.json()['id']}/applications", json=body),
+        409,
+        "application-window-closed",
+    )
+    assert await counts(reg) == before
+
+    r = await reg.client.post(url, json=body)
+    assert r.status_code == 201, r.text
+    receipt = r.json()
+    assert receipt["state"] == "qualified"
+    assert {"condition": "age", "met": True} in receipt["checks"]
+    for sent in (number, "李四", "13912345678", BORN.isoformat()):
+        assert sent not in r.text
+    assert_problem(await reg.client.post(url, json=body), 409, "already-applied")
+
+    status = f"{API}/public/applications/{receipt['id']}/status"
+    r = await reg.client.post(status, json={"id_number": number})
+    assert r.status_code == 200, r.text
+    assert r.json() == receipt
+    other = id_number(area="310101", birth=BORN)
+    assert_problem(await reg.client.post(status, json={"id_number": other}), 404, "not-found")
+    unknown = f"{API}/public/applications/00000000-0000-0000-0000-000000000000/status"
+    assert_problem(await reg.client.post(unknown, json={"id_number": number}), 404, "not-found")
+    assert_problem(
+        await reg.client.post(status, json={"id_number": "123"}), 422, "invalid-id-number"
+    )
+
+    # Staff see it like any other application, made by the applicant on the mobile app.
+    r = await reg.client.get(
+        f"{API}/applications/{receipt['id']}", headers=reg.auth("viewer", "pii")
+    )
+    assert r.status_code == 200, r.text
+    seen = r.json()
+    assert (seen["channel"], seen["created_by"], seen["id_number"]) == (
+        "mobile",
+        "applicant:self",
+        number,
+    )
+    # No token still reaches nothing else of recruitment.
+    for path in (
+        f"{API}/rounds",
+        f"{API}/rounds/{rnd['id']}",
+        f"{API}/applications/{receipt['id']}",
+    ):
+        assert (await reg.client.get(path)).status_code == 401

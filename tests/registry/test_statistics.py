@@ -13,11 +13,14 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from cwp_common.clock import today_in_china
 from cwp_common.db import transaction
 from cwp_common.events.contracts import GradeAssigned, GradeChanged, QualificationObtained
 from cwp_common.events.envelope import CloudEvent
 from cwp_registry.statistics import rules
 from cwp_registry.statistics.handlers import on_grade, on_qualification
+from cwp_registry.statistics.jobs import fold_closed_months
+from cwp_registry.statistics.rebuild import rebuild
 from tests.registry.conftest import Registry, assert_problem
 from tests.registry.helpers import GD_1, SH_1, SH_2
 
@@ -197,6 +200,24 @@ async def test_every_figure_matches_a_direct_count_now_and_as_it_stood(
         earlier = await report(reg, region, as_of="2024-12-31")
         assert earlier["headcount"] == 0, "nothing was recorded before the first day"
 
+    # The fold removes January's day rows above the community level; every date still
+    # reads what it read before, and the community level keeps no month rows.
+    answers = {
+        (region, as_of): await report(reg, region, **({"as_of": as_of} if as_of else {}))
+        for region in REGIONS
+        for as_of in (None, DAY_1.isoformat(), "2025-01-31", "2025-02-01")
+    }
+    assert await fold_closed_months(reg.app.state.runtime.sessions, DAY_2) > 0
+    assert await fold_closed_months(reg.app.state.runtime.sessions, DAY_2) == 0
+    (left,) = await reg.rows(
+        "SELECT count(*) AS n FROM workforce_counts WHERE (grain = 'd' AND level < 12 "
+        "AND period < 20250201) OR (grain = 'm' AND level = 12)"
+    )
+    assert left.n == 0
+    for (region, as_of), answer in answers.items():
+        folded = await report(reg, region, **({"as_of": as_of} if as_of else {}))
+        assert folded == answer, (region, as_of)
+
     sh = await report(reg, "31", months=4)
     assert sh["trend"] == [
         {"month": "2024-11", "joiners": 1, "leavers": 0, "moved_in": 0, "moved_out": 0},
@@ -285,3 +306,35 @@ async def test_the_workbook_carries_the_report(registry: Registry) -> None:
         (row[1], row[2]): row[3] for row in book["结构"].iter_rows(min_row=2, values_only=True)
     }
     assert structure[("by_education", "bachelor")] == 1
+
+
+async def test_a_rebuild_from_the_tables_writes_the_rows_the_use_cases_wrote(
+    registry: Registry,
+) -> None:
+    """The set-based formula (rebuild, and the benchmark's fill) against the per-change
+    rules every write uses: the same rows, at every level and grain."""
+    reg = registry
+    await reg.add_community(SH_1, population=8000, households=3000)
+    await reg.add_community(SH_3, population=2000, households=900)
+    await reg.add_community(GD_1, population=12000, households=4000)
+    a = await reg.add_worker(SH_1, position="party_secretary", education="bachelor")
+    await reg.add_worker(SH_1, position="committee_member", employment_type="elected")
+    c = await reg.add_worker(SH_3, education="master", status="on_leave", hire_date="2024-11-02")
+    await reg.add_worker(GD_1, political_status="cyl_member")
+    await deliver(reg, grade(a, 9))
+    await deliver(
+        reg,
+        QualificationObtained(
+            worker_id=c["id"], community_code=SH_3, level="assistant", obtained_date="2024-06-01"
+        ),
+    )
+    query = (
+        "SELECT level, region, grain, period, dim, value, delta FROM workforce_counts "
+        "WHERE delta != 0 ORDER BY level, region, grain, period, dim, value"
+    )
+    kept = [tuple(r) for r in await reg.rows(query)]
+    assert any(r[2] == "f" for r in kept)
+    assert any(r[4] == "grade" for r in kept)
+    async with transaction(reg.app.state.runtime.sessions) as session:
+        await rebuild(session, today_in_china())
+    assert [tuple(r) for r in await reg.rows(query)] == kept

@@ -69,6 +69,7 @@ async def test_serving_without_a_contract_needs_an_elected_or_party_post(
         ("elected", "full_time_worker"),
         ("elected", "party_secretary"),
         ("party_organisation", "committee_member"),
+        ("elected", "party_committee_member"),
     ]:
         r = await reg.client.post(
             W,
@@ -87,6 +88,19 @@ async def test_serving_without_a_contract_needs_an_elected_or_party_post(
         concurrent_posts=[{"position": "committee_director", "since": "2021-05-01"}],
     )
     assert both["employment_type"] == "elected"
+    # 社区党组织委员: a Party post of its own, serving without a contract, with a term of
+    # the Party organisation (5 years).
+    member = await reg.add_worker(
+        employment_type="party_organisation",
+        position="party_committee_member",
+        position_since="2024-03-01",
+    )
+    assert member["position"] == "party_committee_member"
+    r = await reg.client.get(f"{W}/{member['id']}/terms", headers=reg.auth())
+    assert r.status_code == 200, r.text
+    assert [(t["body"], t["position"], t["due_end"]) for t in r.json()] == [
+        ("party_organisation", "party_committee_member", "2029-03-01")
+    ]
 
 
 async def test_patching_away_the_post_an_employment_type_needs_is_refused(

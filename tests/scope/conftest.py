@@ -67,6 +67,7 @@ async def registry(
         database_url=url,
         consume_events=False,
         contract_reminders=False,
+        count_fold=False,
         import_dir=str(tmp_path / "imports"),
     )
     app = registry_app(settings, platform_settings, create_schema=True)
@@ -106,6 +107,8 @@ async def registry(
         )
         assert r.status_code in (200, 201), r.text
         people, people_markers = await seed_people(app, client, admin, worker, SH_2)
+        r = await client.put(f"{api}/divisions/310101", headers=admin, json={"name": "黄浦区"})
+        assert r.status_code == 200, r.text
         # An import job of the home region (one row, refused: the person is registered).
         r = await client.post(
             f"{api}/imports",
@@ -134,11 +137,17 @@ async def registry(
                 "community_code": [SH_2],
                 "to_community_code": [SH_1],
                 "region": [HOME],
+                "division_code": ["310101"],
                 "id_number": [number],
                 **people,
                 "job_id": [job],
             },
-            markers={worker, number, NAME, "沪测试社区", job, *people_markers},
+            markers={worker, number, NAME, "沪测试社区", "黄浦区", job, *people_markers},
+            public={
+                f"GET {api}/recruitment/public/rounds/{{round_id}}",
+                f"POST {api}/recruitment/public/rounds/{{round_id}}/applications",
+                f"POST {api}/recruitment/public/applications/{{application_id}}/status",
+            },
         )
         yield Service(client, app, home, foreign_tokens(tokens), admin)
 

@@ -63,6 +63,10 @@ class Home:
     # POST operations that only compute an answer from the body (no record, no region,
     # nothing written), such as payroll's tax previews: their 2xx is not a write.
     computations: set[str] = field(default_factory=set)
+    # Operations open to anyone by design (an applicant's own path to an announced
+    # recruitment round): they answer any caller alike, so what they name is public, and
+    # an application they record is a write anyone may make.
+    public: set[str] = field(default_factory=set)
 
     def code_like(self, pattern: str) -> str | None:
         """The home community code, cut to whatever length the pattern takes."""
@@ -201,17 +205,21 @@ def check(call: Call, roles: list[str], r: httpx.Response, home: Home) -> list[s
     """What is wrong with a foreign caller's answer (empty when nothing is)."""
     where = f"{call.operation.label} {call.url} {call.params or ''} as {roles}: {r.status_code}"
     problems = []
+    # A public application repeated by the sweep's next caller is the same person's.
+    public_refusals = {409} if call.operation.label in home.public else set()
     if r.status_code >= 500:
         problems.append(f"{where}: server error {r.text[:200]}")
     elif (
         200 <= r.status_code < 300
         and call.operation.method in WRITES
-        and call.operation.label not in home.computations
+        and call.operation.label not in home.computations | home.public
     ):
         problems.append(f"{where}: a write aimed at region {home.region} succeeded")
-    elif r.status_code >= 300 and r.status_code not in REFUSALS:
+    elif r.status_code >= 300 and r.status_code not in REFUSALS | public_refusals:
         problems.append(f"{where}: unexpected status {r.text[:200]}")
     sent = call.request_text()
+    if call.operation.label in home.public:
+        return problems
     leaked = sorted(m for m in home.markers if m in r.text and m not in sent)
     if leaked:
         problems.append(f"{where}: the answer names home records {leaked}")

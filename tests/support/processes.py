@@ -18,6 +18,12 @@ ROOT = Path(__file__).resolve().parents[2]
 ADMIN_PASSWORD = "e2e-admin-password-1"
 
 
+# How long a started process may take to answer /livez: seconds on a quiet machine, but
+# minutes when the shared CI machine runs a dozen Python processes at once. Only a
+# process that never comes up waits this long.
+START_TIMEOUT = 180.0
+
+
 @dataclass
 class ServiceProcess:
     name: str
@@ -40,7 +46,7 @@ class Platform:
     def gateway(self) -> str:
         return self.services["gateway"].url
 
-    def start(self, names: list[str], timeout: float = 30) -> None:
+    def start(self, names: list[str], timeout: float = START_TIMEOUT) -> None:
         for name in names:
             self.migrate(name)
         for name in names:
@@ -63,7 +69,7 @@ class Platform:
             capture_output=True,
         )
 
-    def start_service(self, name: str, timeout: float = 30) -> None:
+    def start_service(self, name: str, timeout: float = START_TIMEOUT) -> None:
         svc = self.services[name]
         log = (self.workdir / f"{name}.log").open("ab")
         svc.proc = subprocess.Popen(
@@ -91,7 +97,9 @@ class Platform:
         self.nats.stop()
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
+def wait_ready(
+    url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = START_TIMEOUT
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -39,6 +39,9 @@ DISTRICTS = {
     "420102": "江岸区",
     "320102": "玄武区",
 }
+# The cities of those districts (GB/T 2260; a municipality's districts sit under 市辖区).
+CITIES = {"3101": "市辖区", "1101": "市辖区", "4401": "广州市", "3301": "杭州市",
+          "5101": "成都市", "4201": "武汉市", "3201": "南京市"}  # fmt: skip
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英玉兰萍毅浩宇轩然子涵欣怡梓晨雨思佳博文宏建国华红梅海燕丹婷俊辉鹏飞亮晶慧颖琳倩雪晓东"
 STREET_NAMES = ("东华门", "南京东", "外滩", "半淞园", "打浦桥", "五里桥", "老西门", "豫园", "小东门",
@@ -88,6 +91,16 @@ class DemoData:
             code = f"{district}{street:03d}{number:03d}"
             found.append(Community(code, name, population, households))
         return found
+
+    def divisions(self, communities: list[Community]) -> list[dict[str, str]]:
+        """Names of the cities, districts and streets the communities lie in."""
+        named: dict[str, str] = {}
+        for c in communities:
+            street = int(c.code[6:9])
+            named[c.code[:4]] = CITIES[c.code[:4]]
+            named[c.code[:6]] = DISTRICTS[c.code[:6]]
+            named[c.code[:9]] = f"{STREET_NAMES[street % len(STREET_NAMES)]}街道"
+        return [{"code": code, "name": name} for code, name in sorted(named.items())]
 
     def staff_size(self, community: Community) -> int:
         return max(3, round(community.population * NATIONAL_TARGET_PER_10K / 10_000))
@@ -156,6 +169,11 @@ async def seed(
             r = await client.post(path, headers=auth, json=body)
             return r.status_code
 
+    r = await client.post(
+        "/api/v1/registry/divisions/bulk", headers=auth, json={"items": data.divisions(communities)}
+    )
+    if r.status_code != 200:
+        raise SystemExit(f"naming the divisions: the registry answered {r.status_code}")
     remaining = workers
     for community in communities:
         status = await post("/api/v1/registry/communities", community.body())

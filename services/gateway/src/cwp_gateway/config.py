@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     client_burst: int = Field(default=400, ge=1)
     anonymous_rate: float = Field(default=20, gt=0)
     anonymous_burst: int = Field(default=40, ge=1)
+    # The applicants' public path (no token; proxy/forward.py PUBLIC_PREFIXES), per address:
+    # a form sent now and then, not a client's traffic.
+    public_rate: float = Field(default=0.2, gt=0)
+    public_burst: int = Field(default=10, ge=1)
     # Origins of the mobile web app allowed to call the API from a browser (CORS), comma
     # separated; empty: none.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -128,6 +132,7 @@ class Settings(BaseSettings):
             users=RateLimiter(self.user_rate, self.user_burst),
             clients=RateLimiter(self.client_rate, self.client_burst),
             anonymous=RateLimiter(self.anonymous_rate, self.anonymous_burst),
+            public=RateLimiter(self.public_rate, self.public_burst),
             breaker_threshold=self.breaker_failures,
             breaker_cooldown=self.breaker_cooldown_seconds,
             route_timeouts=parse_route_timeouts(self.route_timeouts),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from cwp_common.daily import DailyJob
 from cwp_common.events.consumer import Subscription
 from cwp_common.service import Runtime, ServiceSpec, create_service_app
 from cwp_common.settings import InsecureConfiguration, PlatformSettings
@@ -18,6 +19,7 @@ from cwp_registry.config import Settings
 from cwp_registry.contracts.jobs import ContractReminders
 from cwp_registry.contracts.router import router as contracts_router
 from cwp_registry.db import EVENTS
+from cwp_registry.divisions.router import router as divisions_router
 from cwp_registry.exits.handlers import on_exit_recommended
 from cwp_registry.exits.router import router as exits_router
 from cwp_registry.identity_checks.rules import Limit
@@ -27,6 +29,7 @@ from cwp_registry.management.router import router as management_router
 from cwp_registry.pii import PiiCipher
 from cwp_registry.recruitment.router import router as recruitment_router
 from cwp_registry.statistics.handlers import on_grade, on_qualification
+from cwp_registry.statistics.jobs import CountFold
 from cwp_registry.statistics.router import router as statistics_router
 from cwp_registry.supervision.router import router as supervision_router
 from cwp_registry.terms.router import router as terms_router
@@ -49,18 +52,20 @@ def create_app(
     create_schema: bool = False,
 ) -> FastAPI:
     settings = settings or Settings()
-    reminders: ContractReminders | None = None
+    jobs: list[DailyJob] = []
 
     async def starting(rt: Runtime) -> None:
-        nonlocal reminders
         await fail_interrupted(rt.sessions, Path(settings.import_dir))
         if settings.contract_reminders:
-            reminders = ContractReminders(rt.sessions, settings.contract_reminder_days)
-            reminders.start()
+            jobs.append(ContractReminders(rt.sessions, settings.contract_reminder_days))
+        if settings.count_fold:
+            jobs.append(CountFold(rt.sessions))
+        for job in jobs:
+            job.start()
 
     async def stopping(rt: Runtime) -> None:
-        if reminders is not None:
-            await reminders.stop()
+        for job in jobs:
+            await job.stop()
 
     app = create_service_app(
         ServiceSpec(
@@ -70,6 +75,7 @@ def create_app(
             tables=EVENTS,
             routers=[
                 communities_router,
+                divisions_router,
                 workers_router,
                 terms_router,
                 statistics_router,

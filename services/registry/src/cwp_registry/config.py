@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     # (registry.contract.expiring.v1); off in tests that drive it by hand.
     contract_reminders: bool = True
     contract_reminder_days: int = Field(default=30, ge=1, le=366)
+    # The daily job folding closed months of the workforce counts (statistics/jobs.py);
+    # off in tests that move the business day by hand.
+    count_fold: bool = True
     # Bulk import: uploaded files wait here for their job; rows per file and per chunk
     # (one transaction each). The upload itself is bounded by CWP_MAX_BODY_BYTES.
     import_dir: str = "var/imports"

@@ -22,6 +22,9 @@ Position = Literal[
     "deputy_secretary",
     "deputy_director",
     "committee_member",
+    # 社区党组织委员: an ordinary member of the community Party organisation's committee
+    # (neither secretary nor deputy), appointed under Party rules like them.
+    "party_committee_member",
     "full_time_worker",
 ]
 # Positions whose holders are elected to the residents' committee (居委会), by residents
@@ -30,7 +33,9 @@ ELECTED_COMMITTEE_POSITIONS: frozenset[str] = frozenset(
     {"committee_director", "deputy_director", "committee_member"}
 )
 # Party posts (社区党组织): appointed and removed under Party rules.
-PARTY_POSITIONS: frozenset[str] = frozenset({"party_secretary", "deputy_secretary"})
+PARTY_POSITIONS: frozenset[str] = frozenset(
+    {"party_secretary", "deputy_secretary", "party_committee_member"}
+)
 # 学历 (education level completed), lowest first.
 Education = Literal["below_junior_college", "junior_college", "bachelor", "master", "doctorate"]
 # 学位 (degree awarded), recorded apart from 学历: one can be held without the other, and
@@ -211,6 +216,54 @@ class ContractExpiring(EventData):
     end_date: date
     days_left: int
     open_ended_required: bool
+
+
+ContractKind = Literal["fixed_term", "open_ended"]
+ContractEndReason = Literal[
+    "expired", "mutual_agreement", "worker_resigned", "dismissed", "worker_exited", "other"
+]
+
+
+class ContractFacts(EventData):
+    """A labour contract as signed (with the street or town, `employer_code` its 9-digit
+    division code): kind, term and probation. No personal data. Payroll and provincial
+    systems learn from these who is under contract and on probation, and from when to when."""
+
+    contract_id: str
+    worker_id: str
+    community_code: str
+    employer_code: str
+    kind: ContractKind
+    start_date: date
+    end_date: date | None  # None: open-ended
+    probation_end_date: date | None
+
+
+class ContractSigned(ContractFacts):
+    """A first contract (a direct signature, or with hiring from a recruitment round)."""
+
+    type: ClassVar[str] = "registry.contract.signed.v1"
+
+
+class ContractRenewed(ContractFacts):
+    """A contract continuing `previous_contract_id`. `converted_to_open_ended`: the
+    previous one was fixed-term and this one is open-ended (劳动合同法 Art. 14)."""
+
+    type: ClassVar[str] = "registry.contract.renewed.v1"
+    previous_contract_id: str
+    converted_to_open_ended: bool
+
+
+class ContractEnded(EventData):
+    """A contract ended on `ended_on` (its last day) and was not renewed: after it the
+    worker serves without a labour contract (or, reason worker_exited, has left)."""
+
+    type: ClassVar[str] = "registry.contract.ended.v1"
+    contract_id: str
+    worker_id: str
+    community_code: str
+    ended_on: date
+    reason: ContractEndReason
 
 
 # --- training --------------------------------------------------------------------------

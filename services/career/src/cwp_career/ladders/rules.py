@@ -204,12 +204,21 @@ def _levels(table: dict[Any, int], unit: str) -> tuple[Bonuses, Bonuses]:
     return _split({str(k): _bonus(v, unit) for k, v in table.items()})
 
 
+# A position added to the contracts after a ladder was stored ranks, in that ladder, as
+# the position it was split from (a new ladder must place it: check_ladder). 社区党组织委员
+# were counted among the 两委委员 (committee_member) before they had a position of their own.
+STAND_INS = {"party_committee_member": "committee_member"}
+
+
 def compile_ladder(ladder_id: uuid.UUID, body: LadderBody) -> Ladder:
     category_of: dict[str, CategoryRule] = {}
     for rank, cat in enumerate(body.categories):
         rule = CategoryRule(cat.code, cat.name, cat.band.min, cat.band.max, rank)
         for position in cat.positions:
             category_of[position] = rule
+    for new, old in STAND_INS.items():
+        if new not in category_of and old in category_of:
+            category_of[new] = category_of[old]
     scale = body.assessment
     units = body.bonus_units
     examples = set(body.examples)

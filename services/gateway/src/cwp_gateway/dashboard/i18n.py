@@ -106,6 +106,7 @@ CODES: dict[str, tuple[str, str]] = {
     "deputy_secretary": ("党组织副书记", "Deputy secretary"),
     "deputy_director": ("居委会副主任", "Deputy director"),
     "committee_member": ("两委委员", "Committee member"),
+    "party_committee_member": ("党组织委员", "Party committee member"),
     "full_time_worker": ("专职社区工作者", "Full-time worker"),
     "civil_servant": ("公务员", "Civil servant"),
     "public_institution": ("事业编制", "Public institution staff"),

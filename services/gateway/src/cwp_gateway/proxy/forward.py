@@ -47,6 +47,12 @@ class Upstream:
     path: str  # the route label EdgeMiddleware puts on metrics
 
 
+# Paths any caller may use without a token: an applicant's own application to an open
+# recruitment round (cwp_registry.recruitment.router). Limited per client address by
+# Protection.public, whatever token comes with them.
+PUBLIC_PREFIXES = ("/api/v1/registry/recruitment/public/",)
+
+
 @dataclass
 class Protection:
     """The proxy's guards (see resilience.py); defaults keep them all switched on."""
@@ -54,6 +60,8 @@ class Protection:
     users: RateLimiter = field(default_factory=lambda: RateLimiter(rate=50, burst=100))
     clients: RateLimiter = field(default_factory=lambda: RateLimiter(rate=200, burst=400))
     anonymous: RateLimiter = field(default_factory=lambda: RateLimiter(rate=20, burst=40))
+    # The applicants' public path (PUBLIC_PREFIXES), per client address.
+    public: RateLimiter = field(default_factory=lambda: RateLimiter(rate=0.2, burst=10))
     breaker_threshold: int = 5
     breaker_cooldown: float = 10.0
     route_timeouts: Mapping[str, float] = field(default_factory=dict)
@@ -210,6 +218,15 @@ class ProxyMiddleware:
         with their own rates); a token that does not verify counts against the client
         address instead, and the service refuses it as before."""
         protection = self.upstreams.protection
+        if scope["path"].startswith(PUBLIC_PREFIXES):
+            headers = dict(scope["headers"])
+            client = scope.get("client")
+            address = client_address(
+                client[0] if client else "unknown",
+                headers.get(b"x-forwarded-for", b"").decode("latin-1") or None,
+                self.trusted,
+            )
+            return protection.public.take(address)
         if principal is not None:
             limiter = protection.clients if principal.kind == "client" else protection.users
             return limiter.take(f"{principal.kind}:{principal.subject}")
@@ -226,7 +243,8 @@ class ProxyMiddleware:
     ) -> None:
         # The services verify tokens and scope themselves; this only spares them calls
         # that cannot succeed.
-        if not any(name == b"authorization" for name, _ in scope["headers"]):
+        public = scope["path"].startswith(PUBLIC_PREFIXES)
+        if not public and not any(name == b"authorization" for name, _ in scope["headers"]):
             await _problem(
                 scope,
                 send,

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cwp_common.auth import Principal
 from cwp_common.clock import today_in_china
 from cwp_common.db import new_id, utcnow
+from cwp_common.events.contracts import ContractRenewed, ContractSigned
+from cwp_registry.changes.recorder import publish
 from cwp_registry.contracts import rules
 from cwp_registry.contracts.closing import close
 from cwp_registry.contracts.exceptions import (
@@ -38,6 +40,19 @@ from cwp_registry.contracts.schemas import (
 from cwp_registry.workers.models import Worker
 from cwp_registry.workers.repository import WorkerRepository
 from cwp_registry.workers.service import load_for_change
+
+
+def _facts(contract: LabourContract, community_code: str) -> dict[str, object]:
+    return {
+        "contract_id": str(contract.id),
+        "worker_id": str(contract.worker_id),
+        "community_code": community_code,
+        "employer_code": contract.employer_code,
+        "kind": contract.kind,
+        "start_date": contract.start_date,
+        "end_date": contract.end_date,
+        "probation_end_date": contract.probation_end_date,
+    }
 
 
 def _is_second_active(exc: IntegrityError) -> bool:
@@ -105,6 +120,8 @@ async def sign_for(
         if _is_second_active(exc):
             raise ContractOverlaps() from None
         raise
+    signed = ContractSigned.model_validate(_facts(contract, worker.community_code))
+    await publish(session, signed, str(worker.id), worker.community_code)
     return contract
 
 
@@ -166,6 +183,15 @@ async def renew(
             principal, worker, terms, previous.employer_name, body.note, previous, asked
         )
         repo.add(contract)
+        renewed = ContractRenewed.model_validate(
+            _facts(contract, worker.community_code)
+            | {
+                "previous_contract_id": str(previous.id),
+                "converted_to_open_ended": previous.kind == "fixed_term"
+                and contract.kind == "open_ended",
+            }
+        )
+        await publish(session, renewed, str(worker.id), worker.community_code)
     return contract
 
 
@@ -176,7 +202,8 @@ async def end(
     async with session.begin():
         contract = await _active(repo, contract_id)
         rules.check_ending(contract.start_date, contract.end_date, body.ended_on)
-        close(contract, body.ended_on, body.reason, body.note)
+        worker = await WorkerRepository(session, principal).get_or_404(contract.worker_id)
+        await close(session, contract, worker.community_code, body.ended_on, body.reason, body.note)
     return contract
 
 

@@ -1,3 +1,27 @@
+"""Recruitment (选聘): rounds, applications and the workflow's steps, for staff; and the
+applicant's own path for the mobile app.
+
+The applicant's path (`/public/...`) needs no account and no token: an applicant is not a
+worker and has no account on the platform, and the mobile app shows an announced round
+to anyone. Three calls:
+
+- `GET /public/rounds/{round_id}`: the round as announced (posts, quotas, conditions,
+  window), while its application window is open; otherwise 404.
+- `POST /public/rounds/{round_id}/applications`: the application itself, with the same
+  rules as one entered by staff (ID check, one application per person and round, the
+  automatic qualification review), recorded with channel `mobile` and made by
+  `applicant:self`. The answer is a receipt: the application's id, state and review
+  reasons, never the personal data sent.
+- `POST /public/applications/{application_id}/status` with the applicant's ID number in
+  the body (never in a URL): where the application stands. A wrong number and an unknown
+  id answer alike (404).
+
+The gateway lets these paths through without a token and limits them per client address
+(GATEWAY_PUBLIC_RATE / GATEWAY_PUBLIC_BURST), far below a signed-in user's rate. Staff see
+and decide these applications like any other; the personal data is kept and shown under
+the same rules (encrypted ID number, `pii` to see it).
+"""
+
 from __future__ import annotations
 
 import uuid
@@ -11,12 +35,16 @@ from cwp_common.service import SessionDep
 from cwp_registry.recruitment import service, workflow
 from cwp_registry.recruitment.rules import State
 from cwp_registry.recruitment.schemas import (
+    ApplicantIn,
     ApplicationIn,
     ApplicationOut,
     HireIn,
+    PublicRoundOut,
     RankingOut,
+    ReceiptOut,
     RoundIn,
     RoundOut,
+    StatusIn,
     StepIn,
 )
 from cwp_registry.workers.router import IdCheckLimit, Pii
@@ -137,3 +165,32 @@ async def hire(
     """Register the worker (as POST /workers does, same event) and sign the contract."""
     application = await workflow.hire(session, principal, pii, limit, application_id, body)
     return ApplicationOut.from_model(application, pii, principal)
+
+
+# --- the applicant's own path (no token; see the module's docstring) -------------------
+
+
+@router.get("/public/rounds/{round_id}")
+async def public_round(round_id: uuid.UUID, session: SessionDep) -> PublicRoundOut:
+    """An announced round open for applications, as its announcement shows it."""
+    return PublicRoundOut.from_model(*await service.open_round(session, round_id))
+
+
+@router.post("/public/rounds/{round_id}/applications", status_code=201)
+async def apply_as_applicant(
+    round_id: uuid.UUID, body: ApplicantIn, session: SessionDep, pii: Pii
+) -> ReceiptOut:
+    """The applicant's own application (the mobile app): the rules of a staff-entered
+    one; the receipt names the application and its review, not the data sent."""
+    application = await service.apply(session, service.PUBLIC_APPLICANT, pii, round_id, body)
+    return ReceiptOut.from_model(application)
+
+
+@router.post("/public/applications/{application_id}/status")
+async def own_application_status(
+    application_id: uuid.UUID, body: StatusIn, session: SessionDep, pii: Pii
+) -> ReceiptOut:
+    """Where the applicant's own application stands, proved by their ID number."""
+    return ReceiptOut.from_model(
+        await service.own_application(session, pii, application_id, body.id_number)
+    )

@@ -127,7 +127,33 @@ class RoundOut(BaseModel):
         )
 
 
-class ApplicationIn(Strict):
+class PublicRoundOut(BaseModel):
+    """A round as its public announcement shows it: no staff names, no applications."""
+
+    id: uuid.UUID
+    jurisdiction: str
+    year: int
+    title: str
+    conditions: dict[str, Any]
+    written_weight_pct: int
+    publicity_working_days: int
+    apply_from: date
+    apply_until: date
+    posts: list[PostOut]
+
+    @classmethod
+    def from_model(cls, r: RecruitmentRound, posts: list[RecruitmentPost]) -> PublicRoundOut:
+        return cls.model_validate(
+            {
+                **{k: getattr(r, k) for k in cls.model_fields if k != "posts"},
+                "posts": [PostOut.model_validate(p) for p in posts],
+            }
+        )
+
+
+class ApplicantIn(Strict):
+    """What an applicant fills in on the mobile app (the public path)."""
+
     post_id: uuid.UUID
     name: Name
     id_number: RawIdNumber
@@ -137,7 +163,18 @@ class ApplicationIn(Strict):
     political_status: PoliticalStatus
     residence_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{6,12}$")] | None = None
     experience_years: int | None = Field(default=None, ge=0, le=60)
+
+
+class ApplicationIn(ApplicantIn):
+    """An application entered by staff (or relayed by them from the mobile app)."""
+
     channel: Literal["staff", "mobile"] = "staff"
+
+
+class StatusIn(Strict):
+    """The applicant's own ID number, which proves the application is theirs."""
+
+    id_number: RawIdNumber
 
 
 # --- steps (one endpoint, the body says which) ------------------------------------------
@@ -284,6 +321,37 @@ class ApplicationOut(BaseModel):
                     for c in a.checks
                 ],
                 "steps": None if steps is None else [StepOut.model_validate(s) for s in steps],
+            }
+        )
+
+
+class ReceiptOut(BaseModel):
+    """What the applicant sees of their own application: where it stands, with the
+    reasons of the qualification review and their scores; none of their personal data is
+    echoed (they typed it, and the answer may sit in a phone's history)."""
+
+    id: uuid.UUID
+    round_id: uuid.UUID
+    post_id: uuid.UUID
+    community_code: str
+    state: State
+    checks: list[CheckOut]
+    written_score: Decimal | None
+    interview_score: Decimal | None
+    total_score: Decimal | None
+    rank: int | None
+    publicity_start: date | None
+    publicity_end: date | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, a: Application) -> ReceiptOut:
+        scores = {"written_score", "interview_score", "total_score"}
+        return cls.model_validate(
+            {
+                **{k: getattr(a, k) for k in cls.model_fields if k not in scores},
+                **{k: points(getattr(a, k)) for k in scores},
             }
         )
 

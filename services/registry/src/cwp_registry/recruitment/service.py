@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -15,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cwp_common.auth import Principal
 from cwp_common.clock import today_in_china
 from cwp_common.db import new_id, utcnow
+from cwp_common.problems import NotFound
+from cwp_common.repository import PLATFORM
 from cwp_common.scope import ensure_writable
 from cwp_registry.communities.repository import CommunityRepository
 from cwp_registry.communities.rules import in_use_on, validate_community_code
@@ -40,10 +43,14 @@ from cwp_registry.recruitment.repository import (
     RoundRepository,
     StepRepository,
 )
-from cwp_registry.recruitment.schemas import ApplicationIn, RoundIn, hundredths
+from cwp_registry.recruitment.schemas import ApplicantIn, RoundIn, hundredths
 from cwp_registry.workers import rules as worker_rules
 
 AUTOMATIC = "platform:auto-review"  # who decided a review the data decided
+APPLICANT = "applicant:self"  # who entered an application the applicant made themself
+# The applicant on the public path: national reach for finding an open round and its post
+# (they may apply anywhere), no role, no pii; the use cases below know it by identity.
+PUBLIC_APPLICANT = replace(PLATFORM, subject=APPLICANT, roles=frozenset())
 
 
 def _conditions(c: Any) -> dict[str, Any]:
@@ -163,11 +170,14 @@ async def apply(
     principal: Principal,
     pii: PiiCipher,
     round_id: uuid.UUID,
-    body: ApplicationIn,
+    body: ApplicantIn,
 ) -> Application:
     """Record an application; where the data decides every condition the review is
     recorded at once (by the platform, with the reasons), otherwise it waits for a
-    person."""
+    person. `principal` is staff entering it, or PUBLIC_APPLICANT (the applicant's own
+    application through the mobile app: any open round, channel mobile)."""
+    applicant_self = principal is PUBLIC_APPLICANT
+    channel = "mobile" if applicant_self else getattr(body, "channel", "staff")
     today = today_in_china()
     rid = worker_rules.parse_id_number(body.id_number, today)
     digest = pii.digest(rid.number)
@@ -180,7 +190,8 @@ async def apply(
             post = await PostRepository(session, principal).get(body.post_id)
             if post is None or post.round_id != row.id:
                 raise UnknownPost()
-            ensure_writable(principal, post.community_code)
+            if not applicant_self:
+                ensure_writable(principal, post.community_code)
             if await applications.exists(row.id, digest):
                 raise AlreadyApplied()
             conditions = rules.merged(row.conditions, post.conditions)
@@ -213,11 +224,11 @@ async def apply(
                 political_status=body.political_status,
                 residence_code=body.residence_code,
                 experience_years=body.experience_years,
-                channel=body.channel,
+                channel=channel,
                 state=outcome or "applied",
                 checks=[{"condition": c.condition, "met": c.met} for c in checks],
                 open_objections=0,
-                created_by=principal.subject,
+                created_by=APPLICANT if applicant_self else principal.subject,
                 created_at=now,
                 updated_at=now,
             )
@@ -234,6 +245,31 @@ async def apply(
         ):
             raise AlreadyApplied() from None
         raise
+    return application
+
+
+async def open_round(
+    session: AsyncSession, round_id: uuid.UUID
+) -> tuple[RecruitmentRound, list[RecruitmentPost]]:
+    """An announced round whose application window is open today, for the public; any
+    other round (a draft, closed, unknown) is not found."""
+    row = await RoundRepository(session, PUBLIC_APPLICANT).get(round_id)
+    today = today_in_china()
+    if row is None or row.status != "announced" or not row.apply_from <= today <= row.apply_until:
+        raise NotFound("Round", round_id)
+    return row, await PostRepository(session, PUBLIC_APPLICANT).of_round(row.id)
+
+
+async def own_application(
+    session: AsyncSession, pii: PiiCipher, application_id: uuid.UUID, id_number: str
+) -> Application:
+    """The applicant's own application: found only with the ID number it was made with.
+    A wrong number and an unknown id answer alike (404), so the answer tells nothing about
+    whether someone applied."""
+    rid = worker_rules.parse_id_number(id_number, today_in_china())
+    application = await ApplicationRepository(session, PUBLIC_APPLICANT).get(application_id)
+    if application is None or application.id_number_hash != pii.digest(rid.number):
+        raise NotFound("Application", application_id)
     return application
 
 

@@ -11,17 +11,21 @@ from cwp_registry.db import Base
 class WorkforceCount(Base):
     """A change of one count in one region, bucketed by when it happened.
 
-    grain 'd' (period yyyymmdd) and 'm' (yyyymm) hold the same stock changes on the day
-    and in the month the registry recorded them, so a count as of any date is the sum of
-    the months before it and the days of its month; grain 'f' holds flows (joined, left,
-    moved in/out) by the month they took effect. `level` is the region's length: 0, 2, 4,
-    6, 9 or 12 digits."""
+    grain 'd' (period yyyymmdd) holds the stock changes of the day the registry recorded
+    them: for ever at the community level (12 digits), and above it only while the month
+    is open (the monthly fold, statistics/jobs.py, deletes them after). grain 'm' (yyyymm)
+    holds the same changes by month at the levels above the community. A count as of any
+    date is the sum of the months before it and the days of its month; grain 'f' holds
+    flows (joined, left, moved in/out) by the month they took effect. `level` is the
+    region's length: 0, 2, 4, 6, 9 or 12 digits."""
 
     __tablename__ = "workforce_counts"
     __table_args__ = (
         PrimaryKeyConstraint("level", "region", "grain", "period", "dim", "value"),
         # The sub-regions' headcounts: one dimension over a range of regions.
         Index("ix_workforce_counts_dim", "level", "dim", "grain", "region", "period"),
+        # A closed month's days up to a date, read at the community level for any region.
+        Index("ix_workforce_counts_days", "level", "grain", "period", "region"),
     )
 
     level: Mapped[int] = mapped_column(SmallInteger)

@@ -1,8 +1,9 @@
 """Reads of the aggregate counts. A region's counts are sums over few rows (its months
-and the days of one month), never a scan of the workers."""
+and the days of one month, or a community's days), never a scan of the workers."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from typing import Any, TypeVar
@@ -17,13 +18,24 @@ from cwp_registry.statistics.models import WorkforceCount as WC
 S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 
 
-def _as_of(as_of: date) -> Any:
-    """Stock rows recorded up to the end of `as_of`: whole months before it, then days."""
-    month = rules.month_of(as_of)
-    return or_(
-        and_(WC.grain == "m", WC.period < month),
-        and_(WC.grain == "d", WC.period.between(month * 100 + 1, rules.day_of(as_of))),
+def _stock_parts(where: rules.Stored, as_of: date, today: date) -> list[tuple[rules.Stored, Any]]:
+    """Where the stock as it stood at the end of `as_of` is summed: (stored range, rows).
+
+    At the community level, its day rows up to `as_of`. Above it, the month rows before
+    as_of's month, then that month's days up to as_of: from the level's own day rows while
+    the month is open (today's), from the community level's day rows once it has closed
+    (the fold removes the upper levels' day rows of closed months)."""
+    month, day = rules.month_of(as_of), rules.day_of(as_of)
+    if where.level == rules.FINEST:
+        return [(where, and_(WC.grain == "d", WC.period <= day))]
+    days = and_(WC.grain == "d", WC.period.between(month * 100 + 1, day))
+    months = and_(WC.grain == "m", WC.period < month)
+    if month == rules.month_of(today):
+        return [(where, or_(months, days))]
+    finest = rules.Stored(
+        rules.FINEST, where.low.ljust(rules.FINEST, "0"), where.high.ljust(rules.FINEST, "9")
     )
+    return [(where, months), (finest, days)]
 
 
 class CountRepository(Repository[WC]):
@@ -47,17 +59,32 @@ class CountRepository(Repository[WC]):
             stmt.where(WC.level == where.level, WC.region.between(where.low, where.high))
         )
 
-    async def stock(self, where: rules.Stored, as_of: date) -> Sequence[tuple[str, str, int]]:
-        stmt = select(WC.dim, WC.value, func.sum(WC.delta)).where(_as_of(as_of))
-        stmt = self._within(stmt, where).group_by(WC.dim, WC.value)
-        return [(d, v, int(n)) for d, v, n in (await self.session.execute(stmt)).all()]
+    async def stock(
+        self, where: rules.Stored, as_of: date, today: date
+    ) -> Sequence[tuple[str, str, int]]:
+        total: Counter[tuple[str, str]] = Counter()
+        for stored, rows in _stock_parts(where, as_of, today):
+            stmt = select(WC.dim, WC.value, func.sum(WC.delta)).where(rows)
+            stmt = self._within(stmt, stored).group_by(WC.dim, WC.value)
+            for d, v, n in (await self.session.execute(stmt)).all():
+                total[(d, v)] += int(n)
+        return [(d, v, n) for (d, v), n in total.items()]
 
     async def children(
-        self, where: rules.Stored, as_of: date, dims: tuple[str, ...]
+        self, where: rules.Stored, as_of: date, today: date, dims: tuple[str, ...]
     ) -> Sequence[tuple[str, str, int]]:
-        stmt = select(WC.region, WC.dim, func.sum(WC.delta)).where(_as_of(as_of), WC.dim.in_(dims))
-        stmt = self._within(stmt, where).group_by(WC.region, WC.dim)
-        return [(r, d, int(n)) for r, d, n in (await self.session.execute(stmt)).all()]
+        """Sums per region of `where`'s level (the finest level's rows grouped by their
+        prefix of that length)."""
+        total: Counter[tuple[str, str]] = Counter()
+        for stored, rows in _stock_parts(where, as_of, today):
+            region = (
+                WC.region if stored.level == where.level else func.substr(WC.region, 1, where.level)
+            )
+            stmt = select(region, WC.dim, func.sum(WC.delta)).where(rows, WC.dim.in_(dims))
+            stmt = self._within(stmt, stored).group_by(region, WC.dim)
+            for r, d, n in (await self.session.execute(stmt)).all():
+                total[(r, d)] += int(n)
+        return [(r, d, n) for (r, d), n in total.items()]
 
     async def flows(
         self, where: rules.Stored, first_month: int, last_month: int

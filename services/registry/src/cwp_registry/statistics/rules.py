@@ -15,6 +15,9 @@ from pathlib import Path
 # Region lengths the counts are kept at: national, province, prefecture, county,
 # township (街道/镇), community.
 LEVELS = (0, 2, 4, 6, 9, 12)
+# The community level keeps its day rows for ever (the exact history every as_of reads);
+# the levels above it keep month rows, plus day rows only while their month is open.
+FINEST = 12
 # (level, region, grain, period, dim, value)
 Key = tuple[int, str, str, int, str, str]
 Changes = Counter[Key]
@@ -84,16 +87,19 @@ def day_of(day: date) -> int:
 
 
 def stock_changes(old: Profile | None, new: Profile | None, day: date, into: Changes) -> None:
-    """The count changes of replacing `old` by `new`, recorded on `day`. What both hold
-    in the same region cancels out."""
-    periods = (("d", day_of(day)), ("m", month_of(day)))
+    """The count changes of replacing `old` by `new`, recorded on `day`: a day row at
+    every level (those above the community are folded away when the month closes) and a
+    month row at every level above the community. What both hold in the same region
+    cancels out."""
+    d, m = day_of(day), month_of(day)
     for profile, sign in ((old, -1), (new, 1)):
         if profile is None:
             continue
         for level, region in regions_of(profile.code):
             for dim, value, amount in profile.items:
-                for grain, period in periods:
-                    into[(level, region, grain, period, dim, value)] += sign * amount
+                into[(level, region, "d", d, dim, value)] += sign * amount
+                if level != FINEST:
+                    into[(level, region, "m", m, dim, value)] += sign * amount
 
 
 def flow(code: str, kind: str, day: date, into: Changes, other: str | None = None) -> None:

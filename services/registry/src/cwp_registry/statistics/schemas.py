@@ -15,7 +15,7 @@ class MonthFlows(BaseModel):
 
 class SubRegion(BaseModel):
     region: str
-    name: str | None  # community and province names; other levels have none in the registry
+    name: str | None  # as named: provinces shipped, communities, /divisions for the others
     headcount: int
     residents: int
     per_10k_residents: str | None
@@ -25,6 +25,7 @@ class StatisticsOut(BaseModel):
     """The workforce of a region as the registry held it at the end of `as_of`."""
 
     region: str
+    name: str | None  # the region's own name, where the registry knows it (see SubRegion)
     as_of: date
     headcount: int
     communities: int

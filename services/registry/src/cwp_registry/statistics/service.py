@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cwp_common.auth import Principal
 from cwp_common.clock import today_in_china
 from cwp_common.problems import Forbidden
+from cwp_registry.divisions.repository import DivisionRepository
 from cwp_registry.statistics import rules
 from cwp_registry.statistics.repository import CountRepository
 from cwp_registry.statistics.schemas import MonthFlows, StatisticsOut, SubRegion
@@ -63,7 +64,7 @@ async def report(
     repo = CountRepository(session, principal)
     where = rules.stored(region)
     dims: dict[str, dict[str, int]] = defaultdict(dict)
-    for dim, value, n in await repo.stock(where, as_of):
+    for dim, value, n in await repo.stock(where, as_of, today):
         if n:
             dims[dim][value] = n
     headcount = dims["headcount"].get("all", 0)
@@ -71,8 +72,10 @@ async def report(
     households = dims["households"].get("all", 0)
     national, local = rules.target(region, as_of, "per_10k")
     _, local_households = rules.target(region, as_of, "households_per_worker")
+    own = await _names(repo, len(region), region, region) if region else {}
     return StatisticsOut(
         region=region,
+        name=own.get(region),
         as_of=as_of,
         headcount=headcount,
         communities=dims["communities"].get("all", 0),
@@ -90,7 +93,7 @@ async def report(
         by_age_band=_age_bands(dims["birth_year"], as_of, principal, headcount),
         age_bands_withheld=_withheld(principal, headcount),
         trend=await _trend(repo, where, as_of, months),
-        sub_regions=await _sub_regions(repo, region, as_of),
+        sub_regions=await _sub_regions(repo, region, as_of, today),
     )
 
 
@@ -128,17 +131,28 @@ async def _trend(
     ]
 
 
-async def _sub_regions(repo: CountRepository, region: str, as_of: date) -> list[SubRegion]:
+async def _names(repo: CountRepository, level: int, low: str, high: str) -> dict[str, str]:
+    """Names of the codes of one level in [low, high]: provinces from the shipped table,
+    communities from their records, cities, districts and streets as named
+    (/divisions); a code nobody named has none."""
+    if level == 2:
+        return {c: n for c, n in PROVINCES.items() if low <= c <= high}
+    if level == 12:
+        return await repo.community_names(low, high)
+    return await DivisionRepository(repo.session, repo.principal).named_between(low, high)
+
+
+async def _sub_regions(
+    repo: CountRepository, region: str, as_of: date, today: date
+) -> list[SubRegion]:
     level = rules.child_level(region)
     if level is None:
         return []
     where = rules.Stored(level, region.ljust(level, "0"), region.ljust(level, "9"))
     counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for child, dim, n in await repo.children(where, as_of, ("headcount", "residents")):
+    for child, dim, n in await repo.children(where, as_of, today, ("headcount", "residents")):
         counts[child][dim] = n
-    names = PROVINCES if level == 2 else {}
-    if level == 12:
-        names = await repo.community_names(where.low, where.high)
+    names = await _names(repo, level, where.low, where.high)
     out = []
     for child in sorted(counts):
         headcount, residents = counts[child].get("headcount", 0), counts[child].get("residents", 0)

@@ -161,7 +161,7 @@ class EmploymentTypeMismatch(InvalidInput):
         ),
         "party_organisation": (
             "employment_type 'party_organisation' needs a Party organisation post "
-            "(party_secretary or deputy_secretary) / 党组织成员须担任党组织职务"
+            "(party_secretary, deputy_secretary or party_committee_member) / 党组织成员须担任党组织职务"
         ),
     }
 

@@ -437,7 +437,7 @@ async def exit_worker(
         worker.exit_date = body.exit_date
         worker.exit_note = body.note
         worker.updated_at = utcnow()
-        await end_on_exit(session, principal, worker.id, body.exit_date)
+        await end_on_exit(session, principal, worker.id, worker.community_code, body.exit_date)
         event = WorkerExited(
             worker_id=str(worker.id),
             community_code=worker.community_code,
