@@ -19,6 +19,7 @@ from cwp_common.repository import PLATFORM
 from cwp_common.scope import ensure_writable
 from cwp_training.catalogue.repository import BaseRepository, CourseRepository, TrainerRepository
 from cwp_training.classes import exceptions as errors
+from cwp_training.classes import writer
 from cwp_training.classes.models import Attendance, Enrolment, Plan, TrainingClass
 from cwp_training.classes.repository import ClassRepository, EnrolmentRepository, PlanRepository
 from cwp_training.classes.schemas import (
@@ -296,8 +297,9 @@ async def record_attendance(
         problems.append({"row": n, "field": "worker_id", "message": message})
     if problems:
         raise errors.BadRows(problems)
-    for r in rows:
-        session.add(
+    await writer.add_entries(
+        session,
+        [
             Attendance(
                 id=new_id(),
                 worker_id=r.worker_id,
@@ -306,7 +308,9 @@ async def record_attendance(
                 minutes=r.minutes,
                 kind="in_person",
             )
-        )
+            for r in rows
+        ],
+    )
     await session.flush()
     return len(rows)
 
@@ -346,15 +350,18 @@ async def progress(
         if row.minutes_studied >= required and not klass.scored:
             row.status = "completed"
             row.completed_on = today
-            session.add(
-                Attendance(
-                    id=new_id(),
-                    worker_id=row.worker_id,
-                    class_id=class_id,
-                    day=today,
-                    minutes=required,
-                    kind="online",
-                )
+            await writer.add_entries(
+                session,
+                [
+                    Attendance(
+                        id=new_id(),
+                        worker_id=row.worker_id,
+                        class_id=class_id,
+                        day=today,
+                        minutes=required,
+                        kind="online",
+                    )
+                ],
             )
     return EnrolmentOut.from_model(row)
 
@@ -378,14 +385,17 @@ async def complete(
         course = await CourseRepository(session, PLATFORM).get_or_404(klass.course_id)
         studied = min(row.minutes_studied, course.hours * MINUTES_PER_HOUR)
         if course.delivery != "in_person" and studied > 0:
-            session.add(
-                Attendance(
-                    id=new_id(),
-                    worker_id=row.worker_id,
-                    class_id=class_id,
-                    day=today,
-                    minutes=studied,
-                    kind="online",
-                )
+            await writer.add_entries(
+                session,
+                [
+                    Attendance(
+                        id=new_id(),
+                        worker_id=row.worker_id,
+                        class_id=class_id,
+                        day=today,
+                        minutes=studied,
+                        kind="online",
+                    )
+                ],
             )
     return EnrolmentOut.from_model(row)

@@ -1,6 +1,7 @@
 """Compliance queries, set-based. Every worker of a region is read once with the
 minutes they attended inside each distinct window of the rules in force (conditional
-sums in one pass over their attendance, in worker order), the rule that applies to
+sums over their per-year totals, `YearMinutes`, kept by every ledger write: a few rows
+per worker instead of the whole ledger), the rule that applies to
 them per kind of period is picked by a CASE over the few rules (most specific first),
 and personal obligations (pre-service, registration periods) are joined per worker.
 A region's report then groups those per-worker rows by sub-region: nothing is computed
@@ -33,7 +34,7 @@ from sqlalchemy.sql.selectable import Subquery
 
 from cwp_common.auth import Principal
 from cwp_common.scope import jurisdiction_clause, region_clause
-from cwp_training.classes.models import Attendance
+from cwp_training.classes.models import Attendance, YearMinutes
 from cwp_training.compliance.models import Obligation, Requirement
 from cwp_training.compliance.rules import MINUTES_PER_HOUR, RuleWindow
 from cwp_training.db import dialect_of
@@ -79,6 +80,9 @@ class _Plan:
     (most specific first) and the distinct windows whose minutes are summed."""
 
     def __init__(self, windows: Sequence[RuleWindow]) -> None:
+        for w in windows:
+            if (w.start.month, w.start.day, w.end.month, w.end.day) != (1, 1, 12, 31):
+                raise ValueError(f"a {w.kind} window is not whole calendar years")
         self.spans = sorted({(w.start, w.end) for w in windows})
         self.kinds: dict[str, list[RuleWindow]] = {}
         for w in sorted(windows, key=lambda w: -w.rank):
@@ -113,12 +117,16 @@ class ComplianceRepository:
         return stmt.where(Worker.worker_id == worker_id) if worker_id is not None else stmt
 
     def _minutes(self, plan: _Plan, region: str, worker_id: uuid.UUID | None) -> Select[Any]:
-        """Each serving worker with the minutes attended in each window (m0, m1 ...)."""
+        """Each serving worker with the minutes attended in each window (m0, m1 ...),
+        summed from the per-year totals (every window is whole calendar years)."""
         sums = [
             func.coalesce(
                 func.sum(
                     case(
-                        (and_(Attendance.day >= s, Attendance.day <= e), Attendance.minutes),
+                        (
+                            and_(YearMinutes.year >= s.year, YearMinutes.year <= e.year),
+                            YearMinutes.minutes,
+                        ),
                         else_=0,
                     )
                 ),
@@ -131,11 +139,11 @@ class ComplianceRepository:
             first = min(s for s, _ in plan.spans)
             last = max(e for _, e in plan.spans)
             stmt = stmt.outerjoin(
-                Attendance,
+                YearMinutes,
                 and_(
-                    Attendance.worker_id == Worker.worker_id,
-                    Attendance.day >= first,
-                    Attendance.day <= last,
+                    YearMinutes.worker_id == Worker.worker_id,
+                    YearMinutes.year >= first.year,
+                    YearMinutes.year <= last.year,
                 ),
             )
         stmt = self._in_scope(stmt, region, worker_id)
