@@ -69,6 +69,7 @@ async def _upsert(session: AsyncSession, f: WorkerFacts) -> Worker:
     row.position = f.position
     row.status = f.status
     row.hire_date = f.hire_date
+    row.education = f.education
     row.updated_at = utcnow()
     await session.flush()
     return row
