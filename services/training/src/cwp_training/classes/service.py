@@ -17,6 +17,7 @@ from cwp_common.db import new_id, utcnow
 from cwp_common.pagination import Page
 from cwp_common.repository import PLATFORM
 from cwp_common.scope import ensure_writable
+from cwp_training.catalogue.exceptions import Retired
 from cwp_training.catalogue.repository import BaseRepository, CourseRepository, TrainerRepository
 from cwp_training.classes import exceptions as errors
 from cwp_training.classes import writer
@@ -63,16 +64,21 @@ async def list_plans(
 async def create_class(session: AsyncSession, principal: Principal, body: ClassIn) -> ClassOut:
     ensure_writable(principal, body.jurisdiction)
     async with session.begin():
-        await CourseRepository(session, principal).get_or_404(body.course_id)
+        course = await CourseRepository(session, principal).get_or_404(body.course_id)
+        if course.retired_at is not None:
+            raise Retired("Course")
         if body.plan_id is not None:
             await PlanRepository(session, principal).get_or_404(body.plan_id)
         if body.base_id is not None:
             base = await BaseRepository(session, principal).get_or_404(body.base_id)
+            if base.retired_at is not None:
+                raise Retired("Base")
             if body.capacity > base.capacity:
                 raise errors.CapacityAboveBase()
         trainers = TrainerRepository(session, principal)
         for trainer_id in body.trainer_ids:
-            await trainers.get_or_404(trainer_id)
+            if (await trainers.get_or_404(trainer_id)).retired_at is not None:
+                raise Retired("Trainer")
         row = TrainingClass(
             id=new_id(),
             created_at=utcnow(),
