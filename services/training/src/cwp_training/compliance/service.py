@@ -31,6 +31,7 @@ from cwp_training.compliance.schemas import (
     WorkerComplianceOut,
 )
 from cwp_training.policy.rules import resolve, shipped
+from cwp_training.policy.schemas import PolicyOut
 from cwp_training.workers.models import Worker
 from cwp_training.workers.repository import WorkerRepository
 from cwp_training.workers.scope import own_rows
@@ -164,6 +165,35 @@ async def assign_pre_service(session: AsyncSession, worker: Worker, registered_o
     )
     if exists is not None:  # registered again after an exit: the first window stands
         return
+    _add_pre_service(session, worker, window, policy)
+
+
+async def assign_transfer_pre_service(
+    session: AsyncSession, worker: Worker, from_code: str, effective: date, received_on: date
+) -> None:
+    """A worker transferred in owes the new jurisdiction's pre-service hours when its
+    rule says so (policy data `pre_service.on_transfer`), from the transfer's day."""
+    policy = resolve(worker.community_code, effective)
+    rule = policy.pre_service
+    if not rules.transfer_owes_pre_service(rule.on_transfer, from_code, worker.community_code):
+        return
+    window = rules.pre_service_window(effective, received_on, rule.within_days)
+    if window is None:  # the window had closed before the transfer reached training
+        return
+    exists = await session.scalar(
+        select(Obligation.id).where(
+            Obligation.worker_id == worker.worker_id,
+            Obligation.kind == "pre_service",
+            Obligation.period_start == window[0],
+        )
+    )
+    if exists is None:
+        _add_pre_service(session, worker, window, policy)
+
+
+def _add_pre_service(
+    session: AsyncSession, worker: Worker, window: tuple[date, date], policy: PolicyOut
+) -> None:
     session.add(
         Obligation(
             id=new_id(),

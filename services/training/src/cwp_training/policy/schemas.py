@@ -62,9 +62,15 @@ class ContinuingEducation(Data):
     hours: dict[QualificationLevel, int]
 
 
+# Which transfers into the jurisdiction owe pre-service training again: none, those
+# from another province / prefecture / county, or every transfer.
+OnTransfer = Literal["never", "other_province", "other_prefecture", "other_county", "always"]
+
+
 class PreService(Data):
     hours: int = Field(ge=1, le=1000)
     within_days: int = Field(ge=1, le=730)
+    on_transfer: OnTransfer = "never"
 
 
 class RequirementRule(Data):
