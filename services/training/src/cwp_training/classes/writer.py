@@ -1,6 +1,8 @@
-"""Set-based writes of the per-worker-per-year minutes (`YearMinutes`). Every write to
-the hours ledger goes through `credit`, in the ledger write's transaction; `rebuild`
-recomputes the totals from the ledger with the same formula (the migration that
+"""Set-based writes of the minutes totals compliance reads instead of the ledger: per
+worker and calendar year (`YearMinutes`) and per personal obligation
+(`Obligation.minutes_done`). Every write to the hours ledger goes through `credit`, in
+the ledger write's transaction; an obligation is made with `minutes_in` of its window;
+`rebuild` recomputes both from the ledger with the same formulas (the migration that
 introduced them, and the benchmark's bulk fill, use it)."""
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, extract, func, insert, select
+from sqlalchemy import and_, bindparam, delete, extract, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_training.classes.models import Attendance, YearMinutes
+from cwp_training.compliance.models import Obligation
 
 BATCH = 5000
 
@@ -40,7 +43,9 @@ def year_sums(entries: Iterable[tuple[uuid.UUID, date, int]]) -> dict[tuple[uuid
 
 async def credit(session: AsyncSession, entries: Iterable[tuple[uuid.UUID, date, int]]) -> None:
     """Add ledger entries to the totals: one upsert per batch, rows in key order so
-    concurrent writers lock them in the same order and cannot deadlock each other."""
+    concurrent writers lock them in the same order and cannot deadlock each other;
+    then the obligations whose window holds each (worker, day), in the same order."""
+    entries = list(entries)
     rows = [
         {"worker_id": w, "year": y, "minutes": m}
         for (w, y), m in sorted(year_sums(entries).items())
@@ -50,6 +55,33 @@ async def credit(session: AsyncSession, entries: Iterable[tuple[uuid.UUID, date,
     stmt = _upsert((await session.connection()).dialect.name)
     for start in range(0, len(rows), BATCH):
         await session.execute(stmt, rows[start : start + BATCH])
+    days: dict[tuple[uuid.UUID, date], int] = defaultdict(int)
+    for worker_id, day, minutes in entries:
+        days[(worker_id, day)] += minutes
+    table = Obligation.__table__
+    add = (
+        update(table)
+        .where(
+            table.c.worker_id == bindparam("w"),
+            table.c.period_start <= bindparam("d"),
+            table.c.period_end >= bindparam("d"),
+        )
+        .values(minutes_done=table.c.minutes_done + bindparam("m"))
+    )
+    params = [{"w": w, "d": d, "m": m} for (w, d), m in sorted(days.items()) if m]
+    # Core executemany (one statement, many parameter sets); few workers hold an
+    # obligation, and the index on (worker_id, period_start) finds theirs.
+    conn = await session.connection()
+    for start in range(0, len(params), BATCH):
+        await conn.execute(add, params[start : start + BATCH])
+
+
+async def minutes_in(session: AsyncSession, worker_id: uuid.UUID, first: date, last: date) -> int:
+    """The worker's ledger minutes dated in [first, last]: a new obligation's start."""
+    stmt = select(func.coalesce(func.sum(Attendance.minutes), 0)).where(
+        Attendance.worker_id == worker_id, Attendance.day >= first, Attendance.day <= last
+    )
+    return int(await session.scalar(stmt) or 0)
 
 
 def rebuild_statement() -> Any:
@@ -63,11 +95,28 @@ def rebuild_statement() -> Any:
     )
 
 
+def obligations_statement() -> Any:
+    """UPDATE obligations: each one's minutes, the ledger summed over its window."""
+    done = (
+        select(func.coalesce(func.sum(Attendance.minutes), 0))
+        .where(
+            and_(
+                Attendance.worker_id == Obligation.worker_id,
+                Attendance.day >= Obligation.period_start,
+                Attendance.day <= Obligation.period_end,
+            )
+        )
+        .scalar_subquery()
+    )
+    return update(Obligation.__table__).values(minutes_done=done)
+
+
 async def rebuild(session: AsyncSession) -> None:
     """Recompute every total from the ledger (set-based), inside the caller's
     transaction."""
     await session.execute(delete(YearMinutes))
     await session.execute(rebuild_statement())
+    await session.execute(obligations_statement())
 
 
 async def add_entries(session: AsyncSession, entries: list[Attendance]) -> None:

@@ -30,11 +30,12 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.selectable import Subquery
 
 from cwp_common.auth import Principal
 from cwp_common.scope import jurisdiction_clause, region_clause
-from cwp_training.classes.models import Attendance, YearMinutes
+from cwp_training.classes.models import YearMinutes
 from cwp_training.compliance.models import Obligation, Requirement
 from cwp_training.compliance.rules import MINUTES_PER_HOUR, RuleWindow
 from cwp_training.db import dialect_of
@@ -118,50 +119,32 @@ class ComplianceRepository:
 
     def _minutes(self, plan: _Plan, region: str, worker_id: uuid.UUID | None) -> Select[Any]:
         """Each serving worker with the minutes attended in each window (m0, m1 ...),
-        summed from the per-year totals (every window is whole calendar years)."""
-        sums = [
-            func.coalesce(
-                func.sum(
-                    case(
-                        (
-                            and_(YearMinutes.year >= s.year, YearMinutes.year <= e.year),
-                            YearMinutes.minutes,
-                        ),
-                        else_=0,
-                    )
-                ),
-                0,
-            ).label(f"m{i}")
-            for i, (s, e) in enumerate(plan.spans)
-        ]
-        stmt = select(Worker.worker_id, Worker.community_code, Worker.position, *sums)
-        if plan.spans:
-            first = min(s for s, _ in plan.spans)
-            last = max(e for _, e in plan.spans)
-            stmt = stmt.outerjoin(
-                YearMinutes,
-                and_(
-                    YearMinutes.worker_id == Worker.worker_id,
-                    YearMinutes.year >= first.year,
-                    YearMinutes.year <= last.year,
-                ),
-            )
-        stmt = self._in_scope(stmt, region, worker_id)
-        return stmt.group_by(Worker.worker_id, Worker.community_code, Worker.position)
+        from the per-year totals (every window is whole calendar years): a window of
+        one year is that year's row (the key is worker and year, so no grouping), a
+        longer one the sum of its years' rows per worker."""
+        stmt = select(Worker.worker_id, Worker.community_code, Worker.position)
+        for i, (s, e) in enumerate(plan.spans):
+            if s.year == e.year:
+                one = aliased(YearMinutes, name=f"y{i}")
+                stmt = stmt.outerjoin(
+                    one, and_(one.worker_id == Worker.worker_id, one.year == s.year)
+                )
+                minutes: Any = one.minutes
+            else:
+                many = (
+                    select(YearMinutes.worker_id, func.sum(YearMinutes.minutes).label("minutes"))
+                    .where(YearMinutes.year >= s.year, YearMinutes.year <= e.year)
+                    .group_by(YearMinutes.worker_id)
+                    .subquery(f"y{i}")
+                )
+                stmt = stmt.outerjoin(many, many.c.worker_id == Worker.worker_id)
+                minutes = many.c.minutes
+            stmt = stmt.add_columns(func.coalesce(minutes, 0).label(f"m{i}"))
+        return self._in_scope(stmt, region, worker_id)
 
     def _personal(self, as_of: date, region: str, worker_id: uuid.UUID | None) -> Select[Any]:
-        """Each current personal obligation of a serving worker, with its minutes done:
-        a correlated sum per obligation, which reads only that worker's index range
-        (few workers hold one; scanning all attendance for them would cost more)."""
-        done = (
-            select(func.coalesce(func.sum(Attendance.minutes), 0))
-            .where(
-                Attendance.worker_id == Obligation.worker_id,
-                Attendance.day >= Obligation.period_start,
-                Attendance.day <= Obligation.period_end,
-            )
-            .scalar_subquery()
-        )
+        """Each current personal obligation of a serving worker, with its minutes done
+        (kept on the obligation by every ledger write: no ledger read here)."""
         stmt = (
             select(
                 Obligation.worker_id,
@@ -171,7 +154,7 @@ class ComplianceRepository:
                 Obligation.period_end.label("end"),
                 Obligation.hours_due.label("hours"),
                 Obligation.example,
-                done.label("done"),
+                Obligation.minutes_done.label("done"),
             )
             .join(Worker, Worker.worker_id == Obligation.worker_id)
             .where(Obligation.period_start <= as_of, Obligation.period_end >= as_of)
@@ -269,12 +252,7 @@ class ComplianceRepository:
             due_parts.append(due)
             credited_parts.append(func.coalesce(_capped(done, due), 0))
             short_parts.append(func.coalesce(done, 0) < due)
-        # Materialized: each obligation's sum is read once, though used twice below.
-        o = (
-            self._personal(as_of, region, None)
-            .cte("o")
-            .prefix_with("MATERIALIZED", dialect="postgresql")
-        )
+        o = self._personal(as_of, region, None).subquery("o")
         o_due = o.c.hours * MINUTES_PER_HOUR
         personal = (
             select(
