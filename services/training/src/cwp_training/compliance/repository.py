@@ -252,16 +252,19 @@ class ComplianceRepository:
             due_parts.append(due)
             credited_parts.append(func.coalesce(_capped(done, due), 0))
             short_parts.append(func.coalesce(done, 0) < due)
-        o = self._personal(as_of, region, None).subquery("o")
-        o_due = o.c.hours * MINUTES_PER_HOUR
+        # The obligations in force, per worker; the join to the scoped workers (m)
+        # below keeps only those in scope, so no second read of the workers here.
+        o_due = Obligation.hours_due * MINUTES_PER_HOUR
+        done = Obligation.minutes_done
         personal = (
             select(
-                o.c.worker_id,
+                Obligation.worker_id,
                 func.sum(o_due).label("due"),
-                func.sum(_capped(o.c.done, o_due)).label("credited"),
-                func.max(case((o.c.done < o_due, 1), else_=0)).label("short"),
+                func.sum(_capped(done, o_due)).label("credited"),
+                func.max(case((done < o_due, 1), else_=0)).label("short"),
             )
-            .group_by(o.c.worker_id)
+            .where(Obligation.period_start <= as_of, Obligation.period_end >= as_of)
+            .group_by(Obligation.worker_id)
             .subquery("po")
         )
         due_total = sum(due_parts, func.coalesce(personal.c.due, 0))
