@@ -11,9 +11,9 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, delete, extract, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, extract, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,7 +58,7 @@ async def credit(session: AsyncSession, entries: Iterable[tuple[uuid.UUID, date,
     days: dict[tuple[uuid.UUID, date], int] = defaultdict(int)
     for worker_id, day, minutes in entries:
         days[(worker_id, day)] += minutes
-    table = Obligation.__table__
+    table = cast(Table, Obligation.__table__)
     add = (
         update(table)
         .where(
@@ -108,7 +108,7 @@ def obligations_statement() -> Any:
         )
         .scalar_subquery()
     )
-    return update(Obligation.__table__).values(minutes_done=done)
+    return update(cast(Table, Obligation.__table__)).values(minutes_done=done)
 
 
 async def rebuild(session: AsyncSession) -> None:

@@ -122,7 +122,7 @@ class ComplianceRepository:
         from the per-year totals (every window is whole calendar years): a window of
         one year is that year's row (the key is worker and year, so no grouping), a
         longer one the sum of its years' rows per worker."""
-        stmt = select(Worker.worker_id, Worker.community_code, Worker.position)
+        stmt: Any = select(Worker.worker_id, Worker.community_code, Worker.position)
         for i, (s, e) in enumerate(plan.spans):
             if s.year == e.year:
                 one = aliased(YearMinutes, name=f"y{i}")
@@ -145,7 +145,7 @@ class ComplianceRepository:
     def _personal(self, as_of: date, region: str, worker_id: uuid.UUID | None) -> Select[Any]:
         """Each current personal obligation of a serving worker, with its minutes done
         (kept on the obligation by every ledger write: no ledger read here)."""
-        stmt = (
+        stmt: Any = (
             select(
                 Obligation.worker_id,
                 Worker.community_code,
@@ -255,13 +255,13 @@ class ComplianceRepository:
         # The obligations in force, per worker; the join to the scoped workers (m)
         # below keeps only those in scope, so no second read of the workers here.
         o_due = Obligation.hours_due * MINUTES_PER_HOUR
-        done = Obligation.minutes_done
+        kept = Obligation.minutes_done
         personal = (
             select(
                 Obligation.worker_id,
                 func.sum(o_due).label("due"),
-                func.sum(_capped(done, o_due)).label("credited"),
-                func.max(case((done < o_due, 1), else_=0)).label("short"),
+                func.sum(_capped(kept, o_due)).label("credited"),
+                func.max(case((kept < o_due, 1), else_=0)).label("short"),
             )
             .where(Obligation.period_start <= as_of, Obligation.period_end >= as_of)
             .group_by(Obligation.worker_id)
