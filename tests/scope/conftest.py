@@ -424,6 +424,7 @@ async def training_service(
                 "trainer_id": [trainer["id"]],
                 "plan_id": [plan["id"]],
                 "class_id": [klass["id"]],
+                "resource_id": [resource["id"]],
                 "community_code": [training.SH],
                 "street": [training.SH[:9]],
                 "location_code": [training.SH],

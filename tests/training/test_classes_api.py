@@ -249,7 +249,10 @@ async def test_a_district_sees_national_courses_and_writes_only_in_its_region(
     r = await client.post(
         f"{API}/courses",
         headers=district,
-        json={**{k: v for k, v in national.items() if k != "id"}, "jurisdiction": "44"},
+        json={
+            **{k: v for k, v in national.items() if k not in ("id", "retired")},
+            "jurisdiction": "44",
+        },
     )
     assert r.status_code == 403
     shanghai = tokens.headers(["operator"], region="31")

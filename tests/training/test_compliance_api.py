@@ -12,7 +12,17 @@ from fastapi import FastAPI
 
 from cwp_common.clock import today_in_china
 from tests.support.tokens import Tokens
-from tests.training.helpers import API, GD, GD_STREET_2, SH, course, klass, post, register
+from tests.training.helpers import (
+    API,
+    GD,
+    GD_STREET_2,
+    SH,
+    course,
+    klass,
+    post,
+    register,
+    transfer,
+)
 
 AS_OF = "2025-06-30"
 
@@ -188,3 +198,41 @@ async def test_a_region_adds_up_its_workers_by_street(
     assert (narrowed.json()["region"], narrowed.json()["workers"]) == ("440103", 3)
     outside = await client.get(f"{API}/compliance", headers=district, params={"region": "31"})
     assert outside.status_code == 403
+
+
+async def pre_service_periods(
+    client: httpx.AsyncClient, headers: dict[str, str], worker: str
+) -> list[dict[str, Any]]:
+    out = await compliance(client, headers, worker, today_in_china().isoformat())
+    return [p for p in out["periods"] if p["kind"] == "pre_service"]
+
+
+async def test_a_transfer_owes_pre_service_where_the_new_jurisdiction_asks_for_it(
+    app: FastAPI, client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    """Guangdong's (example) rule: a worker transferred in from another province owes
+    its pre-service hours from the transfer's day; a move inside Guangdong does not,
+    nor a move into Shanghai (the national rule: never). A redelivered transfer adds
+    nothing."""
+    today = today_in_china()
+    hired_long_ago = today - timedelta(days=2000)
+    from_shanghai = await register(app, community_code=SH, hire_date=hired_long_ago)
+    assert await pre_service_periods(client, admin, from_shanghai) == []
+    await transfer(app, from_shanghai, GD, from_code=SH)
+    [owed] = await pre_service_periods(client, admin, from_shanghai)
+    assert (owed["start"], owed["end"], owed["hours_due"], owed["example"]) == (
+        today.isoformat(),
+        (today + timedelta(days=89)).isoformat(),
+        "24.00",
+        True,
+    )
+    await transfer(app, from_shanghai, GD, from_code=SH)  # the same move again
+    assert len(await pre_service_periods(client, admin, from_shanghai)) == 1
+
+    within = await register(app, community_code=GD, hire_date=hired_long_ago)
+    await transfer(app, within, GD_STREET_2, from_code=GD)
+    assert await pre_service_periods(client, admin, within) == []
+
+    to_shanghai = await register(app, community_code=GD, hire_date=hired_long_ago)
+    await transfer(app, to_shanghai, SH, from_code=GD)
+    assert await pre_service_periods(client, admin, to_shanghai) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from cwp_training.exams.rules import REVIEW, Sitting, obtained_on, passes
+from cwp_training.exams.rules import REVIEW, Sitting, ineligibility, obtained_on, passes
 from cwp_training.policy.rules import pass_mark, resolve
 
 NATIONAL = resolve("", date(2025, 1, 1))
@@ -86,3 +86,34 @@ def test_senior_needs_the_review_within_three_years_of_the_exam() -> None:
     # A review before the exam does not count.
     before = [exam, sat(REVIEW, date(2021, 11, 1))]
     assert obtained_on(SENIOR, before) is None
+
+
+def test_senior_eligibility_needs_a_bachelor_and_five_years_after_the_intermediate() -> None:
+    """REFERENCE §2.3 (人社部规〔2018〕2号): 本科+ and >= 5 years after 社会工作师,
+    counted to 31 December of the exam year."""
+    rule = SENIOR.eligibility
+    assert rule is not None
+    edge = {"intermediate": date(2020, 12, 31)}  # exactly 5 years on 31 Dec 2025
+    assert ineligibility(rule, "bachelor", edge, 2025) == []
+    assert ineligibility(rule, "doctorate", edge, 2025) == []
+    a_day_late = {"intermediate": date(2021, 1, 1)}
+    [late] = ineligibility(rule, "master", a_day_late, 2025)
+    assert late.field == "qualification"
+    assert "5 years" in late.message
+    assert ineligibility(rule, "master", a_day_late, 2026) == []  # a year later it counts
+    # Sat early in the year: the years still count to 31 December, not to the exam day.
+    assert ineligibility(rule, "bachelor", {"intermediate": date(2020, 11, 1)}, 2025) == []
+    [school] = ineligibility(rule, "junior_college", edge, 2025)
+    assert school.field == "education"
+    [unknown] = ineligibility(rule, None, edge, 2025)
+    assert unknown.field == "education"
+    # An assistant certificate is not the intermediate one; both conditions are named.
+    reasons = ineligibility(rule, "below_junior_college", {"assistant": date(2010, 1, 1)}, 2025)
+    assert [r.field for r in reasons] == ["education", "qualification"]
+    # Reasons name the condition, never the worker's own education.
+    assert all("junior_college" not in r.message for r in reasons)
+
+
+def test_only_the_senior_level_carries_eligibility_conditions() -> None:
+    assert ASSISTANT.eligibility is None
+    assert INTERMEDIATE.eligibility is None

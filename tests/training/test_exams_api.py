@@ -82,3 +82,49 @@ async def test_bad_results_write_nothing(
         r = await result(client, operator, worker, subject, day, score)
         assert r.status_code == status, (subject, day, score, r.text)
     assert await count(app, ExamResult) == 1
+
+
+async def certificate(
+    client: httpx.AsyncClient, headers: dict[str, str], worker: str, level: str, day: str
+) -> None:
+    r = await client.post(
+        f"{API}/qualifications",
+        headers=headers,
+        json={
+            "worker_id": worker,
+            "level": level,
+            "obtained_on": day,
+            "certificate_no": f"SW-{worker[:8]}-{level}",
+        },
+    )
+    assert r.status_code == 201, r.text
+
+
+async def test_the_senior_exam_refuses_a_worker_who_does_not_meet_its_conditions(
+    app: FastAPI, client: httpx.AsyncClient, operator: dict[str, str]
+) -> None:
+    senior = ("practice_senior", "2025-06-14", "75", "senior")
+    no_intermediate = await register(app, education="master")
+    r = await result(client, operator, no_intermediate, *senior)
+    assert r.status_code == 422
+    assert r.json()["type"] == "urn:cwp:problem:exam-not-eligible"
+    assert [e["field"] for e in r.json()["errors"]] == ["qualification"]
+
+    college = await register(app, education="junior_college")
+    await certificate(client, operator, college, "intermediate", "2018-06-01")
+    r = await result(client, operator, college, *senior)
+    assert [e["field"] for e in r.json()["errors"]] == ["education"]
+
+    too_recent = await register(app, education="bachelor")
+    await certificate(client, operator, too_recent, "intermediate", "2021-01-01")
+    r = await result(client, operator, too_recent, *senior)
+    assert [e["field"] for e in r.json()["errors"]] == ["qualification"]
+    assert await count(app, ExamResult) == 0
+
+    eligible = await register(app, education="bachelor")
+    await certificate(client, operator, eligible, "intermediate", "2020-12-31")
+    r = await result(client, operator, eligible, *senior)
+    assert r.status_code == 201, r.text
+    r = await result(client, operator, eligible, "review", "2026-03-01", "80", "senior")
+    assert r.status_code == 201, r.text
+    assert r.json()["qualification"]["level"] == "senior"

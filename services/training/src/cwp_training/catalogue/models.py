@@ -28,6 +28,9 @@ class Course(Base):
     jurisdiction: Mapped[str] = mapped_column(String(12))
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Retired (soft): gone from lists and closed to new classes, kept for the classes
+    # and ratings that name it.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_courses_jurisdiction", "jurisdiction", "id"),)
 
@@ -45,6 +48,9 @@ class TrainingBase(Base):
     address: Mapped[str] = mapped_column(String(200), default="")
     capacity: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Retired (soft): gone from lists and closed to new classes, kept for the classes
+    # and ratings that name it.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Trainer(Base):
@@ -56,6 +62,9 @@ class Trainer(Base):
     expertise: Mapped[str] = mapped_column(String(300))  # ",topic,topic,"
     jurisdiction: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Retired (soft): gone from lists and closed to new classes, kept for the classes
+    # and ratings that name it.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class TrainerRating(Base):

@@ -16,29 +16,34 @@ from cwp_training.catalogue.models import Course, Resource, Trainer, TrainerRati
 from cwp_training.workers.scope import own_rows
 
 
-class _Owned(Repository[Any]):
+class Owned(Repository[Any]):
     def scope(self, stmt: Select[Any]) -> Select[Any]:
         column = type(self).model.jurisdiction
         stmt = own_rows(stmt, self.principal, None)
         return stmt.where(jurisdiction_clause(column, self.principal.region))
 
+    def current(self, stmt: Select[Any]) -> Select[Any]:
+        """Only rows not retired (every model here but Resource can be retired)."""
+        model = type(self).model
+        return stmt.where(model.retired_at.is_(None)) if hasattr(model, "retired_at") else stmt
+
     def tagged(self, stmt: Select[Any], column: Any, topic: str | None) -> Select[Any]:
         return stmt.where(column.contains(f",{topic},", autoescape=True)) if topic else stmt
 
 
-class CourseRepository(_Owned):
+class CourseRepository(Owned):
     model = Course
     key = Course.id
     label = "Course"
 
 
-class BaseRepository(_Owned):
+class BaseRepository(Owned):
     model = TrainingBase
     key = TrainingBase.id
     label = "Base"
 
 
-class TrainerRepository(_Owned):
+class TrainerRepository(Owned):
     model = Trainer
     key = Trainer.id
     label = "Trainer"
@@ -65,7 +70,7 @@ class TrainerRepository(_Owned):
         return (await self.session.scalar(stmt)) is not None
 
 
-class ResourceRepository(_Owned):
+class ResourceRepository(Owned):
     model = Resource
     key = Resource.id
     label = "Resource"

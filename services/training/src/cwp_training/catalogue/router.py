@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from cwp_common.auth import Reader, Writer
 from cwp_common.pagination import MAX_LIMIT, Page
@@ -15,16 +15,20 @@ from cwp_training.catalogue import service
 from cwp_training.catalogue.schemas import (
     BaseIn,
     BaseOut,
+    BasePatch,
     CourseIn,
     CourseOut,
+    CoursePatch,
     Delivery,
     Level,
     RatingIn,
     ResourceIn,
     ResourceOut,
+    ResourcePatch,
     Topic,
     TrainerIn,
     TrainerOut,
+    TrainerPatch,
 )
 
 router = APIRouter(prefix="/api/v1/training", tags=["catalogue"])
@@ -116,3 +120,77 @@ async def search_resources(
 ) -> Page[ResourceOut]:
     """The resource library, searchable by ability topic, kind and words of the title."""
     return await service.search_resources(session, principal, topic, kind, q, cursor, limit)
+
+
+# Changes and retirement. A course, base or trainer is retired, never deleted: the
+# classes and ratings that name it keep it (GET by id still answers, with retired:
+# true); lists leave it out and no new class may use it. Retiring is refused (409)
+# while a class that has not ended uses it. A resource is deleted outright.
+
+
+@router.patch("/courses/{course_id}", response_model=CourseOut)
+async def update_course(
+    course_id: uuid.UUID, body: CoursePatch, principal: Writer, session: SessionDep
+) -> CourseOut:
+    """Change a course; its hours and delivery are fixed once it has classes (409)."""
+    return await service.update_course(session, principal, course_id, body)
+
+
+@router.delete("/courses/{course_id}", status_code=204, response_class=Response)
+async def retire_course(course_id: uuid.UUID, principal: Writer, session: SessionDep) -> Response:
+    await service.retire_course(session, principal, course_id)
+    return Response(status_code=204)
+
+
+@router.get("/bases/{base_id}", response_model=BaseOut)
+async def get_base(base_id: uuid.UUID, principal: Reader, session: SessionDep) -> BaseOut:
+    return await service.get_base(session, principal, base_id)
+
+
+@router.patch("/bases/{base_id}", response_model=BaseOut)
+async def update_base(
+    base_id: uuid.UUID, body: BasePatch, principal: Writer, session: SessionDep
+) -> BaseOut:
+    """Change a base; its capacity may not fall below a class held there (409)."""
+    return await service.update_base(session, principal, base_id, body)
+
+
+@router.delete("/bases/{base_id}", status_code=204, response_class=Response)
+async def retire_base(base_id: uuid.UUID, principal: Writer, session: SessionDep) -> Response:
+    await service.retire_base(session, principal, base_id)
+    return Response(status_code=204)
+
+
+@router.patch("/trainers/{trainer_id}", response_model=TrainerOut)
+async def update_trainer(
+    trainer_id: uuid.UUID, body: TrainerPatch, principal: Writer, session: SessionDep
+) -> TrainerOut:
+    return await service.update_trainer(session, principal, trainer_id, body)
+
+
+@router.delete("/trainers/{trainer_id}", status_code=204, response_class=Response)
+async def retire_trainer(trainer_id: uuid.UUID, principal: Writer, session: SessionDep) -> Response:
+    await service.retire_trainer(session, principal, trainer_id)
+    return Response(status_code=204)
+
+
+@router.get("/resources/{resource_id}", response_model=ResourceOut)
+async def get_resource(
+    resource_id: uuid.UUID, principal: Reader, session: SessionDep
+) -> ResourceOut:
+    return await service.get_resource(session, principal, resource_id)
+
+
+@router.patch("/resources/{resource_id}", response_model=ResourceOut)
+async def update_resource(
+    resource_id: uuid.UUID, body: ResourcePatch, principal: Writer, session: SessionDep
+) -> ResourceOut:
+    return await service.update_resource(session, principal, resource_id, body)
+
+
+@router.delete("/resources/{resource_id}", status_code=204, response_class=Response)
+async def delete_resource(
+    resource_id: uuid.UUID, principal: Writer, session: SessionDep
+) -> Response:
+    await service.delete_resource(session, principal, resource_id)
+    return Response(status_code=204)

@@ -5,9 +5,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, PlainSerializer, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    PlainSerializer,
+    StringConstraints,
+    model_validator,
+)
 
 from cwp_common.text import Name, Note, Title
 from cwp_training.catalogue.models import Course, Resource, Trainer, TrainingBase
@@ -30,6 +38,30 @@ Method = Literal["case_teaching", "simulation", "site_visit", "lecture", "worksh
 Jurisdiction = Annotated[str, Field(pattern=r"^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})?$")]
 Topics = Annotated[list[Topic], Field(min_length=1, max_length=9)]
 Rating = Annotated[Decimal, PlainSerializer(str, return_type=str)]
+BaseKind = Literal["training", "practice"]  # 培训基地 | 实习实践基地 (at a community)
+LocationCode = Annotated[str, Field(pattern=r"^\d{9}(\d{3})?$")]  # a street or a community
+Address = Annotated[Title, StringConstraints(max_length=200)]
+ResourceKind = Literal["material", "case", "video"]
+
+
+class Patch(BaseModel):
+    """A partial change: the fields given are changed, at least one; a field that
+    cannot be empty cannot be set to null."""
+
+    model_config = ConfigDict(extra="forbid")
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("give at least one field to change / 请至少提供一个字段")
+        for name in sorted(self.model_fields_set - self.NULLABLE):
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null / 不能为空")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.model_fields_set}
 
 
 def pack(topics: Sequence[str]) -> str:
@@ -54,8 +86,20 @@ class CourseIn(BaseModel):
     description: Note = ""
 
 
+class CoursePatch(Patch):
+    title: Title | None = None
+    level: Level | None = None
+    delivery: Delivery | None = None
+    method: Method | None = None
+    topics: Topics | None = None
+    hours: int | None = Field(default=None, ge=1, le=500)
+    jurisdiction: Jurisdiction | None = None
+    description: Note | None = None
+
+
 class CourseOut(CourseIn):
     id: uuid.UUID
+    retired: bool  # retired courses keep their classes; no new class may use them
 
     @classmethod
     def from_model(cls, row: Course) -> CourseOut:
@@ -69,22 +113,35 @@ class CourseOut(CourseIn):
             hours=row.hours,
             jurisdiction=row.jurisdiction,
             description=row.description,
+            retired=row.retired_at is not None,
         )
 
 
 class BaseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["training", "practice"]  # 培训基地 | 实习实践基地 (at a community)
+    kind: BaseKind
     name: Title
     jurisdiction: Jurisdiction
-    location_code: str = Field(pattern=r"^\d{9}(\d{3})?$")  # a street or a community
-    address: Annotated[Title, StringConstraints(max_length=200)] | None = None
+    location_code: LocationCode
+    address: Address | None = None
     capacity: int = Field(ge=1, le=100_000)
+
+
+class BasePatch(Patch):
+    NULLABLE = frozenset({"address"})
+
+    kind: BaseKind | None = None
+    name: Title | None = None
+    jurisdiction: Jurisdiction | None = None
+    location_code: LocationCode | None = None
+    address: Address | None = None  # null clears it
+    capacity: int | None = Field(default=None, ge=1, le=100_000)
 
 
 class BaseOut(BaseIn):
     id: uuid.UUID
+    retired: bool
 
     @classmethod
     def from_model(cls, row: TrainingBase) -> BaseOut:
@@ -96,6 +153,7 @@ class BaseOut(BaseIn):
             location_code=row.location_code,
             address=row.address or None,
             capacity=row.capacity,
+            retired=row.retired_at is not None,
         )
 
 
@@ -108,8 +166,16 @@ class TrainerIn(BaseModel):
     jurisdiction: Jurisdiction
 
 
+class TrainerPatch(Patch):
+    name: Name | None = None
+    affiliation: Title | None = None
+    expertise: Topics | None = None
+    jurisdiction: Jurisdiction | None = None
+
+
 class TrainerOut(TrainerIn):
     id: uuid.UUID
+    retired: bool
     ratings: int
     average_rating: Rating | None  # 1.00-5.00, None before the first rating
 
@@ -123,6 +189,7 @@ class TrainerOut(TrainerIn):
             jurisdiction=row.jurisdiction,
             ratings=ratings,
             average_rating=average,
+            retired=row.retired_at is not None,
         )
 
 
@@ -139,10 +206,18 @@ class ResourceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Title
-    kind: Literal["material", "case", "video"]
+    kind: ResourceKind
     topics: Topics
     url: HttpUrl
     jurisdiction: Jurisdiction
+
+
+class ResourcePatch(Patch):
+    title: Title | None = None
+    kind: ResourceKind | None = None
+    topics: Topics | None = None
+    url: HttpUrl | None = None
+    jurisdiction: Jurisdiction | None = None
 
 
 class ResourceOut(BaseModel):

@@ -4,34 +4,42 @@ A row is written only inside the caller's region (its jurisdiction)."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_common.auth import Principal
+from cwp_common.clock import today_in_china
 from cwp_common.db import new_id, utcnow
 from cwp_common.pagination import Page
 from cwp_common.scope import ensure_writable
+from cwp_training.catalogue import exceptions as errors
 from cwp_training.catalogue.exceptions import AlreadyRated, NotATrainee
 from cwp_training.catalogue.models import Course, Resource, Trainer, TrainerRating, TrainingBase
 from cwp_training.catalogue.repository import (
     BaseRepository,
     CourseRepository,
+    Owned,
     ResourceRepository,
     TrainerRepository,
 )
 from cwp_training.catalogue.schemas import (
     BaseIn,
     BaseOut,
+    BasePatch,
     CourseIn,
     CourseOut,
+    CoursePatch,
     RatingIn,
     ResourceIn,
     ResourceOut,
+    ResourcePatch,
     TrainerIn,
     TrainerOut,
+    TrainerPatch,
     pack,
 )
-from cwp_training.classes.repository import ClassRepository, EnrolmentRepository
+from cwp_training.classes.repository import ClassRepository, ClassUse, EnrolmentRepository
 
 
 async def create_course(session: AsyncSession, principal: Principal, body: CourseIn) -> CourseOut:
@@ -54,7 +62,9 @@ async def list_courses(
     limit: int,
 ) -> Page[CourseOut]:
     repo = CourseRepository(session, principal)
-    stmt = repo.where_given(repo.scoped(), (Course.level, level), (Course.delivery, delivery))
+    stmt = repo.where_given(
+        repo.current(repo.scoped()), (Course.level, level), (Course.delivery, delivery)
+    )
     rows, nxt = await repo.page(repo.tagged(stmt, Course.topics, topic), cursor, limit)
     return Page(items=[CourseOut.from_model(r) for r in rows], next_cursor=nxt)
 
@@ -76,12 +86,16 @@ async def create_base(session: AsyncSession, principal: Principal, body: BaseIn)
     return BaseOut.from_model(row)
 
 
+async def get_base(session: AsyncSession, principal: Principal, base_id: uuid.UUID) -> BaseOut:
+    return BaseOut.from_model(await BaseRepository(session, principal).get_or_404(base_id))
+
+
 async def list_bases(
     session: AsyncSession, principal: Principal, kind: str | None, cursor: str | None, limit: int
 ) -> Page[BaseOut]:
     repo = BaseRepository(session, principal)
     rows, nxt = await repo.page(
-        repo.where_given(repo.scoped(), (TrainingBase.kind, kind)), cursor, limit
+        repo.where_given(repo.current(repo.scoped()), (TrainingBase.kind, kind)), cursor, limit
     )
     return Page(items=[BaseOut.from_model(r) for r in rows], next_cursor=nxt)
 
@@ -102,7 +116,9 @@ async def list_trainers(
     session: AsyncSession, principal: Principal, topic: str | None, cursor: str | None, limit: int
 ) -> Page[TrainerOut]:
     repo = TrainerRepository(session, principal)
-    rows, nxt = await repo.page(repo.tagged(repo.scoped(), Trainer.expertise, topic), cursor, limit)
+    rows, nxt = await repo.page(
+        repo.tagged(repo.current(repo.scoped()), Trainer.expertise, topic), cursor, limit
+    )
     ratings = await repo.ratings([r.id for r in rows])
     items = [TrainerOut.from_model(r, *ratings.get(r.id, (0, None))) for r in rows]
     return Page(items=items, next_cursor=nxt)
@@ -159,6 +175,14 @@ async def create_resource(
     return ResourceOut.from_model(row)
 
 
+async def get_resource(
+    session: AsyncSession, principal: Principal, resource_id: uuid.UUID
+) -> ResourceOut:
+    return ResourceOut.from_model(
+        await ResourceRepository(session, principal).get_or_404(resource_id)
+    )
+
+
 async def search_resources(
     session: AsyncSession,
     principal: Principal,
@@ -176,3 +200,113 @@ async def search_resources(
         stmt = stmt.where(Resource.title.contains(q, autoescape=True))
     rows, nxt = await repo.page(stmt, cursor, limit)
     return Page(items=[ResourceOut.from_model(r) for r in rows], next_cursor=nxt)
+
+
+async def _editable(repo: Owned, key: uuid.UUID, principal: Principal) -> Any:
+    """The row, locked, when the caller may change it: it is in scope (else 404),
+    its jurisdiction is inside the caller's region (a district sees the province's
+    courses but does not edit them: 403), and it is not retired (409)."""
+    row = await repo.get_or_404(key, for_update=True)
+    ensure_writable(principal, row.jurisdiction)
+    if getattr(row, "retired_at", None) is not None:
+        raise errors.Retired(repo.label)
+    return row
+
+
+def _apply(principal: Principal, row: Any, changes: dict[str, Any]) -> None:
+    if "jurisdiction" in changes:
+        ensure_writable(principal, changes["jurisdiction"])
+    for name, value in changes.items():
+        setattr(row, name, value)
+
+
+async def _retire(
+    session: AsyncSession, principal: Principal, repo: Owned, key: uuid.UUID, column: str
+) -> None:
+    """Retire (soft): refused while a class that has not ended uses the item."""
+    async with session.begin():
+        row = await _editable(repo, key, principal)
+        if await ClassUse(session).count(column, key, ending_from=today_in_china()):
+            raise errors.InUse(repo.label)
+        row.retired_at = utcnow()
+
+
+async def update_course(
+    session: AsyncSession, principal: Principal, course_id: uuid.UUID, body: CoursePatch
+) -> CourseOut:
+    changes = body.changes()
+    if "topics" in changes:
+        changes["topics"] = pack(changes["topics"])
+    async with session.begin():
+        row = await _editable(CourseRepository(session, principal), course_id, principal)
+        fixed = {k for k in ("hours", "delivery") if k in changes and changes[k] != getattr(row, k)}
+        if fixed and await ClassUse(session).count("course_id", course_id):
+            raise errors.CourseHasClasses()
+        _apply(principal, row, changes)
+    return CourseOut.from_model(row)
+
+
+async def retire_course(session: AsyncSession, principal: Principal, course_id: uuid.UUID) -> None:
+    await _retire(session, principal, CourseRepository(session, principal), course_id, "course_id")
+
+
+async def update_base(
+    session: AsyncSession, principal: Principal, base_id: uuid.UUID, body: BasePatch
+) -> BaseOut:
+    changes = body.changes()
+    if "address" in changes:
+        changes["address"] = changes["address"] or ""
+    async with session.begin():
+        row = await _editable(BaseRepository(session, principal), base_id, principal)
+        if "location_code" in changes:
+            ensure_writable(principal, changes["location_code"])
+        if "capacity" in changes and changes["capacity"] < await ClassUse(session).largest(base_id):
+            raise errors.CapacityBelowClasses()
+        _apply(principal, row, changes)
+    return BaseOut.from_model(row)
+
+
+async def retire_base(session: AsyncSession, principal: Principal, base_id: uuid.UUID) -> None:
+    await _retire(session, principal, BaseRepository(session, principal), base_id, "base_id")
+
+
+async def update_trainer(
+    session: AsyncSession, principal: Principal, trainer_id: uuid.UUID, body: TrainerPatch
+) -> TrainerOut:
+    changes = body.changes()
+    if "expertise" in changes:
+        changes["expertise"] = pack(changes["expertise"])
+    async with session.begin():
+        row = await _editable(TrainerRepository(session, principal), trainer_id, principal)
+        _apply(principal, row, changes)
+    return await get_trainer(session, principal, trainer_id)
+
+
+async def retire_trainer(
+    session: AsyncSession, principal: Principal, trainer_id: uuid.UUID
+) -> None:
+    repo = TrainerRepository(session, principal)
+    await _retire(session, principal, repo, trainer_id, "trainer_ids")
+
+
+async def update_resource(
+    session: AsyncSession, principal: Principal, resource_id: uuid.UUID, body: ResourcePatch
+) -> ResourceOut:
+    changes = body.changes()
+    if "topics" in changes:
+        changes["topics"] = pack(changes["topics"])
+    if "url" in changes:
+        changes["url"] = str(changes["url"])
+    async with session.begin():
+        row = await _editable(ResourceRepository(session, principal), resource_id, principal)
+        _apply(principal, row, changes)
+    return ResourceOut.from_model(row)
+
+
+async def delete_resource(
+    session: AsyncSession, principal: Principal, resource_id: uuid.UUID
+) -> None:
+    """Resources are metadata and links that nothing else names: deleted outright."""
+    async with session.begin():
+        row = await _editable(ResourceRepository(session, principal), resource_id, principal)
+        await session.delete(row)

@@ -86,3 +86,17 @@ class Attendance(Base):
         Index("ix_attendance_worker_day", "worker_id", "day", "minutes"),
         Index("ix_attendance_day", "day", "worker_id", "minutes"),
     )
+
+
+class YearMinutes(Base):
+    """Minutes per worker and calendar year: the sum of that worker's attendance rows
+    dated in that year, changed in the same transaction as every attendance write
+    (`classes.writer.credit`), so compliance reads a row per worker and year instead of
+    the whole ledger. Every jurisdiction-wide period (yearly, 3-year cycle) is whole
+    calendar years, so its minutes are a sum of these rows."""
+
+    __tablename__ = "attendance_years"
+
+    worker_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    minutes: Mapped[int] = mapped_column(Integer)

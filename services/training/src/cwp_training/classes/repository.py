@@ -37,6 +37,33 @@ class ClassRepository(Repository[TrainingClass]):
         return stmt.where(jurisdiction_clause(TrainingClass.jurisdiction, self.principal.region))
 
 
+class ClassUse:
+    """Which classes use a catalogue item. National on purpose: a course, base or
+    trainer of a province serves classes of its districts, which the caller who
+    edits the item may not see; answers are counts and capacities, never classes."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    @staticmethod
+    def _of(column: str, item_id: uuid.UUID) -> Any:
+        if column == "trainer_ids":
+            return TrainingClass.trainer_ids.contains(f",{item_id},", autoescape=True)
+        return getattr(TrainingClass, column) == item_id
+
+    async def count(self, column: str, item_id: uuid.UUID, ending_from: date | None = None) -> int:
+        """Classes using the item (those ending on or after `ending_from`, if given)."""
+        stmt = select(func.count()).select_from(TrainingClass).where(self._of(column, item_id))
+        if ending_from is not None:
+            stmt = stmt.where(TrainingClass.ends_on >= ending_from)
+        return int(await self.session.scalar(stmt) or 0)
+
+    async def largest(self, base_id: uuid.UUID) -> int:
+        """The most places of a class at the base (0: none)."""
+        stmt = select(func.max(TrainingClass.capacity)).where(TrainingClass.base_id == base_id)
+        return int(await self.session.scalar(stmt) or 0)
+
+
 class EnrolmentRepository(WorkerScoped[Enrolment]):
     model = Enrolment
     key = Enrolment.id

@@ -17,8 +17,10 @@ from cwp_common.db import new_id, utcnow
 from cwp_common.pagination import Page
 from cwp_common.repository import PLATFORM
 from cwp_common.scope import ensure_writable
+from cwp_training.catalogue.exceptions import Retired
 from cwp_training.catalogue.repository import BaseRepository, CourseRepository, TrainerRepository
 from cwp_training.classes import exceptions as errors
+from cwp_training.classes import writer
 from cwp_training.classes.models import Attendance, Enrolment, Plan, TrainingClass
 from cwp_training.classes.repository import ClassRepository, EnrolmentRepository, PlanRepository
 from cwp_training.classes.schemas import (
@@ -62,16 +64,21 @@ async def list_plans(
 async def create_class(session: AsyncSession, principal: Principal, body: ClassIn) -> ClassOut:
     ensure_writable(principal, body.jurisdiction)
     async with session.begin():
-        await CourseRepository(session, principal).get_or_404(body.course_id)
+        course = await CourseRepository(session, principal).get_or_404(body.course_id)
+        if course.retired_at is not None:
+            raise Retired("Course")
         if body.plan_id is not None:
             await PlanRepository(session, principal).get_or_404(body.plan_id)
         if body.base_id is not None:
             base = await BaseRepository(session, principal).get_or_404(body.base_id)
+            if base.retired_at is not None:
+                raise Retired("Base")
             if body.capacity > base.capacity:
                 raise errors.CapacityAboveBase()
         trainers = TrainerRepository(session, principal)
         for trainer_id in body.trainer_ids:
-            await trainers.get_or_404(trainer_id)
+            if (await trainers.get_or_404(trainer_id)).retired_at is not None:
+                raise Retired("Trainer")
         row = TrainingClass(
             id=new_id(),
             created_at=utcnow(),
@@ -296,8 +303,9 @@ async def record_attendance(
         problems.append({"row": n, "field": "worker_id", "message": message})
     if problems:
         raise errors.BadRows(problems)
-    for r in rows:
-        session.add(
+    await writer.add_entries(
+        session,
+        [
             Attendance(
                 id=new_id(),
                 worker_id=r.worker_id,
@@ -306,7 +314,9 @@ async def record_attendance(
                 minutes=r.minutes,
                 kind="in_person",
             )
-        )
+            for r in rows
+        ],
+    )
     await session.flush()
     return len(rows)
 
@@ -346,15 +356,18 @@ async def progress(
         if row.minutes_studied >= required and not klass.scored:
             row.status = "completed"
             row.completed_on = today
-            session.add(
-                Attendance(
-                    id=new_id(),
-                    worker_id=row.worker_id,
-                    class_id=class_id,
-                    day=today,
-                    minutes=required,
-                    kind="online",
-                )
+            await writer.add_entries(
+                session,
+                [
+                    Attendance(
+                        id=new_id(),
+                        worker_id=row.worker_id,
+                        class_id=class_id,
+                        day=today,
+                        minutes=required,
+                        kind="online",
+                    )
+                ],
             )
     return EnrolmentOut.from_model(row)
 
@@ -378,14 +391,17 @@ async def complete(
         course = await CourseRepository(session, PLATFORM).get_or_404(klass.course_id)
         studied = min(row.minutes_studied, course.hours * MINUTES_PER_HOUR)
         if course.delivery != "in_person" and studied > 0:
-            session.add(
-                Attendance(
-                    id=new_id(),
-                    worker_id=row.worker_id,
-                    class_id=class_id,
-                    day=today,
-                    minutes=studied,
-                    kind="online",
-                )
+            await writer.add_entries(
+                session,
+                [
+                    Attendance(
+                        id=new_id(),
+                        worker_id=row.worker_id,
+                        class_id=class_id,
+                        day=today,
+                        minutes=studied,
+                        kind="online",
+                    )
+                ],
             )
     return EnrolmentOut.from_model(row)

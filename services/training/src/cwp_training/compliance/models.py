@@ -46,6 +46,9 @@ class Obligation(Base):
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)  # inclusive
     hours_due: Mapped[int] = mapped_column(Integer)
+    # Minutes of the worker's ledger dated inside the window, kept by every ledger write
+    # (classes.writer.credit) and set from the ledger when the obligation is made.
+    minutes_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     example: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -1,6 +1,7 @@
 """Compliance queries, set-based. Every worker of a region is read once with the
 minutes they attended inside each distinct window of the rules in force (conditional
-sums in one pass over their attendance, in worker order), the rule that applies to
+sums over their per-year totals, `YearMinutes`, kept by every ledger write: a few rows
+per worker instead of the whole ledger), the rule that applies to
 them per kind of period is picked by a CASE over the few rules (most specific first),
 and personal obligations (pre-service, registration periods) are joined per worker.
 A region's report then groups those per-worker rows by sub-region: nothing is computed
@@ -29,11 +30,12 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.selectable import Subquery
 
 from cwp_common.auth import Principal
 from cwp_common.scope import jurisdiction_clause, region_clause
-from cwp_training.classes.models import Attendance
+from cwp_training.classes.models import YearMinutes
 from cwp_training.compliance.models import Obligation, Requirement
 from cwp_training.compliance.rules import MINUTES_PER_HOUR, RuleWindow
 from cwp_training.db import dialect_of
@@ -79,6 +81,9 @@ class _Plan:
     (most specific first) and the distinct windows whose minutes are summed."""
 
     def __init__(self, windows: Sequence[RuleWindow]) -> None:
+        for w in windows:
+            if (w.start.month, w.start.day, w.end.month, w.end.day) != (1, 1, 12, 31):
+                raise ValueError(f"a {w.kind} window is not whole calendar years")
         self.spans = sorted({(w.start, w.end) for w in windows})
         self.kinds: dict[str, list[RuleWindow]] = {}
         for w in sorted(windows, key=lambda w: -w.rank):
@@ -113,48 +118,34 @@ class ComplianceRepository:
         return stmt.where(Worker.worker_id == worker_id) if worker_id is not None else stmt
 
     def _minutes(self, plan: _Plan, region: str, worker_id: uuid.UUID | None) -> Select[Any]:
-        """Each serving worker with the minutes attended in each window (m0, m1 ...)."""
-        sums = [
-            func.coalesce(
-                func.sum(
-                    case(
-                        (and_(Attendance.day >= s, Attendance.day <= e), Attendance.minutes),
-                        else_=0,
-                    )
-                ),
-                0,
-            ).label(f"m{i}")
-            for i, (s, e) in enumerate(plan.spans)
-        ]
-        stmt = select(Worker.worker_id, Worker.community_code, Worker.position, *sums)
-        if plan.spans:
-            first = min(s for s, _ in plan.spans)
-            last = max(e for _, e in plan.spans)
-            stmt = stmt.outerjoin(
-                Attendance,
-                and_(
-                    Attendance.worker_id == Worker.worker_id,
-                    Attendance.day >= first,
-                    Attendance.day <= last,
-                ),
-            )
-        stmt = self._in_scope(stmt, region, worker_id)
-        return stmt.group_by(Worker.worker_id, Worker.community_code, Worker.position)
+        """Each serving worker with the minutes attended in each window (m0, m1 ...),
+        from the per-year totals (every window is whole calendar years): a window of
+        one year is that year's row (the key is worker and year, so no grouping), a
+        longer one the sum of its years' rows per worker."""
+        stmt: Any = select(Worker.worker_id, Worker.community_code, Worker.position)
+        for i, (s, e) in enumerate(plan.spans):
+            if s.year == e.year:
+                one = aliased(YearMinutes, name=f"y{i}")
+                stmt = stmt.outerjoin(
+                    one, and_(one.worker_id == Worker.worker_id, one.year == s.year)
+                )
+                minutes: Any = one.minutes
+            else:
+                many = (
+                    select(YearMinutes.worker_id, func.sum(YearMinutes.minutes).label("minutes"))
+                    .where(YearMinutes.year >= s.year, YearMinutes.year <= e.year)
+                    .group_by(YearMinutes.worker_id)
+                    .subquery(f"y{i}")
+                )
+                stmt = stmt.outerjoin(many, many.c.worker_id == Worker.worker_id)
+                minutes = many.c.minutes
+            stmt = stmt.add_columns(func.coalesce(minutes, 0).label(f"m{i}"))
+        return self._in_scope(stmt, region, worker_id)
 
     def _personal(self, as_of: date, region: str, worker_id: uuid.UUID | None) -> Select[Any]:
-        """Each current personal obligation of a serving worker, with its minutes done:
-        a correlated sum per obligation, which reads only that worker's index range
-        (few workers hold one; scanning all attendance for them would cost more)."""
-        done = (
-            select(func.coalesce(func.sum(Attendance.minutes), 0))
-            .where(
-                Attendance.worker_id == Obligation.worker_id,
-                Attendance.day >= Obligation.period_start,
-                Attendance.day <= Obligation.period_end,
-            )
-            .scalar_subquery()
-        )
-        stmt = (
+        """Each current personal obligation of a serving worker, with its minutes done
+        (kept on the obligation by every ledger write: no ledger read here)."""
+        stmt: Any = (
             select(
                 Obligation.worker_id,
                 Worker.community_code,
@@ -163,7 +154,7 @@ class ComplianceRepository:
                 Obligation.period_end.label("end"),
                 Obligation.hours_due.label("hours"),
                 Obligation.example,
-                done.label("done"),
+                Obligation.minutes_done.label("done"),
             )
             .join(Worker, Worker.worker_id == Obligation.worker_id)
             .where(Obligation.period_start <= as_of, Obligation.period_end >= as_of)
@@ -261,21 +252,19 @@ class ComplianceRepository:
             due_parts.append(due)
             credited_parts.append(func.coalesce(_capped(done, due), 0))
             short_parts.append(func.coalesce(done, 0) < due)
-        # Materialized: each obligation's sum is read once, though used twice below.
-        o = (
-            self._personal(as_of, region, None)
-            .cte("o")
-            .prefix_with("MATERIALIZED", dialect="postgresql")
-        )
-        o_due = o.c.hours * MINUTES_PER_HOUR
+        # The obligations in force, per worker; the join to the scoped workers (m)
+        # below keeps only those in scope, so no second read of the workers here.
+        o_due = Obligation.hours_due * MINUTES_PER_HOUR
+        kept = Obligation.minutes_done
         personal = (
             select(
-                o.c.worker_id,
+                Obligation.worker_id,
                 func.sum(o_due).label("due"),
-                func.sum(_capped(o.c.done, o_due)).label("credited"),
-                func.max(case((o.c.done < o_due, 1), else_=0)).label("short"),
+                func.sum(_capped(kept, o_due)).label("credited"),
+                func.max(case((kept < o_due, 1), else_=0)).label("short"),
             )
-            .group_by(o.c.worker_id)
+            .where(Obligation.period_start <= as_of, Obligation.period_end >= as_of)
+            .group_by(Obligation.worker_id)
             .subquery("po")
         )
         due_total = sum(due_parts, func.coalesce(personal.c.due, 0))

@@ -50,6 +50,18 @@ def pre_service_window(
     return hire_date, end
 
 
+TRANSFER_DIGITS = {"other_province": 2, "other_prefecture": 4, "other_county": 6}
+
+
+def transfer_owes_pre_service(on_transfer: str, from_code: str, to_code: str) -> bool:
+    """Whether a transfer from `from_code` to `to_code` owes the new jurisdiction's
+    pre-service training under its `on_transfer` rule."""
+    if on_transfer == "always":
+        return True
+    digits = TRANSFER_DIGITS.get(on_transfer)
+    return digits is not None and from_code[:digits] != to_code[:digits]
+
+
 def registration_window(start: date, period_years: int) -> tuple[date, date]:
     """One registration period: `period_years` from its first day, last day inclusive."""
     return start, add_years(start, period_years) - timedelta(days=1)

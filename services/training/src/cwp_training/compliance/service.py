@@ -17,6 +17,7 @@ from cwp_common.pagination import Page
 from cwp_common.problems import Forbidden
 from cwp_common.repository import Repository
 from cwp_common.scope import ensure_writable, jurisdiction_clause
+from cwp_training.classes import writer
 from cwp_training.compliance import rules
 from cwp_training.compliance.exceptions import RequirementExists
 from cwp_training.compliance.models import Obligation, Requirement
@@ -31,6 +32,7 @@ from cwp_training.compliance.schemas import (
     WorkerComplianceOut,
 )
 from cwp_training.policy.rules import resolve, shipped
+from cwp_training.policy.schemas import PolicyOut
 from cwp_training.workers.models import Worker
 from cwp_training.workers.repository import WorkerRepository
 from cwp_training.workers.scope import own_rows
@@ -164,6 +166,36 @@ async def assign_pre_service(session: AsyncSession, worker: Worker, registered_o
     )
     if exists is not None:  # registered again after an exit: the first window stands
         return
+    await _add_pre_service(session, worker, window, policy)
+
+
+async def assign_transfer_pre_service(
+    session: AsyncSession, worker: Worker, from_code: str, effective: date, received_on: date
+) -> None:
+    """A worker transferred in owes the new jurisdiction's pre-service hours when its
+    rule says so (policy data `pre_service.on_transfer`), from the transfer's day."""
+    policy = resolve(worker.community_code, effective)
+    rule = policy.pre_service
+    if not rules.transfer_owes_pre_service(rule.on_transfer, from_code, worker.community_code):
+        return
+    window = rules.pre_service_window(effective, received_on, rule.within_days)
+    if window is None:  # the window had closed before the transfer reached training
+        return
+    exists = await session.scalar(
+        select(Obligation.id).where(
+            Obligation.worker_id == worker.worker_id,
+            Obligation.kind == "pre_service",
+            Obligation.period_start == window[0],
+        )
+    )
+    if exists is None:
+        await _add_pre_service(session, worker, window, policy)
+
+
+async def _add_pre_service(
+    session: AsyncSession, worker: Worker, window: tuple[date, date], policy: PolicyOut
+) -> None:
+    done = await writer.minutes_in(session, worker.worker_id, *window)
     session.add(
         Obligation(
             id=new_id(),
@@ -172,23 +204,26 @@ async def assign_pre_service(session: AsyncSession, worker: Worker, registered_o
             period_start=window[0],
             period_end=window[1],
             hours_due=policy.pre_service.hours,
+            minutes_done=done,
             example="pre_service" in policy.examples,
             created_at=utcnow(),
         )
     )
 
 
-def registration_period(
+async def registration_period(
+    session: AsyncSession,
     worker_id: uuid.UUID,
     qualification_id: uuid.UUID,
     level: str,
     community_code: str,
     start: date,
 ) -> Obligation:
-    """A 3-year registration period with its continuing-education hours (policy data)."""
+    """A 3-year registration period with its continuing-education hours (policy data),
+    added to the session with the minutes already in its window."""
     ce = resolve(community_code, start).continuing_education
     first, last = rules.registration_window(start, ce.period_years)
-    return Obligation(
+    row = Obligation(
         id=new_id(),
         worker_id=worker_id,
         kind="continuing_education",
@@ -197,9 +232,12 @@ def registration_period(
         period_start=first,
         period_end=last,
         hours_due=ce.hours[level],  # type: ignore[index]
+        minutes_done=await writer.minutes_in(session, worker_id, first, last),
         example=False,
         created_at=utcnow(),
     )
+    session.add(row)
+    return row
 
 
 class RequirementRepository(Repository[Requirement]):

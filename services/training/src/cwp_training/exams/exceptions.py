@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from cwp_common.problems import Conflict, InvalidInput
+from collections.abc import Sequence
+
+from cwp_common.problems import Conflict, InvalidInput, ProblemError
 
 
 class UnknownSubject(InvalidInput):
@@ -15,4 +17,18 @@ class ResultExists(Conflict):
         super().__init__(
             "exam-result-exists",
             "A result for this subject and exam year is recorded / 该科目本年度成绩已登记",
+        )
+
+
+class NotEligible(ProblemError):
+    """The worker may not sit this level's exam: each unmet condition is an error."""
+
+    def __init__(self, reasons: Sequence[tuple[str, str]]) -> None:
+        super().__init__(
+            422,
+            "exam-not-eligible",
+            "Not eligible for the exam",
+            "The worker does not meet this level's exam conditions; nothing was written "
+            "/ 不符合报考条件，未写入",
+            errors=[{"field": f, "message": m} for f, m in reasons],
         )

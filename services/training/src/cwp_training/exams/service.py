@@ -11,7 +11,7 @@ from cwp_common.clock import today_in_china
 from cwp_common.db import new_id, utcnow
 from cwp_common.pagination import Page
 from cwp_training.exams import rules
-from cwp_training.exams.exceptions import ResultExists, UnknownSubject
+from cwp_training.exams.exceptions import NotEligible, ResultExists, UnknownSubject
 from cwp_training.exams.models import ExamResult
 from cwp_training.exams.repository import ExamResultRepository
 from cwp_training.exams.schemas import ExamRecorded, ExamResultIn, ExamResultOut
@@ -31,6 +31,19 @@ async def record(session: AsyncSession, principal: Principal, body: ExamResultIn
         rule = policy.exam.levels[body.level]
         if body.subject not in rules.subjects_of(rule):
             raise UnknownSubject()
+        held_rows = await QualificationRepository(session, principal).held(worker.worker_id)
+        if rule.eligibility is not None and body.subject != rules.REVIEW:
+            reasons = rules.ineligibility(
+                rule.eligibility,
+                worker.education,
+                {
+                    level: min(q.obtained_on for q in held_rows if q.level == level)
+                    for level in {q.level for q in held_rows}
+                },
+                body.exam_date.year,
+            )
+            if reasons:
+                raise NotEligible([(r.field, r.message) for r in reasons])
         repo = ExamResultRepository(session, principal)
         earlier = await repo.of_level(worker.worker_id, body.level)
         if any(r.subject == body.subject and r.exam_year == body.exam_date.year for r in earlier):
@@ -53,10 +66,7 @@ async def record(session: AsyncSession, principal: Principal, body: ExamResultIn
             rules.Sitting(r.subject, r.exam_date, r.score, r.passed) for r in [*earlier, row]
         ]
         day = rules.obtained_on(rule, sittings)
-        held = {
-            q.level
-            for q in await QualificationRepository(session, principal).held(worker.worker_id)
-        }
+        held = {q.level for q in held_rows}
         if day is not None and body.level not in held:
             granted = await qualifications.grant(session, worker, body.level, day, None, "exam")
         await session.flush()

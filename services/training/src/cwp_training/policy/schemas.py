@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cwp_common.events.contracts import Position, QualificationLevel, SkillLevel
+from cwp_common.events.contracts import Education, Position, QualificationLevel, SkillLevel
 
 Period = Literal["yearly", "three_year"]
 SECTIONS = (
@@ -27,10 +27,20 @@ class Data(BaseModel):
     source: str = Field(default="", alias="_source")
 
 
+class Eligibility(Data):
+    """Who may sit a level's exam: at least `min_education`, and `years` of social work
+    after obtaining `after_level`, counted to 31 December of the exam year."""
+
+    min_education: Education
+    after_level: QualificationLevel
+    years: int = Field(ge=0, le=30)
+
+
 class LevelExam(Data):
     subjects: tuple[str, ...] = Field(min_length=1)
     window_years: int = Field(ge=1, le=5)  # exam years in which all subjects must be passed
     review_within_years: int | None = Field(default=None, ge=1, le=10)  # senior: 考评结合
+    eligibility: Eligibility | None = None
 
 
 class ExamRules(Data):
@@ -52,9 +62,15 @@ class ContinuingEducation(Data):
     hours: dict[QualificationLevel, int]
 
 
+# Which transfers into the jurisdiction owe pre-service training again: none, those
+# from another province / prefecture / county, or every transfer.
+OnTransfer = Literal["never", "other_province", "other_prefecture", "other_county", "always"]
+
+
 class PreService(Data):
     hours: int = Field(ge=1, le=1000)
     within_days: int = Field(ge=1, le=730)
+    on_transfer: OnTransfer = "never"
 
 
 class RequirementRule(Data):

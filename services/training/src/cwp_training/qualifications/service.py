@@ -65,8 +65,8 @@ async def grant(
         created_at=utcnow(),
     )
     quals.add(row)
-    session.add(
-        registration_period(worker.worker_id, row.id, level, worker.community_code, obtained_on)
+    await registration_period(
+        session, worker.worker_id, row.id, level, worker.community_code, obtained_on
     )
     await queue_event(
         session,
@@ -155,7 +155,7 @@ async def renew(
         if credited_minutes(done, last.hours_due) < last.hours_due * 60:
             raise RenewalRefused()
         start = last.period_end + timedelta(days=1) if last.period_end >= today else today
-        session.add(
-            registration_period(row.worker_id, row.id, row.level, worker.community_code, start)
+        await registration_period(
+            session, row.worker_id, row.id, row.level, worker.community_code, start
         )
     return await one(session, principal, qualification_id)

@@ -1,6 +1,7 @@
 """Handler of the durable consumer training-workers on registry.worker.>: keeps the
 worker projection, and gives a newly registered worker the pre-service requirement of
-their jurisdiction. Runs inside the consumer's transaction (with the inbox row), so a
+their jurisdiction (and a transferred one that of the new jurisdiction, where its rule
+asks for it). Runs inside the consumer's transaction (with the inbox row), so a
 redelivered event changes nothing; acts for the platform."""
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from cwp_common.events.contracts import (
 )
 from cwp_common.events.envelope import CloudEvent
 from cwp_common.repository import PLATFORM
-from cwp_training.compliance.service import assign_pre_service
+from cwp_training.compliance.service import assign_pre_service, assign_transfer_pre_service
 from cwp_training.workers.models import Worker
 from cwp_training.workers.repository import WorkerRepository
 
@@ -41,9 +42,18 @@ async def on_worker_event(session: AsyncSession, event: CloudEvent) -> None:
         facts = parse(event, WorkerRegistered)
         row = await _upsert(session, facts)
         await assign_pre_service(session, row, business_date(event.time))
-    elif event.type in (WorkerUpdated.type, WorkerTransferred.type):
-        contract = WorkerUpdated if event.type == WorkerUpdated.type else WorkerTransferred
-        await _upsert(session, parse(event, contract))
+    elif event.type == WorkerUpdated.type:
+        await _upsert(session, parse(event, WorkerUpdated))
+    elif event.type == WorkerTransferred.type:
+        moved = parse(event, WorkerTransferred)
+        row = await _upsert(session, moved)
+        await assign_transfer_pre_service(
+            session,
+            row,
+            moved.from_community_code,
+            moved.effective_date,
+            business_date(event.time),
+        )
     elif event.type == WorkerExited.type:
         exited = parse(event, WorkerExited)
         gone = await WorkerRepository(session, PLATFORM).get(worker_uuid(exited.worker_id))
@@ -69,6 +79,7 @@ async def _upsert(session: AsyncSession, f: WorkerFacts) -> Worker:
     row.position = f.position
     row.status = f.status
     row.hire_date = f.hire_date
+    row.education = f.education
     row.updated_at = utcnow()
     await session.flush()
     return row

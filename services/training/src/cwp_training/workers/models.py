@@ -22,6 +22,9 @@ class Worker(Base):
     position: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
     hire_date: Mapped[date] = mapped_column(Date)
+    # 学历, for exam eligibility (None: projected before training kept it, until the
+    # worker's next registry event).
+    education: Mapped[str | None] = mapped_column(String(24))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     # The region range in worker order: compliance of a region, bulk enrolment.
