@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -86,14 +86,30 @@ def day_of(day: date) -> int:
 def stock_changes(old: Profile | None, new: Profile | None, day: date, into: Changes) -> None:
     """The count changes of replacing `old` by `new`, recorded on `day`. What both hold
     in the same region cancels out."""
-    periods = (("d", day_of(day)), ("m", month_of(day)))
-    for profile, sign in ((old, -1), (new, 1)):
+    stock_changes_many(((old, -1), (new, 1)), day, into)
+
+
+def stock_changes_many(
+    signed: Iterable[tuple[Profile | None, int]], day: date, into: Changes
+) -> None:
+    """The count changes of many profiles added (+1) or removed (-1) on `day`, summed per
+    community first and then folded up the region levels, so a batch costs one counter
+    step per profile item plus one per distinct (region, dim, value)."""
+    by_code: Counter[tuple[str, str, str]] = Counter()
+    for profile, sign in signed:
         if profile is None:
             continue
-        for level, region in regions_of(profile.code):
-            for dim, value, amount in profile.items:
-                for grain, period in periods:
-                    into[(level, region, grain, period, dim, value)] += sign * amount
+        code = profile.code
+        for dim, value, amount in profile.items:
+            by_code[(code, dim, value)] += sign * amount
+    periods = (("d", day_of(day)), ("m", month_of(day)))
+    for level in LEVELS:
+        regional: Counter[tuple[str, str, str]] = Counter()
+        for (code, dim, value), amount in by_code.items():
+            regional[(code[:level], dim, value)] += amount
+        for (region, dim, value), amount in regional.items():
+            for grain, period in periods:
+                into[(level, region, grain, period, dim, value)] += amount
 
 
 def flow(code: str, kind: str, day: date, into: Changes, other: str | None = None) -> None:
