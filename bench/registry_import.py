@@ -121,7 +121,8 @@ async def import_file(
         )
     copy = path.with_suffix(f".run.{kind}")
     await asyncio.to_thread(shutil.copyfile, path, copy)  # the runner removes its file
-    spec = runner.Job(job_id, copy, kind, OPERATOR, False, 1_000, 10_000_000)
+    chunk = Settings().import_chunk_rows
+    spec = runner.Job(job_id, copy, kind, OPERATOR, False, chunk, 10_000_000)
     started = time.perf_counter()
     await runner.run(sessions, spec, pii)  # type: ignore[arg-type]
     elapsed = time.perf_counter() - started

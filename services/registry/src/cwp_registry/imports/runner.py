@@ -284,7 +284,7 @@ async def _set_state(
 async def run(sessions: async_sessionmaker[AsyncSession], job: Job, pii: PiiCipher) -> None:
     await _set_state(sessions, job.id, state="running", started_at=utcnow())
     try:
-        with open_table(job.path, job.kind) as table:
+        with open_table(job.path, job.kind, estimate=False) as table:
             done = 0
             while chunk := await asyncio.to_thread(next_chunk, table.rows, job.chunk_rows):
                 done += len(chunk)
