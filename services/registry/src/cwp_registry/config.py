@@ -69,7 +69,8 @@ class Settings(BaseSettings):
     contract_reminders: bool = True
     contract_reminder_days: int = Field(default=30, ge=1, le=366)
     # Bulk import: uploaded files wait here for their job; rows per file and per chunk
-    # (one transaction each). The upload itself is bounded by CWP_MAX_BODY_BYTES.
+    # (one transaction each). The upload itself is bounded by CWP_UPLOAD_MAX_BODY_BYTES
+    # (the import is one of CWP_UPLOAD_PATHS; other requests keep CWP_MAX_BODY_BYTES).
     import_dir: str = "var/imports"
     import_max_rows: int = Field(default=200_000, ge=1)
     # 5,000: the statistics rows a chunk upserts grow far slower than its rows.

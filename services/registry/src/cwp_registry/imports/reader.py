@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import csv
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -89,26 +90,45 @@ def open_xlsx(path: Path, estimate: bool = True) -> Iterator[Table]:
     with archive:
         try:
             sheet = Sheet(archive)
-        except (KeyError, ValueError, IndexError, ExpatError, zipfile.BadZipFile, OSError):
-            raise ImportFileProblem("not-a-workbook") from None
-        try:
             with sheet.source() as source:
-                if _has_merged_cells(source):
-                    raise ImportFileProblem("merged-cells")
-            rows = sheet.rows()
+                merged = _has_merged_cells(source)
+            rows = _guarded(sheet.rows())
             first = next(rows, None)
-            if first is None:
-                raise ImportFileProblem("empty-file")
-            # A sheet whose first row is empty has no headers there.
-            columns = columns_of(first[1] if first[0] == 1 else ())
             last = sheet.dimension_rows() if estimate else None
-            yield Table(
-                columns,
-                _shaped(rows, len(columns)),
-                last - 1 if last and last > 1 else None,
-            )
-        except (ExpatError, zipfile.BadZipFile, KeyError, IndexError, ValueError, EOFError):
+        except (*_BROKEN, OSError):
             raise ImportFileProblem("not-a-workbook") from None
+        if merged:
+            raise ImportFileProblem("merged-cells")
+        if first is None:
+            raise ImportFileProblem("empty-file")
+        # A sheet whose first row is empty has no headers there.
+        columns = columns_of(first[1] if first[0] == 1 else ())
+        yield Table(
+            columns,
+            _shaped(rows, len(columns)),
+            last - 1 if last and last > 1 else None,
+        )
+
+
+# What a damaged sheet raises while it is read (bad XML, a cut zip stream, a cell that
+# names a shared string or a number that is not there).
+_BROKEN = (
+    ExpatError,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    IndexError,
+    ValueError,
+    OverflowError,
+)
+
+
+def _guarded(rows: Iterator[tuple[int, Cells]]) -> Iterator[tuple[int, Cells]]:
+    try:
+        yield from rows
+    except _BROKEN:
+        raise ImportFileProblem("not-a-workbook") from None
 
 
 def _encoding(path: Path) -> str:
