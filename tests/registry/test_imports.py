@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import zipfile
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -299,6 +300,23 @@ async def test_a_csv_that_turns_out_not_to_be_text_fails_the_job(reg: Registry) 
     job = await finished(reg, await upload(reg, content, "w.csv"))
     assert (job["state"], job["failure"]) == ("failed", "encoding")
     assert job["failure_detail"]
+
+
+async def test_a_workbook_whose_sheet_breaks_after_its_first_rows_fails_the_job(
+    reg: Registry,
+) -> None:
+    """The headers read, so the file is queued; the job then meets the broken XML."""
+    good = xlsx([row(id_number()) for _ in range(5)])
+    broken = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(broken, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                cut = data.index(b'<row r="3"')
+                data = data[:cut] + b'<row r="3"><c r="A3"' + b" " * 70_000 + b"<<"
+            dst.writestr(item, data)
+    job = await finished(reg, await upload(reg, broken.getvalue()))
+    assert (job["state"], job["failure"]) == ("failed", "not-a-workbook")
 
 
 async def test_imports_need_pii_and_jobs_are_scoped(reg: Registry) -> None:

@@ -22,9 +22,10 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import asyncpg
 from sqlalchemy import DateTime, MetaData, Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -222,7 +223,12 @@ async def copy_rows(
     await session.execute(text("SELECT 1"))
     raw = await (await session.connection()).get_raw_connection()
     driver: Any = raw.driver_connection  # asyncpg
-    await driver.copy_records_to_table(table, records=records, columns=list(columns))
+    try:
+        await driver.copy_records_to_table(table, records=records, columns=list(columns))
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        # The driver's own error, raised past SQLAlchemy: callers catch one kind for a
+        # unique or foreign key violation, whether the rows went by COPY or INSERT.
+        raise IntegrityError(f"COPY {table}", None, exc) from exc
 
 
 COUNT_BATCH = 5000

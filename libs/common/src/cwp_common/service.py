@@ -220,7 +220,13 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
     # runs inside EdgeMiddleware (request id, size limit, metrics, access log).
     for mw in reversed(spec.middleware):
         app.add_middleware(mw.cls, *mw.args, **mw.kwargs)
-    app.add_middleware(EdgeMiddleware, metrics=metrics, max_body_bytes=platform.max_body_bytes)
+    app.add_middleware(
+        EdgeMiddleware,
+        metrics=metrics,
+        max_body_bytes=platform.max_body_bytes,
+        upload_paths=platform.upload_paths,
+        upload_max_body_bytes=platform.upload_max_body_bytes,
+    )
     if tracing:  # outermost, so the access-log line carries the trace id
         app.add_middleware(TracingMiddleware)
     add_health_routes(app, metrics)

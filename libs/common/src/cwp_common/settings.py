@@ -60,6 +60,12 @@ class PlatformSettings(BaseSettings):
     # set, off (and free) when not.
     otlp_endpoint: str | None = None
     max_body_bytes: int = 1_048_576
+    # Routes that take a file upload (POST, exact path) get their own limit instead, on
+    # the service and on the gateway in front of it (which streams them through rather
+    # than buffering). The default fits an import of 1,000,000 workers: a CSV of every
+    # template column runs to about 160 bytes a row, an .xlsx less.
+    upload_paths: tuple[str, ...] = ("/api/v1/registry/imports",)
+    upload_max_body_bytes: int = Field(default=256 * 1_048_576, gt=0)
     # Token checks on every service: clock skew forgiven between gateway and service, and
     # the longest lifetime (exp - iat) a token may have. The cap also bounds how far back
     # a starting service replays revocations (cwp_common.revocation).

@@ -44,13 +44,28 @@ class PayloadTooLarge(Exception):
     pass
 
 
-class EdgeMiddleware:
-    """Request id in and out, body size limit, metrics and one access-log line."""
+def is_upload(scope: Scope, upload_paths: frozenset[str]) -> bool:
+    """A file upload (POST to one of the upload routes), which has its own size limit."""
+    return scope["method"] == "POST" and scope["path"].rstrip("/") in upload_paths
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int) -> None:
+
+class EdgeMiddleware:
+    """Request id in and out, body size limit (a larger one for the upload routes),
+    metrics and one access-log line."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        metrics: Metrics,
+        max_body_bytes: int,
+        upload_paths: tuple[str, ...] = (),
+        upload_max_body_bytes: int | None = None,
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body = max_body_bytes
+        self.upload_paths = frozenset(p.rstrip("/") for p in upload_paths)
+        self.upload_max_body = upload_max_body_bytes or max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -79,24 +94,25 @@ class EdgeMiddleware:
             await send(message)
 
         received = 0
+        limit = self.upload_max_body if is_upload(scope, self.upload_paths) else self.max_body
 
         async def limited_receive() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
+                if received > limit:
                     raise PayloadTooLarge
             return message
 
         try:
-            if length > self.max_body:
-                await self._too_large(scope, send_with_id)
+            if length > limit:
+                await self._too_large(scope, send_with_id, limit)
             else:
                 try:
                     await self.app(scope, limited_receive, send_with_id)
                 except PayloadTooLarge:
-                    await self._too_large(scope, send_with_id)
+                    await self._too_large(scope, send_with_id, limit)
         finally:
             route = scope.get("route")
             path = getattr(route, "path", None) or "unmatched"
@@ -113,12 +129,12 @@ class EdgeMiddleware:
             )
             request_id_var.reset(token)
 
-    async def _too_large(self, scope: Scope, send: Send) -> None:
+    async def _too_large(self, scope: Scope, send: Send, limit: int) -> None:
         response = problem_response(
             413,
             "payload-too-large",
             "Payload too large",
-            f"The request body exceeds {self.max_body} bytes / 请求体过大",
+            f"The request body exceeds {limit} bytes / 请求体过大",
         )
         await response(scope, _empty_receive, send)
 

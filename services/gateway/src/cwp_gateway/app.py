@@ -76,6 +76,7 @@ def create_app(
                     upstreams=upstreams,
                     audit=audit if settings.audit_requests else None,
                     trusted_proxies=state.trusted_proxies,
+                    upload_paths=platform.upload_paths,
                 ),
             ],
             create_schema=create_schema,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -30,6 +30,7 @@ from yarl import URL
 from cwp_common.auth import Principal, TokenVerifier
 from cwp_common.problems import ProblemError, problem_response
 from cwp_common.telemetry import with_trace_headers
+from cwp_common.web import PayloadTooLarge, is_upload
 from cwp_gateway.accounts.rules import Network, client_address
 from cwp_gateway.audit.recorder import AuditRecorder
 from cwp_gateway.proxy.headers import downstream_headers, upstream_headers
@@ -151,11 +152,15 @@ class ProxyMiddleware:
         upstreams: Upstreams,
         audit: AuditRecorder | None = None,
         trusted_proxies: tuple[Network, ...] = (),
+        upload_paths: tuple[str, ...] = (),
     ) -> None:
         self.app = app
         self.upstreams = upstreams
         self.audit = audit
         self.trusted = trusted_proxies
+        # File uploads (PlatformSettings.upload_paths) are streamed to the service, not
+        # buffered: EdgeMiddleware lets them grow to the upload limit.
+        self.upload_paths = frozenset(p.rstrip("/") for p in upload_paths)
         self.known = ", ".join(sorted(upstreams.by_name))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -279,7 +284,9 @@ class ProxyMiddleware:
                 {"Retry-After": str(breaker.retry_after())},
             )
             return
-        body = await _read_body(receive)  # EdgeMiddleware's receive enforces the size limit
+        # EdgeMiddleware's receive enforces the size limit (the upload limit for uploads).
+        streamed = _StreamedBody(receive) if is_upload(scope, self.upload_paths) else None
+        body = await _read_body(receive) if streamed is None else b""
         if body is None:
             breaker.abandoned()
             return  # the client went away
@@ -296,6 +303,12 @@ class ProxyMiddleware:
                 scope["scheme"],
             )
         )
+        if streamed is not None:
+            # The declared length goes on, so the service frames (and limits) the body as
+            # the client sent it; without one, aiohttp sends it chunked.
+            length = dict(scope["headers"]).get(b"content-length")
+            if length is not None:
+                headers.append(("Content-Length", length.decode("latin-1")))
         started = False
         seconds, timeout = self.upstreams.timeout(scope["path"])
         attempts = 2 if scope["method"] in IDEMPOTENT else 1
@@ -306,7 +319,7 @@ class ProxyMiddleware:
                         scope["method"],
                         URL(target, encoded=True),  # the path and query go on byte for byte
                         headers=headers,
-                        data=body or None,
+                        data=streamed.chunks() if streamed is not None else body or None,
                         allow_redirects=False,
                         timeout=timeout,
                     )
@@ -318,6 +331,12 @@ class ProxyMiddleware:
                     if attempt + 1 == attempts:
                         raise
                     await asyncio.sleep(self.upstreams.protection.retry_pause)
+            if streamed is not None and (streamed.too_large or streamed.gone):
+                response.close()  # the service saw a cut body; its answer is moot
+                breaker.abandoned()
+                if streamed.too_large:
+                    raise PayloadTooLarge  # EdgeMiddleware answers 413
+                return
             if response.status in (502, 503, 504):
                 breaker.failed()
             else:
@@ -380,6 +399,33 @@ def _bearer(scope: Scope) -> str:
             scheme, _, token = value.decode("latin-1").partition(" ")
             return token.strip() if scheme.lower() == "bearer" else ""
     return ""
+
+
+class _StreamedBody:
+    """An upload passed on as it arrives. The body ends early when the client goes away or
+    passes the upload limit (a chunked request; a declared length over the limit is
+    refused before this); the caller then drops the service's answer."""
+
+    def __init__(self, receive: Receive) -> None:
+        self.receive = receive
+        self.gone = False
+        self.too_large = False
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        while True:
+            try:
+                message = await self.receive()
+            except PayloadTooLarge:
+                self.too_large = True
+                return
+            if message["type"] == "http.disconnect":
+                self.gone = True
+                return
+            chunk = message.get("body", b"")
+            if chunk:
+                yield chunk
+            if not message.get("more_body", False):
+                return
 
 
 async def _read_body(receive: Receive) -> bytes | None:

@@ -1,4 +1,4 @@
-"""Streaming readers: rows of an .xlsx (openpyxl read-only) or a .csv (UTF-8 with or
+"""Streaming readers: rows of an .xlsx (imports.xlsx, on expat) or a .csv (UTF-8 with or
 without BOM, else GB18030), in chunks, so memory stays flat with the file's size."""
 
 from __future__ import annotations
@@ -6,17 +6,17 @@ from __future__ import annotations
 import codecs
 import csv
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
-
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from xml.parsers.expat import ExpatError
 
 from cwp_registry.imports.columns import BY_NAME, REQUIRED, Column
 from cwp_registry.imports.exceptions import ImportFileProblem
+from cwp_registry.imports.xlsx import Sheet
 
 Cells = tuple[Any, ...]
 SAMPLE = 65_536
@@ -56,11 +56,16 @@ def _blank(cells: Cells) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
-def _numbered(rows: Iterator[Cells], width: int, first: int) -> Iterator[tuple[int, Cells]]:
-    for number, cells in enumerate(rows, start=first):
+def _shaped(rows: Iterator[tuple[int, Cells]], width: int) -> Iterator[tuple[int, Cells]]:
+    """Rows cut or padded to the header's width; empty rows skipped."""
+    for number, cells in rows:
         cells = tuple(cells[:width]) + (None,) * (width - len(cells))
         if not _blank(cells):
             yield number, cells
+
+
+def _numbered(rows: Iterator[Cells], width: int, first: int) -> Iterator[tuple[int, Cells]]:
+    return _shaped(enumerate(rows, start=first), width)
 
 
 def _has_merged_cells(stream: IO[bytes]) -> bool:
@@ -75,27 +80,55 @@ def _has_merged_cells(stream: IO[bytes]) -> bool:
 
 
 @contextmanager
-def open_xlsx(path: Path) -> Iterator[Table]:
+def open_xlsx(path: Path, estimate: bool = True) -> Iterator[Table]:
     if not zipfile.is_zipfile(path):
         raise ImportFileProblem("not-a-workbook")
     try:
-        wb = load_workbook(path, read_only=True, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
         raise ImportFileProblem("not-a-workbook") from None
-    try:
-        ws = wb.worksheets[0]
-        with ws._get_source() as source:  # the sheet's XML part (openpyxl has no public way)
-            if _has_merged_cells(source):
-                raise ImportFileProblem("merged-cells")
-        rows = ws.iter_rows(values_only=True)
-        headers = next(rows, None)
-        if headers is None:
+    with archive:
+        try:
+            sheet = Sheet(archive)
+            with sheet.source() as source:
+                merged = _has_merged_cells(source)
+            rows = _guarded(sheet.rows())
+            first = next(rows, None)
+            last = sheet.dimension_rows() if estimate else None
+        except (*_BROKEN, OSError):
+            raise ImportFileProblem("not-a-workbook") from None
+        if merged:
+            raise ImportFileProblem("merged-cells")
+        if first is None:
             raise ImportFileProblem("empty-file")
-        columns = columns_of(headers)
-        max_row = ws.max_row if ws.max_row and ws.max_row > 1 else None
-        yield Table(columns, _numbered(rows, len(columns), 2), max_row - 1 if max_row else None)
-    finally:
-        wb.close()
+        # A sheet whose first row is empty has no headers there.
+        columns = columns_of(first[1] if first[0] == 1 else ())
+        yield Table(
+            columns,
+            _shaped(rows, len(columns)),
+            last - 1 if last and last > 1 else None,
+        )
+
+
+# What a damaged sheet raises while it is read (bad XML, a cut zip stream, a cell that
+# names a shared string or a number that is not there).
+_BROKEN = (
+    ExpatError,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    IndexError,
+    ValueError,
+    OverflowError,
+)
+
+
+def _guarded(rows: Iterator[tuple[int, Cells]]) -> Iterator[tuple[int, Cells]]:
+    try:
+        yield from rows
+    except _BROKEN:
+        raise ImportFileProblem("not-a-workbook") from None
 
 
 def _encoding(path: Path) -> str:
@@ -119,7 +152,7 @@ def _lines(path: Path) -> int:
 
 
 @contextmanager
-def open_csv(path: Path) -> Iterator[Table]:
+def open_csv(path: Path, estimate: bool = True) -> Iterator[Table]:
     if path.stat().st_size == 0:
         raise ImportFileProblem("empty-file")
     with path.open(encoding=_encoding(path), newline="") as f:
@@ -132,13 +165,16 @@ def open_csv(path: Path) -> Iterator[Table]:
             raise ImportFileProblem("empty-file")
         columns = columns_of(tuple(headers))
         cells = (tuple(c or None for c in r) for r in rows)
-        yield Table(columns, _numbered(cells, len(columns), 2), max(_lines(path) - 1, 0))
+        lines = max(_lines(path) - 1, 0) if estimate else None
+        yield Table(columns, _numbered(cells, len(columns), 2), lines)
 
 
 @contextmanager
-def open_table(path: Path, kind: str) -> Iterator[Table]:
+def open_table(path: Path, kind: str, estimate: bool = True) -> Iterator[Table]:
+    """`estimate`: whether the row count the file announces is wanted (the job that
+    reads every row anyway skips it)."""
     opener = open_xlsx if kind == "xlsx" else open_csv
-    with opener(path) as table:
+    with opener(path, estimate) as table:
         yield table
 
 

@@ -23,6 +23,7 @@ from cwp_common.clock import today_in_china
 from cwp_common.db import utcnow
 from cwp_common.problems import ProblemError
 from cwp_common.redact import describe
+from cwp_common.repository import PLATFORM
 from cwp_registry.communities.models import Community
 from cwp_registry.communities.repository import CommunityRepository
 from cwp_registry.imports.columns import Column
@@ -34,7 +35,8 @@ from cwp_registry.pii import PiiCipher
 from cwp_registry.statistics import rules as rules_stats
 from cwp_registry.statistics import writer
 from cwp_registry.workers import service as workers
-from cwp_registry.workers.models import Worker
+from cwp_registry.workers.models import NewWorker, Worker
+from cwp_registry.workers.repository import WorkerRepository
 from cwp_registry.workers.schemas import WorkerCreate, WorkerPatch
 
 log = logging.getLogger("cwp.registry.imports")
@@ -165,7 +167,7 @@ async def _write_chunk(
             .with_for_update()
         )
     }
-    new: list[Worker] = []
+    new: list[NewWorker] = []
     changes = rules_stats.Changes()
     for row, cells in checked:
         try:
@@ -184,8 +186,7 @@ async def _write_chunk(
             reject(row.number, cells, exc.reason, exc.field)
         except ProblemError as exc:
             reject(row.number, cells, *_rejection(exc))
-    session.add_all(new)
-    await session.flush()
+    await WorkerRepository(session, PLATFORM).insert_many(new)
     await workers.announce_new(session, new, today, changes)
     await writer.apply(session, changes)
     outcome.counts.rows = len(chunk)
@@ -283,7 +284,7 @@ async def _set_state(
 async def run(sessions: async_sessionmaker[AsyncSession], job: Job, pii: PiiCipher) -> None:
     await _set_state(sessions, job.id, state="running", started_at=utcnow())
     try:
-        with open_table(job.path, job.kind) as table:
+        with open_table(job.path, job.kind, estimate=False) as table:
             done = 0
             while chunk := await asyncio.to_thread(next_chunk, table.rows, job.chunk_rows):
                 done += len(chunk)

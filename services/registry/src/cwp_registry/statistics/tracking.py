@@ -13,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cwp_registry.communities.models import Community
 from cwp_registry.statistics import rules, writer
 from cwp_registry.statistics.models import WorkerGrade, WorkerQualification
-from cwp_registry.workers.models import Worker
+from cwp_registry.workers.models import NewWorker, Worker
 
 
-def profile(w: Worker, qualification: str | None, grade: str | None) -> rules.Profile | None:
+def profile(
+    w: Worker | NewWorker, qualification: str | None, grade: str | None
+) -> rules.Profile | None:
     return rules.worker_profile(
         w.community_code,
         position=w.position,

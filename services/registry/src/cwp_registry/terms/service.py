@@ -23,7 +23,7 @@ from cwp_registry.terms.models import PostTerm
 from cwp_registry.terms.repository import TermRepository
 from cwp_registry.terms.schemas import ReelectionIn
 from cwp_registry.workers.exceptions import WorkerHasExited
-from cwp_registry.workers.models import Worker
+from cwp_registry.workers.models import NewWorker, Worker
 from cwp_registry.workers.repository import WorkerRepository
 
 
@@ -38,7 +38,9 @@ def _fields(t: PostTerm) -> dict[str, Any]:
     }
 
 
-async def _start(session: AsyncSession, worker: Worker, position: str, start: date) -> None:
+async def _start(
+    session: AsyncSession, worker: Worker | NewWorker, position: str, start: date
+) -> None:
     body = rules.body_of(position)
     assert body is not None
     years = rules.term_years(body, worker.community_code, start)
@@ -71,7 +73,24 @@ async def follow_posts(
 ) -> None:
     """Close the open terms the worker no longer serves (on `day`) and open one for each
     elected post now held that has none (from the post's start). `open_terms`: the
-    worker's open terms when the caller knows them (none, for a new worker)."""
+    worker's open terms when the caller knows them."""
+    await _follow(session, worker, day, open_terms)
+    await session.flush()
+
+
+async def start_terms(session: AsyncSession, workers: Sequence[NewWorker], day: date) -> None:
+    """New workers (no open terms yet): a term for each elected post held, one flush."""
+    for worker in workers:
+        await _follow(session, worker, day, ())
+    await session.flush()
+
+
+async def _follow(
+    session: AsyncSession,
+    worker: Worker | NewWorker,
+    day: date,
+    open_terms: Sequence[PostTerm] | None,
+) -> None:
     if open_terms is None:
         open_terms = await TermRepository(session, PLATFORM).open_of_worker(worker.id)
     held = [
@@ -90,7 +109,6 @@ async def follow_posts(
         )
     for post in starting:
         await _start(session, worker, post.position, post.since)
-    await session.flush()
 
 
 async def reelect(

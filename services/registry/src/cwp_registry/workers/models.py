@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -75,3 +76,36 @@ class WorkerTransfer(Base):
     note: Mapped[str | None] = mapped_column(String(500))
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+@dataclass(slots=True)
+class NewWorker:
+    """A checked registration's row before it is written: the ORM object of a single
+    registration is made from it (`Worker(**values)`), and the bulk import writes many
+    past the identity map (COPY on PostgreSQL). Attribute names are the columns'."""
+
+    id: uuid.UUID
+    name: str
+    id_number_cipher: str
+    id_number_hash: str
+    sex: str
+    birth_date: date
+    community_code: str
+    position: str
+    employment_type: str
+    education: str
+    degree: str | None
+    position_since: date
+    concurrent_posts: list[dict[str, Any]]
+    political_status: str
+    phone: str | None
+    hire_date: date
+    service_start_date: date
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    retirement_date: date  # derived, not stored: computed once at the check
+
+
+# The stored columns of a NewWorker (all but the derived retirement date).
+NEW_WORKER_COLUMNS = tuple(f.name for f in fields(NewWorker) if f.name != "retirement_date")

@@ -4,17 +4,19 @@ caller's region; only the national duplicate check runs as PLATFORM."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Table, func, insert, select
 
+from cwp_common.db import copy_rows
 from cwp_common.repository import Repository
 from cwp_common.scope import region_clause
-from cwp_registry.workers.models import Worker, WorkerTransfer
+from cwp_registry.workers.models import NEW_WORKER_COLUMNS, NewWorker, Worker, WorkerTransfer
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,26 @@ class WorkerRepository(Repository[Worker]):
         """The one not-exited worker with this ID hash, if it is in scope."""
         stmt = self.scoped().where(Worker.id_number_hash == digest, Worker.status != "exited")
         return await self.session.scalar(stmt)  # type: ignore[no-any-return]
+
+    async def insert_many(self, workers: Sequence[NewWorker]) -> None:
+        """New workers (an import's chunk), past the identity map: COPY on PostgreSQL,
+        one executemany elsewhere. A second current registration of a number fails with
+        IntegrityError, as the ORM's flush does."""
+        if not workers:
+            return
+        table = cast(Table, Worker.__table__)
+        if (await self.session.connection()).dialect.name == "postgresql":
+            records = [
+                tuple(
+                    json.dumps(getattr(w, c)) if c == "concurrent_posts" else getattr(w, c)
+                    for c in NEW_WORKER_COLUMNS
+                )
+                for w in workers
+            ]
+            await copy_rows(self.session, table.name, NEW_WORKER_COLUMNS, records)
+        else:
+            rows = [{c: getattr(w, c) for c in NEW_WORKER_COLUMNS} for w in workers]
+            await self.session.execute(insert(table), rows)
 
     async def has_current_in(self, community_code: str) -> bool:
         stmt = self.scoped().where(

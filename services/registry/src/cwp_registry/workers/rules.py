@@ -11,7 +11,6 @@ from typing import Literal
 
 from stdnum import numdb
 from stdnum.cn import ric
-from stdnum.exceptions import InvalidComponent
 
 from cwp_common.events.contracts import (
     CONTRACT_EMPLOYMENT_TYPES,
@@ -59,7 +58,9 @@ def _known_address(code: str) -> bool:
 def parse_id_number(raw: str, today: date) -> ResidentId:
     """The number, normalised, with its birth date and sex. Errors say which check failed
     and never quote the number: clients log and store problem bodies."""
-    number = ric.compact(raw)
+    # stdnum's compact maps Unicode look-alikes (full-width digits) one character at a
+    # time; an ASCII number (nearly every one) needs only the strip and upper-case.
+    number = raw.strip().upper() if raw.isascii() and "`" not in raw else ric.compact(raw)
     if len(number) != 18:
         legacy = " (15-digit legacy numbers must be converted)" if len(number) == 15 else ""
         raise InvalidIdNumber(
@@ -80,8 +81,8 @@ def parse_id_number(raw: str, today: date) -> ResidentId:
             "please re-check the number / 身份证号校验码错误",
         )
     try:
-        birth = ric.get_birth_date(number)
-    except InvalidComponent:
+        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
         raise InvalidIdNumber(
             "date",
             "Digits 7-14 (the birth date) are not a real calendar date / 出生日期不存在",

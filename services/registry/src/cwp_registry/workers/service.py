@@ -37,7 +37,7 @@ from cwp_registry.identity_checks.service import IdChecks
 from cwp_registry.pii import PiiCipher
 from cwp_registry.statistics import rules as rules_stats
 from cwp_registry.statistics import tracking, writer
-from cwp_registry.terms.service import follow_posts
+from cwp_registry.terms.service import follow_posts, start_terms
 from cwp_registry.workers import rules
 from cwp_registry.workers.exceptions import (
     BelowPostMinimumAge,
@@ -47,15 +47,20 @@ from cwp_registry.workers.exceptions import (
     UnderMinimumAge,
     WorkerHasExited,
 )
-from cwp_registry.workers.models import Worker, WorkerTransfer
+from cwp_registry.workers.models import NEW_WORKER_COLUMNS, NewWorker, Worker, WorkerTransfer
 from cwp_registry.workers.repository import WorkerFilter, WorkerRepository
 from cwp_registry.workers.retirement import retirement_date
 from cwp_registry.workers.schemas import ExitIn, TransferIn, WorkerCreate, WorkerPatch
 
 
-def _facts(w: Worker) -> dict[str, Any]:
+def _facts(w: Worker | NewWorker) -> dict[str, Any]:
     """The WorkerFacts every worker event carries: never the ID number, its hash or the
-    phone (see the contract's docstring for who needs the birth date)."""
+    phone (see the contract's docstring for who needs the birth date). A new worker
+    carries the retirement date its registration check computed."""
+    if isinstance(w, NewWorker):
+        retires = w.retirement_date
+    else:
+        retires = retirement_date(w.birth_date, w.sex, w.position, w.community_code)
     return {
         "worker_id": str(w.id),
         "name": w.name,
@@ -71,7 +76,7 @@ def _facts(w: Worker) -> dict[str, Any]:
         "degree": w.degree,
         "position_since": w.position_since,
         "concurrent_posts": w.concurrent_posts,
-        "retirement_date": retirement_date(w.birth_date, w.sex, w.position, w.community_code),
+        "retirement_date": retires,
     }
 
 
@@ -109,6 +114,7 @@ class Registration:
     rid: rules.ResidentId
     code: str
     start: date
+    retires: date  # the statutory retirement date, computed once
 
 
 def check_registration(principal: Principal, body: WorkerCreate, today: date) -> Registration:
@@ -129,7 +135,7 @@ def check_registration(principal: Principal, body: WorkerCreate, today: date) ->
     retires = retirement_date(rid.birth_date, rid.sex, body.position, code)
     rules.check_not_retired("id_number", retires, today)
     ensure_writable(principal, code)
-    return Registration(rid, code, start)
+    return Registration(rid, code, start, retires)
 
 
 def check_community(code: str, valid_to: date | None, known: bool, today: date) -> None:
@@ -139,21 +145,49 @@ def check_community(code: str, valid_to: date | None, known: bool, today: date) 
     check_open(code, valid_to, "community_code", today)
 
 
-def new_worker(pii: PiiCipher, reg: Registration, body: WorkerCreate, digest: str) -> Worker:
-    return _new_worker(pii, reg.rid, body, reg.code, reg.start, digest)
+def new_worker(pii: PiiCipher, reg: Registration, body: WorkerCreate, digest: str) -> NewWorker:
+    """The row of a checked registration (a single one makes its ORM object from it, the
+    import writes many at once)."""
+    worker_id = new_id()
+    now = utcnow()
+    return NewWorker(
+        id=worker_id,
+        name=body.name,
+        id_number_cipher=pii.encrypt(reg.rid.number, worker_id.bytes),
+        id_number_hash=digest,
+        sex=reg.rid.sex,
+        birth_date=reg.rid.birth_date,
+        community_code=reg.code,
+        position=body.position,
+        employment_type=body.employment_type,
+        education=body.education,
+        degree=body.degree,
+        position_since=body.position_since or body.hire_date,
+        concurrent_posts=[p.model_dump(mode="json") for p in body.concurrent_posts],
+        political_status=body.political_status,
+        phone=body.phone,
+        hire_date=body.hire_date,
+        service_start_date=reg.start,
+        status=body.status,
+        created_at=now,
+        updated_at=now,
+        retirement_date=reg.retires,
+    )
 
 
 async def announce_new(
-    session: AsyncSession, workers: Sequence[Worker], today: date, into: rules_stats.Changes
+    session: AsyncSession, workers: Sequence[NewWorker], today: date, into: rules_stats.Changes
 ) -> None:
-    """After the new workers are flushed: their events, terms and counts (collected in
+    """After the new workers are written: their events, terms and counts (collected in
     `into`, which the caller applies)."""
     await publish_many(
         session, [(WorkerRegistered(**_facts(w)), str(w.id), w.community_code) for w in workers]
     )
+    await start_terms(session, workers, today)
+    rules_stats.stock_changes_many(
+        ((tracking.profile(w, None, None), 1) for w in workers), today, into
+    )
     for w in workers:
-        await follow_posts(session, w, today, open_terms=())
-        rules_stats.stock_changes(None, tracking.profile(w, None, None), today, into)
         rules_stats.flow(w.community_code, "joined", w.hire_date, into)
 
 
@@ -187,11 +221,12 @@ async def register(
             if existing is not None:
                 await checks.count("duplicate", worker_id=existing.id)
             else:
-                worker = new_worker(pii, reg, body, digest)
+                new = new_worker(pii, reg, body, digest)
+                worker = Worker(**{c: getattr(new, c) for c in NEW_WORKER_COLUMNS})
                 everyone.add(worker)
                 await session.flush()  # a concurrent registration of the same person fails here
                 changes = rules_stats.Changes()
-                await announce_new(session, [worker], today, changes)
+                await announce_new(session, [new], today, changes)
                 await writer.apply(session, changes)
                 if then is not None:
                     await then(worker)
@@ -207,40 +242,6 @@ async def register(
     if existing is not None:
         raise _registered_elsewhere(principal, existing)
     return worker
-
-
-def _new_worker(
-    pii: PiiCipher,
-    rid: rules.ResidentId,
-    body: WorkerCreate,
-    code: str,
-    start: date,
-    digest: str,
-) -> Worker:
-    worker_id = new_id()
-    now = utcnow()
-    return Worker(
-        id=worker_id,
-        name=body.name,
-        id_number_cipher=pii.encrypt(rid.number, worker_id.bytes),
-        id_number_hash=digest,
-        sex=rid.sex,
-        birth_date=rid.birth_date,
-        community_code=code,
-        position=body.position,
-        employment_type=body.employment_type,
-        education=body.education,
-        degree=body.degree,
-        position_since=body.position_since or body.hire_date,
-        concurrent_posts=[p.model_dump(mode="json") for p in body.concurrent_posts],
-        political_status=body.political_status,
-        phone=body.phone,
-        hire_date=body.hire_date,
-        service_start_date=start,
-        status=body.status,
-        created_at=now,
-        updated_at=now,
-    )
 
 
 def patch_request(patch: WorkerPatch, today: date) -> dict[str, Any]:

@@ -1,0 +1,287 @@
+"""A streaming reader of an .xlsx's first sheet, on the C expat parser.
+
+openpyxl's read-only mode cost ~100 µs a row on an idle machine (an ElementTree element
+and a cell object per cell), and a sheet without a dimension record (openpyxl's own
+write-only files) is parsed twice to size it. Here each row is built from expat's
+callbacks as the zip stream is fed in blocks, so memory stays flat with the sheet (the
+shared-strings table is read whole, as every reader must). Values come out as openpyxl
+gave them with `data_only=False`: shared and inline strings, int or float numbers,
+datetimes for numbers in a date format, booleans, and "=<formula>" for a formula cell, so
+rows.py treats both readers' cells alike. python-calamine was not used: it reads the whole
+sheet into memory and gives a formula's cached value instead of the formula."""
+
+from __future__ import annotations
+
+import contextlib
+import posixpath
+import zipfile
+from collections.abc import Iterator
+from datetime import datetime
+from typing import IO, Any
+from xml.parsers import expat
+
+from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
+
+BLOCK = 1 << 16
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+# Built-in number formats of a zh-CN Excel that are dates (yyyy"年"m"月"d"日" and the
+# like); openpyxl knows only the locale-neutral ones (14-22, 45-47).
+CJK_DATE_FORMATS = frozenset({27, 28, 29, 30, 31, 36, 50, 51, 52, 53, 54, 57, 58})
+
+Cells = tuple[Any, ...]
+
+
+def _parse(stream: IO[bytes], parser: Any) -> None:
+    while block := stream.read(BLOCK):
+        parser.Parse(block, False)
+    parser.Parse(b"", True)
+
+
+def _new_parser() -> Any:
+    return expat.ParserCreate(namespace_separator=" ")
+
+
+def _first_sheet(archive: zipfile.ZipFile) -> tuple[str, bool]:
+    """The first sheet's part name, and whether the workbook counts dates from 1904."""
+    sheets: list[str] = []
+    date1904 = False
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal date1904
+        if name == f"{MAIN} sheet":
+            sheets.append(attrs.get(f"{REL} id", ""))
+        elif name == f"{MAIN} workbookPr":
+            date1904 = attrs.get("date1904", "0") in ("1", "true")
+
+    parser = _new_parser()
+    parser.StartElementHandler = start
+    with archive.open("xl/workbook.xml") as f:
+        _parse(f, parser)
+    targets: dict[str, str] = {}
+
+    def rel(name: str, attrs: dict[str, str]) -> None:
+        if name == f"{PKG_REL} Relationship":
+            targets[attrs.get("Id", "")] = attrs.get("Target", "")
+
+    parser = _new_parser()
+    parser.StartElementHandler = rel
+    with archive.open("xl/_rels/workbook.xml.rels") as f:
+        _parse(f, parser)
+    if not sheets or sheets[0] not in targets:
+        raise KeyError("no sheet")
+    target = targets[sheets[0]]
+    part = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+    return posixpath.normpath(part), date1904
+
+
+def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
+    """Each <si>'s text: its <t>, or its runs' <t>s joined (phonetic runs left out)."""
+    if "xl/sharedStrings.xml" not in archive.namelist():
+        return []
+    strings: list[str] = []
+    parts: list[str] = []
+    state = {"in_t": False, "skip": 0}
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if name == f"{MAIN} si":
+            parts.clear()
+        elif name == f"{MAIN} rPh":
+            state["skip"] += 1
+        elif name == f"{MAIN} t" and not state["skip"]:
+            state["in_t"] = True
+
+    def end(name: str) -> None:
+        if name == f"{MAIN} si":
+            strings.append("".join(parts))
+        elif name == f"{MAIN} rPh":
+            state["skip"] -= 1
+        elif name == f"{MAIN} t":
+            state["in_t"] = False
+
+    def text(data: str) -> None:
+        if state["in_t"]:
+            parts.append(data)
+
+    parser = _new_parser()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    with archive.open("xl/sharedStrings.xml") as f:
+        _parse(f, parser)
+    return strings
+
+
+def _date_styles(archive: zipfile.ZipFile) -> frozenset[int]:
+    """Indexes of the cell formats (a cell's `s`) whose number format is a date."""
+    if "xl/styles.xml" not in archive.namelist():
+        return frozenset()
+    custom: dict[int, str] = {}
+    formats: list[int] = []
+    depth = {"xfs": False}
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if name == f"{MAIN} numFmt":
+            custom[int(attrs.get("numFmtId", "0"))] = attrs.get("formatCode", "")
+        elif name == f"{MAIN} cellXfs":
+            depth["xfs"] = True
+        elif name == f"{MAIN} xf" and depth["xfs"]:
+            formats.append(int(attrs.get("numFmtId", "0")))
+
+    def end(name: str) -> None:
+        if name == f"{MAIN} cellXfs":
+            depth["xfs"] = False
+
+    parser = _new_parser()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    with archive.open("xl/styles.xml") as f:
+        _parse(f, parser)
+
+    def is_date(fmt: int) -> bool:
+        if fmt in CJK_DATE_FORMATS:
+            return True
+        code = custom.get(fmt, BUILTIN_FORMATS.get(fmt))
+        return code is not None and is_date_format(code)
+
+    return frozenset(i for i, fmt in enumerate(formats) if is_date(fmt))
+
+
+class _Found(Exception):
+    """Stops the parse once the dimension (or the data) is reached."""
+
+
+def _column(ref: str) -> int:
+    """0-based column of a cell reference ("C7" -> 2)."""
+    n = 0
+    for ch in ref:
+        if "A" <= ch <= "Z":
+            n = n * 26 + ord(ch) - 64
+        else:
+            break
+    return n - 1
+
+
+class Sheet:
+    """The first sheet of an open workbook: its dimension and its rows, streamed."""
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self.archive = archive
+        self.part, date1904 = _first_sheet(archive)
+        self.epoch = MAC_EPOCH if date1904 else WINDOWS_EPOCH
+        self.strings = _shared_strings(archive)
+        self.dates = _date_styles(archive)
+
+    def source(self) -> IO[bytes]:
+        return self.archive.open(self.part)
+
+    def dimension_rows(self) -> int | None:
+        """The last row the sheet's dimension record names, if it has one (it precedes
+        the data, so only the start of the part is read)."""
+        found: list[str] = []
+
+        def start(name: str, attrs: dict[str, str]) -> None:
+            if name == f"{MAIN} dimension":
+                found.append(attrs.get("ref", ""))
+            elif name == f"{MAIN} sheetData":
+                found.append("")
+            if found:
+                raise _Found
+
+        parser = _new_parser()
+        parser.StartElementHandler = start
+        with self.source() as f, contextlib.suppress(_Found):
+            _parse(f, parser)
+        ref = found[0] if found else ""
+        last = ref.rpartition(":")[2]
+        digits = "".join(ch for ch in last if ch.isdigit())
+        return int(digits) if digits else None
+
+    def rows(self) -> Iterator[tuple[int, Cells]]:
+        """(row number, cells from column A), in sheet order; cells absent are None."""
+        ready: list[tuple[int, Cells]] = []
+        row: dict[int, Any] = {}
+        text: list[str] = []
+        cell: dict[str, Any] = {"col": -1, "t": "n", "s": 0, "f": None, "in": None}
+        at = {"row": 0, "col": -1}
+        strings, dates, epoch = self.strings, self.dates, self.epoch
+        C, V, F, T, ROW = (f"{MAIN} {n}" for n in ("c", "v", "f", "t", "row"))
+        IS = f"{MAIN} is"
+
+        def start(name: str, attrs: dict[str, str]) -> None:
+            if name == C:
+                ref = attrs.get("r")
+                col = _column(ref) if ref else at["col"] + 1
+                at["col"] = col
+                cell["col"] = col
+                cell["t"] = attrs.get("t", "n")
+                s = attrs.get("s")
+                cell["s"] = int(s) if s else 0
+                cell["f"] = None
+                cell["v"] = None
+            elif name in (V, F) or (name == T and cell["t"] == "inlineStr"):
+                text.clear()
+                cell["in"] = name
+            elif name == ROW:
+                r = attrs.get("r")
+                at["row"] = int(r) if r else at["row"] + 1
+                at["col"] = -1
+                row.clear()
+            elif name == IS:
+                cell["v"] = ""
+
+        def end(name: str) -> None:
+            if name == V:
+                cell["v"] = "".join(text)
+                cell["in"] = None
+            elif name == F:
+                cell["f"] = "".join(text)
+                cell["in"] = None
+            elif name == T and cell["in"] == T:
+                cell["v"] = (cell["v"] or "") + "".join(text)
+                cell["in"] = None
+            elif name == C:
+                row[cell["col"]] = _value(cell, strings, dates, epoch)
+            elif name == ROW:
+                width = max(row) + 1 if row else 0
+                ready.append((at["row"], tuple(row.get(i) for i in range(width))))
+
+        def chars(data: str) -> None:
+            if cell["in"] is not None:
+                text.append(data)
+
+        parser = _new_parser()
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
+        parser.CharacterDataHandler = chars
+        parser.buffer_text = True
+        with self.source() as f:
+            while block := f.read(BLOCK):
+                parser.Parse(block, False)
+                yield from ready
+                ready.clear()
+            parser.Parse(b"", True)
+            yield from ready
+
+
+def _value(cell: dict[str, Any], strings: list[str], dates: frozenset[int], epoch: datetime) -> Any:
+    if cell["f"] is not None:
+        return "=" + cell["f"]
+    raw = cell["v"]
+    kind = cell["t"]
+    if raw is None or (raw == "" and kind not in ("str", "inlineStr")):
+        return None
+    if kind == "s":
+        return strings[int(raw)]
+    if kind in ("str", "inlineStr", "e"):
+        return raw
+    if kind == "b":
+        return raw in ("1", "true")
+    if kind == "d":
+        return datetime.fromisoformat(raw)
+    number: float | int = float(raw) if any(c in raw for c in ".eE") else int(raw)
+    if cell["s"] in dates:
+        return from_excel(number, epoch)
+    return number
