@@ -75,7 +75,8 @@ def measure(gateway: str, registry: str, repeat: int) -> None:
             response = page.goto("/dashboard?region=32")
             loads.append(time.perf_counter() - t)
             status = response.status if response else None
-            assert status == 200 and page.url.endswith("/dashboard?region=32"), (status, page.url)
+            assert status == 200, status
+            assert page.url.endswith("/dashboard?region=32"), "the page went elsewhere"
             # The paint entry is queued once the browser has painted, which may be after
             # the load event; poll for it (the page's CSP forbids the eval that
             # wait_for_function needs).
