@@ -72,11 +72,24 @@ def measure(gateway: str, registry: str, repeat: int) -> None:
         page.wait_for_selector("#region")
         for _ in range(repeat):
             t = time.perf_counter()
-            page.goto("/dashboard?region=32")
+            response = page.goto("/dashboard?region=32")
             loads.append(time.perf_counter() - t)
-            fcp = page.evaluate(
-                "performance.getEntriesByName('first-contentful-paint')[0].startTime"
-            )
+            status = response.status if response else None
+            assert status == 200, status
+            assert page.url.endswith("/dashboard?region=32"), "the page went elsewhere"
+            # The paint entry is queued once the browser has painted, which may be after
+            # the load event; poll for it (the page's CSP forbids the eval that
+            # wait_for_function needs).
+            fcp = None
+            deadline = time.monotonic() + 30
+            while fcp is None and time.monotonic() < deadline:
+                fcp = page.evaluate(
+                    "() => { const e = performance.getEntriesByName('first-contentful-paint');"
+                    " return e.length ? e[0].startTime : null; }"
+                )
+                if fcp is None:
+                    page.wait_for_timeout(20)
+            assert fcp is not None, "the browser recorded no first contentful paint"
             paints.append(fcp / 1000)
         shown = page.locator('[data-metric="headcount"]').first.text_content()
         browser.close()
