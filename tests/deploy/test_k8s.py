@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from cwp_common.events.access import CONSUMERS
+from cwp_common.settings import PlatformSettings
 from tests.deploy.conftest import DEPLOY, workspace_services
 
 K8S = DEPLOY / "k8s"
@@ -193,6 +194,13 @@ def test_only_the_gateway_is_reachable_from_outside(overlay: str) -> None:
     }
     assert backends == {"cwp-gateway"}
     assert ingresses[0]["spec"]["tls"]
+    # The controller lets an upload of the platform's upload limit reach the gateway,
+    # which enforces every route's own limit.
+    notes = ingresses[0]["metadata"]["annotations"]
+    size = notes["nginx.ingress.kubernetes.io/proxy-body-size"]
+    assert size.endswith("m")
+    assert int(size[:-1]) * 1_048_576 >= PlatformSettings().upload_max_body_bytes
+    assert notes["nginx.ingress.kubernetes.io/proxy-request-buffering"] == "off"
 
     def allowed_from_anywhere(labels: dict[str, str]) -> set[int]:
         ports: set[int] = set()
