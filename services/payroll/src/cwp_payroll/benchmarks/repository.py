@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, case, cast, func, literal, select
+from sqlalchemy import BigInteger, Integer, case, cast, func, literal, select
 
 from cwp_common.repository import Repository
 from cwp_common.scope import region_clause
@@ -20,12 +20,12 @@ from cwp_payroll.workers.models import PayWorker
 
 
 def _round_div(numerator: Any, denominator: Any) -> Any:
-    """round_div in SQL: half away from zero, in integers (both dialects truncate an
-    integer division toward zero)."""
+    """round_div in SQL: half away from zero, in integers (`//`: SQLAlchemy's integer
+    division; `/` would be a true division on PostgreSQL)."""
     twice = 2 * denominator
     return case(
-        (numerator >= 0, (2 * numerator + denominator) / twice),
-        else_=-((-2 * numerator + denominator) / twice),
+        (numerator >= 0, (2 * numerator + denominator) // twice),
+        else_=-((-2 * numerator + denominator) // twice),
     )
 
 
@@ -40,8 +40,10 @@ class PaidYearRepository(Repository[PayWorker]):
             select(
                 PayWorker.position.label("position"),
                 PayWorker.community_code.label("code"),
-                func.sum(Payslip.gross).label("gross"),
-                func.sum(Payslip.employer_cost - Payslip.gross).label("employer"),
+                # PostgreSQL sums bigints as numeric: cast back, or the divisions
+                # below would not be integer ones.
+                cast(func.sum(Payslip.gross), BigInteger).label("gross"),
+                cast(func.sum(Payslip.employer_cost - Payslip.gross), BigInteger).label("employer"),
                 func.count().label("months"),
             )
             .join(Payslip, Payslip.worker_id == PayWorker.worker_id)
