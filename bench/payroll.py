@@ -342,7 +342,7 @@ async def main() -> None:
     parser.add_argument("--pg", default=None, help="PostgreSQL URL (default: SQLite)")
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument(
-        "--concurrency", type=int, default=2, help="chunks per replica at once (I/O overlaps)"
+        "--concurrency", type=int, default=4, help="chunks per replica at once (I/O overlaps)"
     )
     parser.add_argument("--per-street", type=int, default=1000)
     parser.add_argument("--verbose", action="store_true")
