@@ -122,7 +122,11 @@ def pure_baseline(n: int, per_street: int) -> float:
 
 
 def start_replica(
-    workdir: Path, url: str, platform: PlatformSettings, i: int, concurrency: int
+    workdir: Path,
+    url: str,
+    platform: PlatformSettings,
+    i: int,
+    concurrency: int,
 ) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CWP_", "PAYROLL_"))}
@@ -142,12 +146,15 @@ def start_replica(
     }
     log = (workdir / f"replica-{i}.log").open("ab")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cwp_payroll"], env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "cwp_payroll"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     return proc, port
 
 
-def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -165,6 +172,30 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU the process has used so far (from /proc), seconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu() -> dict[int, float]:
+    """CPU seconds of every PostgreSQL process on this machine (a local server), by pid."""
+    out: dict[int, float] = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            if (d / "comm").read_text().strip() != "postgres":
+                continue
+            out[int(d.name)] = cpu_seconds(int(d.name))
+        except OSError:
+            continue
+    return out
+
+
+async def database_pids(client_engine: Any) -> set[int]:
+    """The server processes connected to the bench database (the replicas' sessions)."""
+    async with client_engine.connect() as conn:
+        rows = await conn.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        )
+        return {int(r[0]) for r in rows}
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -230,6 +261,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
 
             load = os.getloadavg()[0]
             cpu_before = sum(cpu_seconds(proc.pid) for proc, _ in replicas)
+            pg_before = postgres_cpu() if args.pg else {}
             started = time.perf_counter()
             r = await client.post(
                 f"{API}/runs", headers=admin, json={"jurisdiction": PROVINCE, "period": PERIOD}
@@ -255,6 +287,13 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 stored = await session.scalar(select(func.count()).select_from(Payslip))
             rss = [peak_rss_mb(proc.pid) for proc, _ in replicas]
             cpu = sum(cpu_seconds(proc.pid) for proc, _ in replicas) - cpu_before
+            db_cpu = None
+            if args.pg:
+                # The server processes of this database's sessions (the background writer
+                # and WAL writer are shared with everyone else's tests, so left out).
+                pids = await database_pids(app.state.runtime.engine)
+                pg_after = postgres_cpu()
+                db_cpu = sum(pg_after.get(p, 0.0) - pg_before.get(p, 0.0) for p in pids)
     finally:
         for proc, _ in replicas:
             proc.terminate()
@@ -283,6 +322,12 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         # CPU the replicas used per payslip: what the payroll code costs, whatever else
         # the machine is doing (the wall time above depends on that).
         "replica_cpu_ms_per_payslip": round(cpu / args.workers * 1000, 4),
+        # CPU the database's sessions used per payslip (PostgreSQL only); with the
+        # replicas' it says how much of the wall time was work and how much waiting.
+        "db_cpu_ms_per_payslip": (
+            round(db_cpu / args.workers * 1000, 4) if db_cpu is not None else None
+        ),
+        "busy_share": (round((cpu + (db_cpu or 0.0)) / seconds / (os.cpu_count() or 1), 3)),
         "seed_seconds": round(seed_s, 1),
         "frappe_hrms_ms_per_payslip": round(FRAPPE_HRMS_7000_S / 7000 * 1000, 1),
         "speedup_vs_frappe_hrms": round(FRAPPE_HRMS_7000_S / 7000 / per_payslip),
@@ -297,7 +342,7 @@ async def main() -> None:
     parser.add_argument("--pg", default=None, help="PostgreSQL URL (default: SQLite)")
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument(
-        "--concurrency", type=int, default=2, help="chunks per replica at once (I/O overlaps)"
+        "--concurrency", type=int, default=4, help="chunks per replica at once (I/O overlaps)"
     )
     parser.add_argument("--per-street", type=int, default=1000)
     parser.add_argument("--verbose", action="store_true")
@@ -309,7 +354,9 @@ async def main() -> None:
         f"({result['payslips_per_second']:,}/s, {result['ms_per_payslip']} ms each; pure rule "
         f"{result['pure_ms_per_payslip']} ms; persist/pure {result['persist_over_pure']}); "
         f"{result['replicas']} replicas, {result['replica_cpu_ms_per_payslip']} CPU ms a payslip, "
-        f"peak RSS {result['replica_peak_rss_mb']} MB; load average {result['load_average_before']}"
+        f"db {result['db_cpu_ms_per_payslip']} CPU ms a payslip, busy share of the cores "
+        f"{result['busy_share']}; peak RSS {result['replica_peak_rss_mb']} MB; "
+        f"load average {result['load_average_before']}"
     )
     print(json.dumps(result))
 

@@ -65,6 +65,8 @@ def slip(
         c or insurance(),
         kw.pop("ytd", YearToDate()),
         kw.pop("arrears", 0),
+        kw.pop("basis", None),
+        kw.pop("bonus_line", 0),
     )
 
 
@@ -130,6 +132,53 @@ def test_the_contribution_base_is_clamped_to_its_floor_and_cap() -> None:
     assert yuan(mid["contribution_base"]) == "7350.00"
     # The housing fund's floor is the local minimum wage, not 60%.
     assert yuan(low["housing_base"]) == "2690.00"
+
+
+def test_the_bases_come_from_last_years_average_monthly_pay_not_this_months() -> None:
+    # This month: 6,800 + 350 seniority + 200 transport = 7,350. Last year's average
+    # monthly pay 9,000.00 sets both bases: pension 8% = 720.00, medical 2% = 180.00,
+    # unemployment 0.5% = 45.00, housing fund 7% = 630.00; employer pension 16% = 1,440.00.
+    row = slip(pay(coefficient_e4=20_000), basis=900_000)
+    assert yuan(row["gross"]) == "7350.00"
+    assert money(row, "pay_basis", "contribution_base", "housing_base") == (
+        "9000.00",
+        "9000.00",
+        "9000.00",
+    )
+    assert money(
+        row, "pension_employee", "medical_employee", "unemployment_employee", "housing_employee"
+    ) == ("720.00", "180.00", "45.00", "630.00")
+    assert yuan(row["special_deductions"]) == "1575.00"
+    assert yuan(row["pension_employer"]) == "1440.00"
+    # A low average: the social insurance floor (6,205.50) and the housing fund's own
+    # floor (the local minimum wage 2,690.00) apply to it, not to this month's pay.
+    low = slip(pay(coefficient_e4=20_000), basis=300_000)
+    assert money(low, "contribution_base", "housing_base") == ("6205.50", "3000.00")
+    assert yuan(low["housing_employee"]) == "210.00"
+    # A high one: the caps (300% of 10,342.50 = 31,027.50).
+    high = slip(pay(coefficient_e4=120_000), basis=5_000_000)
+    assert money(high, "contribution_base", "housing_base") == ("31027.50", "31027.50")
+
+
+def test_a_new_hires_first_month_sets_the_basis() -> None:
+    # No basis yet: this month's regular pay (3,400 + 350 + 200 = 3,950; the one-off
+    # and the arrears are not regular pay) is the basis, clamped to the floor.
+    row = slip(pay(), arrears=10_000)
+    assert yuan(row["pay_basis"]) == "3950.00"
+    assert money(row, "contribution_base", "housing_base") == ("6205.50", "3950.00")
+    assert yuan(row["housing_employee"]) == "276.50"
+
+
+def test_a_month_pay_policy_ignores_the_years_basis() -> None:
+    c = insurance(base_from="month_pay")
+    row = slip(pay(coefficient_e4=20_000), c=c, basis=900_000)
+    assert money(row, "pay_basis", "contribution_base", "housing_base") == (
+        "7350.00",
+        "7350.00",
+        "7350.00",
+    )
+    with pytest.raises(ValueError, match="base_from"):
+        Insurance.model_validate(demo()["insurance"] | {"base_from": "last_month"})
 
 
 def test_employer_cost_adds_the_employers_contributions() -> None:
@@ -244,3 +293,37 @@ def test_the_reference_wage_is_the_latest_published_until_the_year_is_out() -> N
     # Nothing published up to the year, or not of that kind: no figure.
     assert reference_wage(wages, "", 2022, "non_private") is None
     assert reference_wage(wages, "", 2025, "all_urban") is None
+
+
+def test_an_entered_annual_bonus_is_taxed_separately_to_the_fen() -> None:
+    # 36,000.00 ÷ 12 = 3,000 → 3%, no quick deduction: 1,080.00.
+    row = slip(pay(), bonus_line=3_600_000)
+    assert money(row, "bonus", "bonus_tax", "gross") == ("36000.00", "1080.00", "39950.00")
+    assert row["tax_income"] == row["gross"] - 3_600_000  # the month's wages alone
+    assert ["annual_bonus", 3_600_000] in row["lines"]
+    # One fen more crosses into 10% less 210: 36,000.01 × 10% − 210 = 3,390.00 (rounded
+    # half up from 3,390.001).
+    assert yuan(slip(pay(), bonus_line=3_600_001)["bonus_tax"]) == "3390.00"
+    # 100,000.00 ÷ 12 = 8,333.33 → 10% − 210: 9,790.00.
+    assert yuan(slip(pay(), bonus_line=10_000_000)["bonus_tax"]) == "9790.00"
+
+
+def test_an_annual_bonus_combined_with_the_months_wages() -> None:
+    # The worker chose to combine: January, 3,900.00 (six years' seniority) + 20,000.00
+    # bonus = 23,900.00 income; special deductions 496.44 + 124.11 + 31.03 + 273.00 =
+    # 924.58 (the bases from the regular pay); taxable 23,900.00 − 5,000 − 924.58 =
+    # 17,975.42 → 3% = 539.2626: 539.26.
+    row = slip(pay(bonus_separate=False), m=month(202501), bonus_line=2_000_000)
+    assert money(row, "gross", "tax_income", "special_deductions") == (
+        "23900.00",
+        "23900.00",
+        "924.58",
+    )
+    assert money(row, "tax", "bonus_tax") == ("539.26", "0.00")
+    # The separate option is used once a tax year: a second bonus is combined.
+    again = slip(pay(), m=month(202506), bonus_line=2_000_000, ytd=YearToDate(bonus_separated=True))
+    assert yuan(again["bonus_tax"]) == "0.00"
+    assert again["tax_income"] == again["gross"]
+    # After 2027 the separate option is gone: combined whatever the choice.
+    late = slip(pay(), m=month(202801), bonus_line=2_000_000)
+    assert yuan(late["bonus_tax"]) == "0.00"

@@ -10,6 +10,7 @@ from cwp_common.events.consumer import Subscription
 from cwp_common.service import Runtime, ServiceSpec, create_service_app
 from cwp_common.settings import PlatformSettings
 from cwp_payroll.benchmarks.router import router as benchmarks_router
+from cwp_payroll.bonuses.router import router as bonuses_router
 from cwp_payroll.config import Settings
 from cwp_payroll.db import EVENTS
 from cwp_payroll.payslips.router import router as payslips_router
@@ -52,6 +53,8 @@ def create_app(
                 demo_region=settings.demo_region,
                 ack_wait=settings.chunk_ack_wait_seconds,
                 concurrency=settings.chunk_concurrency,
+                max_deliveries=settings.chunk_max_deliveries,
+                retry_delay=settings.chunk_retry_seconds,
             )
             worker.start()
 
@@ -72,6 +75,7 @@ def create_app(
                 payslips_router,
                 workers_router,
                 benchmarks_router,
+                bonuses_router,
             ],
             subscriptions=SUBSCRIPTIONS if settings.consume_events else (),
             create_schema=create_schema,

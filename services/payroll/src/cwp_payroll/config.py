@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     # How long a taken chunk stays with its replica before JetStream hands it to
     # another: a replica that dies mid-chunk loses it after this long.
     chunk_ack_wait_seconds: float = Field(default=60.0, ge=1.0, le=3600.0)
+    # A chunk that raises (a bug, bad data outside one worker) is tried this many times
+    # (waiting chunk_retry_seconds × the try's number between them), then marked failed
+    # in its run with the reason; the run finishes as failed once every chunk is settled.
+    chunk_max_deliveries: int = Field(default=5, ge=1, le=100)
+    chunk_retry_seconds: float = Field(default=2.0, ge=0.0, le=600.0)
     # The demo region (division-code prefix) where example pay data may be paid (the
     # national example coefficients, the shipped demo policy, which is loaded for it at
     # start). Empty: nowhere. Shanghai (31) under `make run`; a deployment names its own

@@ -3,11 +3,9 @@ each region below its floor."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +19,7 @@ from cwp_payroll.benchmarks.repository import PaidYearRepository
 from cwp_payroll.benchmarks.schemas import BenchmarkOut
 from cwp_payroll.policy.models import PayPolicy
 from cwp_payroll.policy.repository import PolicyRepository, ReferenceWageRepository
-from cwp_payroll.policy.rules import Dated, Floors, MissingReferenceWage, WageKey, resolve
+from cwp_payroll.policy.rules import Floors, MissingReferenceWage, WageKey
 from cwp_payroll.policy.schemas import Benchmark
 
 
@@ -38,36 +36,34 @@ async def compute(
     session: AsyncSession, principal: Principal, region: str | None, year: int
 ) -> BenchmarkOut:
     region = _region(principal, region)
-    paid = await PaidYearRepository(session, principal).year(region, year)
     policies = await PolicyRepository(session, principal).applicable(region, "benchmark")
     wages = await ReferenceWageRepository(session, principal).table()
-    floors_of = _floors(policies, wages, year)
-    whole, parts = rules.tally(region, paid, floors_of)
+    floors = _floors(policies, wages, year)
+    sums = await PaidYearRepository(session, principal).sums(
+        region, year, rules.sub_level(region), floors
+    )
+    whole, parts = rules.tally(sums)
     return BenchmarkOut.from_model(region, year, whole, parts)
 
 
-def _floors(
-    policies: Sequence[PayPolicy], wages: dict[WageKey, int], year: int
-) -> Callable[[str], Floors | None]:
-    """Each community's floors: the benchmark policy in force at the year's end."""
-    items = [Dated(p.jurisdiction, p.effective_date, p) for p in policies]
-    compiled: dict[uuid.UUID, Floors | None] = {}
-
-    @lru_cache(maxsize=4096)
-    def floors_of(code: str) -> Floors | None:
-        found = resolve(items, code, date(year, 12, 31))
-        if found is None:
-            return None
-        p = found.value
-        if p.id not in compiled:
-            try:
-                doc = Benchmark.model_validate(orjson.loads(p.body))
-                compiled[p.id] = Floors.compile(doc, wages, year)
-            except MissingReferenceWage:
-                compiled[p.id] = None
-        return compiled[p.id]
-
-    return floors_of
+def _floors(policies: Sequence[PayPolicy], wages: dict[WageKey, int], year: int) -> rules.FloorSql:
+    """The benchmark policies in force at the year's end, most specific first: for each
+    jurisdiction the latest one in effect (resolve's choice, per community)."""
+    end = date(year, 12, 31)
+    latest: dict[str, PayPolicy] = {}
+    for p in policies:
+        if p.effective_date > end:
+            continue
+        if p.jurisdiction not in latest or p.effective_date > latest[p.jurisdiction].effective_date:
+            latest[p.jurisdiction] = p
+    compiled: list[tuple[str, Floors | None]] = []
+    for jurisdiction in sorted(latest, key=len, reverse=True):
+        doc = Benchmark.model_validate(orjson.loads(latest[jurisdiction].body))
+        try:
+            compiled.append((jurisdiction, Floors.compile(doc, wages, year)))
+        except MissingReferenceWage:
+            compiled.append((jurisdiction, None))
+    return rules.FloorSql(tuple(compiled))
 
 
 async def check(

@@ -68,6 +68,9 @@ class PayslipOut(BaseModel):
     arrears: str
     bonus: str
     gross: str
+    # The pay the bases were set from (the previous year's average monthly pay, or a new
+    # hire's first month's pay); null on payslips written before it was kept.
+    pay_basis: str | None
     contribution_base: str
     housing_base: str
     pension_employee: str
@@ -101,6 +104,7 @@ class PayslipOut(BaseModel):
             grade=p.grade,
             pay_coefficient=coefficient_text(p.coefficient_e4),
             example=p.example,
+            pay_basis=yuan(p.pay_basis) if p.pay_basis is not None else None,
             lines=[Line(label=str(k), amount=yuan(int(v))) for k, v in orjson.loads(p.lines)],
             **values,
         )

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Generic, TypeVar
 
+import orjson
+
 from cwp_payroll.money import Rate, apply_rate, round_div, to_fen
 from cwp_payroll.policy.schemas import Benchmark, Insurance, PayStandard
 
@@ -71,6 +73,8 @@ class Standard:
     post: Mapping[str, int]
     other: tuple[tuple[str, int], ...]
     example: bool
+    other_total: int = 0  # the named others summed
+    other_lines: str = "[]"  # the named others as a payslip's lines, JSON
 
     @classmethod
     def compile(
@@ -88,6 +92,7 @@ class Standard:
             base = round_div(apply_rate(annual, Rate(b.share)), 12)
         a = s.allowances
         q = a.qualification
+        other = tuple((o.name, to_fen(o.amount)) for o in a.other)
         return cls(
             base=base,
             performance=Rate(s.performance_share),
@@ -107,8 +112,10 @@ class Standard:
                 to_fen(a.seniority.cap) if a.seniority and a.seniority.cap is not None else None
             ),
             post={k: to_fen(v) for k, v in a.post.items()},
-            other=tuple((o.name, to_fen(o.amount)) for o in a.other),
+            other=other,
             example=example,
+            other_total=sum(amount for _, amount in other),
+            other_lines=orjson.dumps([list(o) for o in other]).decode(),
         )
 
 
@@ -132,6 +139,7 @@ class Contributions:
     housing_floor: int
     housing_cap: int
     example: bool
+    month_pay: bool = False  # the base is each month's regular pay, not the year's basis
 
     @classmethod
     def compile(
@@ -153,6 +161,7 @@ class Contributions:
             housing_floor=to_fen(h.base_floor),
             housing_cap=apply_rate(monthly, Rate(h.base_cap_share)),
             example=example,
+            month_pay=i.base_from == "month_pay",
         )
 
 
@@ -161,6 +170,9 @@ class Floor:
     share: Rate
     positions: frozenset[str] | None
     districts: tuple[str, ...] | None
+
+    def amount(self, reference: int) -> int:
+        return apply_rate(reference, self.share)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,5 +208,5 @@ class Floors:
                 community_code.startswith(d) for d in r.districts
             ):
                 continue
-            return apply_rate(self.reference, r.share)
+            return r.amount(self.reference)
         return None

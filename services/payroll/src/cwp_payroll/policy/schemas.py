@@ -171,11 +171,19 @@ class ReferenceSeries(Strict):
     kind: WageKind = "all_urban"
 
 
+# What a worker's contribution base (social insurance and housing fund) is set from,
+# before the floor and cap: "previous_year_average", the worker's own average monthly
+# pay of the previous year (REFERENCE §3.4; a new hire's first month's pay, kept for the
+# year), or "month_pay", each month's own regular pay (where a locality does so).
+BaseFrom = Literal["previous_year_average", "month_pay"]
+
+
 class Insurance(Strict):
     """Rates, and the contribution base's floor and cap as shares of the previous
     year's reference monthly wage (60% and 300%, 国办发〔2019〕13号)."""
 
     reference: ReferenceSeries
+    base_from: BaseFrom = "previous_year_average"
     base_floor_share: Annotated[Decimal, BeforeValidator(_rate), Field(gt=0, le=1)] = Decimal("0.6")
     base_cap_share: Multiple = Decimal("3")
     pension: Pension

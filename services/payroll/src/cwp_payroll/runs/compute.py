@@ -142,7 +142,7 @@ async def compute_chunk(
         first, last = rules.month_of(run.period)
         reads = ChunkReads(session, run, key, first, last)
         chunk = await reads.chunk_for_update()
-        if chunk is None or (chunk.state == "done" and chunk.attempt == run.attempt):
+        if chunk is None or (chunk.state in ("done", "failed") and chunk.attempt == run.attempt):
             return ChunkOutcome(computed=False)
         policies = await PolicyRepository(session, PLATFORM).applicable(key, "standard")
         policies = [
@@ -154,6 +154,8 @@ async def compute_chunk(
 
         workers = await reads.workers()
         ytd = await reads.year_to_date()
+        bases = await reads.bases()
+        bonuses = await reads.bonus_lines()
         elsewhere = await reads.paid_elsewhere() if await reads.other_runs() else set()
         changes = await reads.unsettled_changes()
         arrears: dict[uuid.UUID, int] = {}
@@ -165,24 +167,35 @@ async def compute_chunk(
         if run.attempt > 1:  # a first attempt's chunk has nothing committed to replace
             await writer.clear_chunk(session, run, key, reads.members())
         rows, failed, one_offs = _compute_all(
-            run, key, workers, book, ytd, elsewhere, arrears, demo_region, first, last
+            run,
+            key,
+            workers,
+            book,
+            ytd,
+            bases,
+            bonuses,
+            elsewhere,
+            arrears,
+            demo_region,
+            first,
+            last,
         )
         await writer.insert_payslips(session, rows)
         await writer.insert_failures(session, run.id, key, failed)
-        paid = {r["worker_id"] for r in rows}
+        paid = {r[0] for r in rows}
         await writer.settle(
             session, run.id, [c.id for c in changes if c.worker_id in paid], one_offs
         )
+        g, t, b, n, e = rules.GROSS, rules.TAX, rules.BONUS_TAX, rules.NET, rules.EMPLOYER_COST
         totals = {
             "payslips": len(rows),
             "failures": len(failed),
-            "gross": sum(r["gross"] for r in rows),
-            "net": sum(r["net"] for r in rows),
-            "tax": sum(r["tax"] + r["bonus_tax"] for r in rows),
-            "employer_cost": sum(r["employer_cost"] for r in rows),
+            "gross": sum(r[g] for r in rows),
+            "net": sum(r[n] for r in rows),
+            "tax": sum(r[t] + r[b] for r in rows),
+            "employer_cost": sum(r[e] for r in rows),
         }
-        done, total = await writer.finish_chunk(session, run, key, totals)
-        completed = done >= total
+        completed = await writer.finish_chunk(session, run, key, totals)
         if completed:
             await _complete(session, run)
     return ChunkOutcome(
@@ -200,16 +213,19 @@ def _compute_all(
     workers: Sequence[Any],
     book: PolicyBook,
     ytd: dict[uuid.UUID, YearToDate],
+    bases: dict[uuid.UUID, int],
+    bonuses: dict[uuid.UUID, int],
     elsewhere: set[uuid.UUID],
     arrears: dict[uuid.UUID, int],
     demo_region: str,
     first: date,
     last: date,
-) -> tuple[list[dict[str, Any]], list[tuple[uuid.UUID, str, str]], list[tuple[uuid.UUID, str]]]:
+) -> tuple[list[tuple[Any, ...]], list[tuple[uuid.UUID, str, str]], list[tuple[uuid.UUID, str]]]:
     months = {
         demo: rules.Month(run.period, first, last, run.annual_bonus, demo) for demo in (True, False)
     }
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
+    tail = (run.id, key)  # the COPY record ends with run_id and chunk
     failed: list[tuple[uuid.UUID, str, str]] = []
     one_offs: list[tuple[uuid.UUID, str]] = []
     for w in workers:
@@ -254,13 +270,15 @@ def _compute_all(
         )
         demo = bool(demo_region) and code.startswith(demo_region)
         try:
-            values = rules.compute(
+            values = rules.compute_row(
                 pay,
                 months[demo],
                 book.get("standard", code),
                 book.get("insurance", code),
                 ytd.get(worker_id, NO_YTD),
                 arrears.get(worker_id, 0),
+                bases.get(worker_id),
+                bonuses.get(worker_id, 0),
             )
         except rules.Refused as refused:
             failed.append((worker_id, code, refused.reason))
@@ -269,19 +287,51 @@ def _compute_all(
             log.exception("payslip of one worker failed")
             failed.append((worker_id, code, "invalid_data"))
             continue
-        lines: list[list[object]] = values["lines"]  # type: ignore[assignment]
-        if qualification and any(line[0] == "qualification_one_off" for line in lines):
+        if (
+            pay.one_off_due
+            and qualification
+            and "qualification_one_off" in str(values[rules.LINES])
+        ):
             one_offs.append((worker_id, qualification))
-        rows.append(writer.payslip_row(values, run.id, key))
+        rows.append(values + tail)
     return rows, failed, one_offs
 
 
 async def _complete(session: AsyncSession, run: Run) -> None:
+    """Every chunk settled: completed (and announced) when all were paid, failed when
+    one kept failing (the run's JSON and its chunks say which and why)."""
     await session.refresh(run)  # the counters were added set-based
-    fresh = run
-    fresh.status = "completed"
-    fresh.finished_at = utcnow()
-    await queue_event(session, PayrollRunCompleted(**run_facts(fresh)), str(fresh.id))
+    run.finished_at = utcnow()
+    if run.chunks_failed:
+        run.status = "failed"
+        log.error("run %s finished with %d failed chunks", run.id, run.chunks_failed)
+        return
+    run.status = "completed"
+    await queue_event(session, PayrollRunCompleted(**run_facts(run)), str(run.id))
+
+
+async def give_up_chunk(
+    sessions: async_sessionmaker[AsyncSession],
+    run_id: uuid.UUID,
+    key: str,
+    attempt: int,
+    reason: str,
+    deliveries: int,
+) -> bool:
+    """Mark a chunk that kept failing as failed (unless the run moved on, or the chunk
+    got done after all); returns whether the run finished with it."""
+    async with transaction(sessions) as session:
+        run = await RunRepository(session, PLATFORM).get(run_id)
+        if run is None or run.attempt != attempt or run.state != "draft":
+            return False
+        first, last = rules.month_of(run.period)
+        chunk = await ChunkReads(session, run, key, first, last).chunk_for_update()
+        if chunk is None or (chunk.state in ("done", "failed") and chunk.attempt == run.attempt):
+            return False
+        finished = await writer.fail_chunk(session, run, key, reason, deliveries)
+        if finished:
+            await _complete(session, run)
+    return finished
 
 
 def run_facts(run: Run) -> dict[str, Any]:

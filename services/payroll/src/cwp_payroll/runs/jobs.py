@@ -25,7 +25,7 @@ from cwp_common.events.access import WORK_QUEUES
 from cwp_common.events.nats_link import DUPLICATE_WINDOW_S, NatsLink, QuietRetry, require_stream
 from cwp_common.redact import describe
 from cwp_common.repository import PLATFORM
-from cwp_payroll.runs.compute import compute_chunk
+from cwp_payroll.runs.compute import compute_chunk, give_up_chunk
 from cwp_payroll.runs.metrics import RunMetrics
 from cwp_payroll.runs.models import Run, RunChunk
 from cwp_payroll.runs.repository import RunRepository
@@ -70,7 +70,7 @@ async def dispatch_pending(sessions: async_sessionmaker[AsyncSession], link: Nat
 async def _pending_keys(session: AsyncSession, run: Run) -> list[str]:
     stmt = select(RunChunk.key).where(
         RunChunk.run_id == run.id,
-        ~((RunChunk.state == "done") & (RunChunk.attempt == run.attempt)),
+        ~(RunChunk.state.in_(("done", "failed")) & (RunChunk.attempt == run.attempt)),
     )
     return list((await session.scalars(stmt)).all())
 
@@ -88,6 +88,8 @@ class ChunkWorker:
         ack_wait: float,
         concurrency: int = 1,
         dispatch_every: float = 5.0,
+        max_deliveries: int = 5,
+        retry_delay: float = 2.0,
     ) -> None:
         self.link = link
         self.sessions = sessions
@@ -96,6 +98,8 @@ class ChunkWorker:
         self.ack_wait = ack_wait
         self.concurrency = concurrency
         self.dispatch_every = dispatch_every
+        self.max_deliveries = max_deliveries
+        self.retry_delay = retry_delay
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
 
@@ -129,7 +133,10 @@ class ChunkWorker:
             filter_subject=f"{QUEUE.subject}.>",
             ack_policy=AckPolicy.EXPLICIT,
             ack_wait=self.ack_wait,
-            max_deliver=-1,  # a chunk is retried until done; a crash is not its fault
+            # A replica that dies leaves its chunk to another however often that happens
+            # (a crash is not the chunk's fault); a chunk that raises is given up after
+            # max_deliveries (ChunkWorker.handle).
+            max_deliver=-1,
             max_ack_pending=1000,
         )
 
@@ -166,6 +173,34 @@ class ChunkWorker:
                 with contextlib.suppress(Exception):
                     await psub.unsubscribe()
 
+    async def _failed(
+        self, msg: Msg, run_id: uuid.UUID, key: str, attempt: int, reason: str
+    ) -> None:
+        """A chunk that raised: tried again later, up to max_deliveries deliveries; then
+        marked failed in its run with the reason, and taken off the queue."""
+        deliveries = msg.metadata.num_delivered or 1
+        if deliveries < self.max_deliveries:
+            log.warning(
+                "chunk of run %s failed (%s), delivery %d of %d; will retry",
+                run_id,
+                reason,
+                deliveries,
+                self.max_deliveries,
+            )
+            with contextlib.suppress(Exception):
+                await msg.nak(delay=self.retry_delay * deliveries)
+            return
+        log.error("chunk of run %s failed %d times (%s); marked failed", run_id, deliveries, reason)
+        try:
+            await give_up_chunk(self.sessions, run_id, key, attempt, reason, deliveries)
+        except Exception as exc:  # the database is away: the job stays, tried again
+            log.warning("marking a chunk failed did not work (%s)", describe(exc))
+            with contextlib.suppress(Exception):
+                await msg.nak(delay=self.retry_delay * deliveries)
+            return
+        self.metrics.chunks_failed.inc()
+        await msg.term()
+
     async def _beat(self, msg: Msg) -> None:
         with contextlib.suppress(Exception):
             while True:
@@ -186,9 +221,7 @@ class ChunkWorker:
         try:
             outcome = await compute_chunk(self.sessions, run_id, key, attempt, self.demo_region)
         except Exception as exc:
-            log.warning("chunk of run %s failed (%s); will retry", run_id, describe(exc))
-            with contextlib.suppress(Exception):
-                await msg.nak(delay=2.0)
+            await self._failed(msg, run_id, key, attempt, describe(exc))
             return
         finally:
             heartbeat.cancel()

@@ -20,6 +20,11 @@ class RunMetrics:
         self.chunks = Counter(
             "payroll_chunks_computed_total", "Chunks computed by this replica", registry=registry
         )
+        self.chunks_failed = Counter(
+            "payroll_chunks_failed_total",
+            "Chunks this replica gave up on after they kept failing",
+            registry=registry,
+        )
         self.chunk_seconds = Histogram(
             "payroll_chunk_seconds",
             "Time to compute and write one chunk",

@@ -25,13 +25,16 @@ class Run(Base):
     jurisdiction: Mapped[str] = mapped_column(String(12))
     period: Mapped[int] = mapped_column(Integer)  # yyyymm
     state: Mapped[str] = mapped_column(String(12))  # draft | approved | locked
-    status: Mapped[str] = mapped_column(String(12))  # running | completed
+    # running | completed | failed (a chunk kept failing: the others are paid, the run
+    # cannot be approved until a rerun completes it)
+    status: Mapped[str] = mapped_column(String(12))
     # Bumped by each rerun; jobs of an earlier attempt are dropped when they arrive.
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     dispatched_attempt: Mapped[int] = mapped_column(Integer, default=0)
     annual_bonus: Mapped[bool] = mapped_column(Boolean, default=False)
     chunks_total: Mapped[int] = mapped_column(Integer, default=0)
     chunks_done: Mapped[int] = mapped_column(Integer, default=0)
+    chunks_failed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     payslips: Mapped[int] = mapped_column(Integer, default=0)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     gross: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -55,8 +58,12 @@ class RunChunk(Base):
 
     run_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     key: Mapped[str] = mapped_column(String(12), primary_key=True)
-    state: Mapped[str] = mapped_column(String(12))  # pending | done
+    state: Mapped[str] = mapped_column(String(12))  # pending | done | failed
     attempt: Mapped[int] = mapped_column(Integer, default=0)  # the run attempt it is done for
+    # Why it failed after its last try (the error's type, never its values), and how
+    # many times the work queue delivered it.
+    reason: Mapped[str | None] = mapped_column(String(200))
+    deliveries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     payslips: Mapped[int] = mapped_column(Integer, default=0)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     gross: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -125,6 +132,10 @@ class Payslip(Base):
     employer_cost: Mapped[int] = mapped_column(BigInteger)
     # Named lines (other allowances, arrears per period) as JSON: [[label, fen], ...].
     lines: Mapped[str] = mapped_column(Text)
+    # The pay the contribution bases were set from, before the floor and cap: the
+    # previous year's average monthly pay, or a new hire's first month's pay (kept for
+    # the year: later months read it from here).
+    pay_basis: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         Index("ix_payslips_run_id", "run_id", "chunk", "worker_id"),

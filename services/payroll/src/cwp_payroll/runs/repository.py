@@ -14,6 +14,8 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from cwp_common.repository import Repository
 from cwp_common.scope import region_clause
+from cwp_payroll.bonuses.models import BonusLine
+from cwp_payroll.money import round_div
 from cwp_payroll.runs.models import Payslip, Run, RunChunk, RunFailure
 from cwp_payroll.tax.rules import YearToDate
 from cwp_payroll.workers.models import GradeChange, PayWorker
@@ -57,6 +59,22 @@ class FailureRepository(Repository[RunFailure]):
         self, run_id: uuid.UUID, cursor: str | None, limit: int
     ) -> tuple[Sequence[RunFailure], str | None]:
         return await self.page(self.scoped().where(RunFailure.run_id == run_id), cursor, limit)
+
+
+class ChunkRepository(Repository[RunChunk]):
+    """A run's chunks; the caller's access is to the run (checked first)."""
+
+    model = RunChunk
+    key = RunChunk.key
+    label = "Chunk"
+
+    async def of_run(
+        self, run_id: uuid.UUID, state: str | None, cursor: str | None, limit: int
+    ) -> tuple[Sequence[RunChunk], str | None]:
+        stmt = self.where_given(
+            select(RunChunk).where(RunChunk.run_id == run_id), (RunChunk.state, state)
+        )
+        return await self.page(stmt, cursor, limit)
 
 
 def street_key(code: str, jurisdiction: str) -> str:
@@ -130,6 +148,7 @@ class ChunkReads:
                 func.sum(Payslip.special_deductions),
                 func.sum(Payslip.additional_deductions),
                 func.sum(Payslip.tax),
+                func.max(Payslip.bonus_tax),
             )
             .where(
                 Payslip.period >= period // 100 * 100 + 1,
@@ -139,9 +158,54 @@ class ChunkReads:
             .group_by(Payslip.worker_id)
         )
         rows = (await self.session.execute(stmt)).all()
+        # A month with a bonus tax taxed its bonus separately (combined, the bonus is in
+        # the month's income and its bonus tax is 0).
         return {
-            r[0]: YearToDate(int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in rows
+            r[0]: YearToDate(
+                int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]), bool(r[6] and r[6] > 0)
+            )
+            for r in rows
         }
+
+    async def bases(self) -> dict[uuid.UUID, int]:
+        """Each worker's contribution basis for the run's year: the average monthly pay
+        (gross) of the previous year's payslips; for one paid then by no run (a new
+        hire), the basis an earlier month of this year set."""
+        year = self.run.period // 100
+        last_year = (
+            select(Payslip.worker_id, func.sum(Payslip.gross), func.count())
+            .where(
+                Payslip.period >= (year - 1) * 100 + 1,
+                Payslip.period <= (year - 1) * 100 + 12,
+                Payslip.worker_id.in_(self.members()),
+            )
+            .group_by(Payslip.worker_id)
+        )
+        out = {
+            r[0]: round_div(int(r[1]), int(r[2]))
+            for r in (await self.session.execute(last_year)).all()
+        }
+        if self.run.period % 100 != 1:
+            this_year = (
+                select(Payslip.worker_id, func.max(Payslip.pay_basis))
+                .where(
+                    Payslip.period >= year * 100 + 1,
+                    Payslip.period < self.run.period,
+                    Payslip.pay_basis.is_not(None),
+                    Payslip.worker_id.in_(self.members()),
+                )
+                .group_by(Payslip.worker_id)
+            )
+            for worker_id, basis in (await self.session.execute(this_year)).all():
+                out.setdefault(worker_id, int(basis))
+        return out
+
+    async def bonus_lines(self) -> dict[uuid.UUID, int]:
+        """The annual one-off bonuses staff entered for the run's month, per worker."""
+        stmt = select(BonusLine.worker_id, BonusLine.amount).where(
+            BonusLine.period == self.run.period, BonusLine.worker_id.in_(self.members())
+        )
+        return {r[0]: int(r[1]) for r in (await self.session.execute(stmt)).all()}
 
     async def other_runs(self) -> bool:
         """Whether another run pays this month anywhere (a worker who moved may have

@@ -15,7 +15,7 @@ from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.service import RuntimeDep, SessionDep
 from cwp_payroll.runs import service
 from cwp_payroll.runs.metrics import RunMetrics
-from cwp_payroll.runs.schemas import FailureOut, RunIn, RunOut
+from cwp_payroll.runs.schemas import ChunkOut, FailureOut, RunIn, RunOut
 
 router = APIRouter(prefix="/api/v1/payroll", tags=["runs"])
 
@@ -86,3 +86,17 @@ async def failures(
 ) -> Page[FailureOut]:
     """Workers the run could not pay, each with its reason."""
     return await service.failures(session, principal, run_id, cursor, limit)
+
+
+@router.get("/runs/{run_id}/chunks", response_model=Page[ChunkOut])
+async def chunks(
+    run_id: uuid.UUID,
+    principal: Reader,
+    session: SessionDep,
+    state: Literal["pending", "done", "failed"] | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+) -> Page[ChunkOut]:
+    """The run's chunks (one a street); `state=failed`: those given up after they kept
+    failing, each with its reason."""
+    return await service.chunks(session, principal, run_id, state, cursor, limit)

@@ -2,7 +2,10 @@
 
 gross = basic + performance (unless held for the year's end) + allowances + arrears
         (+ the annual bonus in the run that pays it)
-contributions: the month's regular pay clamped to the base floor and cap, × each rate
+contributions: the worker's pay basis clamped to the base floor and cap, × each rate;
+     the basis is the previous year's average monthly pay (a new hire: the first
+     month's regular pay, kept for the year), or the month's regular pay where the
+     policy says "month_pay" (REFERENCE §3.4)
 tax: cumulative withholding on the month's income (the bonus apart when it is taxed
      separately), see cwp_payroll.tax.rules
 net = gross − the employee's contributions − tax − bonus tax
@@ -14,6 +17,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+
+import orjson
 
 from cwp_payroll.money import apply_rate, round_div
 from cwp_payroll.policy.rules import Contributions, Standard
@@ -67,7 +72,7 @@ class Month:
     period: int  # yyyymm
     first: date
     last: date
-    annual_bonus: bool  # this run pays the year-end performance pay as the annual bonus
+    annual_bonus: bool  # this run pays the year-end performance pay as (part of) the annual bonus
     demo: bool  # the worker's community is in the demo region: example data may be paid
 
 
@@ -94,6 +99,54 @@ def arrears_for(base: int, paid_e4: int, new_e4: int) -> int:
     return standard_pay(base, new_e4) - standard_pay(base, paid_e4)
 
 
+# The payslip's fields in the order compute_row returns them (the COPY column order of
+# cwp_payroll.runs.writer, which adds run_id and chunk).
+FIELDS: tuple[str, ...] = (
+    "worker_id",
+    "period",
+    "community_code",
+    "name",
+    "position",
+    "category",
+    "grade",
+    "coefficient_e4",
+    "example",
+    "base",
+    "basic",
+    "performance",
+    "qualification_allowance",
+    "seniority_allowance",
+    "post_allowance",
+    "other_allowances",
+    "arrears",
+    "bonus",
+    "gross",
+    "contribution_base",
+    "housing_base",
+    "pension_employee",
+    "medical_employee",
+    "unemployment_employee",
+    "housing_employee",
+    "pension_employer",
+    "medical_employer",
+    "unemployment_employer",
+    "injury_employer",
+    "housing_employer",
+    "tax_income",
+    "special_deductions",
+    "additional_deductions",
+    "tax",
+    "bonus_tax",
+    "net",
+    "employer_cost",
+    "lines",
+    "pay_basis",
+)
+GROSS, TAX, BONUS_TAX, NET, EMPLOYER_COST, LINES = (
+    FIELDS.index(f) for f in ("gross", "tax", "bonus_tax", "net", "employer_cost", "lines")
+)
+
+
 def compute(
     w: WorkerPay,
     m: Month,
@@ -101,8 +154,35 @@ def compute(
     contributions: Contributions | None,
     ytd: tax.YearToDate,
     arrears: int,
+    basis: int | None = None,
+    bonus_line: int = 0,
 ) -> dict[str, object]:
-    """The payslip row of `w` for month `m`, or Refused with the reason."""
+    """The payslip of `w` for month `m` by field name (lines as a list), or Refused."""
+    values = compute_row(w, m, standard, contributions, ytd, arrears, basis, bonus_line)
+    row = dict(zip(FIELDS, values, strict=True))
+    row["lines"] = orjson.loads(row["lines"])  # type: ignore[arg-type]
+    return row
+
+
+def compute_row(
+    w: WorkerPay,
+    m: Month,
+    standard: Standard | None,
+    contributions: Contributions | None,
+    ytd: tax.YearToDate,
+    arrears: int,
+    basis: int | None = None,
+    bonus_line: int = 0,
+) -> tuple[object, ...]:
+    """The payslip of `w` for month `m` as one tuple in FIELDS order (the named lines as
+    JSON text), or Refused with the reason. A run writes the tuple as it is: no
+    per-payslip dict.
+
+    `basis`: the worker's contribution basis for the year when one is set (the previous
+    year's average monthly pay, or a new hire's first month's pay); None: this month
+    sets it (a new hire's first month). `bonus_line`: the annual one-off bonus staff
+    entered for this month (fen), added to the year-end performance pay a bonus run
+    pays; the two are one bonus, taxed together."""
     if w.coefficient_e4 is None or w.grade is None or w.category is None:
         raise Refused("no_grade")
     if w.grade_example and not m.demo:
@@ -122,7 +202,7 @@ def compute(
     performance = apply_rate(pay, standard.performance)
     basic = pay - performance
     paid_performance = 0 if standard.year_end else performance
-    bonus = performance * 12 if (standard.year_end and m.annual_bonus) else 0
+    bonus = (performance * 12 if (standard.year_end and m.annual_bonus) else 0) + bonus_line
 
     qualification = one_off = 0
     if w.qualification and w.qualification_date and w.qualification_date <= m.last:
@@ -135,26 +215,34 @@ def compute(
     if standard.seniority_cap is not None:
         seniority = min(seniority, standard.seniority_cap)
     post = standard.post.get(w.position, 0)
-    other = sum(amount for _, amount in standard.other)
-    lines: list[list[object]] = [[name, amount] for name, amount in standard.other]
-    if one_off:
-        lines.append(["qualification_one_off", one_off])
-    if arrears:
-        lines.append(["arrears" if arrears > 0 else "recovery", arrears])
+    other = standard.other_total
+    if one_off or arrears or bonus_line:
+        extra: list[list[object]] = [[name, amount] for name, amount in standard.other]
+        if one_off:
+            extra.append(["qualification_one_off", one_off])
+        if arrears:
+            extra.append(["arrears" if arrears > 0 else "recovery", arrears])
+        if bonus_line:
+            extra.append(["annual_bonus", bonus_line])
+        lines = orjson.dumps(extra).decode()
+    else:
+        lines = standard.other_lines  # the same text for every payslip of the standard
 
     regular = basic + paid_performance + qualification + seniority + post + other
     gross = regular + one_off + arrears + bonus
 
     c = contributions
-    base = min(max(regular, c.floor), c.cap)
-    housing_base = min(max(regular, c.housing_floor), c.housing_cap)
+    if basis is None or c.month_pay:
+        basis = regular
+    base = min(max(basis, c.floor), c.cap)
+    housing_base = min(max(basis, c.housing_floor), c.housing_cap)
     pension_ee = apply_rate(base, c.pension.employee)
     medical_ee = apply_rate(base, c.medical.employee)
     unemployment_ee = apply_rate(base, c.unemployment.employee)
     housing_ee = apply_rate(housing_base, c.housing.employee)
     special = pension_ee + medical_ee + unemployment_ee + housing_ee
 
-    separate = tax.bonus_separately(w.bonus_separate, m.last)
+    separate = bool(bonus) and tax.bonus_separately(w.bonus_separate, m.last, ytd.bonus_separated)
     tax_income = gross - bonus if separate else gross
     withholding = tax.withhold(ytd, tax_income, special, w.additional_deductions)
     bonus_tax = tax.bonus_tax(bonus) if separate else 0
@@ -169,43 +257,44 @@ def compute(
     housing_er = apply_rate(housing_base, c.housing.employer)
     employer = pension_er + medical_er + unemployment_er + injury_er + housing_er
 
-    return {
-        "worker_id": w.worker_id,
-        "period": m.period,
-        "community_code": w.community_code,
-        "name": w.name,
-        "position": w.position,
-        "category": w.category,
-        "grade": w.grade,
-        "coefficient_e4": w.coefficient_e4,
-        "example": w.grade_example or standard.example or c.example,
-        "base": standard.base,
-        "basic": basic,
-        "performance": paid_performance,
-        "qualification_allowance": qualification + one_off,
-        "seniority_allowance": seniority,
-        "post_allowance": post,
-        "other_allowances": other,
-        "arrears": arrears,
-        "bonus": bonus,
-        "gross": gross,
-        "contribution_base": base,
-        "housing_base": housing_base,
-        "pension_employee": pension_ee,
-        "medical_employee": medical_ee,
-        "unemployment_employee": unemployment_ee,
-        "housing_employee": housing_ee,
-        "pension_employer": pension_er,
-        "medical_employer": medical_er,
-        "unemployment_employer": unemployment_er,
-        "injury_employer": injury_er,
-        "housing_employer": housing_er,
-        "tax_income": tax_income,
-        "special_deductions": special,
-        "additional_deductions": w.additional_deductions,
-        "tax": withholding.withholding,
-        "bonus_tax": bonus_tax,
-        "net": net,
-        "employer_cost": gross + employer,
-        "lines": lines,
-    }
+    return (
+        w.worker_id,
+        m.period,
+        w.community_code,
+        w.name,
+        w.position,
+        w.category,
+        w.grade,
+        w.coefficient_e4,
+        w.grade_example or standard.example or c.example,
+        standard.base,
+        basic,
+        paid_performance,
+        qualification + one_off,
+        seniority,
+        post,
+        other,
+        arrears,
+        bonus,
+        gross,
+        base,
+        housing_base,
+        pension_ee,
+        medical_ee,
+        unemployment_ee,
+        housing_ee,
+        pension_er,
+        medical_er,
+        unemployment_er,
+        injury_er,
+        housing_er,
+        tax_income,
+        special,
+        w.additional_deductions,
+        withholding.withholding,
+        bonus_tax,
+        net,
+        gross + employer,
+        lines,
+        basis,
+    )

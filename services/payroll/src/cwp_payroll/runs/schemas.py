@@ -11,7 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, 
 
 from cwp_payroll.money import yuan
 from cwp_payroll.runs.compute import period_text
-from cwp_payroll.runs.models import Run, RunFailure
+from cwp_payroll.runs.models import Run, RunChunk, RunFailure
 from cwp_payroll.runs.rules import REASONS
 
 PERIOD_TEXT = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -42,6 +42,7 @@ class RunIn(BaseModel):
 class Progress(BaseModel):
     chunks_total: int
     chunks_done: int
+    chunks_failed: int  # given up after they kept failing: GET .../chunks?state=failed
     chunks_left: int
     payslips: int
     failures: int
@@ -73,7 +74,7 @@ class RunOut(BaseModel):
     def from_model(cls, r: Run, now: datetime) -> RunOut:
         end = r.finished_at or now
         elapsed = max((end - r.started_at).total_seconds(), 1e-6)
-        left = max(r.chunks_total - r.chunks_done, 0)
+        left = max(r.chunks_total - r.chunks_done - r.chunks_failed, 0)
         eta = (
             0.0
             if left == 0
@@ -90,6 +91,7 @@ class RunOut(BaseModel):
             progress=Progress(
                 chunks_total=r.chunks_total,
                 chunks_done=r.chunks_done,
+                chunks_failed=r.chunks_failed,
                 chunks_left=left,
                 payslips=r.payslips,
                 failures=r.failures,
@@ -122,4 +124,26 @@ class FailureOut(BaseModel):
             community_code=f.community_code,
             reason=f.reason,
             message=REASONS.get(f.reason, f.reason),
+        )
+
+
+class ChunkOut(BaseModel):
+    key: str
+    state: str  # pending | done | failed
+    attempt: int
+    deliveries: int
+    reason: str | None  # why it failed: the error's type, never its values
+    payslips: int
+    failures: int
+
+    @classmethod
+    def from_model(cls, c: RunChunk) -> ChunkOut:
+        return cls(
+            key=c.key,
+            state=c.state,
+            attempt=c.attempt,
+            deliveries=c.deliveries,
+            reason=c.reason,
+            payslips=c.payslips,
+            failures=c.failures,
         )

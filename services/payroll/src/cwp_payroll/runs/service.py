@@ -22,9 +22,14 @@ from cwp_payroll.runs import writer
 from cwp_payroll.runs.compute import run_facts
 from cwp_payroll.runs.jobs import dispatch_pending
 from cwp_payroll.runs.models import Run
-from cwp_payroll.runs.repository import FailureRepository, RunRepository, street_keys
+from cwp_payroll.runs.repository import (
+    ChunkRepository,
+    FailureRepository,
+    RunRepository,
+    street_keys,
+)
 from cwp_payroll.runs.rules import month_of
-from cwp_payroll.runs.schemas import FailureOut, RunIn, RunOut
+from cwp_payroll.runs.schemas import ChunkOut, FailureOut, RunIn, RunOut
 
 log = logging.getLogger("cwp.payroll.runs")
 FIRST_PERIOD = 201901  # the cumulative withholding rules start in 2019
@@ -65,6 +70,7 @@ async def start_run(
             annual_bonus=body.annual_bonus,
             chunks_total=len(keys),
             chunks_done=0,
+            chunks_failed=0,
             payslips=0,
             failures=0,
             gross=0,
@@ -104,7 +110,7 @@ async def rerun(
         run.attempt += 1
         run.status = "running"
         run.chunks_total = len(keys)
-        run.chunks_done = 0
+        run.chunks_done = run.chunks_failed = 0
         run.payslips = run.failures = 0
         run.gross = run.net = run.tax = run.employer_cost = 0
         run.started_at = run.updated_at = utcnow()
@@ -183,6 +189,19 @@ async def list_runs(
     rows, nxt = await RunRepository(session, principal).find(period, state, cursor, limit)
     now = utcnow()
     return Page(items=[RunOut.from_model(r, now) for r in rows], next_cursor=nxt)
+
+
+async def chunks(
+    session: AsyncSession,
+    principal: Principal,
+    run_id: uuid.UUID,
+    state: str | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[ChunkOut]:
+    await RunRepository(session, principal).get_or_404(run_id)
+    rows, nxt = await ChunkRepository(session, principal).of_run(run_id, state, cursor, limit)
+    return Page(items=[ChunkOut.from_model(c) for c in rows], next_cursor=nxt)
 
 
 async def failures(

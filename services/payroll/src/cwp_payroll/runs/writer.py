@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from operator import itemgetter
 from typing import Any
 
-import orjson
 from sqlalchemy import delete, insert, or_, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_common.db import utcnow
 from cwp_payroll.runs.models import Payslip, Run, RunChunk, RunFailure
+from cwp_payroll.runs.rules import FIELDS
 from cwp_payroll.workers.models import GradeChange, PayWorker
 
-COLUMNS: tuple[str, ...] = tuple(c.name for c in Payslip.__table__.columns)
-RECORD = itemgetter(*COLUMNS)  # a payslip dict as the COPY record, in column order
+# A payslip record: the rule's fields, then the run and the chunk.
+COLUMNS: tuple[str, ...] = (*FIELDS, "run_id", "chunk")
+assert set(COLUMNS) == {c.name for c in Payslip.__table__.columns}
 
 
 def _postgres(session: AsyncSession) -> bool:
@@ -57,25 +57,18 @@ async def clear_chunk(session: AsyncSession, run: Run, key: str, members: Any) -
     )
 
 
-async def insert_payslips(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+async def insert_payslips(session: AsyncSession, rows: Sequence[tuple[Any, ...]]) -> None:
+    """The chunk's payslip records (COLUMNS order): one COPY on PostgreSQL."""
     if not rows:
         return
     if _postgres(session):
         conn = await session.connection()
         raw = await conn.get_raw_connection()
-        records = [RECORD(r) for r in rows]
         await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-            "payslips", records=records, columns=list(COLUMNS)
+            "payslips", records=rows, columns=list(COLUMNS)
         )
     else:
-        await session.execute(insert(Payslip), list(rows))
-
-
-def payslip_row(values: dict[str, Any], run_id: uuid.UUID, chunk: str) -> dict[str, Any]:
-    values["run_id"] = run_id
-    values["chunk"] = chunk
-    values["lines"] = orjson.dumps(values["lines"]).decode()
-    return values
+        await session.execute(insert(Payslip), [dict(zip(COLUMNS, r, strict=True)) for r in rows])
 
 
 async def insert_failures(
@@ -110,25 +103,50 @@ async def settle(
         )
 
 
-async def finish_chunk(
-    session: AsyncSession, run: Run, key: str, totals: dict[str, int]
-) -> tuple[int, int]:
+async def finish_chunk(session: AsyncSession, run: Run, key: str, totals: dict[str, int]) -> bool:
     """Mark the chunk done and add its totals to the run, one UPDATE each (the run row's
-    lock orders concurrent replicas); returns the run's (chunks_done, chunks_total)."""
+    lock orders concurrent replicas); returns whether every chunk is now settled."""
     await session.execute(
         update(RunChunk)
         .where(RunChunk.run_id == run.id, RunChunk.key == key)
-        .values(state="done", attempt=run.attempt, done_at=utcnow(), **totals)
+        .values(state="done", attempt=run.attempt, done_at=utcnow(), reason=None, **totals)
     )
     values: dict[str, Any] = {k: getattr(Run, k) + v for k, v in totals.items()}
     result = await session.execute(
         update(Run)
         .where(Run.id == run.id)
         .values(chunks_done=Run.chunks_done + 1, updated_at=utcnow(), **values)
-        .returning(Run.chunks_done, Run.chunks_total)
+        .returning(Run.chunks_done, Run.chunks_failed, Run.chunks_total)
     )
-    done, total = result.one()
-    return int(done), int(total)
+    done, failed, total = result.one()
+    return int(done) + int(failed) >= int(total)
+
+
+async def fail_chunk(
+    session: AsyncSession, run: Run, key: str, reason: str, deliveries: int
+) -> bool:
+    """Give up on a chunk that kept failing: marked failed with its reason (what an
+    earlier try wrote stays replaced by nothing: its transaction never committed), and
+    counted on the run; returns whether every chunk is now settled."""
+    await session.execute(
+        update(RunChunk)
+        .where(RunChunk.run_id == run.id, RunChunk.key == key)
+        .values(
+            state="failed",
+            attempt=run.attempt,
+            done_at=utcnow(),
+            reason=reason,
+            deliveries=deliveries,
+        )
+    )
+    result = await session.execute(
+        update(Run)
+        .where(Run.id == run.id)
+        .values(chunks_failed=Run.chunks_failed + 1, updated_at=utcnow())
+        .returning(Run.chunks_done, Run.chunks_failed, Run.chunks_total)
+    )
+    done, failed, total = result.one()
+    return int(done) + int(failed) >= int(total)
 
 
 async def reset_chunks(session: AsyncSession, run: Run, keys: Sequence[str]) -> None:

@@ -71,6 +71,9 @@ class YearToDate:
     special: int = 0  # 专项扣除: the employee's 三险一金
     additional: int = 0  # 专项附加扣除
     withheld: int = 0
+    # An annual bonus was already taxed separately this tax year: the option may be
+    # used once a year (财税〔2018〕164号, kept by 公告2023年第30号).
+    bonus_separated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +140,7 @@ def bonus_tax(bonus: int) -> int:
     raise AssertionError("the last bracket has no upper bound")
 
 
-def bonus_separately(chosen: bool, paid_on: date) -> bool:
+def bonus_separately(chosen: bool, paid_on: date, used: bool = False) -> bool:
     """Whether a bonus paid on `paid_on` is taxed separately: the worker's choice, while
-    the rule is in force."""
-    return chosen and paid_on <= BONUS_SEPARATE_UNTIL
+    the rule is in force, and once a tax year (`used`: already this year)."""
+    return chosen and paid_on <= BONUS_SEPARATE_UNTIL and not used

@@ -20,6 +20,9 @@ class WorkerRepository(Repository[PayWorker]):
     model = PayWorker
     key = PayWorker.worker_id
     scope_column = PayWorker.community_code
+    # A worker's own token finds their own row (their payslips are looked up through
+    # it) and no one else's.
+    worker_column = PayWorker.worker_id
     label = "Worker"
 
     async def serialize(self, worker_id: uuid.UUID) -> None:
