@@ -39,10 +39,12 @@ from typing import Any, TypeVar
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
-from sqlalchemy import Table, delete, insert, select, text
+from sqlalchemy import String, Table, bindparam, delete, func, insert, literal, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cwp_common.db import transaction, utcnow
+from cwp_common.db import UTCDateTime, transaction, utcnow
 from cwp_common.events.contracts import EventData
 from cwp_common.events.envelope import CloudEvent, service_of, stream_name
 from cwp_common.events.nats_link import NatsLink, QuietRetry
@@ -321,20 +323,19 @@ class ConsumerRunner:
         inbox = self._t.inbox
         applied = Applied()
         async with transaction(self._factory) as session:
-            seen = await inbox_seen(session, inbox, self.sub.durable, [d.event for d in batch])
+            # Claimed first: on SQLite this opens the write transaction the savepoints
+            # below need; on PostgreSQL it also keeps a second replica off the same events.
+            claimed = await inbox_claim(session, inbox, self.sub.durable, [d.event for d in batch])
             fresh: list[Delivery] = []
             for d in batch:
-                if d.event.id in seen:
+                if d.event.id in claimed:
+                    claimed.discard(d.event.id)  # a second copy in the batch is a duplicate
+                    fresh.append(d)
+                else:
                     applied.done.append(d)  # redelivered: acked, nothing applied
                     self.stats.duplicates += 1
-                else:
-                    seen.add(d.event.id)
-                    fresh.append(d)
             if not fresh:
                 return applied
-            # Written first: on SQLite this opens the write transaction the savepoints
-            # below need; on PostgreSQL it also keeps a second replica off the same events.
-            await inbox_record(session, inbox, self.sub.durable, [d.event for d in fresh])
             if len(fresh) == 1:
                 await self.sub.handler(session, fresh[0].event)
             elif self.sub.batch_handler is not None:
@@ -441,29 +442,57 @@ class ConsumerRunner:
             await msg.term()
 
 
-async def inbox_seen(
+async def inbox_claim(
     session: AsyncSession, inbox: Table, durable: str, events: Sequence[CloudEvent]
 ) -> set[str]:
-    """Which of the events this consumer has applied already."""
-    ids = list(dict.fromkeys(e.id for e in events))
-    found = await session.scalars(
-        select(inbox.c.event_id).where(inbox.c.consumer == durable, inbox.c.event_id.in_(ids))
-    )
-    return set(found)
-
-
-async def inbox_record(
-    session: AsyncSession, inbox: Table, durable: str, events: Sequence[CloudEvent]
-) -> None:
-    """Mark the events applied by this consumer, in the transaction of their effects."""
+    """Record in the inbox, in the transaction of their effects, the events this consumer
+    has not applied yet; returns their ids (the others were applied before). PostgreSQL:
+    one INSERT ... ON CONFLICT DO NOTHING RETURNING over arrays (a concurrent claim of the
+    same events waits for the other transaction, then finds them taken); elsewhere one
+    lookup and one executemany."""
+    unique = list({e.id: e for e in events}.values())
     now = utcnow()
-    await session.execute(
-        insert(inbox),
-        [
-            {"consumer": durable, "event_id": e.id, "type": e.type, "processed_at": now}
-            for e in events
-        ],
+    if session.get_bind().dialect.name == "postgresql":
+        rows = (
+            func.unnest(
+                bindparam("ids", [e.id for e in unique], type_=ARRAY(String)),
+                bindparam("types", [e.type for e in unique], type_=ARRAY(String)),
+            )
+            .table_valued("event_id", "type")
+            .render_derived(name="u")
+        )
+        claim = (
+            pg_insert(inbox)
+            .from_select(
+                ["consumer", "event_id", "type", "processed_at"],
+                select(
+                    literal(durable, String()),
+                    rows.c.event_id,
+                    rows.c.type,
+                    literal(now, UTCDateTime()),
+                ),
+            )
+            .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+            .returning(inbox.c.event_id)
+        )
+        claimed = await session.scalars(claim)
+        return set(claimed)
+    found = await session.scalars(
+        select(inbox.c.event_id).where(
+            inbox.c.consumer == durable, inbox.c.event_id.in_([e.id for e in unique])
+        )
     )
+    seen = set(found)
+    new = [e for e in unique if e.id not in seen]
+    if new:
+        await session.execute(
+            insert(inbox),
+            [
+                {"consumer": durable, "event_id": e.id, "type": e.type, "processed_at": now}
+                for e in new
+            ],
+        )
+    return {e.id for e in new}
 
 
 async def apply_once(
@@ -476,8 +505,7 @@ async def apply_once(
     replay`): the effect and the inbox row in one transaction, as a delivery commits them.
     False when the inbox shows the event handled already: no effect."""
     async with transaction(factory) as session:
-        if await inbox_seen(session, tables.inbox, sub.durable, [event]):
+        if not await inbox_claim(session, tables.inbox, sub.durable, [event]):
             return False
-        await inbox_record(session, tables.inbox, sub.durable, [event])
         await sub.handler(session, event)
     return True
