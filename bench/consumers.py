@@ -17,7 +17,9 @@ when the first worker was graded).
 
 Target: at least 5,000 events a second end to end on PostgreSQL (100,000 in under 20 s);
 goal 20,000 a second. The last line printed is one JSON object: events, seconds,
-events_per_s, database, and the first-grade time.
+events_per_s, database, the first-grade time, the CPU seconds the registry and career
+processes used meanwhile (on a shared machine a steadier figure than the clock), and the
+load average.
 """
 
 from __future__ import annotations
@@ -159,6 +161,15 @@ async def fresh_pg(url: str, service: str) -> str:
     return target
 
 
+def cpu_seconds(platform: Platform, name: str) -> float:
+    """CPU time (user + system) a service process has used so far: the cost of the work
+    itself, which the load of others on the machine stretches far less than the clock."""
+    proc = platform.services[name].proc
+    assert proc is not None
+    fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def measure(platform: Platform, n: int, timeout: float) -> dict[str, Any]:
     registry_url = platform.env["REGISTRY_DATABASE_URL"]
     career_url = platform.env["CAREER_DATABASE_URL"]
@@ -166,9 +177,12 @@ async def measure(platform: Platform, n: int, timeout: float) -> dict[str, Any]:
     await stage(registry_url, registrations(1, seed=1))
     await wait_graded(career_url, 1, time.perf_counter(), 120)
     events = registrations(n)
+    cpu = {name: cpu_seconds(platform, name) for name in ("registry", "career")}
     committed = await stage(registry_url, events)
     first, total, published = await wait_graded(career_url, n + 1, committed, timeout, registry_url)
+    cpu = {name: round(cpu_seconds(platform, name) - cpu[name], 2) for name in cpu}
     return {
+        "cpu_s": cpu,
         "first_graded_s": round(first, 3),
         "published_s": round(published, 3),
         "seconds": round(total, 3),
@@ -202,7 +216,9 @@ def main() -> None:
         f"= {args.events / seconds:,.0f} events/s (first graded after "
         f"{result['first_graded_s']:.2f} s; the registry's relay had published them all "
         f"after {result['published_s']:.1f} s); load average {os.getloadavg()[0]:.2f} "
-        f"on {os.cpu_count()} cores"
+        f"on {os.cpu_count()} cores; CPU seconds used meanwhile: registry "
+        f"{result['cpu_s']['registry']:.1f}, career {result['cpu_s']['career']:.1f} "
+        f"({result['cpu_s']['career'] / args.events * 1e6:.0f} us an event)"
     )
     print(
         json.dumps(
@@ -213,6 +229,8 @@ def main() -> None:
                 "database": database,
                 "first_graded_s": result["first_graded_s"],
                 "published_s": result["published_s"],
+                "cpu_s": result["cpu_s"],
+                "load": round(os.getloadavg()[0], 2),
             }
         )
     )

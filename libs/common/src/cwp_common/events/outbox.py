@@ -23,12 +23,11 @@ from typing import Any
 import orjson
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from sqlalchemy import BigInteger, ColumnElement, any_, bindparam, event, insert, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from cwp_common.db import copy_rows, transaction, utcnow
+from cwp_common.db import among, copy_rows, transaction, utcnow
 from cwp_common.events.contracts import EventData
 from cwp_common.events.envelope import CloudEvent, traceparent_of
 from cwp_common.events.nats_link import NatsLink
@@ -235,7 +234,9 @@ class OutboxRelay:
             failed = [(r.seq, res) for r, res in zip(rows, results, strict=True) if res is not None]
             if done:
                 await session.execute(
-                    update(t).where(seq_among(t.c.seq, done, session)).values(published_at=now)
+                    update(t)
+                    .where(among(t.c.seq, done, session.get_bind().dialect.name))
+                    .values(published_at=now)
                 )
             for seq, err in failed:
                 await session.execute(
@@ -316,11 +317,3 @@ async def publish_confirmed(
         with contextlib.suppress(Exception):
             await sub.unsubscribe()
     return results
-
-
-def seq_among(column: ColumnElement[int], values: list[int], session: AsyncSession) -> Any:
-    """`column IN values`; on PostgreSQL one array parameter (`= ANY`), which costs
-    nothing to render for thousands of values."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("seqs", values, type_=ARRAY(BigInteger)))
-    return column.in_(values)

@@ -28,7 +28,7 @@ from cwp_career.workers.repository import LevelRepository, WorkerRepository
 from cwp_career.workers.service import record_level
 from cwp_common.clock import business_date
 from cwp_common.db import utcnow
-from cwp_common.events.consumer import PermanentError, parse
+from cwp_common.events.consumer import PermanentError, parse, parse_many
 from cwp_common.events.contracts import (
     QualificationObtained,
     SkillLevelObtained,
@@ -101,11 +101,12 @@ async def on_worker_events(session: AsyncSession, events: Sequence[CloudEvent]) 
     every other event goes through on_worker_event in stream order. The two sets share no
     worker, so each worker's events still apply in order."""
     per_worker = Counter(e.data.get("worker_id") for e in events)
-    alone = [
-        (e, parse(e, WorkerRegistered))
+    registrations = [
+        e
         for e in events
         if e.type == WorkerRegistered.type and per_worker[e.data.get("worker_id")] == 1
     ]
+    alone = list(zip(registrations, parse_many(registrations, WorkerRegistered), strict=True))
     ids = [worker_uuid(f.worker_id) for _, f in alone]
     known = await WorkerRepository(session, PLATFORM).known(ids) if ids else set()
     new = [(e, f) for (e, f), worker_id in zip(alone, ids, strict=True) if worker_id not in known]
