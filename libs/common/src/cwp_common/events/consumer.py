@@ -141,6 +141,7 @@ class ConsumerStats:
     redelivered: int = 0  # deliveries after the first
     dead_letters: int = 0
     batches: int = 0
+    held: int = 0  # batches held because the database did not answer
     last_applied_at: float | None = None  # time.time() of the last commit
 
 
@@ -323,6 +324,7 @@ class ConsumerRunner:
         """The batch's transaction failed: wait out the database, or split the batch until
         the failing event stands alone."""
         if not await self._database_answers():
+            self.stats.held += 1
             log.warning(
                 "%s: database unavailable (%s); holding %d events",
                 self.sub.durable,
