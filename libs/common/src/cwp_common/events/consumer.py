@@ -145,6 +145,17 @@ class ConsumerStats:
     last_applied_at: float | None = None  # time.time() of the last commit
 
 
+def deliveries_of(msg: Msg) -> int:
+    """How many times JetStream has delivered the message, read from its reply subject
+    (`$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>`)
+    without building the whole metadata (a timestamp and three objects per message);
+    other layouts (a domain, an account hash) through nats-py's parser."""
+    tokens = (msg.reply or "").split(".")
+    if len(tokens) == 9 and tokens[0] == "$JS" and tokens[1] == "ACK":
+        return int(tokens[4])
+    return msg.metadata.num_delivered if msg.metadata else 1
+
+
 def _traceparent(d: Delivery) -> str | None:
     """The producer's trace: the relay's header, else the envelope's attribute."""
     headers = d.msg.headers or {}
@@ -229,25 +240,52 @@ class ConsumerRunner:
                     await psub.unsubscribe()
 
     async def _pull(self, psub: object, generation: int) -> None:
-        """Fetch until the connection changes or the subscription looks stalled."""
+        """Fetch until the connection changes or the subscription looks stalled. The next
+        batch is fetched while one is applied (the messages come in while the database
+        works); batches are still applied one after the other, in stream order, and a
+        batch fetched ahead when the loop ends is applied before it returns."""
         idle = 0
-        while self._link.generation == generation and not self._stopping:
-            try:
-                msgs = await self._next_batch(psub)
-            except TimeoutError:
-                idle += 1
-                if idle % 5 == 0 and await self._stalled():
-                    log.warning(
-                        "%s: pending messages but none delivered; resubscribing", self.sub.durable
-                    )
+        ahead: asyncio.Task[list[Msg]] | None = None
+        try:
+            while self._link.generation == generation and not self._stopping:
+                try:
+                    if ahead is not None:
+                        fetched, ahead = ahead, None
+                        msgs = await fetched
+                    else:
+                        msgs = await self._next_batch(psub)
+                except TimeoutError:
+                    idle += 1
+                    if idle % 5 == 0 and await self._stalled():
+                        log.warning(
+                            "%s: pending messages but none delivered; resubscribing",
+                            self.sub.durable,
+                        )
+                        return
+                    continue
+                except Exception as exc:
+                    log.warning("%s: fetch failed (%s); resubscribing", self.sub.durable, exc)
+                    await asyncio.sleep(0.5)
                     return
-                continue
-            except Exception as exc:
-                log.warning("%s: fetch failed (%s); resubscribing", self.sub.durable, exc)
-                await asyncio.sleep(0.5)
-                return
-            idle = 0
-            await self.handle_batch(msgs)
+                idle = 0
+                if self._link.generation == generation and not self._stopping:
+                    ahead = asyncio.create_task(self._next_batch(psub))
+                await self.handle_batch(msgs)
+        finally:
+            if ahead is not None:
+                await self._finish_ahead(ahead)
+
+    async def _finish_ahead(self, ahead: asyncio.Task[list[Msg]]) -> None:
+        """Apply a batch fetched ahead, so none of its messages waits out its ack_wait."""
+        msgs: list[Msg] = []
+        try:
+            msgs = await ahead
+        except asyncio.CancelledError:
+            ahead.cancel()
+            raise
+        except Exception:  # nothing came, or the connection went: nothing to apply
+            return
+        await self.handle_batch(msgs)
 
     async def _next_batch(self, psub: Any) -> list[Msg]:
         """Up to `batch` messages, as soon as one is there. One fetch of the whole batch
@@ -282,7 +320,7 @@ class ConsumerRunner:
 
     async def _readable(self, msg: Msg) -> Delivery | None:
         """The delivery, or None after dead-lettering a message that cannot be believed."""
-        deliveries = msg.metadata.num_delivered if msg.metadata else 1
+        deliveries = deliveries_of(msg)
         if deliveries > 1:
             self.stats.redelivered += 1
         try:
