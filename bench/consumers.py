@@ -17,7 +17,10 @@ when the first worker was graded).
 
 Target: at least 5,000 events a second end to end on PostgreSQL (100,000 in under 20 s);
 goal 20,000 a second. The last line printed is one JSON object: events, seconds,
-events_per_s, database, and the first-grade time.
+events_per_s, database, the first-grade time, the CPU seconds each process of the path
+used meanwhile (registry, career, nats-server, and with --pg the PostgreSQL backends of
+the two databases) (on a shared machine a steadier figure than the clock), and the
+load average.
 """
 
 from __future__ import annotations
@@ -159,6 +162,45 @@ async def fresh_pg(url: str, service: str) -> str:
     return target
 
 
+def cpu_of(pid: int) -> float:
+    """CPU time (user + system) process `pid` has used so far: the cost of the work
+    itself, which the load of others on the machine stretches far less than the clock."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # gone meanwhile
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def postgres_backends(urls: list[str]) -> list[int]:
+    """The server processes serving the benchmark's databases (PostgreSQL on this host)."""
+    names = [make_url(u).database for u in urls]
+    engine = make_engine(urls[0])
+    try:
+        async with engine.connect() as conn:
+            stmt = text("SELECT pid FROM pg_stat_activity WHERE datname = ANY(:names)")
+            return [int(p) for p in await conn.scalars(stmt, {"names": names})]
+    finally:
+        await engine.dispose()
+
+
+async def cpu_seconds(platform: Platform, pg: bool) -> dict[str, float]:
+    """CPU seconds used so far by each process of the path: the two services, the NATS
+    server and (with --pg) the PostgreSQL backends serving the two databases."""
+    pids = {
+        name: [proc.pid]
+        for name in ("registry", "career")
+        if (proc := platform.services[name].proc) is not None
+    }
+    if platform.nats.proc is not None:
+        pids["nats"] = [platform.nats.proc.pid]
+    if pg:
+        urls = [platform.env[f"{s.upper()}_DATABASE_URL"] for s in ("registry", "career")]
+        pids["postgres"] = await postgres_backends(urls)
+    return {name: sum(cpu_of(p) for p in ps) for name, ps in pids.items()}
+
+
 async def measure(platform: Platform, n: int, timeout: float) -> dict[str, Any]:
     registry_url = platform.env["REGISTRY_DATABASE_URL"]
     career_url = platform.env["CAREER_DATABASE_URL"]
@@ -166,9 +208,15 @@ async def measure(platform: Platform, n: int, timeout: float) -> dict[str, Any]:
     await stage(registry_url, registrations(1, seed=1))
     await wait_graded(career_url, 1, time.perf_counter(), 120)
     events = registrations(n)
+    pg = not registry_url.startswith("sqlite")
+    cpu = await cpu_seconds(platform, pg)
     committed = await stage(registry_url, events)
     first, total, published = await wait_graded(career_url, n + 1, committed, timeout, registry_url)
+    # Backends that came and went meanwhile are missed: a lower bound for PostgreSQL.
+    after = await cpu_seconds(platform, pg)
+    cpu = {name: round(max(after[name] - cpu.get(name, 0.0), 0.0), 2) for name in after}
     return {
+        "cpu_s": cpu,
         "first_graded_s": round(first, 3),
         "published_s": round(published, 3),
         "seconds": round(total, 3),
@@ -197,12 +245,16 @@ def main() -> None:
             platform.stop()
     database = "postgresql" if args.pg else "sqlite"
     seconds = result["seconds"]
+    cpu: dict[str, float] = result["cpu_s"]
     print(
         f"{database}: {args.events:,} registrations graded by career in {seconds:.1f} s "
         f"= {args.events / seconds:,.0f} events/s (first graded after "
         f"{result['first_graded_s']:.2f} s; the registry's relay had published them all "
         f"after {result['published_s']:.1f} s); load average {os.getloadavg()[0]:.2f} "
-        f"on {os.cpu_count()} cores"
+        f"on {os.cpu_count()} cores; CPU seconds used meanwhile: "
+        + ", ".join(f"{name} {used:.1f}" for name, used in cpu.items())
+        + f" ({sum(cpu.values()) / args.events * 1e6:.0f} us an event in all, career "
+        f"{cpu['career'] / args.events * 1e6:.0f} us)"
     )
     print(
         json.dumps(
@@ -213,6 +265,8 @@ def main() -> None:
                 "database": database,
                 "first_graded_s": result["first_graded_s"],
                 "published_s": result["published_s"],
+                "cpu_s": result["cpu_s"],
+                "load": round(os.getloadavg()[0], 2),
             }
         )
     )

@@ -4,14 +4,17 @@ dead letters, NATS outages and restarts."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+import sqlalchemy as sa
 from nats.js.errors import NotFoundError
 from sqlalchemy import Column, Integer, String, Table, func, insert, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cwp_common.db import make_engine, make_session_factory, new_metadata, transaction
@@ -61,6 +64,7 @@ DEMO_CONSUMERS = {
             "crash",
             "order",
             "lag",
+            "dbfault",
         )
     ),
 }
@@ -481,6 +485,89 @@ async def test_a_crash_between_commit_and_ack_changes_nothing(
 
 async def _applied(runner: ConsumerRunner, n: int) -> bool:
     return runner.stats.applied >= n
+
+
+async def cut_off_database(session: AsyncSession, backend: str) -> Callable[[], Awaitable[None]]:
+    """A real database fault under the session's open transaction: its connection is
+    killed (PostgreSQL: pg_terminate_backend, after the database stopped accepting
+    connections, so the consumer finds it away; SQLite: the driver's connection closed
+    under it). Returns what brings the database back."""
+    if backend == "sqlite":
+        raw = await (await session.connection()).get_raw_connection()
+        await raw.driver_connection.close()  # type: ignore[union-attr]
+
+        async def nothing_to_restore() -> None:
+            return None
+
+        return nothing_to_restore
+    name = (await session.connection()).engine.url.database
+    admin = make_engine(
+        str(make_url(os.environ["TEST_DATABASE_URL"]).set(drivername="postgresql+asyncpg")),
+        isolation_level="AUTOCOMMIT",
+    )
+    async with admin.connect() as conn:
+        await conn.execute(sa.text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
+        await conn.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+            {"n": name},
+        )
+
+    async def restore() -> None:
+        async with admin.connect() as conn:
+            await conn.execute(sa.text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
+        await admin.dispose()
+
+    return restore
+
+
+async def test_a_database_fault_in_the_middle_of_a_batch_loses_and_doubles_nothing(
+    harness: Harness, nats_server: NatsServer, backend: str
+) -> None:
+    texts = [f"f{i:02d}" for i in range(40)]
+    await publish_notes(harness, texts)
+    calls: list[int] = []
+    restores: list[Callable[[], Awaitable[None]]] = []
+
+    async def faulty(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+        """Writes the batch's effects; the first time, the database then goes away before
+        the batch can commit."""
+        rows = [{"text": f"seen:{parse(e, NoteCreated).text}"} for e in events]
+        await session.execute(insert(notes), rows)
+        calls.append(len(events))
+        if len(calls) == 1:
+            restores.append(await cut_off_database(session, backend))
+            await session.execute(insert(notes).values(text="after the fault"))
+
+    seen: list[str] = []
+    sub = Subscription("demo-dbfault", "demo.note.>", effect_handler(seen), faulty)
+    runner = ConsumerRunner(sub, harness.link, harness.sessions, TABLES)
+    runner.start()
+    try:
+        await wait_for(lambda: _faulted(restores), timeout=30)
+        if backend == "postgresql":  # the batch is held while the database refuses
+            await wait_for(lambda: _held(runner), timeout=30)
+            assert runner.stats.applied == 0
+        await restores[0]()
+        await wait_for(lambda: _consumer_drained(harness, "demo-dbfault"), timeout=60)
+    finally:
+        await runner.stop()
+        for restore in restores[1:]:
+            await restore()
+    assert calls[0] > 1  # the fault hit a batch of several events
+    # Every event's effect exactly once, none of the failed transaction's, no dead letter.
+    assert await seen_rows(harness) == sorted(f"seen:{t}" for t in texts)
+    assert await harness.count(notes) == len(texts)
+    assert await harness.count(TABLES.inbox) == len(texts)
+    assert await harness.count(TABLES.dead_letters) == 0
+    assert runner.stats.applied == len(texts)
+
+
+async def _faulted(restores: list[Callable[[], Awaitable[None]]]) -> bool:
+    return bool(restores)
+
+
+async def _held(runner: ConsumerRunner) -> bool:
+    return runner.stats.held >= 1
 
 
 async def test_a_batch_handler_gets_the_events_in_stream_order(

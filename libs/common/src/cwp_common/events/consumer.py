@@ -1,7 +1,8 @@
 """Durable pull consumers with an inbox for idempotency, applying events in batches.
 
-A fetched batch is applied in one transaction: one query finds the events the inbox has
-seen already, one insert records the others, and the handler's effects commit with it;
+A fetched batch is applied in one transaction: one statement claims the events in the
+inbox (those it does not return were applied before), and the handler's effects commit
+with the claim;
 the messages are acked after the commit. A redelivered batch finds its inbox rows and
 changes nothing. A subscription may give a set-based `batch_handler` (one call for the
 batch's new events, in stream order); otherwise each event runs through `handler` one at
@@ -34,15 +35,17 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from pydantic import ValidationError
-from sqlalchemy import Table, delete, insert, select, text
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import String, Table, bindparam, delete, func, insert, literal, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cwp_common.db import transaction, utcnow
+from cwp_common.db import UTCDateTime, transaction, utcnow
 from cwp_common.events.contracts import EventData
 from cwp_common.events.envelope import CloudEvent, service_of, stream_name
 from cwp_common.events.nats_link import NatsLink, QuietRetry
@@ -52,6 +55,7 @@ from cwp_common.telemetry import TRACING, consuming
 
 log = logging.getLogger("cwp.consumer")
 FILL_WAIT_S = 0.05  # how long a batch may wait for more messages once one has arrived
+FILL_MAX_S = 0.25  # how long a batch may keep taking in a backlog before it is applied
 
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 # Applies several events (stream order) in the caller's transaction, set-based.
@@ -82,6 +86,21 @@ def parse(event: CloudEvent, contract: type[D]) -> D:
         raise PermanentError(
             f"{event.type} payload breaks its contract: {validation_summary(exc)}"
         ) from exc
+
+
+_LIST_ADAPTERS: dict[type[EventData], TypeAdapter[list[Any]]] = {}
+
+
+def parse_many(events: Sequence[CloudEvent], contract: type[D]) -> list[D]:
+    """parse() for many events of one contract in one validation call (a batch handler's
+    events); when one breaks the contract, its PermanentError, as parse() raises it."""
+    adapter = _LIST_ADAPTERS.get(contract)
+    if adapter is None:
+        adapter = _LIST_ADAPTERS[contract] = TypeAdapter(list[contract])  # type: ignore[valid-type]
+    try:
+        return cast(list[D], adapter.validate_python([e.data for e in events]))
+    except ValidationError:
+        return [parse(e, contract) for e in events]  # raises the first failing event's
 
 
 @dataclass(frozen=True)
@@ -122,7 +141,19 @@ class ConsumerStats:
     redelivered: int = 0  # deliveries after the first
     dead_letters: int = 0
     batches: int = 0
+    held: int = 0  # batches held because the database did not answer
     last_applied_at: float | None = None  # time.time() of the last commit
+
+
+def deliveries_of(msg: Msg) -> int:
+    """How many times JetStream has delivered the message, read from its reply subject
+    (`$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>`)
+    without building the whole metadata (a timestamp and three objects per message);
+    other layouts (a domain, an account hash) through nats-py's parser."""
+    tokens = (msg.reply or "").split(".")
+    if len(tokens) == 9 and tokens[0] == "$JS" and tokens[1] == "ACK":
+        return int(tokens[4])
+    return msg.metadata.num_delivered if msg.metadata else 1
 
 
 def _traceparent(d: Delivery) -> str | None:
@@ -141,7 +172,7 @@ class ConsumerRunner:
         *,
         max_deliver: int = 6,
         ack_wait: float = 30.0,
-        batch: int = 512,
+        batch: int = 1000,
         nak_delay: float = 0.5,
     ) -> None:
         self.sub = sub
@@ -209,35 +240,67 @@ class ConsumerRunner:
                     await psub.unsubscribe()
 
     async def _pull(self, psub: object, generation: int) -> None:
-        """Fetch until the connection changes or the subscription looks stalled."""
+        """Fetch until the connection changes or the subscription looks stalled. The next
+        batch is fetched while one is applied (the messages come in while the database
+        works); batches are still applied one after the other, in stream order, and a
+        batch fetched ahead when the loop ends is applied before it returns."""
         idle = 0
-        while self._link.generation == generation and not self._stopping:
-            try:
-                msgs = await self._next_batch(psub)
-            except TimeoutError:
-                idle += 1
-                if idle % 5 == 0 and await self._stalled():
-                    log.warning(
-                        "%s: pending messages but none delivered; resubscribing", self.sub.durable
-                    )
+        ahead: asyncio.Task[list[Msg]] | None = None
+        try:
+            while self._link.generation == generation and not self._stopping:
+                try:
+                    if ahead is not None:
+                        fetched, ahead = ahead, None
+                        msgs = await fetched
+                    else:
+                        msgs = await self._next_batch(psub)
+                except TimeoutError:
+                    idle += 1
+                    if idle % 5 == 0 and await self._stalled():
+                        log.warning(
+                            "%s: pending messages but none delivered; resubscribing",
+                            self.sub.durable,
+                        )
+                        return
+                    continue
+                except Exception as exc:
+                    log.warning("%s: fetch failed (%s); resubscribing", self.sub.durable, exc)
+                    await asyncio.sleep(0.5)
                     return
-                continue
-            except Exception as exc:
-                log.warning("%s: fetch failed (%s); resubscribing", self.sub.durable, exc)
-                await asyncio.sleep(0.5)
-                return
-            idle = 0
-            await self.handle_batch(msgs)
+                idle = 0
+                if self._link.generation == generation and not self._stopping:
+                    ahead = asyncio.create_task(self._next_batch(psub))
+                await self.handle_batch(msgs)
+        finally:
+            if ahead is not None:
+                await self._finish_ahead(ahead)
+
+    async def _finish_ahead(self, ahead: asyncio.Task[list[Msg]]) -> None:
+        """Apply a batch fetched ahead, so none of its messages waits out its ack_wait."""
+        msgs: list[Msg] = []
+        try:
+            msgs = await ahead
+        except asyncio.CancelledError:
+            ahead.cancel()
+            raise
+        except Exception:  # nothing came, or the connection went: nothing to apply
+            return
+        await self.handle_batch(msgs)
 
     async def _next_batch(self, psub: Any) -> list[Msg]:
         """Up to `batch` messages, as soon as one is there. One fetch of the whole batch
         would hold the first message until the batch filled or the pull request expired
         (a second, when events trickle in): the first is awaited alone, then whatever
-        else is waiting is taken with a short wait."""
+        else is waiting is taken with short waits. A fetch returns what the client took
+        in within its wait, which under load is a fraction of a backlog: the batch is
+        topped up while fetches bring messages, for at most FILL_MAX_S."""
         msgs: list[Msg] = await psub.fetch(1, timeout=1.0)
-        if self._batch > 1:
-            with contextlib.suppress(TimeoutError):
-                msgs += await psub.fetch(self._batch - 1, timeout=FILL_WAIT_S)
+        started = time.monotonic()
+        while len(msgs) < self._batch and time.monotonic() - started < FILL_MAX_S:
+            try:
+                msgs += await psub.fetch(self._batch - len(msgs), timeout=FILL_WAIT_S)
+            except TimeoutError:
+                break
         return msgs
 
     async def _stalled(self) -> bool:
@@ -257,7 +320,7 @@ class ConsumerRunner:
 
     async def _readable(self, msg: Msg) -> Delivery | None:
         """The delivery, or None after dead-lettering a message that cannot be believed."""
-        deliveries = msg.metadata.num_delivered if msg.metadata else 1
+        deliveries = deliveries_of(msg)
         if deliveries > 1:
             self.stats.redelivered += 1
         try:
@@ -299,6 +362,7 @@ class ConsumerRunner:
         """The batch's transaction failed: wait out the database, or split the batch until
         the failing event stands alone."""
         if not await self._database_answers():
+            self.stats.held += 1
             log.warning(
                 "%s: database unavailable (%s); holding %d events",
                 self.sub.durable,
@@ -321,20 +385,19 @@ class ConsumerRunner:
         inbox = self._t.inbox
         applied = Applied()
         async with transaction(self._factory) as session:
-            seen = await inbox_seen(session, inbox, self.sub.durable, [d.event for d in batch])
+            # Claimed first: on SQLite this opens the write transaction the savepoints
+            # below need; on PostgreSQL it also keeps a second replica off the same events.
+            claimed = await inbox_claim(session, inbox, self.sub.durable, [d.event for d in batch])
             fresh: list[Delivery] = []
             for d in batch:
-                if d.event.id in seen:
+                if d.event.id in claimed:
+                    claimed.discard(d.event.id)  # a second copy in the batch is a duplicate
+                    fresh.append(d)
+                else:
                     applied.done.append(d)  # redelivered: acked, nothing applied
                     self.stats.duplicates += 1
-                else:
-                    seen.add(d.event.id)
-                    fresh.append(d)
             if not fresh:
                 return applied
-            # Written first: on SQLite this opens the write transaction the savepoints
-            # below need; on PostgreSQL it also keeps a second replica off the same events.
-            await inbox_record(session, inbox, self.sub.durable, [d.event for d in fresh])
             if len(fresh) == 1:
                 await self.sub.handler(session, fresh[0].event)
             elif self.sub.batch_handler is not None:
@@ -441,29 +504,57 @@ class ConsumerRunner:
             await msg.term()
 
 
-async def inbox_seen(
+async def inbox_claim(
     session: AsyncSession, inbox: Table, durable: str, events: Sequence[CloudEvent]
 ) -> set[str]:
-    """Which of the events this consumer has applied already."""
-    ids = list(dict.fromkeys(e.id for e in events))
-    found = await session.scalars(
-        select(inbox.c.event_id).where(inbox.c.consumer == durable, inbox.c.event_id.in_(ids))
-    )
-    return set(found)
-
-
-async def inbox_record(
-    session: AsyncSession, inbox: Table, durable: str, events: Sequence[CloudEvent]
-) -> None:
-    """Mark the events applied by this consumer, in the transaction of their effects."""
+    """Record in the inbox, in the transaction of their effects, the events this consumer
+    has not applied yet; returns their ids (the others were applied before). PostgreSQL:
+    one INSERT ... ON CONFLICT DO NOTHING RETURNING over arrays (a concurrent claim of the
+    same events waits for the other transaction, then finds them taken); elsewhere one
+    lookup and one executemany."""
+    unique = list({e.id: e for e in events}.values())
     now = utcnow()
-    await session.execute(
-        insert(inbox),
-        [
-            {"consumer": durable, "event_id": e.id, "type": e.type, "processed_at": now}
-            for e in events
-        ],
+    if session.get_bind().dialect.name == "postgresql":
+        rows = (
+            func.unnest(
+                bindparam("ids", [e.id for e in unique], type_=ARRAY(String)),
+                bindparam("types", [e.type for e in unique], type_=ARRAY(String)),
+            )
+            .table_valued("event_id", "type")
+            .render_derived(name="u")
+        )
+        claim = (
+            pg_insert(inbox)
+            .from_select(
+                ["consumer", "event_id", "type", "processed_at"],
+                select(
+                    literal(durable, String()),
+                    rows.c.event_id,
+                    rows.c.type,
+                    literal(now, UTCDateTime()),
+                ),
+            )
+            .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+            .returning(inbox.c.event_id)
+        )
+        claimed = await session.scalars(claim)
+        return set(claimed)
+    found = await session.scalars(
+        select(inbox.c.event_id).where(
+            inbox.c.consumer == durable, inbox.c.event_id.in_([e.id for e in unique])
+        )
     )
+    seen = set(found)
+    new = [e for e in unique if e.id not in seen]
+    if new:
+        await session.execute(
+            insert(inbox),
+            [
+                {"consumer": durable, "event_id": e.id, "type": e.type, "processed_at": now}
+                for e in new
+            ],
+        )
+    return {e.id for e in new}
 
 
 async def apply_once(
@@ -476,8 +567,7 @@ async def apply_once(
     replay`): the effect and the inbox row in one transaction, as a delivery commits them.
     False when the inbox shows the event handled already: no effect."""
     async with transaction(factory) as session:
-        if await inbox_seen(session, tables.inbox, sub.durable, [event]):
+        if not await inbox_claim(session, tables.inbox, sub.durable, [event]):
             return False
-        await inbox_record(session, tables.inbox, sub.durable, [event])
         await sub.handler(session, event)
     return True

@@ -147,6 +147,12 @@ class NatsLink:
             raise ConnectionError("NATS is not connected")
         return self._js
 
+    def client(self) -> Client:
+        """The core connection (for pipelined publishes that await their acks in bulk)."""
+        if not self.connected or self._nc is None:
+            raise ConnectionError("NATS is not connected")
+        return self._nc
+
     async def wait_connected(self, timeout: float) -> bool:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._ready.wait(), timeout)

@@ -20,11 +20,14 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import orjson
+from nats.aio.client import Client
+from nats.aio.msg import Msg
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from cwp_common.db import copy_rows, transaction, utcnow
+from cwp_common.db import among, copy_rows, transaction, utcnow
 from cwp_common.events.contracts import EventData
 from cwp_common.events.envelope import CloudEvent, traceparent_of
 from cwp_common.events.nats_link import NatsLink
@@ -204,21 +207,11 @@ class OutboxRelay:
                 await asyncio.wait_for(self._wake.wait(), self._poll)
             self._wake.clear()
 
-    @staticmethod
-    async def _publish(js: Any, subject: str, body: bytes, event_id: str) -> object:
-        headers = {"Nats-Msg-Id": event_id}
-        if not TRACING.enabled:
-            return await js.publish(subject, body, headers=headers)
-        with publishing(subject, traceparent_of(body)) as traceparent:
-            if traceparent is not None:
-                headers["traceparent"] = traceparent
-            return await js.publish(subject, body, headers=headers)
-
     async def publish_pending(self) -> int:
         """Publish one batch of pending events; returns how many were confirmed."""
         if not self._link.connected:
             return 0
-        js = self._link.jetstream()
+        nc = self._link.client()
         t = self._t
         async with transaction(self._factory) as session:
             stmt = (
@@ -233,24 +226,18 @@ class OutboxRelay:
             rows = (await session.execute(stmt)).all()
             if not rows:
                 return 0
-            # Pipelined publishes: all in flight at once, each confirmed by the stream.
-            results = await asyncio.gather(
-                *(self._publish(js, r.type, r.body, r.event_id) for r in rows),
-                return_exceptions=True,
+            results = await publish_confirmed(
+                nc, [_message(r.type, r.body, r.event_id) for r in rows]
             )
             now = utcnow()
-            done = [
-                r.seq
-                for r, res in zip(rows, results, strict=True)
-                if not isinstance(res, BaseException)
-            ]
-            failed = [
-                (r.seq, res)
-                for r, res in zip(rows, results, strict=True)
-                if isinstance(res, BaseException)
-            ]
+            done = [r.seq for r, res in zip(rows, results, strict=True) if res is None]
+            failed = [(r.seq, res) for r, res in zip(rows, results, strict=True) if res is not None]
             if done:
-                await session.execute(update(t).where(t.c.seq.in_(done)).values(published_at=now))
+                await session.execute(
+                    update(t)
+                    .where(among(t.c.seq, done, session.get_bind().dialect.name))
+                    .values(published_at=now)
+                )
             for seq, err in failed:
                 await session.execute(
                     update(t)
@@ -262,3 +249,71 @@ class OutboxRelay:
                 f"{len(failed)} of {len(rows)} events not confirmed: {describe(failed[0][1])}"
             )
         return len(done)
+
+
+class NotStored(Exception):
+    """JetStream did not confirm storing a published message."""
+
+
+_WAITING = NotStored("no acknowledgement from the stream in time")
+
+
+def _message(subject: str, body: bytes, event_id: str) -> tuple[str, bytes, dict[str, str]]:
+    """A relayed event: its subject, body and headers (the event id for the stream's
+    duplicate window, and the trace context when tracing is on)."""
+    headers = {"Nats-Msg-Id": event_id}
+    if TRACING.enabled:
+        with publishing(subject, traceparent_of(body)) as traceparent:
+            if traceparent is not None:
+                headers["traceparent"] = traceparent
+    return subject, body, headers
+
+
+async def publish_confirmed(
+    nc: Client, messages: Sequence[tuple[str, bytes, dict[str, str]]], timeout: float = 5.0
+) -> list[BaseException | None]:
+    """Publish every message to JetStream at once and wait for the stream's
+    acknowledgements; per message None (stored, or a duplicate it had stored already)
+    or why not. JetStream acknowledges a message published with a reply subject on that
+    subject: one subscription on a fresh inbox takes every acknowledgement of the batch
+    (`<inbox>.<index>`), instead of a request, a future and a timer per message."""
+    n = len(messages)
+    results: list[BaseException | None] = [_WAITING] * n
+    waiting = n
+    all_in = asyncio.Event()
+    inbox = nc.new_inbox()
+    start = len(inbox) + 1
+
+    async def on_ack(msg: Msg) -> None:
+        nonlocal waiting
+        try:
+            i = int(msg.subject[start:])
+        except ValueError:
+            return
+        if not 0 <= i < n or results[i] is not _WAITING:
+            return
+        status = (msg.headers or {}).get("Status")
+        if status is not None:  # 503: no stream listens on the subject
+            results[i] = NotStored(f"status {status} {(msg.headers or {}).get('Description', '')}")
+        else:
+            try:
+                reply = orjson.loads(msg.data)
+            except orjson.JSONDecodeError:
+                reply = {"error": {"description": "unreadable acknowledgement"}}
+            error = reply.get("error") if isinstance(reply, dict) else None
+            results[i] = NotStored(str(error.get("description", error))) if error else None
+        waiting -= 1
+        if waiting == 0:
+            all_in.set()
+
+    sub = await nc.subscribe(f"{inbox}.*", cb=on_ack)
+    try:
+        for i, (subject, body, headers) in enumerate(messages):
+            await nc.publish(subject, body, reply=f"{inbox}.{i}", headers=headers)
+        # More time for a larger batch: the acknowledgements arrive at the stream's pace.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(all_in.wait(), timeout + n / 1000)
+    finally:
+        with contextlib.suppress(Exception):
+            await sub.unsubscribe()
+    return results

@@ -29,7 +29,7 @@ from cwp_career.workers.repository import LevelRepository, WorkerRepository
 from cwp_career.workers.service import record_level
 from cwp_common.clock import business_date
 from cwp_common.db import utcnow
-from cwp_common.events.consumer import PermanentError, parse
+from cwp_common.events.consumer import PermanentError, parse, parse_many
 from cwp_common.events.contracts import (
     QualificationObtained,
     SkillLevelObtained,
@@ -102,33 +102,38 @@ async def on_worker_events(session: AsyncSession, events: Sequence[CloudEvent]) 
     every other event goes through on_worker_event in stream order. The two sets share no
     worker, so each worker's events still apply in order."""
     per_worker = Counter(e.data.get("worker_id") for e in events)
-    alone = [
-        (e, parse(e, WorkerRegistered))
+    registrations = [
+        e
         for e in events
         if e.type == WorkerRegistered.type and per_worker[e.data.get("worker_id")] == 1
     ]
+    alone = list(zip(registrations, parse_many(registrations, WorkerRegistered), strict=True))
     ids = [worker_uuid(f.worker_id) for _, f in alone]
     known = await WorkerRepository(session, PLATFORM).known(ids) if ids else set()
-    new = [(e, f) for (e, f), worker_id in zip(alone, ids, strict=True) if worker_id not in known]
+    new = [
+        (worker_id, e, f)
+        for (e, f), worker_id in zip(alone, ids, strict=True)
+        if worker_id not in known
+    ]
     await _register_many(session, new)
-    in_bulk = {e.id for e, _ in new}
+    in_bulk = {e.id for _, e, _ in new}
     for event in events:
         if event.id not in in_bulk:
             await on_worker_event(session, event)
 
 
 async def _register_many(
-    session: AsyncSession, registrations: Sequence[tuple[CloudEvent, WorkerRegistered]]
+    session: AsyncSession,
+    registrations: Sequence[tuple[uuid.UUID, CloudEvent, WorkerRegistered]],
 ) -> None:
-    """New workers, as _upsert makes each (levels that arrived first count), then graded
-    in one set-based pass."""
+    """New workers (id, event, facts), as _upsert makes each (levels that arrived first
+    count), then graded in one set-based pass."""
     if not registrations:
         return
-    ids = [worker_uuid(f.worker_id) for _, f in registrations]
-    held = await LevelRepository(session, PLATFORM).held_by(ids)
+    held = await LevelRepository(session, PLATFORM).held_by([w for w, _, _ in registrations])
     now = utcnow()
     rows = []
-    for worker_id, (_, f) in zip(ids, registrations, strict=True):
+    for worker_id, _, f in registrations:
         rows.append(
             {
                 "worker_id": worker_id,
@@ -152,7 +157,7 @@ async def _register_many(
         session,
         [
             (grading_row(row), GradeRequest(row["worker_id"], "registered", business_date(e.time)))
-            for row, (e, _) in zip(rows, registrations, strict=True)
+            for row, (_, e, _) in zip(rows, registrations, strict=True)
         ],
     )
 

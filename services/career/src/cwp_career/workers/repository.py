@@ -13,7 +13,7 @@ from sqlalchemy import Select, Table, insert, or_, select
 from cwp_career.db import dialect_of
 from cwp_career.workers.models import ProfessionalLevel, Worker
 from cwp_career.workers.scope import WorkerScoped
-from cwp_common.db import copy_rows
+from cwp_common.db import among, copy_rows
 from cwp_common.repository import Repository
 from cwp_common.scope import region_clause
 
@@ -59,7 +59,9 @@ class WorkerRepository(Repository[Worker]):
 
     async def known(self, worker_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
         """Which of `worker_ids` the projection holds (national: for event handlers)."""
-        stmt = self.scope(select(Worker.worker_id)).where(Worker.worker_id.in_(list(worker_ids)))
+        stmt = self.scope(select(Worker.worker_id)).where(
+            among(Worker.worker_id, list(worker_ids), dialect_of(self.session))
+        )
         return set((await self.session.scalars(stmt)).all())
 
     async def insert_many(self, rows: Sequence[dict[str, Any]]) -> None:
@@ -107,7 +109,7 @@ class LevelRepository(WorkerScoped[ProfessionalLevel]):
         """The levels of many workers at once: (worker, kind) -> levels held."""
         stmt = select(
             ProfessionalLevel.worker_id, ProfessionalLevel.kind, ProfessionalLevel.level
-        ).where(ProfessionalLevel.worker_id.in_(list(worker_ids)))
+        ).where(among(ProfessionalLevel.worker_id, list(worker_ids), dialect_of(self.session)))
         held: dict[tuple[uuid.UUID, str], list[str]] = {}
         for worker_id, kind, level in (await self.session.execute(self.scope(stmt))).all():
             held.setdefault((worker_id, kind), []).append(level)
