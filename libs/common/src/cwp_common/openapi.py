@@ -40,9 +40,9 @@ DESCRIPTIONS = {
 
 
 class FieldProblem(BaseModel):
-    field: str
-    message: str
-    code: str | None = None
+    field: str = Field(examples=["hire_date"])
+    message: str = Field(examples=["Not a valid date / 日期无效"])
+    code: str | None = Field(default=None, examples=["date_from_datetime_parsing"])
 
 
 class Problem(BaseModel):
@@ -52,7 +52,7 @@ class Problem(BaseModel):
     title: str = Field(examples=["Not found"])
     status: int = Field(examples=[404])
     detail: str | None = Field(default=None, examples=["Worker … not found / 未找到"])
-    instance: str | None = None
+    instance: str | None = Field(default=None, examples=["/api/v1/registry/workers/0193…"])
     errors: list[FieldProblem] | None = None
 
 
@@ -93,6 +93,15 @@ def problem_statuses(route: Any) -> set[int]:
     return statuses
 
 
+BEARER = "bearer"
+BEARER_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "bearerFormat": "JWT",
+    "description": "An access token from the gateway's POST /api/v1/auth/token",
+}
+
+
 def _problem_response(description: str) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}}}
 
@@ -111,6 +120,7 @@ def add_problem_responses(document: dict[str, Any], routes: list[Any]) -> dict[s
     }
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
+    document["components"].setdefault("securitySchemes", {})[BEARER] = BEARER_SCHEME
     for route in routes:
         item = document.get("paths", {}).get(route.path_format)
         if item is None:
@@ -120,7 +130,10 @@ def add_problem_responses(document: dict[str, Any], routes: list[Any]) -> dict[s
             if operation is None:
                 continue
             responses = operation.setdefault("responses", {})
-            for status in sorted(problem_statuses(route)):
+            statuses = problem_statuses(route)
+            if 401 in statuses:  # it checks a token: say which, so clients send it
+                operation["security"] = [{BEARER: []}]
+            for status in sorted(statuses):
                 key = str(status)
                 own = responses.get(key, {}).get("description")
                 if own in (None, "", "Validation Error"):  # FastAPI's stock 422 text
