@@ -57,11 +57,13 @@ class AssessmentIn(Scores):
 class AssessmentPatch(Strict):
     """Only the fields given change; an explicit null is refused."""
 
-    political_quality: Score | None = None
-    work_performance: Score | None = None
-    resident_satisfaction: Score | None = None
-    result: Result | None = None
-    remarks: Note | None = None
+    # Not Optional: the schema must not offer null, which is refused; an absent field
+    # keeps its default (unvalidated) and is not in model_fields_set.
+    political_quality: Score = Field(default=None)
+    work_performance: Score = Field(default=None)
+    resident_satisfaction: Score = Field(default=None)
+    result: Result = Field(default=None)
+    remarks: Note = Field(default=None)
 
     @field_validator("*", mode="before")
     @classmethod

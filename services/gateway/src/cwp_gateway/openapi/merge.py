@@ -8,6 +8,9 @@
   name does not change when another service happens to add the same one.
 - Security schemes, tags and operation ids are united; a clash of operation ids is
   resolved by the same prefix.
+- What the gateway itself may answer on a forwarded call (429 past a rate limit, 502 a
+  garbled answer, 503 an open circuit breaker, 504 no answer in time) is added to every
+  forwarded operation.
 - `info.x-cwp-services` says which services the document holds and which are missing
   (down when the gateway last asked), and the description repeats it for readers.
 """
@@ -19,9 +22,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from cwp_common.openapi import DESCRIPTIONS, problem_answer
+
 REF_PREFIX = "#/components/schemas/"
 PUBLIC_PREFIX = "/api/v1/"
 TITLE = "Community Workforce Platform API"
+PROXY_STATUSES = (429, 502, 503, 504)  # what the proxy answers in the service's place
 
 
 def public_paths(service: str, document: Mapping[str, Any]) -> dict[str, Any]:
@@ -115,6 +121,10 @@ def merge(
                         op_id = operation["operationId"] = f"{service}_{op_id}"
                     operation_ids.add(op_id)
                 operation.setdefault("tags", [service])
+                if service != "gateway":
+                    responses = operation["responses"]
+                    for status in PROXY_STATUSES:
+                        responses.setdefault(str(status), problem_answer(DESCRIPTIONS[status]))
                 for tag in operation["tags"]:
                     tags.setdefault(tag, {"name": tag})
             paths[path] = item
