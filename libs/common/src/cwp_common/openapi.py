@@ -143,6 +143,25 @@ BEARER_SCHEME = {
 }
 
 
+def _decimal_strings(node: Any) -> None:
+    """pydantic documents a Decimal as a number or ANY string; the string must be a
+    decimal number (the validator refuses "" and "abc"), so its schema says so."""
+    if isinstance(node, dict):
+        branches = node.get("anyOf")
+        if isinstance(branches, list):
+            numbers = [b for b in branches if isinstance(b, dict) and b.get("type") == "number"]
+            for branch in branches:
+                if numbers and branch == {"type": "string"}:
+                    low = numbers[0].get("minimum", numbers[0].get("exclusiveMinimum"))
+                    sign = "" if low is not None and low >= 0 else "-?"
+                    branch["pattern"] = f"^{sign}[0-9]+(\\.[0-9]+)?$"
+        for value in node.values():
+            _decimal_strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            _decimal_strings(value)
+
+
 def problem_answer(description: str) -> dict[str, Any]:
     """An OpenAPI response: problem+json with this description."""
     return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}}}
@@ -163,6 +182,7 @@ def add_problem_responses(document: dict[str, Any], routes: list[Any]) -> dict[s
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
     document["components"].setdefault("securitySchemes", {})[BEARER] = BEARER_SCHEME
+    _decimal_strings(document)
     for route in routes:
         item = document.get("paths", {}).get(route.path_format)
         if item is None:
