@@ -49,10 +49,8 @@ def create_app(
         await start_gateway(state, platform, rt)
         await upstreams.start()
         audit.start(rt.sessions)
-        docs.start()
 
     async def stopping(rt: Runtime) -> None:
-        await docs.stop()
         await audit.stop()
         await upstreams.close()
 

@@ -1,9 +1,10 @@
 """The services' own documents, fetched from each one's /openapi.json and kept.
 
 The services are separate processes that start, stop and are upgraded on their own, so
-the gateway asks them rather than importing their code. It asks at start (in the
-background: a service that starts later is picked up), again when its copy is older than
-`ttl`, and, while a service is missing, at most every `retry` seconds. A service that
+the gateway asks them rather than importing their code. It asks when the document is
+first read (not at start: the gateway sends nothing upstream that no client asked for),
+again when its copy is older than `ttl`, and, while a service is missing, at most every
+`retry` seconds. A service that
 does not answer keeps the last document it gave; one that never answered is reported
 missing, with the reason, and the merged document is served without it.
 """
@@ -48,17 +49,6 @@ class ServiceDocuments:
     _fetched_at: float | None = None
     _merged: Merged | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    _task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        """Fetch in the background now, so the first reader rarely waits."""
-        self._task = asyncio.create_task(self.refresh())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
 
     def _due(self) -> bool:
         if self._fetched_at is None:
