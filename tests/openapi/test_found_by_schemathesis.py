@@ -42,3 +42,24 @@ async def test_a_method_a_path_does_not_serve_is_405_naming_every_method_it_does
         assert r.status_code == 405
         assert r.headers["content-type"] == "application/problem+json"
         assert r.headers["allow"] == "POST"
+
+
+async def test_a_resource_url_longer_than_its_column_is_refused_not_a_server_error(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> None:
+    admin = tokens.headers(["admin", "operator"])
+    app = await service_app("training", backend, tmp_path, platform_settings)
+    async with running(app) as client:
+        body = {
+            "jurisdiction": "31",
+            "kind": "case",
+            "title": "案例",
+            "topics": ["mass_work"],
+            "url": "https://example.org/" + "a" * 600,
+        }
+        r = await client.post("/api/v1/training/resources", json=body, headers=admin)
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["field"] == "url"
+        body["url"] = "https://example.org/" + "a" * 400
+        r = await client.post("/api/v1/training/resources", json=body, headers=admin)
+        assert r.status_code == 201, r.text

@@ -7,7 +7,15 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, PlainSerializer, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    PlainSerializer,
+    StringConstraints,
+    UrlConstraints,
+)
 
 from cwp_common.text import Name, Note, Title
 from cwp_training.catalogue.models import Course, Resource, Trainer, TrainingBase
@@ -141,7 +149,9 @@ class ResourceIn(BaseModel):
     title: Title
     kind: Literal["material", "case", "video"]
     topics: Topics
-    url: HttpUrl
+    # The column holds 500; normalising (a trailing slash, punycode) may lengthen a URL a
+    # little, so the input stops short of it (a longer one was a 500 on PostgreSQL).
+    url: Annotated[HttpUrl, UrlConstraints(max_length=450)]
     jurisdiction: Jurisdiction
 
 
