@@ -93,8 +93,9 @@ async def test_a_real_problem_answer_is_what_the_document_says(
             )
             assert r.status_code == status
             assert r.headers["content-type"].split(";")[0] in documented[str(status)]["content"]
+        # An id that is no UUID matches no route: not found (cwp_common.service.match_ids_only).
         r = await client.get(
             "/api/v1/registry/workers/not-a-uuid", headers=tokens.headers(["viewer"])
         )
-        assert r.status_code == 422
+        assert r.status_code == 404
         assert r.headers["content-type"] == PROBLEM_MEDIA_TYPE

@@ -5,17 +5,22 @@ every service, new ones included, documents them without writing them by hand.
 What a route can answer, and why:
 - 400 malformed JSON, 413 body too large: it takes a JSON body.
 - 401, 403: it checks a token (a role dependency from cwp_common.auth).
-- 404: it has path parameters (a record not found, or outside the caller's region).
+- 404: it has path parameters (a record not found, or outside the caller's region), or
+  its body or query names a record by UUID (`worker_id`: that record not found).
 - 422: it has any parameter or body to validate (FastAPI's own 422 schema is replaced).
 - 503 with Retry-After: it uses a database session (busy, restarting, no free connection).
 - 500: any route, on a bug.
+- whatever a dependency says it may answer: `answers(429)(dependency)` (a per-account
+  limit), so routes sharing it document it without repeating it.
 Statuses a route documents itself keep their description; their media type becomes
 problem+json (an error answer is never plain JSON here).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar, get_args
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
@@ -35,14 +40,16 @@ DESCRIPTIONS = {
     422: "Invalid input: `errors` names each field",
     429: "Too many requests: wait Retry-After seconds",
     500: "Unexpected error",
+    502: "The service behind the gateway gave no valid answer",
     503: "Temporarily unavailable: retry after Retry-After seconds",
+    504: "The service behind the gateway did not answer in time",
 }
 
 
 class FieldProblem(BaseModel):
-    field: str
-    message: str
-    code: str | None = None
+    field: str = Field(examples=["hire_date"])
+    message: str = Field(examples=["Not a valid date / 日期无效"])
+    code: str | None = Field(default=None, examples=["date_from_datetime_parsing"])
 
 
 class Problem(BaseModel):
@@ -52,8 +59,24 @@ class Problem(BaseModel):
     title: str = Field(examples=["Not found"])
     status: int = Field(examples=[404])
     detail: str | None = Field(default=None, examples=["Worker … not found / 未找到"])
-    instance: str | None = None
+    instance: str | None = Field(default=None, examples=["/api/v1/registry/workers/0193…"])
     errors: list[FieldProblem] | None = None
+
+
+ANSWERS = "__cwp_problem_statuses__"
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def answers(*statuses: int) -> Callable[[F], F]:
+    """Mark a dependency as one that may answer these problem statuses."""
+
+    def mark(call: F) -> F:
+        setattr(call, ANSWERS, frozenset(statuses) | getattr(call, ANSWERS, frozenset()))
+        return call
+
+    return mark
 
 
 def _calls(dependant: Dependant) -> list[Any]:
@@ -74,6 +97,19 @@ def _is_session(call: Any) -> bool:
     )
 
 
+def _names_a_record(annotation: Any, depth: int = 0) -> bool:
+    """Whether a parameter or body type holds a UUID (a reference to a record)."""
+    if annotation is uuid.UUID:
+        return True
+    if depth > 4:
+        return False
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return any(
+            _names_a_record(f.annotation, depth + 1) for f in annotation.model_fields.values()
+        )
+    return any(_names_a_record(arg, depth + 1) for arg in get_args(annotation))
+
+
 def problem_statuses(route: Any) -> set[int]:
     """`route`: an APIRoute, or FastAPI's view of one inside an included router."""
     dependant = route.dependant
@@ -84,16 +120,50 @@ def problem_statuses(route: Any) -> set[int]:
         statuses |= {400, 413}
     if any(_is_token_check(c) for c in calls):
         statuses |= {401, 403}
-    if dependant.path_params:
+    if dependant.path_params or any(
+        _names_a_record(p.field_info.annotation)
+        for p in [*dependant.body_params, *dependant.query_params]
+    ):
         statuses.add(404)
     if has_body or dependant.path_params or dependant.query_params or dependant.header_params:
         statuses.add(422)
     if any(_is_session(c) for c in calls):
         statuses.add(503)
+    for call in calls:
+        statuses |= getattr(call, ANSWERS, frozenset())
     return statuses
 
 
-def _problem_response(description: str) -> dict[str, Any]:
+BEARER = "bearer"
+BEARER_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "bearerFormat": "JWT",
+    "description": "An access token from the gateway's POST /api/v1/auth/token",
+}
+
+
+def _decimal_strings(node: Any) -> None:
+    """pydantic documents a Decimal as a number or ANY string; the string must be a
+    decimal number (the validator refuses "" and "abc"), so its schema says so."""
+    if isinstance(node, dict):
+        branches = node.get("anyOf")
+        if isinstance(branches, list):
+            numbers = [b for b in branches if isinstance(b, dict) and b.get("type") == "number"]
+            for branch in branches:
+                if numbers and branch == {"type": "string"}:
+                    low = numbers[0].get("minimum", numbers[0].get("exclusiveMinimum"))
+                    sign = "" if low is not None and low >= 0 else "-?"
+                    branch["pattern"] = f"^{sign}[0-9]+(\\.[0-9]+)?$"
+        for value in node.values():
+            _decimal_strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            _decimal_strings(value)
+
+
+def problem_answer(description: str) -> dict[str, Any]:
+    """An OpenAPI response: problem+json with this description."""
     return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}}}
 
 
@@ -111,6 +181,8 @@ def add_problem_responses(document: dict[str, Any], routes: list[Any]) -> dict[s
     }
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
+    document["components"].setdefault("securitySchemes", {})[BEARER] = BEARER_SCHEME
+    _decimal_strings(document)
     for route in routes:
         item = document.get("paths", {}).get(route.path_format)
         if item is None:
@@ -120,16 +192,19 @@ def add_problem_responses(document: dict[str, Any], routes: list[Any]) -> dict[s
             if operation is None:
                 continue
             responses = operation.setdefault("responses", {})
-            for status in sorted(problem_statuses(route)):
+            statuses = problem_statuses(route)
+            if 401 in statuses:  # it checks a token: say which, so clients send it
+                operation["security"] = [{BEARER: []}]
+            for status in sorted(statuses):
                 key = str(status)
                 own = responses.get(key, {}).get("description")
                 if own in (None, "", "Validation Error"):  # FastAPI's stock 422 text
                     own = DESCRIPTIONS[status]
-                responses[key] = _problem_response(own)
+                responses[key] = problem_answer(own)
             # Statuses the route documented itself (409, 429, ...) are problems too.
             for key, answer in responses.items():
                 if key[:1] in ("4", "5") and PROBLEM_MEDIA_TYPE not in answer.get("content", {}):
-                    responses[key] = _problem_response(answer.get("description", ""))
+                    responses[key] = problem_answer(answer.get("description", ""))
     return document
 
 

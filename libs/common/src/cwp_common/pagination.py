@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -25,7 +25,8 @@ MAX_LIMIT = 500
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    next_cursor: str | None = None
+    # Send it back as `cursor` for the next page; null on the last one.
+    next_cursor: str | None = Field(default=None, examples=["AZOJ6y1Fd7CiZxS4oJw3dA"])
 
 
 def encode_cursor(last: uuid.UUID | str) -> str:

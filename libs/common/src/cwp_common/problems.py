@@ -10,10 +10,12 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import compile_path
 
 from cwp_common.redact import describe, log_safe
 
@@ -118,6 +120,16 @@ def _message_without_input(error: Mapping[str, Any]) -> str:
     return message
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app serves at the request's path."""
+    methods: set[str] = set()
+    path = request.url.path
+    for context in iter_route_contexts(request.app.routes):
+        if context.methods and context.path and compile_path(context.path)[0].match(path):
+            methods |= context.methods
+    return sorted(methods)
+
+
 def where(request: Request) -> str:
     """The method and the path, safe for a log line, of a request that failed."""
     return f"{request.method} {log_safe(request.url.path)}"
@@ -169,13 +181,18 @@ def install_problem_handlers(app: FastAPI) -> None:
         slug = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}.get(
             exc.status_code, "http-error"
         )
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            # Starlette names only the first route of the path; a path served by several
+            # (GET and POST as two endpoints) allows all of theirs.
+            headers["Allow"] = ", ".join(allowed_methods(request))
         return problem_response(
             exc.status_code,
             slug,
             str(exc.detail) if exc.detail else "Error",
             str(exc.detail) if exc.detail else None,
             instance=request.url.path,
-            headers=getattr(exc, "headers", None),
+            headers=headers,
         )
 
     async def on_database_busy(request: Request, exc: Exception) -> Response:

@@ -8,6 +8,7 @@ is only their routers, their tables and the events they consume.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -15,12 +16,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic_settings import BaseSettings
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.middleware import Middleware
 from starlette.responses import Response
+from starlette.routing import compile_path
 
 from cwp_common.auth import TokenVerifier
 from cwp_common.db import make_engine, make_read_session_factory, make_session_factory, read_engine
@@ -231,8 +234,27 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
         app.add_middleware(TracingMiddleware)
     add_health_routes(app, metrics)
     for router in spec.routers:
+        match_ids_only(router)
         app.include_router(router)
     return app
+
+
+def match_ids_only(router: APIRouter) -> None:
+    """A path parameter typed UUID matches only a UUID, so `/ladders/preview` is never
+    read as `/ladders/{ladder_id}` with a bad id: a method the path does not serve gets
+    405 with the right Allow header, as its OpenAPI document says, not a 422."""
+    for route in router.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        typed = {
+            p.name for p in route.dependant.path_params if p.field_info.annotation is uuid.UUID
+        }
+        path = route.path
+        for name in typed:
+            path = path.replace(f"{{{name}}}", f"{{{name}:uuid}}")
+        if path != route.path:
+            route.path = path
+            route.path_regex, route.path_format, route.param_convertors = compile_path(path)
 
 
 def check_subscriptions(spec: ServiceSpec) -> None:

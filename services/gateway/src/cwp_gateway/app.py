@@ -19,6 +19,8 @@ from cwp_gateway.dashboard.sources import Sources
 from cwp_gateway.db import EVENTS
 from cwp_gateway.internal import PublicSide
 from cwp_gateway.me.router import router as me_router
+from cwp_gateway.openapi.router import router as openapi_router
+from cwp_gateway.openapi.sources import ServiceDocuments
 from cwp_gateway.proxy.forward import ProxyMiddleware, Upstreams
 from cwp_gateway.reports.router import router as reports_router
 from cwp_gateway.startup import start_gateway
@@ -41,6 +43,7 @@ def create_app(
     )
 
     audit = AuditRecorder()
+    docs = ServiceDocuments(settings.upstreams(), session=lambda: upstreams.session)
 
     async def starting(rt: Runtime) -> None:
         await start_gateway(state, platform, rt)
@@ -57,7 +60,14 @@ def create_app(
             title="Community Workforce Platform API gateway",
             database_url=settings.database_url,
             tables=EVENTS,
-            routers=[auth_router, me_router, audit_router, reports_router, dashboard_router],
+            routers=[
+                auth_router,
+                me_router,
+                audit_router,
+                reports_router,
+                dashboard_router,
+                openapi_router,
+            ],
             on_starting=starting,
             on_stopping=stopping,
             middleware=[
@@ -88,5 +98,7 @@ def create_app(
     state.upstreams = upstreams
     app.state.gateway = state
     app.state.audit = audit
+    docs.own = app.openapi  # merged with the services' documents at /api/v1/openapi.json
+    app.state.openapi_documents = docs
     app.state.dashboard_sources = Sources(upstreams)  # the dashboard's and reports' figures
     return app

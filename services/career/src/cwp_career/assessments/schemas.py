@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -54,14 +54,27 @@ class AssessmentIn(Scores):
     year: Year
 
 
+def _no_null(schema: dict[str, Any]) -> None:
+    """Drop the null branch pydantic documents for `X | None = None`."""
+    branches = schema.get("anyOf")
+    if isinstance(branches, list):
+        kept = [b for b in branches if b != {"type": "null"}]
+        if len(kept) == 1:
+            schema.pop("anyOf")
+            schema.update(kept[0])
+        else:
+            schema["anyOf"] = kept
+
+
 class AssessmentPatch(Strict):
     """Only the fields given change; an explicit null is refused."""
 
-    political_quality: Score | None = None
-    work_performance: Score | None = None
-    resident_satisfaction: Score | None = None
-    result: Result | None = None
-    remarks: Note | None = None
+    # The schema must not offer null, which is refused: an absent field is the default.
+    political_quality: Score | None = Field(default=None, json_schema_extra=_no_null)
+    work_performance: Score | None = Field(default=None, json_schema_extra=_no_null)
+    resident_satisfaction: Score | None = Field(default=None, json_schema_extra=_no_null)
+    result: Result | None = Field(default=None, json_schema_extra=_no_null)
+    remarks: Note | None = Field(default=None, json_schema_extra=_no_null)
 
     @field_validator("*", mode="before")
     @classmethod

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cwp_career.grading.models import GradeHistory, RegradeJob
 
@@ -16,8 +16,16 @@ class RegradeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # Division-code prefix to re-grade; defaults to the caller's whole region.
-    jurisdiction: str | None = Field(default=None, pattern=r"^\d{0,12}$")
+    jurisdiction: str | None = Field(default=None, pattern=r"^[0-9]{0,12}$")
     as_of: date | None = None  # defaults to today (China time)
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _iso_date(cls, value: object) -> object:
+        """An ISO date string, as the schema says; never a number of seconds."""
+        if value is not None and not isinstance(value, str | date):
+            raise ValueError("a date is written 2026-01-31 / 日期格式应为 2026-01-31")
+        return value
 
 
 class JobOut(BaseModel):

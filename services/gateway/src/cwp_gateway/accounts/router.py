@@ -72,7 +72,11 @@ def _required(**fields: str | None) -> list[str]:
     return [v for v in fields.values() if v]
 
 
-@router.post("/token", response_model=TokenOut)
+@router.post(
+    "/token",
+    response_model=TokenOut,
+    responses={429: {"description": "Too many failed sign-ins: wait Retry-After seconds"}},
+)
 async def token(
     request: Request,
     response: Response,
@@ -192,7 +196,11 @@ async def _one_of(
     return out.from_model(await AccountRepository(session, principal).by_login_or_404(kind, login))
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/users",
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {"description": "The username is taken, or the worker has an account"}},
+)
 async def create_user(
     body: UserIn, request: Request, principal: Admin, session: SessionDep, state: State
 ) -> UserOut:
@@ -264,7 +272,10 @@ async def get_user(username: str, principal: Admin, session: SessionDep) -> User
     return await _one_of(UserOut, Kind.USER, username, principal, session)
 
 
-@router.patch("/users/{username}")
+@router.patch(
+    "/users/{username}",
+    responses={409: {"description": "One's own account, or the last national admin"}},
+)
 async def patch_user(
     username: str, body: AccountPatch, principal: Admin, session: SessionDep
 ) -> UserOut:
@@ -273,7 +284,11 @@ async def patch_user(
     return UserOut.from_model(account)
 
 
-@router.put("/users/{username}/password", status_code=status.HTTP_204_NO_CONTENT)
+@router.put(
+    "/users/{username}/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={409: {"description": "One's own password is changed at /auth/me/password"}},
+)
 async def reset_password(
     username: str, body: PasswordReset, principal: Admin, session: SessionDep, state: State
 ) -> Response:

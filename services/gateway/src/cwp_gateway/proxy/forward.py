@@ -37,7 +37,8 @@ from cwp_gateway.proxy.headers import downstream_headers, upstream_headers
 from cwp_gateway.proxy.resilience import IDEMPOTENT, CircuitBreaker, RateLimiter, timeout_for
 
 PREFIX = "/api/v1/"
-OWN_AREAS = frozenset({"auth", "me", "audit", "reports"})  # the gateway's own routers
+# the gateway's own routers (openapi.json, docs: the merged API document)
+OWN_AREAS = frozenset({"auth", "me", "audit", "reports", "openapi.json", "docs"})
 log = logging.getLogger("cwp.gateway.proxy")
 
 

@@ -4,7 +4,7 @@ region; everyone reads their region's and the levels above) and reference wages.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -25,7 +25,14 @@ from cwp_payroll.policy.schemas import (
 router = APIRouter(prefix="/api/v1/payroll", tags=["policy"])
 
 
-@router.post("/policies/pay-standards", status_code=201, response_model=PolicyOut)
+POLICY_EXISTS: dict[int | str, dict[str, Any]] = {
+    409: {"description": "A policy of this kind already takes effect then and there"}
+}
+
+
+@router.post(
+    "/policies/pay-standards", status_code=201, response_model=PolicyOut, responses=POLICY_EXISTS
+)
 async def publish_pay_standard(
     body: PayStandardIn, principal: Admin, session: SessionDep
 ) -> PolicyOut:
@@ -33,13 +40,17 @@ async def publish_pay_standard(
     return await service.publish(session, principal, "standard", body, body.body)
 
 
-@router.post("/policies/insurance", status_code=201, response_model=PolicyOut)
+@router.post(
+    "/policies/insurance", status_code=201, response_model=PolicyOut, responses=POLICY_EXISTS
+)
 async def publish_insurance(body: InsuranceIn, principal: Admin, session: SessionDep) -> PolicyOut:
     """Social insurance and housing fund rates with the base floor and cap."""
     return await service.publish(session, principal, "insurance", body, body.body)
 
 
-@router.post("/policies/benchmarks", status_code=201, response_model=PolicyOut)
+@router.post(
+    "/policies/benchmarks", status_code=201, response_model=PolicyOut, responses=POLICY_EXISTS
+)
 async def publish_benchmark(body: BenchmarkIn, principal: Admin, session: SessionDep) -> PolicyOut:
     """The pay floors against the previous year's reference wage."""
     return await service.publish(session, principal, "benchmark", body, body.body)
@@ -62,7 +73,12 @@ async def get_policy(policy_id: uuid.UUID, principal: Reader, session: SessionDe
     return await service.get_policy(session, principal, policy_id)
 
 
-@router.post("/reference-wages", status_code=201, response_model=ReferenceWageOut)
+@router.post(
+    "/reference-wages",
+    status_code=201,
+    response_model=ReferenceWageOut,
+    responses={409: {"description": "This division already has this year's wage of this kind"}},
+)
 async def add_reference_wage(
     body: ReferenceWageIn, principal: Admin, session: SessionDep
 ) -> ReferenceWageOut:

@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -27,8 +28,9 @@ from cwp_common.text import Name, Title
 from cwp_payroll.money import yuan
 from cwp_payroll.policy.models import PayPolicy, ReferenceWage
 
-MONEY_TEXT = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
-RATE_TEXT = re.compile(r"^\d{1,2}(\.\d{1,6})?$")
+# [0-9], not \d (which takes any script's digits): the same text as the schema's pattern.
+MONEY_TEXT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
+RATE_TEXT = re.compile(r"^[0-9]{1,2}(\.[0-9]{1,6})?$")
 
 
 def _money(value: Any) -> Decimal:
@@ -46,10 +48,25 @@ def _rate(value: Any) -> Decimal:
     return Decimal(value)
 
 
-Money = Annotated[Decimal, BeforeValidator(_money)]
+def _text(pattern: str, example: str) -> WithJsonSchema:
+    """What the validator takes, said in the schema: a decimal string, never a number."""
+    return WithJsonSchema({"type": "string", "pattern": pattern, "examples": [example]})
+
+
+Money = Annotated[Decimal, BeforeValidator(_money), _text(MONEY_TEXT.pattern, "3400.00")]
 # A share of a whole (performance split, a benchmark floor's share): 0..1 or a little more.
-Share = Annotated[Decimal, BeforeValidator(_rate), Field(ge=0, le=1)]
-Multiple = Annotated[Decimal, BeforeValidator(_rate), Field(gt=0, le=5)]
+Share = Annotated[
+    Decimal,
+    BeforeValidator(_rate),
+    Field(ge=0, le=1),
+    _text(r"^(0(\.[0-9]{1,6})?|1(\.0{1,6})?)$", "0.08"),
+]
+Multiple = Annotated[
+    Decimal,
+    BeforeValidator(_rate),
+    Field(gt=0, le=5),
+    _text(r"^(0\.[0-9]{0,5}[1-9]|[1-4](\.[0-9]{1,6})?|5(\.0{1,6})?)$", "1.5"),
+]
 Division = Annotated[str, StringConstraints(pattern=r"^\d{0,12}$")]
 Jurisdiction = Annotated[str, StringConstraints(pattern=r"^\d{0,12}$")]
 WageKind = Literal["non_private", "private", "all_urban"]

@@ -4,7 +4,7 @@ progress, rerun a draft, approve, lock, and list the workers it could not pay.""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
@@ -29,7 +29,18 @@ def _report(request: Request, out: RunOut) -> RunOut:
     return out
 
 
-@router.post("/runs", status_code=201, response_model=RunOut)
+# The run is not in a state that allows this (not a draft, already locked).
+STATE_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The run is not in a state that allows this"}
+}
+
+
+@router.post(
+    "/runs",
+    status_code=201,
+    response_model=RunOut,
+    responses={409: {"description": "A run for an overlapping jurisdiction pays this month"}},
+)
 async def start_run(body: RunIn, principal: Writer, rt: RuntimeDep, request: Request) -> RunOut:
     """Start the month's payroll of a jurisdiction: one chunk per street on the work
     queue. A run for an overlapping jurisdiction of the same month is refused (409)."""
@@ -59,18 +70,18 @@ async def get_run(
     return _report(request, RunOut.from_model(run, utcnow()))
 
 
-@router.post("/runs/{run_id}/rerun", response_model=RunOut)
+@router.post("/runs/{run_id}/rerun", response_model=RunOut, responses=STATE_CONFLICT)
 async def rerun(run_id: uuid.UUID, principal: Writer, rt: RuntimeDep) -> RunOut:
     """Compute a draft again; its payslips are replaced, never paid twice."""
     return await service.rerun(rt.sessions, principal, run_id, rt.link)
 
 
-@router.post("/runs/{run_id}/approve", response_model=RunOut)
+@router.post("/runs/{run_id}/approve", response_model=RunOut, responses=STATE_CONFLICT)
 async def approve(run_id: uuid.UUID, principal: Writer, session: SessionDep) -> RunOut:
     return await service.approve(session, principal, run_id)
 
 
-@router.post("/runs/{run_id}/lock", response_model=RunOut)
+@router.post("/runs/{run_id}/lock", response_model=RunOut, responses=STATE_CONFLICT)
 async def lock(run_id: uuid.UUID, principal: Writer, session: SessionDep) -> RunOut:
     """Lock an approved run: it never changes again."""
     return await service.lock(session, principal, run_id)

@@ -37,7 +37,11 @@ def _xlsx(content: bytes, name: str) -> Response:
     )
 
 
-@router.post("", status_code=202)
+@router.post(
+    "",
+    status_code=202,
+    responses={415: {"description": "Only .xlsx and .csv files are accepted"}},
+)
 async def start_import(
     file: UploadFile,
     request: Request,

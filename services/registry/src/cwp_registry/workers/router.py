@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from cwp_common.auth import Principal, Reader, SelfReader, Writer
 from cwp_common.events.contracts import Position, WorkerStatus
+from cwp_common.openapi import answers
 from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.problems import Forbidden
 from cwp_common.service import SessionDep
@@ -31,6 +32,7 @@ async def pii_cipher(request: Request) -> PiiCipher:
     return request.app.state.pii  # type: ignore[no-any-return]
 
 
+@answers(429)  # past the account's ID-number checks, with Retry-After
 async def id_check_limit(request: Request) -> Limit:
     return request.app.state.id_check_limit  # type: ignore[no-any-return]
 
@@ -57,7 +59,9 @@ async def register_worker(
 
 
 # Before /{worker_id} routes so "lookup" is never read as an id.
-@router.post("/lookup")
+@router.post(
+    "/lookup", responses={404: {"description": "No current worker with this ID number in scope"}}
+)
 async def lookup_worker(
     body: LookupIn, principal: PiiReader, session: SessionDep, pii: Pii, limit: IdCheckLimit
 ) -> WorkerOut:

@@ -27,8 +27,16 @@ PoliticalStatus = Literal[
 ]
 # Chinese mobile numbers; [0-9] because \d also matches non-ASCII digits.
 Phone = Annotated[str, StringConstraints(pattern=r"^1[3-9][0-9]{9}$")]
-# Shape is checked by the rules, which give one clear message per kind of mistake.
-RawIdNumber = Annotated[str, Field(max_length=64, examples=["11010519491231002X"])]
+# Shape is checked by the rules, which give one clear message per kind of mistake; the
+# schema states it for clients (the check digit it cannot state: a rule's 422).
+RawIdNumber = Annotated[
+    str,
+    Field(
+        max_length=64,
+        examples=["11010519491231002X"],
+        json_schema_extra={"pattern": "^[0-9]{17}[0-9Xx]$"},
+    ),
+]
 RawCode = Annotated[str, Field(max_length=64, examples=["310101002001"])]
 
 

@@ -14,6 +14,7 @@ from pydantic import (
     HttpUrl,
     PlainSerializer,
     StringConstraints,
+    UrlConstraints,
     model_validator,
 )
 
@@ -202,13 +203,18 @@ class RatingIn(BaseModel):
     comment: Note = ""
 
 
+# The column holds 500; normalising (a trailing slash, punycode) may lengthen a URL a
+# little, so the input stops short of it (a longer one was a 500 on PostgreSQL).
+ResourceUrl = Annotated[HttpUrl, UrlConstraints(max_length=450)]
+
+
 class ResourceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Title
     kind: ResourceKind
     topics: Topics
-    url: HttpUrl
+    url: ResourceUrl
     jurisdiction: Jurisdiction
 
 
@@ -216,7 +222,7 @@ class ResourcePatch(Patch):
     title: Title | None = None
     kind: ResourceKind | None = None
     topics: Topics | None = None
-    url: HttpUrl | None = None
+    url: ResourceUrl | None = None
     jurisdiction: Jurisdiction | None = None
 
 

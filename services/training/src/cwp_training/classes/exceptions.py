@@ -8,6 +8,14 @@ from typing import Any
 from cwp_common.problems import Conflict, InvalidInput, ProblemError
 
 
+class PlanExists(Conflict):
+    def __init__(self) -> None:
+        super().__init__(
+            "plan-exists",
+            "A plan with this title exists for this jurisdiction and year / 该年度同名计划已存在",
+        )
+
+
 class ClassFull(Conflict):
     def __init__(self) -> None:
         super().__init__(

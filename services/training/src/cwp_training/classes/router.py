@@ -30,7 +30,12 @@ router = APIRouter(prefix="/api/v1/training", tags=["classes"])
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
-@router.post("/plans", status_code=201, response_model=PlanOut)
+@router.post(
+    "/plans",
+    status_code=201,
+    response_model=PlanOut,
+    responses={409: {"description": "A plan with this title exists for the year"}},
+)
 async def create_plan(body: PlanIn, principal: Writer, session: SessionDep) -> PlanOut:
     """An annual training plan of a jurisdiction; classes may belong to it."""
     return await service.create_plan(session, principal, body)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_common.auth import Principal
@@ -48,8 +49,11 @@ ROW_ALREADY = "already enrolled / 已报名"
 async def create_plan(session: AsyncSession, principal: Principal, body: PlanIn) -> PlanOut:
     ensure_writable(principal, body.jurisdiction)
     row = Plan(id=new_id(), created_at=utcnow(), **body.model_dump())
-    async with session.begin():
-        PlanRepository(session, principal).add(row)
+    try:
+        async with session.begin():
+            PlanRepository(session, principal).add(row)
+    except IntegrityError:  # the same (jurisdiction, year, title): was a 500
+        raise errors.PlanExists() from None
     return PlanOut.from_model(row)
 
 

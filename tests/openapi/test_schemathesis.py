@@ -1,0 +1,120 @@
+"""Schemathesis (`schemathesis run --checks all`) against each service's own document and
+the gateway's merged one, over real HTTP, with a real token from the gateway's sign-in:
+the documents tell the truth, so provincial systems can generate clients from them.
+
+Bounded in time: a few examples an operation (SCHEMATHESIS_MAX_EXAMPLES, default 8) and
+a time budget (SCHEMATHESIS_MAX_TIME, default 90 s) per document. Every failure found is
+printed with its operation and check; the test passes only when there is none."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from cwp_common.settings import PlatformSettings
+from tests.openapi.stack import ADMIN, ADMIN_PASSWORD, platform_stack
+from tests.support.tokens import Tokens, login
+
+pytestmark = [pytest.mark.schemathesis, pytest.mark.timeout(600)]
+
+HERE = Path(__file__).parent
+ROOT = HERE.parents[1]
+MAX_EXAMPLES = os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "8")
+MAX_TIME = os.environ.get("SCHEMATHESIS_MAX_TIME", "90")
+# target -> (service whose base URL serves it, the document's path)
+TARGETS = {
+    "registry": ("registry", "/openapi.json"),
+    "career": ("career", "/openapi.json"),
+    "payroll": ("payroll", "/openapi.json"),
+    "training": ("training", "/openapi.json"),
+    "gateway": ("gateway", "/openapi.json"),
+    "merged": ("gateway", "/api/v1/openapi.json"),
+}
+
+
+async def schemathesis(url: str, token: str, out: Path) -> tuple[int, str, dict[str, Any]]:
+    report = out / "report.json"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "--config-file",
+        str(HERE / "schemathesis.toml"),
+        "run",
+        url,
+        "--checks",
+        "all",
+        "--max-examples",
+        MAX_EXAMPLES,
+        "--max-time",
+        MAX_TIME,
+        "--seed",
+        "12",
+        "--no-shrink",
+        "--workers",
+        "1",
+        "--request-timeout",
+        "30",
+        "--suppress-health-check",
+        "all",
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--report",
+        "json",
+        "--report-json-path",
+        str(report),
+        "--output-truncate",
+        "true",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env={
+            **os.environ,
+            "NO_COLOR": "1",
+            "COLUMNS": "160",
+            "SCHEMATHESIS_HOOKS": "tests.openapi.hooks",
+            "PYTHONPATH": str(ROOT),
+        },
+    )
+    output, _ = await process.communicate()
+    data = json.loads(report.read_text()) if report.is_file() else {}
+    return process.returncode or 0, output.decode(errors="replace"), data
+
+
+@pytest.mark.parametrize("target", list(TARGETS))
+async def test_schemathesis_finds_nothing(
+    target: str,
+    backend: str,
+    tmp_path: Path,
+    platform_settings: PlatformSettings,
+    tokens: Tokens,
+) -> None:
+    service, path = TARGETS[target]
+    # Limits the run cannot reach: the test is of the documents, not of the throttles.
+    async with platform_stack(
+        backend,
+        tmp_path,
+        platform_settings,
+        tokens,
+        user_rate=10_000,
+        user_burst=10_000,
+        anonymous_rate=10_000,
+        anonymous_burst=10_000,
+    ) as stack:
+        async with httpx.AsyncClient(base_url=stack.urls["gateway"], timeout=30) as client:
+            token = (await login(client, ADMIN, ADMIN_PASSWORD))["Authorization"].split()[1]
+        code, output, report = await schemathesis(stack.urls[service] + path, token, tmp_path)
+    print(output)
+    found = [
+        f"{group['code']} {group['title']}: {group['count']} ({', '.join(group['operations'])})"
+        for group in report.get("failures", [])
+    ]
+    total = sum(group["count"] for group in report.get("failures", []))
+    print(f"schemathesis {target}: {total} failures")
+    assert code == 0, "\n".join([f"{total} failures", *found, output[-3000:]])
