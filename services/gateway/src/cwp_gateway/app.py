@@ -23,6 +23,9 @@ from cwp_gateway.proxy.forward import ProxyMiddleware, Upstreams
 from cwp_gateway.reports.router import router as reports_router
 from cwp_gateway.startup import start_gateway
 from cwp_gateway.state import GatewayState
+from cwp_gateway.webhooks.delivery import DeliveryWorker as WebhookWorker
+from cwp_gateway.webhooks.fanout import SUBSCRIPTIONS as WEBHOOK_SUBSCRIPTIONS
+from cwp_gateway.webhooks.router import router as webhooks_router
 
 
 def create_app(
@@ -41,13 +44,18 @@ def create_app(
     )
 
     audit = AuditRecorder()
+    webhooks = WebhookWorker(
+        settings.webhook_retries(), dev=platform.is_dev, poll_seconds=settings.webhook_poll_seconds
+    )
 
     async def starting(rt: Runtime) -> None:
         await start_gateway(state, platform, rt)
         await upstreams.start()
         audit.start(rt.sessions)
+        webhooks.start(rt.sessions)
 
     async def stopping(rt: Runtime) -> None:
+        await webhooks.stop()
         await audit.stop()
         await upstreams.close()
 
@@ -57,7 +65,16 @@ def create_app(
             title="Community Workforce Platform API gateway",
             database_url=settings.database_url,
             tables=EVENTS,
-            routers=[auth_router, me_router, audit_router, reports_router, dashboard_router],
+            routers=[
+                auth_router,
+                me_router,
+                audit_router,
+                reports_router,
+                dashboard_router,
+                webhooks_router,
+            ],
+            # Events the gateway consumes: every subscribable type, for webhooks.
+            subscriptions=WEBHOOK_SUBSCRIPTIONS,
             on_starting=starting,
             on_stopping=stopping,
             middleware=[
@@ -80,12 +97,13 @@ def create_app(
             ],
             create_schema=create_schema,
             settings=settings,
-            # A producer: account revocations leave through the outbox to every service.
+            # A producer too: account revocations leave through the outbox to every service.
         ),
         platform,
     )
     state.upstreams = upstreams
     app.state.gateway = state
     app.state.audit = audit
+    app.state.webhooks = webhooks
     app.state.dashboard_sources = Sources(upstreams)  # the dashboard's and reports' figures
     return app

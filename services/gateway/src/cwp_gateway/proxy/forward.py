@@ -36,7 +36,7 @@ from cwp_gateway.proxy.headers import downstream_headers, upstream_headers
 from cwp_gateway.proxy.resilience import IDEMPOTENT, CircuitBreaker, RateLimiter, timeout_for
 
 PREFIX = "/api/v1/"
-OWN_AREAS = frozenset({"auth", "me", "audit", "reports"})  # the gateway's own routers
+OWN_AREAS = frozenset({"auth", "me", "audit", "reports", "webhooks"})  # the gateway's own routers
 log = logging.getLogger("cwp.gateway.proxy")
 
 
