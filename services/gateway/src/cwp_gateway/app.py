@@ -9,6 +9,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from cwp_common.service import Runtime, ServiceSpec, create_service_app
 from cwp_common.settings import PlatformSettings
+from cwp_gateway.accounts.following import SUBSCRIPTION as WORKER_ACCOUNTS
 from cwp_gateway.accounts.passwords import Passwords
 from cwp_gateway.accounts.router import router as auth_router
 from cwp_gateway.audit.recorder import AuditRecorder
@@ -73,8 +74,9 @@ def create_app(
                 dashboard_router,
                 webhooks_router,
             ],
-            # Events the gateway consumes: every subscribable type, for webhooks.
-            subscriptions=WEBHOOK_SUBSCRIPTIONS,
+            # Events the gateway consumes: every subscribable type, for webhooks, and the
+            # registry's word on workers, whose accounts follow their moves and exits.
+            subscriptions=[*WEBHOOK_SUBSCRIPTIONS, WORKER_ACCOUNTS],
             on_starting=starting,
             on_stopping=stopping,
             middleware=[
