@@ -438,10 +438,13 @@ def bench_database(database: str, args: argparse.Namespace) -> list[Bar]:
             f"{args.duration:g} s per run, {args.rounds} rounds",
             flush=True,
         )
-        rps = throughput(procs, targets, token, args)
-        fixed = latency(targets, token, args)
         writes = {"audit on": gateway + path, "audit off": plain + path}
         audit_ratio = audit_cost(writes, token, args) if args.upstream == "registry" else 1.0
+        audit_bar = Bar(f"[{database}] write with audit / without", audit_ratio, 0.9, 0.95)
+        if args.only == "audit":
+            return [audit_bar]
+        rps = throughput(procs, targets, token, args)
+        fixed = latency(targets, token, args)
     for name, value in rps.items():
         print(f"  median {name:8} {value:9.1f} requests/s")
     added_p50 = fixed["gateway"]["p50_ms"] - fixed["direct"]["p50_ms"]
@@ -451,7 +454,7 @@ def bench_database(database: str, args: argparse.Namespace) -> list[Bar]:
         Bar(f"[{database}] gateway / direct", rps["gateway"] / rps["direct"], 0.7, 0.85),
         Bar(f"[{database}] added p50 ms at {args.rate:g}/s", added_p50, 5, 2, False),
         Bar(f"[{database}] added p99 ms at {args.rate:g}/s", added_p99, 5, 2, False),
-        Bar(f"[{database}] write with audit / without", audit_ratio, 0.9, 0.95),
+        audit_bar,
     ]
 
 
@@ -477,6 +480,9 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=500.0, help="fixed rate for latency")
     parser.add_argument("--rate-duration", type=float, default=8.0, help="seconds per rate run")
     parser.add_argument("--upstream", choices=["registry", "minimal"], default="registry")
+    parser.add_argument(
+        "--only", choices=["all", "audit"], default="all", help="audit: only the write cost"
+    )
     parser.add_argument(
         "--database",
         default="sqlite,postgresql",

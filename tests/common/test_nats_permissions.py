@@ -16,6 +16,7 @@ from pathlib import Path
 import nats
 import pytest
 from nats.aio.client import Client
+from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -181,6 +182,28 @@ async def test_career_consumes_only_through_its_own_durables(
         await tester.close()
     assert (info.num_pending, info.num_ack_pending) == (0, 0), "the ack went through"
     assert [c.name for c in names] == ["career-workers"]
+
+
+async def test_the_gateway_reads_producers_by_time_but_no_other_durable(
+    server: NatsServer,
+) -> None:
+    """The webhook replay's unnamed push consumer works; pulling from, or creating under
+    the name of, another service's durable does not."""
+    nc = await server.connect("gateway")
+    try:
+        js = nc.jetstream(timeout=2)
+        got: asyncio.Queue[str] = asyncio.Queue()
+
+        async def on(msg: Msg) -> None:
+            await got.put(msg.subject)
+
+        sub = await js.subscribe(REGISTERED, stream="REGISTRY", cb=on, ordered_consumer=True)
+        assert await asyncio.wait_for(got.get(), 5) == REGISTERED
+        await sub.unsubscribe()
+        await refused(js.pull_subscribe("registry.worker.>", "career-workers", stream="REGISTRY"))
+        await refused(js.pull_subscribe("career.>", "gateway-sneaky", stream="CAREER"))
+    finally:
+        await nc.close()
 
 
 async def test_career_cannot_listen_to_other_subjects_or_inboxes(

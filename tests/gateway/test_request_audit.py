@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 
 from cwp_common.settings import PlatformSettings
@@ -105,3 +105,27 @@ async def test_the_audit_is_append_only(stack: Stack) -> None:
                 await s.execute(statement)
     async with sessions() as s:
         assert len((await s.scalars(RequestAudit.__table__.select())).all()) >= 2
+
+
+async def test_a_write_is_on_record_before_its_answer_arrives(stack: Stack) -> None:
+    """No flush and no wait: once the caller has the answer, the row is committed, so a
+    crash of the gateway right after answering loses nothing."""
+    for _ in range(3):
+        worker = await stack.add_worker()
+        async with stack.app.state.runtime.sessions() as session:
+            paths = (
+                await session.scalars(
+                    select(RequestAudit.path).where(RequestAudit.method == "POST")
+                )
+            ).all()
+        assert paths.count("/api/v1/registry/workers") >= 1
+        read = f"/api/v1/registry/workers/{worker['id']}"
+        assert (await stack.gateway.get(read, headers=stack.admin)).status_code == 200
+        async with stack.app.state.runtime.sessions() as session:
+            recorded = await session.scalar(
+                select(func.count())
+                .select_from(RequestAudit)
+                .where(RequestAudit.path == read, RequestAudit.full_id_read.is_(True))
+            )
+        assert recorded == 1
+    assert stack.app.state.audit.queue.empty()

@@ -548,6 +548,27 @@ async def gateway(
         )
         assert r.status_code == 201, r.text
         home_client = r.json()
+        # A webhook subscription of the home client: no foreign caller may see or touch it.
+        r = await client.post(
+            "/api/v1/auth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": home_client["client_id"],
+                "client_secret": home_client["client_secret"],
+            },
+        )
+        assert r.status_code == 200, r.text
+        r = await client.post(
+            "/api/v1/webhooks",
+            headers={"Authorization": f"Bearer {r.json()['access_token']}"},
+            json={
+                "url": "http://127.0.0.1:9/hooks/sh-marker",
+                "events": ["registry.worker.registered.v1"],
+                "description": "沪测试订阅",
+            },
+        )
+        assert r.status_code == 201, r.text
+        home_hook = r.json()
         foreign = {}
         for roles in ROLE_SETS:
             label = "+".join(roles)
@@ -561,8 +582,12 @@ async def gateway(
                 "username": [home_user["username"]],
                 "client_id": [home_client["client_id"]],
                 "region": [HOME],
+                "subscription_id": [home_hook["id"]],
             },
             markers={
+                home_hook["id"],
+                "sh-marker",
+                "沪测试订阅",
                 home_user["username"],
                 home_user["id"],
                 home_client["client_id"],

@@ -4,7 +4,9 @@ from logging.config import fileConfig
 
 from alembic import context
 
-import cwp_gateway.accounts.models  # noqa: F401  (registers the tables on Base.metadata)
+import cwp_gateway.accounts.models
+import cwp_gateway.audit.models
+import cwp_gateway.webhooks.models  # noqa: F401
 from cwp_common.migrations import run_migrations
 from cwp_gateway.config import Settings
 from cwp_gateway.db import Base

@@ -7,6 +7,7 @@ is only their routers, their tables and the events they consume.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -199,9 +200,9 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             log.info("%s service started", spec.name)
             yield
         finally:
-            # Also after a failed start: whatever was opened is closed again.
-            for c in rt.consumers:
-                await c.stop()
+            # Also after a failed start: whatever was opened is closed again. The
+            # consumers stop together: each may wait out a fetch or a retry first.
+            await asyncio.gather(*(c.stop() for c in rt.consumers))
             if rt.revocation_feed is not None:
                 await rt.revocation_feed.stop()
             if relay is not None:

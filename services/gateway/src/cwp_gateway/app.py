@@ -9,6 +9,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from cwp_common.service import Runtime, ServiceSpec, create_service_app
 from cwp_common.settings import PlatformSettings
+from cwp_gateway.accounts.following import SUBSCRIPTION as WORKER_ACCOUNTS
 from cwp_gateway.accounts.passwords import Passwords
 from cwp_gateway.accounts.router import router as auth_router
 from cwp_gateway.audit.recorder import AuditRecorder
@@ -25,6 +26,9 @@ from cwp_gateway.proxy.forward import ProxyMiddleware, Upstreams
 from cwp_gateway.reports.router import router as reports_router
 from cwp_gateway.startup import start_gateway
 from cwp_gateway.state import GatewayState
+from cwp_gateway.webhooks.delivery import DeliveryWorker as WebhookWorker
+from cwp_gateway.webhooks.fanout import SUBSCRIPTIONS as WEBHOOK_SUBSCRIPTIONS
+from cwp_gateway.webhooks.router import router as webhooks_router
 
 
 def create_app(
@@ -44,13 +48,18 @@ def create_app(
 
     audit = AuditRecorder()
     docs = ServiceDocuments(settings.upstreams(), session=lambda: upstreams.session)
+    webhooks = WebhookWorker(
+        settings.webhook_retries(), dev=platform.is_dev, poll_seconds=settings.webhook_poll_seconds
+    )
 
     async def starting(rt: Runtime) -> None:
         await start_gateway(state, platform, rt)
         await upstreams.start()
         audit.start(rt.sessions)
+        webhooks.start(rt.sessions)
 
     async def stopping(rt: Runtime) -> None:
+        await webhooks.stop()
         await audit.stop()
         await upstreams.close()
 
@@ -67,7 +76,11 @@ def create_app(
                 reports_router,
                 dashboard_router,
                 openapi_router,
+                webhooks_router,
             ],
+            # Events the gateway consumes: every subscribable type, for webhooks, and the
+            # registry's word on workers, whose accounts follow their moves and exits.
+            subscriptions=[*WEBHOOK_SUBSCRIPTIONS, WORKER_ACCOUNTS],
             on_starting=starting,
             on_stopping=stopping,
             middleware=[
@@ -91,7 +104,7 @@ def create_app(
             ],
             create_schema=create_schema,
             settings=settings,
-            # A producer: account revocations leave through the outbox to every service.
+            # A producer too: account revocations leave through the outbox to every service.
         ),
         platform,
     )
@@ -100,5 +113,6 @@ def create_app(
     app.state.audit = audit
     docs.own = app.openapi  # merged with the services' documents at /api/v1/openapi.json
     app.state.openapi_documents = docs
+    app.state.webhooks = webhooks
     app.state.dashboard_sources = Sources(upstreams)  # the dashboard's and reports' figures
     return app

@@ -12,6 +12,7 @@ from cwp_common.settings import DEV_DEFAULT
 from cwp_gateway.accounts.rules import Throttle, parse_networks
 from cwp_gateway.proxy.forward import Protection
 from cwp_gateway.proxy.resilience import RateLimiter, parse_route_timeouts
+from cwp_gateway.webhooks.delivery import RetryPolicy
 
 DEV_ADMIN_PASSWORD = "cwp-dev-password"
 MIN_PASSWORD_LENGTH = 12
@@ -92,6 +93,14 @@ class Settings(BaseSettings):
     # Open connections to all upstreams together; more requests wait for a free one.
     upstream_pool_size: int = Field(default=256, gt=0)
 
+    # Webhook deliveries: attempts before a delivery is given up, the wait after the first
+    # failure (doubling after each next one, up to the maximum), and each attempt's limit.
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50)
+    webhook_retry_base_seconds: float = Field(default=10.0, gt=0, le=3600)
+    webhook_retry_max_seconds: float = Field(default=3600.0, gt=0, le=86_400)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+
     # The platform-wide names (no GATEWAY_ prefix): deployment tooling sets them once.
     admin_username: str = Field(
         default="admin", validation_alias=AliasChoices("CWP_ADMIN_USERNAME", "admin_username")
@@ -136,6 +145,14 @@ class Settings(BaseSettings):
             breaker_threshold=self.breaker_failures,
             breaker_cooldown=self.breaker_cooldown_seconds,
             route_timeouts=parse_route_timeouts(self.route_timeouts),
+        )
+
+    def webhook_retries(self) -> RetryPolicy:
+        return RetryPolicy(
+            max_attempts=self.webhook_max_attempts,
+            base_seconds=self.webhook_retry_base_seconds,
+            max_seconds=self.webhook_retry_max_seconds,
+            timeout_seconds=self.webhook_timeout_seconds,
         )
 
     def throttle(self) -> Throttle:

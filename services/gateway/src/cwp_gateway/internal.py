@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cwp_common.problems import problem_response
-from cwp_common.serve import SERVER_OPTIONS
+from cwp_common.serve import GRACEFUL_SHUTDOWN_SECONDS, SERVER_OPTIONS
 
 INTERNAL = "cwp.internal"  # scope key set by the internal listener only
 INTERNAL_ONLY = frozenset({"/metrics"})
@@ -73,7 +73,16 @@ def serve_gateway(
     app: FastAPI, host: str, port: int, internal_host: str, internal_port: int
 ) -> None:
     public = uvicorn.Server(
-        uvicorn.Config(app, host=host, port=port, log_config=None, **SERVER_OPTIONS)
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_config=None,
+            # On SIGTERM: stop accepting, let requests in flight finish (up to this long),
+            # then stop; as every service does (cwp_common.serve).
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            **SERVER_OPTIONS,
+        )
     )
     internal = _QuietServer(
         uvicorn.Config(

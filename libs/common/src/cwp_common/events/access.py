@@ -9,7 +9,8 @@ Each service's NATS user is the service's name. It may
 - create and use only the durable pull consumers listed for it below, on the streams it
   consumes (create, info, fetch the next messages, ack);
 - read the gateway's stream (account revocations, which every service must see) through
-  ephemeral consumers;
+  ephemeral consumers, and the streams listed for it in TIME_READS through unnamed push
+  consumers (the gateway's webhook replay);
 - use the work-queue streams listed for it in WORK_QUEUES (jobs it shares among its
   own replicas, e.g. payroll's chunks): publish their subjects, inspect the stream, and
   consume through the one durable of each;
@@ -88,7 +89,15 @@ WORK_QUEUES: Mapping[str, tuple[WorkQueue, ...]] = {
 # Every service of the platform (planned ones included, so that their streams and users
 # exist from the start) and the durable consumers it owns.
 CONSUMERS: Mapping[str, tuple[Durable, ...]] = {
-    "gateway": (),
+    "gateway": (
+        # Webhooks: every stream whose events a provincial system may subscribe to.
+        Durable("registry", "gateway-webhooks-registry"),
+        Durable("career", "gateway-webhooks-career"),
+        Durable("payroll", "gateway-webhooks-payroll"),
+        Durable("training", "gateway-webhooks-training"),
+        # Worker accounts follow their worker's transfer and exit.
+        Durable("registry", "gateway-worker-accounts"),
+    ),
     "registry": (
         Durable("career", "registry-grades"),
         Durable("training", "registry-qualifications"),
@@ -104,6 +113,14 @@ CONSUMERS: Mapping[str, tuple[Durable, ...]] = {
         Durable("training", "payroll-training"),
     ),
     "training": (Durable("registry", "training-workers"),),
+}
+
+
+# Streams a service reads from a point in time (the gateway's webhook replay): it may
+# create unnamed push consumers there, delivering to its own inbox, and nothing else. No
+# MSG.NEXT or named CREATE: those would reach other services' durables.
+TIME_READS: Mapping[str, tuple[str, ...]] = {
+    "gateway": ("registry", "career", "payroll", "training"),
 }
 
 
@@ -165,6 +182,8 @@ def permissions(
         publish += _durable_rights(durable)
     for queue in queues.get(service, ()):
         publish += _work_queue_rights(queue)
+    for producer in TIME_READS.get(service, ()):
+        publish.append(f"$JS.API.CONSUMER.CREATE.{stream_name(producer)}")
     for right in _broadcast_rights():
         if right not in publish:
             publish.append(right)

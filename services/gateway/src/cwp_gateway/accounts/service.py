@@ -301,6 +301,17 @@ def _audit(
     )
 
 
+def audit_change(
+    session: AsyncSession,
+    action: AuditAction,
+    actor: str,
+    account: Account,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """An account change not made by a person's request (a registry event)."""
+    _audit(session, action, actor, account.kind, account.login, account.region, detail=detail)
+
+
 def _audit_account(
     session: AsyncSession,
     action: AuditAction,

@@ -1,6 +1,16 @@
-"""Audit rows leave the request path at once: the proxy hands each to a queue, and one
-task writes them in batches (one INSERT of many rows), so a write pays a queue append,
-not a transaction. Stopping the gateway flushes what is queued."""
+"""Audit rows are committed before the caller gets its answer: the proxy holds the
+answer's first bytes until the row is in the database, so a crash can no longer lose the
+record of a write whose success the caller has seen. The cost stays small by group
+commit: one task writes whatever rows are waiting in one INSERT and one transaction, and
+while it commits, the next requests' rows gather for the next batch. With light traffic
+a row waits for one commit; with heavy traffic many rows share one.
+
+If the database does not answer within `wait_limit`, the answer goes out anyway (the
+upstream has already done the write; withholding the answer undoes nothing) and the row
+stays queued, written as soon as the database is back. Stopping the gateway flushes what
+is queued. The window left is a crash between the upstream's commit and the audit's
+commit, before the answer: the caller then sees a failed request, never a success
+without a record."""
 
 from __future__ import annotations
 
@@ -37,13 +47,15 @@ def is_full_id_read(method: str, path: str, principal: Principal | None) -> bool
 class AuditRecorder:
     sessions: async_sessionmaker[AsyncSession] | None = None
     batch_size: int = 500
-    pause: float = 0.2  # longest a row waits for its batch when traffic is light
+    wait_limit: float = 2.0  # longest an answer waits for its row's commit
 
     def __post_init__(self) -> None:
-        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.queue: asyncio.Queue[tuple[dict[str, Any], asyncio.Future[None] | None]] = (
+            asyncio.Queue()
+        )
         self._task: asyncio.Task[None] | None = None
 
-    def record(
+    def row(
         self,
         principal: Principal | None,
         method: str,
@@ -51,26 +63,46 @@ class AuditRecorder:
         status: int,
         address: str,
         request_id: str,
-    ) -> None:
-        """Queue the row when the request is a write or a read of full ID numbers."""
+    ) -> dict[str, Any] | None:
+        """The audit row of a write or a read of full ID numbers; None for other requests."""
         full_id = is_full_id_read(method, path, principal)
         if method not in WRITES and not full_id:
-            return
-        self.queue.put_nowait(
-            {
-                "id": new_id(),
-                "at": utcnow(),
-                "actor": principal.subject[:64] if principal else "anonymous",
-                "actor_kind": principal.kind[:10] if principal else "anonymous",
-                "actor_region": principal.region if principal else "",
-                "method": method[:10],
-                "path": path[:500],
-                "status": status,
-                "address": address[:64],
-                "request_id": request_id[:128],
-                "full_id_read": full_id,
-            }
-        )
+            return None
+        return {
+            "id": new_id(),
+            "at": utcnow(),
+            "actor": principal.subject[:64] if principal else "anonymous",
+            "actor_kind": principal.kind[:10] if principal else "anonymous",
+            "actor_region": principal.region if principal else "",
+            "method": method[:10],
+            "path": path[:500],
+            "status": status,
+            "address": address[:64],
+            "request_id": request_id[:128],
+            "full_id_read": full_id,
+        }
+
+    def audited(self, method: str, path: str, principal: Principal | None) -> bool:
+        return method in WRITES or is_full_id_read(method, path, principal)
+
+    async def write(self, row: dict[str, Any]) -> bool:
+        """Queue the row and wait until it is committed (True), or `wait_limit` (False:
+        it stays queued and is written later)."""
+        if self._task is None:  # not started (or stopping): written by the final flush
+            self.queue.put_nowait((row, None))
+            return False
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.queue.put_nowait((row, done))
+        try:
+            await asyncio.wait_for(asyncio.shield(done), self.wait_limit)
+        except TimeoutError:
+            log.warning("request audit: answering before the row %s is written", row["id"])
+            return False
+        return True
+
+    def record(self, row: dict[str, Any]) -> None:
+        """Queue the row without waiting (a request that ended without an answer)."""
+        self.queue.put_nowait((row, None))
 
     def start(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
@@ -82,28 +114,41 @@ class AuditRecorder:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        await self.flush()
+        while not self.queue.empty():
+            if not await self.flush():
+                break
+
+    def _take(self) -> list[tuple[dict[str, Any], asyncio.Future[None] | None]]:
+        items: list[tuple[dict[str, Any], asyncio.Future[None] | None]] = []
+        while not self.queue.empty() and len(items) < self.batch_size:
+            items.append(self.queue.get_nowait())
+        return items
 
     async def flush(self) -> int:
-        rows: list[dict[str, Any]] = []
-        while not self.queue.empty() and len(rows) < self.batch_size:
-            rows.append(self.queue.get_nowait())
-        if rows and self.sessions is not None:
-            try:
-                async with self.sessions() as session, session.begin():
-                    await session.execute(insert(RequestAudit), rows)
-            except Exception as exc:  # keep them for the next try rather than lose them
-                log.error("request audit: %d rows not written yet: %s", len(rows), describe(exc))
-                for row in rows:
-                    self.queue.put_nowait(row)
-                raise
-        return len(rows)
+        """Write what is queued now (one batch); the number of rows written."""
+        return await self._write(self._take())
+
+    async def _write(self, items: list[tuple[dict[str, Any], asyncio.Future[None] | None]]) -> int:
+        if not items or self.sessions is None:
+            return 0
+        try:
+            async with self.sessions() as session, session.begin():
+                await session.execute(insert(RequestAudit), [row for row, _ in items])
+        except Exception as exc:  # keep them for the next try rather than lose them
+            log.error("request audit: %d rows not written yet: %s", len(items), describe(exc))
+            for row, _ in items:
+                self.queue.put_nowait((row, None))
+            raise
+        for _, done in items:
+            if done is not None and not done.done():
+                done.set_result(None)
+        return len(items)
 
     async def _run(self) -> None:
         while True:
             try:
-                if await self.flush() < self.batch_size:
-                    await asyncio.sleep(self.pause)
+                first = await self.queue.get()
+                await self._write([first, *self._take()])
             except asyncio.CancelledError:
                 raise
             except Exception:

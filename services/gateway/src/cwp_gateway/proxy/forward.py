@@ -21,6 +21,7 @@ import logging
 import math
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
@@ -37,8 +38,8 @@ from cwp_gateway.proxy.headers import downstream_headers, upstream_headers
 from cwp_gateway.proxy.resilience import IDEMPOTENT, CircuitBreaker, RateLimiter, timeout_for
 
 PREFIX = "/api/v1/"
-# the gateway's own routers (openapi.json, docs: the merged API document)
-OWN_AREAS = frozenset({"auth", "me", "audit", "reports", "openapi.json", "docs"})
+# The gateway's own routers (openapi.json and docs: the merged API document).
+OWN_AREAS = frozenset({"auth", "me", "audit", "reports", "webhooks", "openapi.json", "docs"})
 log = logging.getLogger("cwp.gateway.proxy")
 
 
@@ -189,35 +190,43 @@ class ProxyMiddleware:
     async def _audited(
         self, upstream: Upstream, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        """Forward, then hand a write or a full-ID read to the audit (a queue append)."""
+        """Forward; a write or a full-ID read is audited, its row committed before the
+        answer's first bytes go out (see AuditRecorder)."""
         principal = _caller(scope)
-        status = 500
+        audit = self.audit
+        if audit is None or not audit.audited(scope["method"], scope["path"], principal):
+            await self._forward(upstream, principal, scope, receive, send)
+            return
+        answered = False
 
         async def watching(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
+            nonlocal answered
+            if message["type"] == "http.response.start" and not answered:
+                answered = True
+                await audit.write(self._row(audit, scope, principal, message["status"]))
             await send(message)
 
         try:
             await self._forward(upstream, principal, scope, receive, watching)
         finally:
-            if self.audit is not None:
-                headers = dict(scope["headers"])
-                client = scope.get("client")
-                address = client_address(
-                    client[0] if client else "unknown",
-                    headers.get(b"x-forwarded-for", b"").decode("latin-1") or None,
-                    self.trusted,
-                )
-                self.audit.record(
-                    principal,
-                    scope["method"],
-                    scope["path"],
-                    status,
-                    address,
-                    scope["state"]["request_id"],
-                )
+            if not answered:  # no answer at all: still on record, as a 500
+                audit.record(self._row(audit, scope, principal, 500))
+
+    def _row(
+        self, audit: AuditRecorder, scope: Scope, principal: Principal | None, status: int
+    ) -> dict[str, Any]:
+        headers = dict(scope["headers"])
+        client = scope.get("client")
+        address = client_address(
+            client[0] if client else "unknown",
+            headers.get(b"x-forwarded-for", b"").decode("latin-1") or None,
+            self.trusted,
+        )
+        row = audit.row(
+            principal, scope["method"], scope["path"], status, address, scope["state"]["request_id"]
+        )
+        assert row is not None  # only called for audited requests
+        return row
 
     def _rate_limited(self, scope: Scope, principal: Principal | None) -> float:
         """Seconds to wait, or 0. Per account (the token's subject, users and API clients

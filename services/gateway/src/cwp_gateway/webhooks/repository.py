@@ -1,0 +1,31 @@
+"""Subscriptions as a caller sees them: an administrator, every live subscription of
+accounts within their region; an API client, its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from cwp_common.auth import Role
+from cwp_common.repository import Repository
+from cwp_gateway.accounts.models import Account
+from cwp_gateway.webhooks.models import WebhookSubscription
+
+
+class SubscriptionRepository(Repository[WebhookSubscription]):
+    model = WebhookSubscription
+    key = WebhookSubscription.id
+    label = "Webhook subscription"
+
+    def scope(self, stmt: Select[Any]) -> Select[Any]:
+        p = self.principal
+        owners = select(Account.id)
+        if Role.ADMIN in p.roles:
+            owners = owners.where(Account.region.startswith(p.region, autoescape=True))
+        else:
+            owners = owners.where(Account.kind == p.kind, Account.login == p.subject)
+        return stmt.where(
+            WebhookSubscription.deleted_at.is_(None),
+            WebhookSubscription.account_id.in_(owners),
+        )
