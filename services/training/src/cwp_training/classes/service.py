@@ -360,20 +360,18 @@ async def progress(
         if row.minutes_studied >= required and not klass.scored:
             row.status = "completed"
             row.completed_on = today
-            await writer.add_entries(
-                session,
-                [
-                    Attendance(
-                        id=new_id(),
-                        worker_id=row.worker_id,
-                        class_id=class_id,
-                        day=today,
-                        minutes=required,
-                        kind="online",
-                    )
-                ],
-            )
+            await _credit_online(session, row.worker_id, class_id, today, required)
     return EnrolmentOut.from_model(row)
+
+
+async def _credit_online(
+    session: AsyncSession, worker_id: uuid.UUID, class_id: uuid.UUID, day: date, minutes: int
+) -> None:
+    """An online course completed: its minutes studied enter the ledger (and its totals)."""
+    entry = Attendance(
+        id=new_id(), worker_id=worker_id, class_id=class_id, day=day, minutes=minutes, kind="online"
+    )
+    await writer.add_entries(session, [entry])
 
 
 async def complete(
@@ -395,17 +393,5 @@ async def complete(
         course = await CourseRepository(session, PLATFORM).get_or_404(klass.course_id)
         studied = min(row.minutes_studied, course.hours * MINUTES_PER_HOUR)
         if course.delivery != "in_person" and studied > 0:
-            await writer.add_entries(
-                session,
-                [
-                    Attendance(
-                        id=new_id(),
-                        worker_id=row.worker_id,
-                        class_id=class_id,
-                        day=today,
-                        minutes=studied,
-                        kind="online",
-                    )
-                ],
-            )
+            await _credit_online(session, row.worker_id, class_id, today, studied)
     return EnrolmentOut.from_model(row)
