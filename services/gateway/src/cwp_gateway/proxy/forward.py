@@ -215,18 +215,26 @@ class ProxyMiddleware:
     def _row(
         self, audit: AuditRecorder, scope: Scope, principal: Principal | None, status: int
     ) -> dict[str, Any]:
+        row = audit.row(
+            principal,
+            scope["method"],
+            scope["path"],
+            status,
+            self._address(scope),
+            scope["state"]["request_id"],
+        )
+        assert row is not None  # only called for audited requests
+        return row
+
+    def _address(self, scope: Scope) -> str:
+        """The caller's address: the TCP peer, or X-Forwarded-For from a trusted proxy."""
         headers = dict(scope["headers"])
         client = scope.get("client")
-        address = client_address(
+        return client_address(
             client[0] if client else "unknown",
             headers.get(b"x-forwarded-for", b"").decode("latin-1") or None,
             self.trusted,
         )
-        row = audit.row(
-            principal, scope["method"], scope["path"], status, address, scope["state"]["request_id"]
-        )
-        assert row is not None  # only called for audited requests
-        return row
 
     def _rate_limited(self, scope: Scope, principal: Principal | None) -> float:
         """Seconds to wait, or 0. Per account (the token's subject, users and API clients
@@ -234,14 +242,7 @@ class ProxyMiddleware:
         address instead, and the service refuses it as before."""
         protection = self.upstreams.protection
         if scope["path"].startswith(PUBLIC_PREFIXES):
-            headers = dict(scope["headers"])
-            client = scope.get("client")
-            address = client_address(
-                client[0] if client else "unknown",
-                headers.get(b"x-forwarded-for", b"").decode("latin-1") or None,
-                self.trusted,
-            )
-            return protection.public.take(address)
+            return protection.public.take(self._address(scope))
         if principal is not None:
             limiter = protection.clients if principal.kind == "client" else protection.users
             return limiter.take(f"{principal.kind}:{principal.subject}")
