@@ -223,6 +223,10 @@ def platform(
             tmp,
         )
         wait_port(procs, "nats", nats_port)
+        # The deployment creates the streams (`cwp streams apply`); services only use them.
+        subprocess.run(
+            [str(bin_dir / "cwp"), "streams", "apply"], env=env, check=True, capture_output=True
+        )
         services = ("registry", "gateway") if upstream == "registry" else ("gateway",)
         for service in services:
             ini = ROOT / "services" / service / "alembic.ini"
