@@ -21,7 +21,6 @@ from nats.js.errors import NotFoundError
 
 from cwp_common.events.contracts import EventData, WorkerRegistered
 from cwp_common.events.envelope import CloudEvent, service_of
-from cwp_common.events.nats_link import ensure_stream
 from cwp_common.settings import PlatformSettings
 from tests.support.nats_server import NatsServer
 from tests.support.tokens import AUDIENCE, ISSUER
@@ -117,7 +116,8 @@ def verify(secret: str, got: Received) -> bool:
 
 
 async def publish(nats: NatsServer, data: EventData) -> CloudEvent:
-    """Publish an event as its producer does (its own NATS user, the envelope)."""
+    """Publish an event as its producer does (its own NATS user, the envelope), on the
+    stream the test server created (producers may not create streams)."""
     producer = service_of(data.type)
     event = CloudEvent.new(
         source=f"cwp.{producer}",
@@ -128,7 +128,6 @@ async def publish(nats: NatsServer, data: EventData) -> CloudEvent:
     nc = await nats.connect(producer)
     try:
         js = nc.jetstream()
-        await ensure_stream(js, producer)
         await js.publish(data.type, event.to_bytes(), headers={"Nats-Msg-Id": event.id})
     finally:
         await nc.close()
