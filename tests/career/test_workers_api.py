@@ -255,4 +255,5 @@ async def test_unknown_worker(client: httpx.AsyncClient, admin: dict[str, str]) 
     r = await client.get(f"{API}/workers/0190f5c2-1c2d-7e3f-8a4b-5c6d7e8f9a0b", headers=admin)
     assert r.status_code == 404
     assert r.json()["type"] == "urn:cwp:problem:not-found"
-    assert (await client.get(f"{API}/workers/42", headers=admin)).status_code == 422
+    # A path that is not a worker id names no worker: 404, as for an unknown id.
+    assert (await client.get(f"{API}/workers/42", headers=admin)).status_code == 404

@@ -34,8 +34,9 @@ from cwp_gateway.webhooks.signing import new_secret
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 
 
-async def subscriber(request: Request) -> Principal:
-    principal = await current_principal(request)
+async def subscriber(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    """API clients and administrators (the token check is a dependency of its own, so the
+    documents state its 401 and 403 as for every role check)."""
     if principal.kind == Kind.CLIENT.value or Role.ADMIN in principal.roles:
         return principal
     raise Forbidden("Webhooks are for API clients and administrators / 仅接口客户端和管理员可订阅")
