@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cwp_common.db import utcnow
-from cwp_common.events.contracts import WorkerExited
+from cwp_common.events.contracts import WorkerExited, WorkerTransferred
 from cwp_common.keys import generate_keypair
 from cwp_common.settings import PlatformSettings
 from cwp_gateway.app import create_app
@@ -38,6 +38,7 @@ from tests.support.tokens import login
 
 REGISTERED = "registry.worker.registered.v1"
 EXITED = "registry.worker.exited.v1"
+TRANSFERRED = "registry.worker.transferred.v1"
 FAST = {"webhook_retry_base_seconds": 0.2, "webhook_poll_seconds": 0.1}
 
 
@@ -153,6 +154,69 @@ async def test_delivered_signed_within_scope_and_without_personal_data_unless_pi
     await hooks.wait_for(lambda: len(hooks.at("/pii")) == 2)
     assert hooks.at("/pii")[1].json["type"] == EXITED
     assert len(hooks.at("/plain")) == 1
+
+
+def transferred(old: str, new: str) -> WorkerTransferred:
+    facts = registered(new).model_dump()
+    return WorkerTransferred(
+        **facts,
+        from_community_code=old,
+        effective_date=utcnow().date(),
+        service_years_carried=True,
+    )
+
+
+async def test_a_transfer_reaches_the_region_the_worker_left_once_and_by_the_same_rules(
+    gw: httpx.AsyncClient, module_nats: NatsServer, hooks: Receiver
+) -> None:
+    """The worker leaves 310101 (黄浦) for 310104 (徐汇): both districts' systems are told,
+    Shanghai's once, Guangdong's not; personal data only with `pii`, wherever it goes."""
+    admin = await login(gw, ADMIN, ADMIN_PASSWORD)
+    old = await client_headers(gw, admin, "310101", ("viewer",))
+    old_pii = await client_headers(gw, admin, "310101", ("viewer", "pii"))
+    new = await client_headers(gw, admin, "310104", ("viewer",))
+    both = await client_headers(gw, admin, "31", ("viewer", "pii"))
+    neither = await client_headers(gw, admin, "44", ("viewer", "pii"))
+    subs = {
+        "/old": await subscribe(gw, old, f"{hooks.url}/old", [TRANSFERRED]),
+        "/old-pii": await subscribe(gw, old_pii, f"{hooks.url}/old-pii", [TRANSFERRED]),
+        "/new": await subscribe(gw, new, f"{hooks.url}/new", [TRANSFERRED]),
+        "/both": await subscribe(gw, both, f"{hooks.url}/both", [TRANSFERRED, REGISTERED]),
+        "/neither": await subscribe(gw, neither, f"{hooks.url}/neither", [TRANSFERRED]),
+    }
+    # Not subscribed to transfers: the old region's registrations-only subscriber.
+    only_registered = await subscribe(gw, old, f"{hooks.url}/registered", [REGISTERED])
+
+    move = await publish(module_nats, transferred("310101002001", "310104001001"))
+    # A later event to the Guangdong subscriber marks that everything before it was seen.
+    await publish(module_nats, transferred("440105001001", "440106001001"))
+    await hooks.wait_for(lambda: len(hooks.at("/neither")) == 1)
+    await hooks.wait_for(
+        lambda: all(len(hooks.at(path)) >= 1 for path in subs if path != "/neither")
+    )
+    await asyncio.sleep(0.5)  # room for a duplicate, were one to be sent
+
+    for path in ("/old", "/old-pii", "/new", "/both"):
+        [got] = hooks.at(path)
+        assert got.headers["webhook-id"] == move.id, path
+        assert verify(subs[path]["secret"], got), path
+        data = got.json["data"]
+        assert got.json["type"] == TRANSFERRED
+        assert (data["from_community_code"], data["community_code"]) == (
+            "310101002001",
+            "310104001001",
+        )
+        # The same personal-data rule for the region left as for the one joined.
+        if path in ("/old-pii", "/both"):
+            assert data["birth_date"] == "1990-05-17", path
+        else:
+            assert "birth_date" not in data, path
+            assert "retirement_date" not in data, path
+    assert hooks.at("/neither")[0].headers["webhook-id"] != move.id
+    assert hooks.at("/registered") == []
+    logged = await deliveries(gw, both, subs["/both"]["id"])
+    assert [d["event_id"] for d in logged] == [move.id]  # one delivery, not one per region
+    assert await deliveries(gw, old, only_registered["id"]) == []
 
 
 async def test_retried_with_backoff_after_server_errors(

@@ -1,9 +1,11 @@
 """Which events may be subscribed to, how each is scoped, and what personal data is
 taken out of it for a subscriber without `pii`.
 
-Scope: an event goes to a subscriber only when the region it belongs to (its community,
+Scope: an event goes to a subscriber only when a region it belongs to (its community,
 or the jurisdiction or region of a payroll figure) lies within the subscriber's region.
-A transfer belongs to the worker's new community: the former region is not told.
+A transfer belongs to both the worker's new community and the one they left: the former
+region's records must lose the worker. A subscriber whose region holds both gets the
+event once (one delivery per event and subscription), the same body either way.
 
 Personal data: payloads never carry ID numbers or phones (cwp_common.events.contracts);
 the worker events carry the birth date, and the retirement date derived from it. For a
@@ -34,21 +36,22 @@ from cwp_common.events.contracts import (
 )
 from cwp_common.events.envelope import service_of
 
-# Subject -> the payload field that names the event's region.
-EVENTS: Mapping[str, str] = {
-    WorkerRegistered.type: "community_code",
-    WorkerUpdated.type: "community_code",
-    WorkerTransferred.type: "community_code",
-    WorkerExited.type: "community_code",
-    GradeAssigned.type: "community_code",
-    GradeChanged.type: "community_code",
-    AssessmentConfirmed.type: "community_code",
-    PayrollRunCompleted.type: "jurisdiction",
-    PayrollRunLocked.type: "jurisdiction",
-    PayrollBenchmarkBreached.type: "region",
-    QualificationObtained.type: "community_code",
-    SkillLevelObtained.type: "community_code",
-    RequirementShortfall.type: "community_code",
+COMMUNITY = ("community_code",)
+# Subject -> the payload fields that name the event's regions.
+EVENTS: Mapping[str, tuple[str, ...]] = {
+    WorkerRegistered.type: COMMUNITY,
+    WorkerUpdated.type: COMMUNITY,
+    WorkerTransferred.type: ("community_code", "from_community_code"),
+    WorkerExited.type: COMMUNITY,
+    GradeAssigned.type: COMMUNITY,
+    GradeChanged.type: COMMUNITY,
+    AssessmentConfirmed.type: COMMUNITY,
+    PayrollRunCompleted.type: ("jurisdiction",),
+    PayrollRunLocked.type: ("jurisdiction",),
+    PayrollBenchmarkBreached.type: ("region",),
+    QualificationObtained.type: COMMUNITY,
+    SkillLevelObtained.type: COMMUNITY,
+    RequirementShortfall.type: COMMUNITY,
 }
 # The producers whose streams the gateway reads for webhooks.
 PRODUCERS = ("registry", "career", "payroll", "training")
@@ -59,16 +62,14 @@ def producer_of(subject: str) -> str:
     return service_of(subject)
 
 
-def region_of(subject: str, data: Mapping[str, Any]) -> str | None:
-    """The event's region, or None when it has none (such an event goes to nobody)."""
-    field = EVENTS.get(subject)
-    value = data.get(field) if field else None
-    return value if isinstance(value, str) and value else None
+def regions_of(subject: str, data: Mapping[str, Any]) -> list[str]:
+    """The event's regions; none when it names none (such an event goes to nobody)."""
+    values = (data.get(field) for field in EVENTS.get(subject, ()))
+    return [v for v in values if isinstance(v, str) and v]
 
 
 def in_scope(subject: str, data: Mapping[str, Any], scope: str) -> bool:
-    region = region_of(subject, data)
-    return region is not None and region.startswith(scope)
+    return any(region.startswith(scope) for region in regions_of(subject, data))
 
 
 def visible_data(data: Mapping[str, Any], sees_pii: bool) -> dict[str, Any]:
