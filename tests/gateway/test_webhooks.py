@@ -498,3 +498,86 @@ async def subscribe_unchecked(app: Any, url: str) -> uuid.UUID:
         session.add(row)
         await session.flush()
         return row.id
+
+
+class Ticks:
+    """The rate limiters' clock, moved by the test instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_the_webhooks_api_is_rate_limited_per_account_by_the_proxys_limiters(
+    settings: Settings, platform: PlatformSettings, hooks: Receiver
+) -> None:
+    limits = {
+        "client_rate": 0.5,
+        "client_burst": 8,
+        "webhook_subscribe_rate": 0.01,
+        "webhook_subscribe_burst": 2,
+        "webhook_replay_rate": 0.01,
+        "webhook_replay_burst": 1,
+    }
+    app = create_app(settings.model_copy(update=FAST | limits), platform, create_schema=True)
+    protection = app.state.gateway.services.protection
+    ticks = Ticks()
+    for limiter in (protection.clients, protection.webhook_subscribes, protection.webhook_replays):
+        limiter.clock = ticks
+
+    def refused(r: httpx.Response, retry_after: int) -> None:
+        """429 as problem+json, Retry-After the wait (within a second: float rounding)."""
+        assert r.status_code == 429, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["type"] == "urn:cwp:problem:rate-limited"
+        assert retry_after <= int(r.headers["retry-after"]) <= retry_after + 1
+
+    async with running(app) as gw:
+        admin = await login(gw, ADMIN, ADMIN_PASSWORD)
+        a = await client_headers(gw, admin, "31", ("viewer",))
+        b = await client_headers(gw, admin, "31", ("viewer",))
+        hook = {"url": f"{hooks.url}/limited", "events": [REGISTERED]}
+        # Subscribing: two, then the subscription limit (1 every 100 s) refuses.
+        first = await subscribe(gw, a, hook["url"], [REGISTERED])  # 1 of a's 8
+        await subscribe(gw, a, hook["url"], [REGISTERED])  # 2
+        refused(await gw.post("/api/v1/webhooks", json=hook, headers=a), 100)  # 3
+        # A malformed request is refused for what it is, and spends no subscription.
+        typo = {"url": hook["url"], "events": ["registry.worker.registred.v1"]}
+        assert (await gw.post("/api/v1/webhooks", json=typo, headers=a)).status_code == 422  # 4
+        assert (await gw.get("/api/v1/webhooks", headers=a)).status_code == 200  # 5
+        # Replaying: a replay that cannot run spends none; one runs, the next is refused.
+        replay = f"/api/v1/webhooks/{first['id']}/replay"
+        future = {"since": (utcnow() + timedelta(days=1)).isoformat()}
+        assert (await gw.post(replay, params=future, headers=a)).status_code == 422  # 6
+        since = {"since": (utcnow() - timedelta(minutes=1)).isoformat()}
+        r = await gw.post(replay, params=since, headers=a)  # 7
+        assert r.status_code == 202, r.text
+        refused(await gw.post(replay, params=since, headers=a), 100)  # 8
+        # The account's budget for the whole API is spent: every call is refused now,
+        # the proxied ones too (the same bucket), before any service is asked.
+        refused(await gw.get("/api/v1/webhooks", headers=a), 2)
+        refused(await gw.get(f"/api/v1/webhooks/{first['id']}/deliveries", headers=a), 2)
+        refused(await gw.get("/api/v1/registry/workers", headers=a), 2)
+        # Another account is not held back.
+        assert (await gw.get("/api/v1/webhooks", headers=b)).status_code == 200
+        await subscribe(gw, b, hook["url"], [REGISTERED])
+        # Time refills the buckets: 4 s, two calls (the subscription limit still waits).
+        ticks.now += 4
+        assert (await gw.get("/api/v1/webhooks", headers=a)).status_code == 200
+        refused(await gw.post("/api/v1/webhooks", json=hook, headers=a), 96)
+        ticks.now += 100
+        assert (await gw.post(replay, params=since, headers=a)).status_code == 202
+        await subscribe(gw, a, hook["url"], [REGISTERED])
+
+        async with app.state.runtime.sessions() as session:
+            count = await session.scalar(select(func.count()).select_from(WebhookSubscription))
+        assert count == 4  # a's three and b's one: nothing refused was written
+
+        # The documents say so, for every webhooks route.
+        paths = app.openapi()["paths"]
+        for path, operations in paths.items():
+            if path.startswith("/api/v1/webhooks"):
+                for method, operation in operations.items():
+                    assert "429" in operation["responses"], (method, path)

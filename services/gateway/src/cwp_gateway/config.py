@@ -82,6 +82,13 @@ class Settings(BaseSettings):
     # a form sent now and then, not a client's traffic.
     public_rate: float = Field(default=0.2, gt=0)
     public_burst: int = Field(default=10, ge=1)
+    # The webhooks API counts against the account's rate above; subscribing and replaying
+    # also against their own, per account (a replay reads up to 10,000 events): 1/60 is
+    # one a minute.
+    webhook_subscribe_rate: float = Field(default=0.1, gt=0)
+    webhook_subscribe_burst: int = Field(default=10, ge=1)
+    webhook_replay_rate: float = Field(default=1 / 60, gt=0)
+    webhook_replay_burst: int = Field(default=3, ge=1)
     # Origins of the mobile web app allowed to call the API from a browser (CORS), comma
     # separated; empty: none.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -142,6 +149,10 @@ class Settings(BaseSettings):
             clients=RateLimiter(self.client_rate, self.client_burst),
             anonymous=RateLimiter(self.anonymous_rate, self.anonymous_burst),
             public=RateLimiter(self.public_rate, self.public_burst),
+            webhook_subscribes=RateLimiter(
+                self.webhook_subscribe_rate, self.webhook_subscribe_burst
+            ),
+            webhook_replays=RateLimiter(self.webhook_replay_rate, self.webhook_replay_burst),
             breaker_threshold=self.breaker_failures,
             breaker_cooldown=self.breaker_cooldown_seconds,
             route_timeouts=parse_route_timeouts(self.route_timeouts),

@@ -65,10 +65,26 @@ class Protection:
     anonymous: RateLimiter = field(default_factory=lambda: RateLimiter(rate=20, burst=40))
     # The applicants' public path (PUBLIC_PREFIXES), per client address.
     public: RateLimiter = field(default_factory=lambda: RateLimiter(rate=0.2, burst=10))
+    # The gateway's own webhooks API (webhooks/router.py) counts against the account's
+    # budget above like a proxied call; these two costly steps, per account, also against
+    # their own: a subscription (a name resolved, a row every event fans out to) and a
+    # replay (up to 10,000 events read from the streams).
+    webhook_subscribes: RateLimiter = field(default_factory=lambda: RateLimiter(rate=0.1, burst=10))
+    webhook_replays: RateLimiter = field(default_factory=lambda: RateLimiter(rate=1 / 60, burst=3))
     breaker_threshold: int = 5
     breaker_cooldown: float = 10.0
     route_timeouts: Mapping[str, float] = field(default_factory=dict)
     retry_pause: float = 0.05  # before the one retry of an idempotent call
+
+    def per_account(self, principal: Principal) -> float:
+        """Seconds to wait, or 0: the account's one budget for the whole API, proxied
+        calls and the gateway's own limited routes alike (API clients at their rate)."""
+        limiter = self.clients if principal.kind == "client" else self.users
+        return limiter.take(account_key(principal))
+
+
+def account_key(principal: Principal) -> str:
+    return f"{principal.kind}:{principal.subject}"
 
 
 class Upstreams:
@@ -244,8 +260,7 @@ class ProxyMiddleware:
         if scope["path"].startswith(PUBLIC_PREFIXES):
             return protection.public.take(self._address(scope))
         if principal is not None:
-            limiter = protection.clients if principal.kind == "client" else protection.users
-            return limiter.take(f"{principal.kind}:{principal.subject}")
+            return protection.per_account(principal)
         client = scope.get("client")
         return protection.anonymous.take(client[0] if client else "unknown")
 

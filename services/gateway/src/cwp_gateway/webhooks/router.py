@@ -1,8 +1,13 @@
 """/api/v1/webhooks: subscriptions of API clients (their own) and administrators (any
-within their region), their delivery log, and replay from a point in time."""
+within their region), their delivery log, and replay from a point in time.
+
+Rate limits, per account, by the proxy's own limiters (proxy/forward.py Protection): every
+call counts against the account's budget for the whole API; subscribing and replaying
+also against their own, smaller ones. Past a limit: 429 with Retry-After."""
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal
@@ -12,11 +17,15 @@ from sqlalchemy import select, update
 
 from cwp_common.auth import Principal, Role, current_principal
 from cwp_common.db import utcnow
+from cwp_common.openapi import answers
 from cwp_common.pagination import MAX_LIMIT, Page, fetch_page
 from cwp_common.problems import Forbidden, InvalidInput, ProblemError
 from cwp_common.service import SessionDep
 from cwp_gateway.accounts.models import Kind
 from cwp_gateway.accounts.repository import AccountRepository
+from cwp_gateway.proxy.forward import Protection, account_key
+from cwp_gateway.proxy.resilience import RateLimiter
+from cwp_gateway.state import gateway_state
 from cwp_gateway.webhooks import catalogue
 from cwp_gateway.webhooks.addresses import RefusedAddress, check_url
 from cwp_gateway.webhooks.fanout import MAX_REPLAY, TooManyEvents, replay
@@ -42,7 +51,39 @@ async def subscriber(principal: Annotated[Principal, Depends(current_principal)]
     raise Forbidden("Webhooks are for API clients and administrators / 仅接口客户端和管理员可订阅")
 
 
-Subscriber = Annotated[Principal, Depends(subscriber)]
+class RateLimited(ProblemError):
+    def __init__(self, wait: float, what: str) -> None:
+        super().__init__(
+            429,
+            "rate-limited",
+            "Too many requests",
+            f"Too many {what} from this account; slow down / 请求过于频繁",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
+
+
+def _protection(request: Request) -> Protection:
+    return gateway_state(request).services.protection
+
+
+def _take(limiter: RateLimiter, principal: Principal, what: str) -> None:
+    wait = limiter.take(account_key(principal))
+    if wait:
+        raise RateLimited(wait, what)
+
+
+@answers(429)
+async def limited_subscriber(
+    principal: Annotated[Principal, Depends(subscriber)], request: Request
+) -> Principal:
+    """A subscriber within the account's budget for the whole API."""
+    wait = _protection(request).per_account(principal)
+    if wait:
+        raise RateLimited(wait, "requests")
+    return principal
+
+
+Subscriber = Annotated[Principal, Depends(limited_subscriber)]
 
 
 def _dev(request: Request) -> bool:
@@ -72,6 +113,9 @@ async def subscribe(
             f"Unknown event types: {', '.join(unknown)[:300]}; known: "
             f"{', '.join(sorted(catalogue.EVENTS))} / 未知事件类型",
         )
+    # Counted once the request is well formed: a refused URL costs a try too (each is a
+    # name resolved), a typo in the event names does not.
+    _take(_protection(request).webhook_subscribes, principal, "subscriptions")
     try:
         await check_url(body.url, _dev(request))
     except RefusedAddress as exc:
@@ -174,6 +218,8 @@ async def replay_since(
         raise EventsUnavailable()
     async with session.begin():
         row = await SubscriptionRepository(session, principal).get_or_404(subscription_id)
+        # Only a replay that will read the streams counts against the replay limit.
+        _take(_protection(request).webhook_replays, principal, "replays")
         try:
             queued = await replay(session, link, row, since)
         except TooManyEvents as exc:
