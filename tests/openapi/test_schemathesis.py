@@ -106,6 +106,10 @@ async def test_schemathesis_finds_nothing(
         user_burst=10_000,
         anonymous_rate=10_000,
         anonymous_burst=10_000,
+        webhook_subscribe_rate=10_000,
+        webhook_subscribe_burst=10_000,
+        webhook_replay_rate=10_000,
+        webhook_replay_burst=10_000,
     ) as stack:
         async with httpx.AsyncClient(base_url=stack.urls["gateway"], timeout=30) as client:
             token = (await login(client, ADMIN, ADMIN_PASSWORD))["Authorization"].split()[1]
