@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, text
+from sqlalchemy import Table, bindparam, func, insert, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_common.db import copy_rows
@@ -33,6 +33,15 @@ FEW = 4
 
 _CHANGES = cast(Table, Change.__table__)
 _INSERT_CHANGE = insert(_CHANGES)
+_COLUMNS = ("event_id", "type", "subject", "community_code", "from_community_code", "data", "at")
+# PostgreSQL: the feed lock and a change's row in one statement (one round trip less
+# while the lock is held). A CTE calling a volatile function is evaluated once, before
+# the row it joins is formed, so seq (its default) is drawn under the lock.
+_FEED_LOCK_CTE = select(func.pg_advisory_xact_lock(literal_column("1129466980"))).cte("feed_lock")
+_LOCK_AND_INSERT_CHANGE = insert(_CHANGES).from_select(
+    _COLUMNS,
+    select(*(bindparam(c, type_=_CHANGES.c[c].type) for c in _COLUMNS)).select_from(_FEED_LOCK_CTE),
+)
 _BATCH = "cwp_registry.changes.batch"
 
 Item = tuple[EventData, str, str] | tuple[EventData, str, str, str | None]
@@ -85,7 +94,7 @@ async def _stage(session: AsyncSession, items: Sequence[Item]) -> None:
         events = [await queue_event(session, item[0], item[1]) for item in items]
     else:
         events = await queue_events(session, [(item[0], item[1]) for item in items])
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "event_id": event.id,
             "type": event.type,
@@ -97,14 +106,13 @@ async def _stage(session: AsyncSession, items: Sequence[Item]) -> None:
         }
         for item, event in zip(items, events, strict=True)
     ]
-    postgresql = (await session.connection()).dialect.name == "postgresql"
-    if postgresql:
-        await session.execute(FEED_LOCK)
-    if postgresql and not few:
-        # COPY: a bulk import writes a thousand at a time (seq comes from its default).
-        columns = list(rows[0])
-        records = [tuple(json.dumps(r[c]) if c == "data" else r[c] for c in columns) for r in rows]
-        await copy_rows(session, _CHANGES.name, columns, records)
+    params: Any = rows[0] if len(rows) == 1 else rows
+    if (await session.connection()).dialect.name != "postgresql":
+        await session.execute(_INSERT_CHANGE, params)  # SQLite serialises writers anyway
+    elif few:
+        await session.execute(_LOCK_AND_INSERT_CHANGE, params)
     else:
-        params: Any = rows[0] if len(rows) == 1 else rows
-        await session.execute(_INSERT_CHANGE, params)
+        await session.execute(FEED_LOCK)
+        # COPY: a bulk import writes a thousand at a time (seq comes from its default).
+        records = [tuple(json.dumps(r[c]) if c == "data" else r[c] for c in _COLUMNS) for r in rows]
+        await copy_rows(session, _CHANGES.name, _COLUMNS, records)
