@@ -3,8 +3,14 @@ no birth dates for callers without `pii`."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import pytest
+from sqlalchemy import text
+
+from cwp_common.events.contracts import CommunityUpserted
+from cwp_registry.changes.recorder import batch, publish
 from tests.registry.conftest import Registry, assert_problem
 from tests.registry.helpers import GD_1, SH_1, SH_2
 
@@ -117,3 +123,59 @@ async def test_a_bad_cursor_is_refused(registry: Registry) -> None:
     assert_problem(r, 422, "validation-error")
     r = await reg.client.get(F)
     assert r.status_code == 401
+
+
+def _upserted(name: str) -> CommunityUpserted:
+    return CommunityUpserted(
+        code=SH_1, name=name, urban_rural_code=None, population=1, households=1
+    )
+
+
+async def test_a_batch_stages_its_events_at_its_end_in_order(registry: Registry) -> None:
+    """Events published inside `batch` are staged together when it ends, in the order
+    published; a batch that raises stages nothing."""
+    count = "SELECT count(*) FROM changes"
+    async with registry.app.state.runtime.sessions() as s, s.begin():
+        async with batch(s):
+            await publish(s, _upserted("一"), SH_1, SH_1)
+            await publish(s, _upserted("二"), SH_1, SH_1)
+            assert await s.scalar(text(count)) == 0, "nothing staged inside the block"
+        assert await s.scalar(text(count)) == 2
+
+        async def refused() -> None:
+            async with batch(s):
+                await publish(s, _upserted("三"), SH_1, SH_1)
+                raise RuntimeError("refused")
+
+        with pytest.raises(RuntimeError):
+            await refused()
+        assert await s.scalar(text(count)) == 2, "a block that raised staged nothing"
+    feed = await registry.rows("SELECT event_id, data FROM changes ORDER BY seq")
+    outbox = await registry.rows("SELECT event_id FROM outbox ORDER BY seq")
+    assert [r.event_id for r in feed] == [r.event_id for r in outbox]
+    names = [(r.data if isinstance(r.data, dict) else json.loads(r.data))["name"] for r in feed]
+    assert names == ["一", "二"]
+
+
+async def test_a_staged_change_holds_the_feed_lock_to_the_commit(
+    registry: Registry, backend: str
+) -> None:
+    """The seq order of the feed is its commit order: from a change's row to the commit
+    no other transaction may stage one (PostgreSQL; SQLite serialises writers)."""
+    if backend != "postgresql":
+        pytest.skip("an advisory lock of PostgreSQL")
+    rt = registry.app.state.runtime
+    probe = text("SELECT pg_try_advisory_xact_lock(1129466980)")
+
+    async def free() -> bool:
+        async with rt.sessions() as other, other.begin():
+            return bool(await other.scalar(probe))
+
+    for events in (1, 2, 6):  # one row, a few (one statement), many (COPY)
+        async with rt.sessions() as s, s.begin():
+            assert await free()
+            async with batch(s):
+                for i in range(events):
+                    await publish(s, _upserted(f"社区{i}"), SH_1, SH_1)
+            assert not await free(), f"{events} staged: the lock is held"
+        assert await free(), "released at the commit"

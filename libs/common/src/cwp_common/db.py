@@ -12,6 +12,7 @@ round trips per request (BEGIN, a ping, ROLLBACK).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import secrets
@@ -259,15 +260,21 @@ async def add_counts(
     lock them in the same order and cannot deadlock each other."""
     if not rows:
         return
-    table = cast(Table, model.__table__)
     dialect = (await session.connection()).dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-    stmt = insert.on_conflict_do_update(
-        index_elements=list(key), set_={counter: table.c[counter] + insert.excluded[counter]}
-    )
+    stmt = _adding_upsert(cast(Table, model.__table__), tuple(key), counter, dialect)
     ordered = sorted(rows, key=lambda row: tuple(row[k] for k in key))
     for start in range(0, len(ordered), COUNT_BATCH):
         await session.execute(stmt, ordered[start : start + COUNT_BATCH])
+
+
+@functools.cache
+def _adding_upsert(table: Table, key: tuple[str, ...], counter: str, dialect: str) -> Any:
+    """add_counts' statement, built once per table (building it costs more than running
+    it for a request's few rows)."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    return insert.on_conflict_do_update(
+        index_elements=list(key), set_={counter: table.c[counter] + insert.excluded[counter]}
+    )
 
 
 @asynccontextmanager

@@ -33,6 +33,14 @@ def profile(
     )
 
 
+def own_profile(w: Worker) -> rules.Profile | None:
+    """The profile of a worker's own fields, without the grade and the qualification
+    (projections of other services' events): enough to count a change that keeps both,
+    the community and the worker current (a PATCH), since what the profiles before and
+    after hold alike cancels out. No query."""
+    return profile(w, None, None)
+
+
 async def profile_of(session: AsyncSession, w: Worker) -> rules.Profile | None:
     grade = await session.get(WorkerGrade, w.id)
     qualification = await session.get(WorkerQualification, w.id)

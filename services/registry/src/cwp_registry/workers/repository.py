@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, func, insert, select
+from sqlalchemy import Select, Table, func, insert, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cwp_common.db import copy_rows
 from cwp_common.repository import Repository
@@ -58,6 +59,15 @@ class WorkerRepository(Repository[Worker]):
         else:
             rows = [{c: getattr(w, c) for c in NEW_WORKER_COLUMNS} for w in workers]
             await self.session.execute(insert(table), rows)
+
+    async def write_fields(self, worker: Worker, values: dict[str, Any]) -> None:
+        """Write `values` to a worker loaded (and locked) through `scoped()`, in one UPDATE
+        by its key, and set them on the loaded object as the stored state: nothing is
+        left for the ORM to flush at the commit."""
+        table = cast(Table, Worker.__table__)
+        await self.session.execute(update(table).where(table.c.id == worker.id).values(values))
+        for name, value in values.items():
+            set_committed_value(worker, name, value)
 
     async def has_current_in(self, community_code: str) -> bool:
         stmt = self.scoped().where(

@@ -27,7 +27,7 @@ from cwp_common.events.contracts import (
 from cwp_common.problems import ProblemError
 from cwp_common.repository import PLATFORM
 from cwp_common.scope import ensure_writable
-from cwp_registry.changes.recorder import publish, publish_many
+from cwp_registry.changes.recorder import batch, publish, publish_many
 from cwp_registry.communities.exceptions import UnknownCommunity
 from cwp_registry.communities.repository import CommunityRepository
 from cwp_registry.communities.rules import check_open, validate_community_code
@@ -306,16 +306,21 @@ async def apply_patch(
     today: date,
     into: rules_stats.Changes,
 ) -> None:
-    """Write checked changes: the row, its event, its terms, its counts (into `into`)."""
-    before = await tracking.profile_of(session, worker)
-    for name in changed:
-        setattr(worker, name, requested[name])
-    rules_stats.stock_changes(before, await tracking.profile_of(session, worker), today, into)
-    worker.updated_at = utcnow()
-    event = WorkerUpdated(**_facts(worker), changed=changed)
-    await publish(session, event, str(worker.id), worker.community_code)
-    if posts_changed(requested):
-        await follow_posts(session, worker, requested.get("position_since", today))
+    """Write checked changes: the row (one UPDATE), its event and those of its terms (one
+    feed write), its counts (into `into`). A patch keeps the community, the grade and
+    the qualification, so the counts move by the worker's own fields alone: no read."""
+    before = tracking.own_profile(worker)
+    values = {name: requested[name] for name in changed}
+    values["updated_at"] = utcnow()
+    await WorkerRepository(session, PLATFORM).write_fields(worker, values)
+    after = tracking.own_profile(worker)
+    if after != before:  # a name, phone or date changes no count
+        rules_stats.stock_changes(before, after, today, into)
+    async with batch(session):
+        event = WorkerUpdated(**_facts(worker), changed=changed)
+        await publish(session, event, str(worker.id), worker.community_code)
+        if posts_changed(requested):
+            await follow_posts(session, worker, requested.get("position_since", today))
 
 
 async def update(
