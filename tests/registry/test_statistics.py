@@ -11,15 +11,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 from openpyxl import load_workbook
+from sqlalchemy import text
 
 from cwp_common.clock import today_in_china
 from cwp_common.db import transaction
+from cwp_common.events.consumer import PermanentError
 from cwp_common.events.contracts import GradeAssigned, GradeChanged, QualificationObtained
 from cwp_common.events.envelope import CloudEvent
 from cwp_registry.statistics import rules
-from cwp_common.events.consumer import PermanentError
 from cwp_registry.statistics.handlers import on_grade, on_grades, on_qualification
 from cwp_registry.statistics.jobs import fold_closed_months
 from cwp_registry.statistics.rebuild import rebuild
