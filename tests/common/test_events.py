@@ -236,6 +236,9 @@ async def drain(
     **options: Any,
 ) -> None:
     """Run one consumer (ConsumerRunner `options` as given) until the stream is drained."""
+    # The notes written are in the stream first: a consumer made before the relay had
+    # published them would find nothing pending and look drained (a loaded machine).
+    await wait_for(lambda: _zero(h.pending), timeout=timeout)
     sub = Subscription(durable, "demo.note.>", handler, batch_handler)
     runner = ConsumerRunner(sub, h.link, h.sessions, TABLES, **options)
     runner.start()
