@@ -31,7 +31,7 @@ from cwp_common.events.contracts import EventData
 from cwp_common.events.envelope import CloudEvent
 from cwp_common.events.metrics import consumer_lag, read_backbone
 from cwp_common.events.nats_link import NatsLink, ensure_stream
-from cwp_common.events.outbox import Outbox, OutboxRelay
+from cwp_common.events.outbox import RELAY_POOL, Outbox, OutboxRelay, relay_engine
 from cwp_common.events.tables import EventTables, event_tables
 from tests.support.databases import fresh_database
 from tests.support.nats_server import NatsServer
@@ -236,6 +236,9 @@ async def drain(
     **options: Any,
 ) -> None:
     """Run one consumer (ConsumerRunner `options` as given) until the stream is drained."""
+    # The notes written are in the stream first: a consumer made before the relay had
+    # published them would find nothing pending and look drained (a loaded machine).
+    await wait_for(lambda: _zero(h.pending), timeout=timeout)
     sub = Subscription(durable, "demo.note.>", handler, batch_handler)
     runner = ConsumerRunner(sub, h.link, h.sessions, TABLES, **options)
     runner.start()
@@ -622,3 +625,23 @@ async def test_lag_outbox_backlog_and_dead_letters_are_measured(
     assert runner.stats.dead_letters == 1
     async with harness.sessions() as s:
         assert await s.scalar(select(TABLES.dead_letters.c.event_id)) == poison
+
+
+async def test_the_relay_has_a_pool_of_its_own_on_postgresql() -> None:
+    """Under load the requests hold the service's connections: the relay gets its own
+    small pool on PostgreSQL (SQLite keeps the one engine: one writer at a time)."""
+    service = make_engine("postgresql+asyncpg://cwp@127.0.0.1:5432/cwp_nowhere")
+    relay = relay_engine(service)
+    try:
+        assert relay is not service
+        assert relay.url == service.url
+        assert relay.pool.size() == RELAY_POOL  # type: ignore[attr-defined]
+        assert relay.pool is not service.pool
+    finally:
+        await relay.dispose()
+        await service.dispose()
+    lite = make_engine("sqlite+aiosqlite:///:memory:")
+    try:
+        assert relay_engine(lite) is lite
+    finally:
+        await lite.dispose()

@@ -12,13 +12,15 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import text
 
 from cwp_common.clock import today_in_china
 from cwp_common.db import transaction
+from cwp_common.events.consumer import PermanentError
 from cwp_common.events.contracts import GradeAssigned, GradeChanged, QualificationObtained
 from cwp_common.events.envelope import CloudEvent
 from cwp_registry.statistics import rules
-from cwp_registry.statistics.handlers import on_grade, on_qualification
+from cwp_registry.statistics.handlers import on_grade, on_grades, on_qualification
 from cwp_registry.statistics.jobs import fold_closed_months
 from cwp_registry.statistics.rebuild import rebuild
 from tests.registry.conftest import Registry, assert_problem
@@ -338,3 +340,98 @@ async def test_a_rebuild_from_the_tables_writes_the_rows_the_use_cases_wrote(
     async with transaction(reg.app.state.runtime.sessions) as session:
         await rebuild(session, today_in_china())
     assert [tuple(r) for r in await reg.rows(query)] == kept
+
+
+def envelope(data: Any) -> CloudEvent:
+    return CloudEvent.new("cwp.career", data.type, data.model_dump(mode="json"), None)
+
+
+COUNTS = (
+    "SELECT level, region, grain, period, dim, value, delta FROM workforce_counts "
+    "WHERE delta != 0 ORDER BY level, region, grain, period, dim, value"
+)
+
+
+async def test_a_batch_of_grades_counts_as_the_events_one_after_the_other(
+    registry: Registry,
+) -> None:
+    """on_grades (registry-grades' batch form): each worker's last grade of the batch is
+    kept, and the counts are those one event after the other writes (the set-based
+    rebuild from the tables agrees); unknown workers and ids that are no UUID are
+    skipped, as on_grade skips them."""
+    reg = registry
+    await reg.add_community(SH_1, population=8000, households=3000)
+    await reg.add_community(GD_1, population=12000, households=4000)
+    a = await reg.add_worker(SH_1, position="party_secretary", education="bachelor")
+    b = await reg.add_worker(SH_1, status="on_leave")
+    c = await reg.add_worker(GD_1, political_status="cyl_member")
+    await deliver(reg, grade(a, 3))  # graded before the batch: its profile moves
+    stranger = {"id": "00000000-0000-4000-8000-000000000001", "community_code": SH_1}
+    bad_id = {"id": "not-a-uuid", "community_code": SH_1}
+    batch = [
+        grade(a, 5, previous=3),
+        grade(b, 2),
+        grade(stranger, 4),
+        grade(a, 6, previous=5),
+        grade(bad_id, 1),
+        grade(c, 7),
+        grade(c, 7, previous=7),
+    ]
+    async with transaction(reg.app.state.runtime.sessions) as session:
+        await on_grades(session, [envelope(d) for d in batch])
+    grades = dict(
+        (str(r.worker_id), r.grade) for r in await reg.rows("SELECT * FROM worker_grades")
+    )
+    ids = {a["id"], b["id"], c["id"]}
+    assert {k.replace("-", "") for k in grades} == {i.replace("-", "") for i in ids}
+    by_id = {k.replace("-", ""): v for k, v in grades.items()}
+    assert by_id[a["id"].replace("-", "")] == "other:6"
+    assert by_id[b["id"].replace("-", "")] == "other:2"
+    assert by_id[c["id"].replace("-", "")] == "other:7"
+    kept = [tuple(r) for r in await reg.rows(COUNTS)]
+    assert any(r[4] == "grade" and r[5] == "other:6" for r in kept)
+    assert not any(r[4] == "grade" and r[5] in ("other:3", "other:5") for r in kept)
+    async with transaction(reg.app.state.runtime.sessions) as session:
+        await rebuild(session, today_in_china())
+    assert [tuple(r) for r in await reg.rows(COUNTS)] == kept
+    body = await report(reg, "")
+    assert figures(body) == await direct(reg, "", today_in_china())
+
+
+async def test_a_batch_of_grades_equals_the_same_events_one_at_a_time(
+    registry: Registry,
+) -> None:
+    """The same events through on_grade one by one, then undone and redone through
+    on_grades, leave the same counts and grades."""
+    reg = registry
+    await reg.add_community(SH_1, population=8000, households=3000)
+    a = await reg.add_worker(SH_1, position="party_secretary")
+    b = await reg.add_worker(SH_1, education="master")
+    events = [grade(a, 2), grade(b, 4), grade(a, 3, previous=2), grade(b, 1, previous=4)]
+    for data in events:
+        await deliver(reg, data)
+    one_by_one = [tuple(r) for r in await reg.rows(COUNTS)]
+    grades_one = sorted(tuple(r) for r in await reg.rows("SELECT * FROM worker_grades"))
+    # Back to the start: no grades, counts without them, then the batch.
+    async with transaction(reg.app.state.runtime.sessions) as session:
+        await session.execute(text("DELETE FROM worker_grades"))
+        await rebuild(session, today_in_china())
+        await on_grades(session, [envelope(d) for d in events])
+    assert [tuple(r) for r in await reg.rows(COUNTS)] == one_by_one
+    assert sorted(tuple(r) for r in await reg.rows("SELECT * FROM worker_grades")) == grades_one
+
+
+async def test_a_batch_with_a_grade_that_breaks_its_contract_fails_whole(
+    registry: Registry,
+) -> None:
+    """A payload that breaks the contract is a PermanentError for the batch (the consumer
+    then splits it until the event stands alone), and nothing is written."""
+    reg = registry
+    await reg.add_community(SH_1)
+    a = await reg.add_worker(SH_1)
+    bad = envelope(grade(a, 2))
+    bad.data["grade"] = "high"
+    with pytest.raises(PermanentError, match="grade"):
+        async with transaction(reg.app.state.runtime.sessions) as session:
+            await on_grades(session, [envelope(grade(a, 1)), bad])
+    assert await reg.rows("SELECT * FROM worker_grades") == []

@@ -32,7 +32,7 @@ from cwp_common.events.access import inbox_prefix, ungranted
 from cwp_common.events.consumer import ConsumerRunner, Subscription
 from cwp_common.events.metrics import Backbone, BackboneCollector, read_backbone
 from cwp_common.events.nats_link import NatsLink
-from cwp_common.events.outbox import Outbox, OutboxRelay, bind_outbox
+from cwp_common.events.outbox import Outbox, OutboxRelay, bind_outbox, relay_engine
 from cwp_common.events.tables import EventTables
 from cwp_common.logs import configure_logging
 from cwp_common.openapi import document_problems
@@ -142,6 +142,7 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
         reads_engine = read_engine(engine)
         link: NatsLink | None = None
         relay: OutboxRelay | None = None
+        relay_db = engine
         if spec.events:
             link = NatsLink(
                 platform.nats_url,
@@ -150,7 +151,8 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
                 credentials=platform.nats_credentials(spec.name),
                 inbox=inbox_prefix(spec.name),
             )
-            relay = OutboxRelay(sessions, spec.tables, link)
+            relay_db = relay_engine(engine)  # its own pool on PostgreSQL
+            relay = OutboxRelay(make_session_factory(relay_db), spec.tables, link)
             outbox.on_commit = relay.notify
         rt = Runtime(
             name=spec.name,
@@ -212,6 +214,8 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             if spec.on_stopping:
                 await spec.on_stopping(rt)
             await engine.dispose()
+            if relay_db is not engine:
+                await relay_db.dispose()
             if reads_engine.pool is not engine.pool:
                 await reads_engine.dispose()
             flush_tracing()

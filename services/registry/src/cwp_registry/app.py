@@ -28,7 +28,7 @@ from cwp_registry.imports.service import fail_interrupted
 from cwp_registry.management.router import router as management_router
 from cwp_registry.pii import PiiCipher
 from cwp_registry.recruitment.router import router as recruitment_router
-from cwp_registry.statistics.handlers import on_grade, on_qualification
+from cwp_registry.statistics.handlers import on_grade, on_grades, on_qualification
 from cwp_registry.statistics.jobs import CountFold
 from cwp_registry.statistics.router import router as statistics_router
 from cwp_registry.supervision.router import router as supervision_router
@@ -39,7 +39,7 @@ __all__ = ["InsecureConfiguration", "create_app"]
 
 SUBSCRIPTIONS = (
     # Grades and qualifications, for the statistics' distributions.
-    Subscription("registry-grades", "career.grade.>", on_grade),
+    Subscription("registry-grades", "career.grade.>", on_grade, on_grades),
     Subscription("registry-qualifications", "training.qualification.>", on_qualification),
     # Career's exit recommendations open exit cases that a person confirms or dismisses.
     Subscription("registry-exits", "career.exit.recommended.v1", on_exit_recommended),

@@ -24,10 +24,10 @@ import orjson
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from sqlalchemy import event, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from cwp_common.db import among, copy_rows, transaction, utcnow
+from cwp_common.db import among, copy_rows, make_engine, transaction, utcnow
 from cwp_common.events.contracts import EventData
 from cwp_common.events.envelope import CloudEvent, traceparent_of
 from cwp_common.events.nats_link import NatsLink
@@ -147,6 +147,23 @@ def _wake_relay(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)
+
+
+RELAY_POOL = 2  # connections of the relay's own pool (one batch at a time, and a spare)
+
+
+def relay_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The engine the relay works on. PostgreSQL: a small pool of its own, so that under
+    load the relay does not wait behind the requests for one of the service's
+    connections (its events would leave late, and every consumer would lag behind).
+    SQLite: the service's engine (one writer at a time whatever the pool)."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return make_engine(
+        engine.url.render_as_string(hide_password=False),
+        pool_size=RELAY_POOL,
+        max_overflow=0,
+    )
 
 
 class OutboxRelay:

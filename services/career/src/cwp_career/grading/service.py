@@ -26,11 +26,18 @@ from cwp_career.grading.repository import (
     Keyset,
     current_of,
     facts_of,
+    grading_row,
     keyset_of,
 )
 from cwp_career.grading.rules import Current, Outcome, grade, plan
 from cwp_career.grading.schemas import JobOut
-from cwp_career.grading.writer import Change, ConcurrentUpdate, relax_durability, write_changes
+from cwp_career.grading.writer import (
+    Change,
+    ConcurrentUpdate,
+    graded_values,
+    relax_durability,
+    write_changes,
+)
 from cwp_career.ladders.repository import LadderRepository
 from cwp_career.ladders.rules import Ladder, LadderBook
 from cwp_common.auth import Principal
@@ -256,6 +263,28 @@ async def regrade_rows(session: AsyncSession, requests: Sequence[tuple[Any, Grad
     for changes in rounds:
         graded += (await write_changes(session, changes, now, bulk=True)).graded
     return graded
+
+
+async def grade_new_rows(
+    session: AsyncSession, requests: Sequence[tuple[dict[str, Any], GradeRequest]]
+) -> list[Change]:
+    """regrade_rows for workers not inserted yet (rows as the caller will insert them):
+    each row gets its grade columns and version (writer.graded_values) as writing its
+    changes would leave them; returns the changes, each worker's in order, for
+    writer.write_records once the rows are in."""
+    book = await LadderRepository(session, PLATFORM).book()
+    today = today_in_china()
+    out: list[Change] = []
+    with gc_paused():
+        for values, r in requests:
+            row = grading_row(values)
+            if row.status == "exited":
+                continue
+            changes = plan_regrade(row, book, r.reason, r.business_date, today)
+            if changes:
+                values.update(graded_values(changes))
+                out.extend(changes)
+    return out
 
 
 def new_job(

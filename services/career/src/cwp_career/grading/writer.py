@@ -33,6 +33,7 @@ from cwp_career.db import dialect_of
 from cwp_career.grading.models import GradeHistory
 from cwp_career.grading.rules import Current, Facts, Outcome
 from cwp_career.workers.models import Worker
+from cwp_common.db import copy_rows
 from cwp_common.events.contracts import EventData, GradeAssigned, GradeChanged
 from cwp_common.events.envelope import CloudEvent
 from cwp_common.events.outbox import queue_event, queue_rows
@@ -123,6 +124,7 @@ UPDATE_COLUMNS = (
     "grade_effective_date",
     "next_step_date",
 )
+GRADE_COLUMNS = UPDATE_COLUMNS[2:]  # a worker row's grade, as a change leaves it
 HISTORY_COLUMNS = (
     "id",
     "worker_id",
@@ -220,6 +222,34 @@ async def write_changes(
     if dialect_of(session) == "postgresql":
         return await _copy_write(session, rows)
     return await _executemany_write(session, rows)
+
+
+def graded_values(changes: Sequence[Change]) -> dict[str, Any]:
+    """The grade columns of a worker row after its changes (one worker's, in order), and
+    its version once each change has been written: a new worker is inserted with them,
+    so `write_records` needs no UPDATE of the row just inserted."""
+    last = _worker_update(changes[-1])
+    values = dict(zip(GRADE_COLUMNS, last[2:], strict=True))
+    values["version"] = changes[0].version + len(changes)
+    return values
+
+
+async def write_records(session: AsyncSession, changes: Sequence[Change], now: datetime) -> Written:
+    """The history rows and grade events of changes whose worker rows the caller writes
+    itself, graded already (`graded_values`: workers inserted graded by a batch of
+    registrations); in the caller's transaction, COPY on PostgreSQL."""
+    graded = [c for c in changes if c.outcome.graded]
+    if not graded:
+        return Written(0, 0)
+    with gc_paused():
+        rows = build_rows(graded, now)
+    started = time.perf_counter()
+    if dialect_of(session) == "postgresql":
+        await copy_rows(session, H.name, HISTORY_COLUMNS, rows.history)
+    else:
+        await _insert_history(session, rows.history)
+    await queue_rows(session, rows.outbox)
+    return Written(len(changes), len(rows.history), rows.events_s + time.perf_counter() - started)
 
 
 async def relax_durability(session: AsyncSession) -> None:

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_career.assessments import counts as assessment_counts
 from cwp_career.assessments.repository import ExitRecommendationRepository
-from cwp_career.grading.repository import grading_row
-from cwp_career.grading.service import GradeRequest, regrade_rows, regrade_worker
+from cwp_career.grading.service import GradeRequest, grade_new_rows, regrade_worker
+from cwp_career.grading.writer import GRADE_COLUMNS, write_records
 from cwp_career.ladders.repository import LadderRepository
 from cwp_career.ladders.rules import after_move
 from cwp_career.workers import rules
@@ -127,7 +127,7 @@ async def _register_many(
     registrations: Sequence[tuple[uuid.UUID, CloudEvent, WorkerRegistered]],
 ) -> None:
     """New workers (id, event, facts), as _upsert makes each (levels that arrived first
-    count), then graded in one set-based pass."""
+    count), graded in one set-based pass."""
     if not registrations:
         return
     held = await LevelRepository(session, PLATFORM).held_by([w for w, _, _ in registrations])
@@ -148,18 +148,21 @@ async def _register_many(
                 "counted_from": None,
                 "updated_at": now,
                 "version": 1,
+                **dict.fromkeys(GRADE_COLUMNS),  # ungraded until grade_new_rows
                 **fact_values(f),
             }
         )
-    await WorkerRepository(session, PLATFORM).insert_many(rows)
-    # Graded from the rows just written, as the grading read would return them.
-    await regrade_rows(
+    # Graded before they are written (as the grading read would return the rows), so
+    # each row goes in once, graded, and only its history and events follow.
+    changes = await grade_new_rows(
         session,
         [
-            (grading_row(row), GradeRequest(row["worker_id"], "registered", business_date(e.time)))
+            (row, GradeRequest(row["worker_id"], "registered", business_date(e.time)))
             for row, (_, e, _) in zip(rows, registrations, strict=True)
         ],
     )
+    await WorkerRepository(session, PLATFORM).insert_many(rows)
+    await write_records(session, changes, now)
 
 
 def fact_values(f: WorkerFacts) -> dict[str, Any]:
