@@ -242,34 +242,11 @@ class GradeRequest:
     business_date: date
 
 
-async def regrade_rows(session: AsyncSession, requests: Sequence[tuple[Any, GradeRequest]]) -> int:
-    """regrade_worker for many workers at once (a batch of events, one request per
-    worker), from grading rows the caller holds (GRADING_COLUMNS; e.g. the rows it has
-    just written): the same plan per worker, and each round of changes (the events' days,
-    then today) written set-based. Returns how many grades changed."""
-    book = await LadderRepository(session, PLATFORM).book()
-    today = today_in_china()
-    rounds: list[list[Change]] = []
-    with gc_paused():
-        for row, r in requests:
-            if row.status == "exited":
-                continue
-            for i, change in enumerate(plan_regrade(row, book, r.reason, r.business_date, today)):
-                if i == len(rounds):
-                    rounds.append([])
-                rounds[i].append(change)
-    graded = 0
-    now = utcnow()
-    for changes in rounds:
-        graded += (await write_changes(session, changes, now, bulk=True)).graded
-    return graded
-
-
 async def grade_new_rows(
     session: AsyncSession, requests: Sequence[tuple[dict[str, Any], GradeRequest]]
 ) -> list[Change]:
-    """regrade_rows for workers not inserted yet (rows as the caller will insert them):
-    each row gets its grade columns and version (writer.graded_values) as writing its
+    """regrade_worker for many workers not inserted yet (a batch of events, one request
+    per worker, rows as the caller will insert them): the same plan per worker; each row gets its grade columns and version (writer.graded_values) as writing its
     changes would leave them; returns the changes, each worker's in order, for
     writer.write_records once the rows are in."""
     book = await LadderRepository(session, PLATFORM).book()
