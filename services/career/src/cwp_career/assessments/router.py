@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -23,6 +22,7 @@ from cwp_career.assessments.schemas import (
 )
 from cwp_common.auth import Reader, SelfReader, Writer
 from cwp_common.clock import today_in_china
+from cwp_common.formats import IsoDate
 from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.service import SessionDep
 
@@ -69,7 +69,7 @@ async def assessment_summary(
     principal: Reader,
     session: SessionDep,
     region: Region = None,
-    as_of: date | None = None,
+    as_of: IsoDate | None = None,
 ) -> AssessmentSummary:
     """Confirmed results per year and result, as they stood at the end of `as_of`
     (default today), of the workers who were in `region` then: a result goes with its

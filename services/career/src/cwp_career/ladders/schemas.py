@@ -28,6 +28,7 @@ from cwp_common.events.contracts import (
     QualificationLevel,
     SkillLevel,
 )
+from cwp_common.formats import DecimalRange
 from cwp_common.text import Name, Note, Title
 
 if TYPE_CHECKING:
@@ -72,7 +73,30 @@ ExamplePart = Literal[
 
 Grade = Annotated[int, Field(ge=1, le=99)]
 Bonus = Annotated[int, Field(ge=0, le=30)]
-Coefficient = Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=4)]
+# More than 0, up to 6 digits before the point and 4 after (the column's precision).
+Coefficient = Annotated[
+    Decimal,
+    DecimalRange(
+        "0",
+        "999999.9999",
+        4,
+        low_open=True,
+        example="1.2000",
+        message="a coefficient is more than 0 with at most four decimals / 系数须大于 0，最多四位小数",
+    ),
+]
+# A share of the workers of a unit: more than 0, at most 1, up to four decimals.
+ExcellentCap = Annotated[
+    Decimal,
+    DecimalRange(
+        "0",
+        "1",
+        4,
+        low_open=True,
+        example="0.2",
+        message="a share is more than 0, at most 1, with at most four decimals / 比例须在 0-1 之间",
+    ),
+]
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 ResultName = Annotated[Name, StringConstraints(max_length=20)]
 
@@ -101,7 +125,7 @@ class AssessmentScale(Strict):
     passing: list[ResultName] = Field(min_length=1)
     counted: list[ResultName]
     # Largest share of the best result (优秀) per unit and year; None = no cap.
-    excellent_cap: Decimal | None = Field(default=None, gt=0, le=1, decimal_places=4)
+    excellent_cap: ExcellentCap | None = None
     # With about six workers per community a per-community cap of 20% allows nobody
     # (floor(0.2 × 6) = 1, floor(0.2 × 4) = 0): many places count it per street.
     excellent_cap_unit: QuotaUnit = "community"

@@ -5,7 +5,6 @@ the columns. Any bad row refuses the whole sheet with row-level errors."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -13,6 +12,7 @@ from fastapi.responses import Response
 
 from cwp_common.auth import Reader, Writer
 from cwp_common.clock import today_in_china
+from cwp_common.formats import IsoDate
 from cwp_common.problems import InvalidInput, ProblemError
 from cwp_common.service import SessionDep, TransactionSessionDep
 from cwp_training.classes.schemas import AttendanceRecorded, BulkEnrolled
@@ -118,7 +118,7 @@ async def compliance_sheet(
     principal: Reader,
     session: SessionDep,
     region: Annotated[str | None, Query(pattern=r"^\d{0,12}$")] = None,
-    as_of: date | None = None,
+    as_of: IsoDate | None = None,
 ) -> Response:
     """The compliance report of a region (and its sub-regions) as a workbook."""
     day = as_of or today_in_china()
