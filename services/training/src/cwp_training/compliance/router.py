@@ -46,7 +46,16 @@ async def region_compliance(
     return await service.region_compliance(session, principal, region, as_of or today_in_china())
 
 
-@router.post("/requirements", status_code=201, response_model=RequirementOut)
+@router.post(
+    "/requirements",
+    status_code=201,
+    response_model=RequirementOut,
+    responses={
+        409: {
+            "description": "A requirement for this jurisdiction, position, period and date exists (requirement-exists)"
+        }
+    },
+)
 async def create_requirement(
     body: RequirementIn, principal: Admin, session: SessionDep
 ) -> RequirementOut:

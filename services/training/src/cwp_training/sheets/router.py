@@ -65,7 +65,10 @@ def _xlsx(data: bytes, name: str) -> Response:
 
 
 @router.post(
-    "/classes/{class_id}/enrolments/sheet", response_model=BulkEnrolled, openapi_extra=UPLOAD
+    "/classes/{class_id}/enrolments/sheet",
+    response_model=BulkEnrolled,
+    openapi_extra=UPLOAD,
+    responses={409: {"description": "The class has too few free places (class-full)"}},
 )
 async def enrol_from_sheet(
     class_id: uuid.UUID,

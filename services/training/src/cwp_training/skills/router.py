@@ -18,7 +18,16 @@ from cwp_training.skills.schemas import RecognitionOut, SkillLevelIn, SkillLevel
 router = APIRouter(prefix="/api/v1/training", tags=["skill levels"])
 
 
-@router.post("/skill-levels", status_code=201, response_model=SkillLevelOut)
+@router.post(
+    "/skill-levels",
+    status_code=201,
+    response_model=SkillLevelOut,
+    responses={
+        409: {
+            "description": "The worker holds this level or certificate already (skill-level-exists), or has left community work (worker-exited)"
+        }
+    },
+)
 async def record_skill_level(
     body: SkillLevelIn, principal: Writer, session: SessionDep
 ) -> SkillLevelOut:
