@@ -32,7 +32,16 @@ Region = Annotated[str | None, Query(pattern=r"^\d{1,12}$")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
-@router.post("/assessments", status_code=201, response_model=AssessmentOut)
+@router.post(
+    "/assessments",
+    status_code=201,
+    response_model=AssessmentOut,
+    responses={
+        409: {
+            "description": "The worker has an assessment of this year already (assessment-exists)"
+        }
+    },
+)
 async def create_assessment(
     body: AssessmentIn, principal: Writer, session: SessionDep
 ) -> AssessmentOut:
@@ -85,14 +94,26 @@ async def get_assessment(
     return await service.get(session, principal, assessment_id)
 
 
-@router.patch("/assessments/{assessment_id}", response_model=AssessmentOut)
+@router.patch(
+    "/assessments/{assessment_id}",
+    response_model=AssessmentOut,
+    responses={
+        409: {
+            "description": "The assessment is confirmed and no longer changes (assessment-confirmed)"
+        }
+    },
+)
 async def patch_assessment(
     assessment_id: uuid.UUID, body: AssessmentPatch, principal: Writer, session: SessionDep
 ) -> AssessmentOut:
     return await service.update(session, principal, assessment_id, body)
 
 
-@router.post("/assessments/{assessment_id}/confirm", response_model=ConfirmOut)
+@router.post(
+    "/assessments/{assessment_id}/confirm",
+    response_model=ConfirmOut,
+    responses={409: {"description": "The assessment is confirmed already (assessment-confirmed)"}},
+)
 async def confirm_assessment(
     assessment_id: uuid.UUID, principal: Writer, session: SessionDep
 ) -> ConfirmOut:
