@@ -205,16 +205,21 @@ class DecimalRange:
         below = value < self.high if self.high_open else value <= self.high
         return above and below
 
+    def _on_grid(self, number: Decimal) -> bool:
+        return number.is_finite() and self._in_range(number) and number % self.step == 0
+
     def parse(self, value: Any) -> Decimal:
         if isinstance(value, str) and self.text.fullmatch(value):
             return Decimal(value)
+        if isinstance(value, Decimal) and self._on_grid(value):  # from Python, not JSON
+            return value.copy_abs()
         if self.numbers and isinstance(value, int | float) and not isinstance(value, bool):
             try:
                 # repr: the shortest text of the float, i.e. the JSON number as sent
                 number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
             except InvalidOperation:
                 raise ValueError(self.message) from None
-            if number.is_finite() and self._in_range(number) and number % self.step == 0:
+            if self._on_grid(number):
                 return number.copy_abs()  # -0.0 is 0 (the range is never negative)
         raise ValueError(self.message)
 

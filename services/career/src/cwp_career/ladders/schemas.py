@@ -8,12 +8,13 @@ Shape checks live here (types, ranges, names); the rules that relate fields to e
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from cwp_career.ladders.ranks import (
     DEGREE_ORDER,
@@ -72,6 +73,18 @@ ExamplePart = Literal[
 ]
 
 Grade = Annotated[int, Field(ge=1, le=99)]
+GRADE_KEY = re.compile(r"^[1-9][0-9]?$")
+
+
+def _grade_key(value: Any) -> Any:
+    """A grade as an object key: JSON keys are strings, "1" to "99", as the schema's
+    propertyNames says (no sign, space or leading zero)."""
+    if isinstance(value, str) and not GRADE_KEY.fullmatch(value):
+        raise ValueError("a grade key is 1 to 99 / 等级须为 1-99")
+    return value
+
+
+GradeKey = Annotated[Grade, BeforeValidator(_grade_key)]
 Bonus = Annotated[int, Field(ge=0, le=30)]
 # More than 0, up to 6 digits before the point and 4 after (the column's precision).
 Coefficient = Annotated[
@@ -191,7 +204,9 @@ class LadderBody(Strict):
     # the tables' bonuses are added; "highest" (就高不叠加, 呼和浩特): only the largest
     # grade bonus and the largest service-year bonus count.
     bonus_rule: BonusRule
-    pay_coefficients: dict[Grade, Coefficient]
+    pay_coefficients: dict[GradeKey, Coefficient] = Field(
+        json_schema_extra={"propertyNames": {"pattern": GRADE_KEY.pattern}}
+    )
     assessment: AssessmentScale
     exit_rule: ExitRule = ExitRule()
     eligibility: dict[Slug, Criterion] = Field(default_factory=dict)
