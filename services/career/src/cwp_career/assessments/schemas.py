@@ -25,7 +25,7 @@ from pydantic import (
 
 from cwp_career.assessments.models import Assessment, ExitRecommendation
 from cwp_career.grading.rules import parse_years
-from cwp_common.formats import DecimalRange
+from cwp_common.formats import DecimalRange, IsoDate
 from cwp_common.text import Name, Note
 
 CENT = Decimal("0.01")
@@ -198,7 +198,7 @@ class AssessmentSummary(BaseModel):
     figures): a result goes with its worker from the day of a move."""
 
     region: str
-    as_of: date
+    as_of: IsoDate
     years: list[YearSummary]
 
     @classmethod

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
@@ -29,7 +29,7 @@ from cwp_common.events.contracts import (
     QualificationLevel,
     SkillLevel,
 )
-from cwp_common.formats import DecimalRange
+from cwp_common.formats import DecimalRange, IsoDate
 from cwp_common.text import Name, Note, Title
 
 if TYPE_CHECKING:
@@ -185,7 +185,7 @@ class LadderBody(Strict):
     scheme: Annotated[Name, StringConstraints(max_length=40)] = ""  # e.g. 三岗十八级
     # Province (2 digits) or prefecture (4 digits) prefix of the division code; "" = national.
     jurisdiction: str = Field(pattern=r"^(\d{2}|\d{4})?$")
-    effective_date: date
+    effective_date: IsoDate
     # Highest-ranked category first (正职, 副职, 其他).
     categories: list[Category] = Field(min_length=1, max_length=10)
     step_years: int = Field(ge=1, le=10)
@@ -282,7 +282,7 @@ class PreviewOut(BaseModel):
     if the previewed version were published too (to)."""
 
     jurisdiction: str
-    as_of: date
+    as_of: IsoDate
     workers: int
     affected: int  # workers for whom this ladder would be the one in force
     up: int

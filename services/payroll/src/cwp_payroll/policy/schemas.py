@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -24,7 +23,7 @@ from pydantic import (
 )
 
 from cwp_common.events.contracts import Position
-from cwp_common.formats import DecimalRange
+from cwp_common.formats import DecimalRange, IsoDate
 from cwp_common.text import Name, Title
 from cwp_payroll.money import yuan
 from cwp_payroll.policy.models import PayPolicy, ReferenceWage
@@ -247,7 +246,7 @@ BODIES: dict[str, type[Strict]] = {
 
 class PolicyIn(Strict):
     jurisdiction: Jurisdiction
-    effective_date: date
+    effective_date: IsoDate
     # True for a national example or a demo set: never paid outside the demo region.
     example: bool = False
 
@@ -268,7 +267,7 @@ class PolicyOut(BaseModel):
     id: uuid.UUID
     kind: str
     jurisdiction: str
-    effective_date: date
+    effective_date: IsoDate
     example: bool
     body: dict[str, Any]
 
