@@ -26,6 +26,11 @@ UPLOAD: dict[str, Any] = {
         "content": {rules.XLSX: {"schema": {"type": "string", "format": "binary"}}},
     }
 }
+# What an upload may answer besides the route's own: the body's type and size.
+UPLOAD_REFUSED: dict[int | str, dict[str, Any]] = {
+    413: {"description": "The workbook is larger than the upload limit"},
+    415: {"description": "The body is not an .xlsx workbook (not-a-sheet)"},
+}
 DOWNLOAD: dict[Any, dict[str, Any]] = {
     200: {"content": {rules.XLSX: {"schema": {"type": "string", "format": "binary"}}}}
 }
@@ -68,7 +73,8 @@ def _xlsx(data: bytes, name: str) -> Response:
     "/classes/{class_id}/enrolments/sheet",
     response_model=BulkEnrolled,
     openapi_extra=UPLOAD,
-    responses={409: {"description": "The class has too few free places (class-full)"}},
+    responses={409: {"description": "The class has too few free places (class-full)"}}
+    | UPLOAD_REFUSED,
 )
 async def enrol_from_sheet(
     class_id: uuid.UUID,
@@ -91,6 +97,7 @@ async def enrol_from_sheet(
     status_code=201,
     response_model=AttendanceRecorded,
     openapi_extra=UPLOAD,
+    responses=UPLOAD_REFUSED,
 )
 async def attendance_from_sheet(
     class_id: uuid.UUID, request: Request, principal: Writer, session: SessionDep
