@@ -93,7 +93,7 @@ def _component(app: FastAPI, name: str) -> dict[str, Any]:
 
 def _valid(schema: dict[str, Any], value: Any, app: FastAPI) -> bool:
     document = {**schema, "components": app.openapi()["components"]}
-    return jsonschema.Draft202012Validator(document).is_valid(value)
+    return bool(jsonschema.Draft202012Validator(document).is_valid(value))
 
 
 async def test_a_score_the_schema_allows_is_taken_and_one_it_refuses_is_refused(

@@ -73,8 +73,10 @@ def _xlsx(data: bytes, name: str) -> Response:
     "/classes/{class_id}/enrolments/sheet",
     response_model=BulkEnrolled,
     openapi_extra=UPLOAD,
-    responses={409: {"description": "The class has too few free places (class-full)"}}
-    | UPLOAD_REFUSED,
+    responses={
+        **UPLOAD_REFUSED,
+        409: {"description": "The class has too few free places (class-full)"},
+    },
 )
 async def enrol_from_sheet(
     class_id: uuid.UUID,
