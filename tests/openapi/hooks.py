@@ -7,6 +7,11 @@ import json
 import schemathesis
 
 VALIDATION_ERROR = "urn:cwp:problem:validation-error"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# A raw .xlsx body (training's sheet uploads) is bytes like any binary body: without a
+# serializer Schemathesis cannot send one and reports an error for the operation.
+schemathesis.serializer.alias(XLSX, "application/octet-stream")
 
 
 @schemathesis.check

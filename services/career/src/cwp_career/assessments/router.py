@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -23,6 +22,7 @@ from cwp_career.assessments.schemas import (
 )
 from cwp_common.auth import Reader, SelfReader, Writer
 from cwp_common.clock import today_in_china
+from cwp_common.formats import IsoDate
 from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.service import SessionDep
 
@@ -32,7 +32,16 @@ Region = Annotated[str | None, Query(pattern=r"^\d{1,12}$")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
-@router.post("/assessments", status_code=201, response_model=AssessmentOut)
+@router.post(
+    "/assessments",
+    status_code=201,
+    response_model=AssessmentOut,
+    responses={
+        409: {
+            "description": "The worker has an assessment of this year already (assessment-exists)"
+        }
+    },
+)
 async def create_assessment(
     body: AssessmentIn, principal: Writer, session: SessionDep
 ) -> AssessmentOut:
@@ -69,7 +78,7 @@ async def assessment_summary(
     principal: Reader,
     session: SessionDep,
     region: Region = None,
-    as_of: date | None = None,
+    as_of: IsoDate | None = None,
 ) -> AssessmentSummary:
     """Confirmed results per year and result, as they stood at the end of `as_of`
     (default today), of the workers who were in `region` then: a result goes with its
@@ -85,14 +94,26 @@ async def get_assessment(
     return await service.get(session, principal, assessment_id)
 
 
-@router.patch("/assessments/{assessment_id}", response_model=AssessmentOut)
+@router.patch(
+    "/assessments/{assessment_id}",
+    response_model=AssessmentOut,
+    responses={
+        409: {
+            "description": "The assessment is confirmed and no longer changes (assessment-confirmed)"
+        }
+    },
+)
 async def patch_assessment(
     assessment_id: uuid.UUID, body: AssessmentPatch, principal: Writer, session: SessionDep
 ) -> AssessmentOut:
     return await service.update(session, principal, assessment_id, body)
 
 
-@router.post("/assessments/{assessment_id}/confirm", response_model=ConfirmOut)
+@router.post(
+    "/assessments/{assessment_id}/confirm",
+    response_model=ConfirmOut,
+    responses={409: {"description": "The assessment is confirmed already (assessment-confirmed)"}},
+)
 async def confirm_assessment(
     assessment_id: uuid.UUID, principal: Writer, session: SessionDep
 ) -> ConfirmOut:

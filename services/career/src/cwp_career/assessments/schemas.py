@@ -25,12 +25,21 @@ from pydantic import (
 
 from cwp_career.assessments.models import Assessment, ExitRecommendation
 from cwp_career.grading.rules import parse_years
+from cwp_common.formats import DecimalRange, IsoDate
 from cwp_common.text import Name, Note
 
 CENT = Decimal("0.01")
+# 0 to 100, up to two decimals: a number (80, 92.5) or a string ("92.50"), the range and
+# the decimals stated in the schema (cwp_common.formats).
 Score = Annotated[
     Decimal,
-    Field(ge=0, le=100, max_digits=5, decimal_places=2),
+    DecimalRange(
+        "0",
+        "100",
+        2,
+        example="92.50",
+        message="a score is 0 to 100 with at most two decimals / 分数为 0-100，最多两位小数",
+    ),
     AfterValidator(lambda d: d.quantize(CENT)),  # "90" is stored and shown as "90.00"
 ]
 Year = Annotated[int, Field(ge=2000, le=2100)]
@@ -189,7 +198,7 @@ class AssessmentSummary(BaseModel):
     figures): a result goes with its worker from the day of a move."""
 
     region: str
-    as_of: date
+    as_of: IsoDate
     years: list[YearSummary]
 
     @classmethod

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -11,6 +10,7 @@ from cwp_career.eligibility import service
 from cwp_career.eligibility.schemas import EligibilityPage
 from cwp_common.auth import Reader
 from cwp_common.clock import today_in_china
+from cwp_common.formats import IsoDate
 from cwp_common.pagination import MAX_LIMIT
 from cwp_common.service import SessionDep
 
@@ -22,7 +22,7 @@ async def eligibility(
     criterion: Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{0,39}$")],
     principal: Reader,
     session: SessionDep,
-    as_of: date | None = None,
+    as_of: IsoDate | None = None,
     region: Annotated[str | None, Query(pattern=r"^\d{1,12}$")] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,

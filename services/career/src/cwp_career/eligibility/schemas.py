@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
+
+from cwp_common.formats import IsoDate
 
 if TYPE_CHECKING:
     from cwp_career.eligibility.rules import Candidate
@@ -19,8 +20,8 @@ class EligibleWorker(BaseModel):
     name: str
     community_code: str
     position: str
-    position_since: date
-    community_since: date
+    position_since: IsoDate
+    community_since: IsoDate
     counted_years: int
     ladder_id: uuid.UUID
     criterion: str
@@ -54,7 +55,7 @@ class EligibleWorker(BaseModel):
 
 class EligibilityPage(BaseModel):
     criterion: str
-    as_of: date
+    as_of: IsoDate
     items: list[EligibleWorker]
     # Set while workers remain to be examined: a page may hold fewer than `limit` items,
     # because each request examines a bounded number of workers.

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from cwp_career.grading.models import GradeHistory, RegradeJob
+from cwp_common.formats import IsoDate
 
 
 class RegradeIn(BaseModel):
@@ -17,15 +18,8 @@ class RegradeIn(BaseModel):
 
     # Division-code prefix to re-grade; defaults to the caller's whole region.
     jurisdiction: str | None = Field(default=None, pattern=r"^[0-9]{0,12}$")
-    as_of: date | None = None  # defaults to today (China time)
-
-    @field_validator("as_of", mode="before")
-    @classmethod
-    def _iso_date(cls, value: object) -> object:
-        """An ISO date string, as the schema says; never a number of seconds."""
-        if value is not None and not isinstance(value, str | date):
-            raise ValueError("a date is written 2026-01-31 / 日期格式应为 2026-01-31")
-        return value
+    # An ISO date string, as the schema says; never a number of seconds.
+    as_of: IsoDate | None = None  # defaults to today (China time)
 
 
 class JobOut(BaseModel):
@@ -33,7 +27,7 @@ class JobOut(BaseModel):
 
     id: uuid.UUID
     jurisdiction: str
-    as_of: date
+    as_of: IsoDate
     reason: str
     ladder_id: uuid.UUID | None
     status: str
@@ -59,7 +53,7 @@ class HistoryOut(BaseModel):
     to_category: str
     to_grade: int
     pay_coefficient: Decimal
-    effective_date: date
+    effective_date: IsoDate
     reason: str
     ladder_id: uuid.UUID
     community_code: str

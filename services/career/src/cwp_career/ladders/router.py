@@ -25,7 +25,16 @@ from cwp_common.service import RuntimeDep, SessionDep
 router = APIRouter(prefix="/api/v1/career", tags=["ladders"])
 
 
-@router.post("/ladders", status_code=201, response_model=PublishedLadder)
+@router.post(
+    "/ladders",
+    status_code=201,
+    response_model=PublishedLadder,
+    responses={
+        409: {
+            "description": "A ladder of this jurisdiction and effective date is published already (ladder-exists)"
+        }
+    },
+)
 async def publish_ladder(
     body: LadderBody, principal: Admin, session: SessionDep, request: Request
 ) -> PublishedLadder:

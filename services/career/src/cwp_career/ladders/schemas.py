@@ -8,12 +8,13 @@ Shape checks live here (types, ranges, names); the rules that relate fields to e
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from cwp_career.ladders.ranks import (
     DEGREE_ORDER,
@@ -28,6 +29,7 @@ from cwp_common.events.contracts import (
     QualificationLevel,
     SkillLevel,
 )
+from cwp_common.formats import DecimalRange, IsoDate
 from cwp_common.text import Name, Note, Title
 
 if TYPE_CHECKING:
@@ -71,8 +73,43 @@ ExamplePart = Literal[
 ]
 
 Grade = Annotated[int, Field(ge=1, le=99)]
+GRADE_KEY = re.compile(r"^[1-9][0-9]?$")
+
+
+def _grade_key(value: Any) -> Any:
+    """A grade as an object key: JSON keys are strings, "1" to "99", as the schema's
+    propertyNames says (no sign, space or leading zero)."""
+    if isinstance(value, str) and not GRADE_KEY.fullmatch(value):
+        raise ValueError("a grade key is 1 to 99 / 等级须为 1-99")
+    return value
+
+
+GradeKey = Annotated[Grade, BeforeValidator(_grade_key)]
 Bonus = Annotated[int, Field(ge=0, le=30)]
-Coefficient = Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=4)]
+# More than 0, up to 6 digits before the point and 4 after (the column's precision).
+Coefficient = Annotated[
+    Decimal,
+    DecimalRange(
+        "0",
+        "999999.9999",
+        4,
+        low_open=True,
+        example="1.2000",
+        message="a coefficient is more than 0 with at most four decimals / 系数须大于 0，最多四位小数",
+    ),
+]
+# A share of the workers of a unit: more than 0, at most 1, up to four decimals.
+ExcellentCap = Annotated[
+    Decimal,
+    DecimalRange(
+        "0",
+        "1",
+        4,
+        low_open=True,
+        example="0.2",
+        message="a share is more than 0, at most 1, with at most four decimals / 比例须在 0-1 之间",
+    ),
+]
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 ResultName = Annotated[Name, StringConstraints(max_length=20)]
 
@@ -101,7 +138,7 @@ class AssessmentScale(Strict):
     passing: list[ResultName] = Field(min_length=1)
     counted: list[ResultName]
     # Largest share of the best result (优秀) per unit and year; None = no cap.
-    excellent_cap: Decimal | None = Field(default=None, gt=0, le=1, decimal_places=4)
+    excellent_cap: ExcellentCap | None = None
     # With about six workers per community a per-community cap of 20% allows nobody
     # (floor(0.2 × 6) = 1, floor(0.2 × 4) = 0): many places count it per street.
     excellent_cap_unit: QuotaUnit = "community"
@@ -148,7 +185,7 @@ class LadderBody(Strict):
     scheme: Annotated[Name, StringConstraints(max_length=40)] = ""  # e.g. 三岗十八级
     # Province (2 digits) or prefecture (4 digits) prefix of the division code; "" = national.
     jurisdiction: str = Field(pattern=r"^(\d{2}|\d{4})?$")
-    effective_date: date
+    effective_date: IsoDate
     # Highest-ranked category first (正职, 副职, 其他).
     categories: list[Category] = Field(min_length=1, max_length=10)
     step_years: int = Field(ge=1, le=10)
@@ -167,7 +204,9 @@ class LadderBody(Strict):
     # the tables' bonuses are added; "highest" (就高不叠加, 呼和浩特): only the largest
     # grade bonus and the largest service-year bonus count.
     bonus_rule: BonusRule
-    pay_coefficients: dict[Grade, Coefficient]
+    pay_coefficients: dict[GradeKey, Coefficient] = Field(
+        json_schema_extra={"propertyNames": {"pattern": GRADE_KEY.pattern}}
+    )
     assessment: AssessmentScale
     exit_rule: ExitRule = ExitRule()
     eligibility: dict[Slug, Criterion] = Field(default_factory=dict)
@@ -243,7 +282,7 @@ class PreviewOut(BaseModel):
     if the previewed version were published too (to)."""
 
     jurisdiction: str
-    as_of: date
+    as_of: IsoDate
     workers: int
     affected: int  # workers for whom this ladder would be the one in force
     up: int

@@ -16,6 +16,7 @@ from cwp_career.grading.schemas import HistoryOut
 from cwp_career.workers.models import Worker
 from cwp_career.workers.rules import parse_posts
 from cwp_common.events.contracts import ConcurrentPost
+from cwp_common.formats import IsoDate
 
 # Category display names per ladder id: {ladder_id: {category code: name}}.
 CategoryNames = Mapping[uuid.UUID | None, Mapping[str, str]]
@@ -34,8 +35,8 @@ class WorkerSummary(BaseModel):
     grade: int | None
     pay_coefficient: Decimal | None
     ladder_id: uuid.UUID | None
-    grade_effective_date: date | None
-    next_step_date: date | None  # None at the top of the band
+    grade_effective_date: IsoDate | None
+    next_step_date: IsoDate | None  # None at the top of the band
     # The pay coefficient is example data (not a published policy): not for payroll.
     example: bool
 
@@ -65,17 +66,17 @@ class WorkerSummary(BaseModel):
 
 
 class WorkerOut(WorkerSummary):
-    position_since: date
-    community_since: date
+    position_since: IsoDate
+    community_since: IsoDate
     concurrent_posts: list[ConcurrentPost]
     education: str  # 学历
     degree: str | None  # 学位
     qualification: str | None
     skill_level: str | None
-    hire_date: date
-    service_start_date: date
+    hire_date: IsoDate
+    service_start_date: IsoDate
     # Service counts again from here (a move whose receiving ladder resets it).
-    counted_from: date | None
+    counted_from: IsoDate | None
     grade_floor: int | None  # a grade kept from a move (省内互认)
     uncounted_years: list[int]  # assessed years that do not count toward service years
     # The statutory retirement age is reached (the date itself would reveal the birth

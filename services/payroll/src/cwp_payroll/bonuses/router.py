@@ -16,7 +16,16 @@ from cwp_payroll.bonuses.schemas import BonusIn, BonusOut
 router = APIRouter(prefix="/api/v1/payroll", tags=["bonuses"])
 
 
-@router.post("/bonuses", response_model=BonusOut, status_code=201)
+@router.post(
+    "/bonuses",
+    response_model=BonusOut,
+    status_code=201,
+    responses={
+        409: {
+            "description": "The worker has a bonus for this month already (bonus-exists), or a run past draft pays the month (run-locked)"
+        }
+    },
+)
 async def add_bonus(body: BonusIn, principal: Writer, session: SessionDep) -> BonusOut:
     """An annual one-off bonus (全年一次性奖金) for a worker, paid by the run of `period`
     and taxed separately or with that month's wages as the worker chose (the separate
@@ -36,7 +45,12 @@ async def list_bonuses(
     return await service.find(session, principal, yyyymm, cursor, limit)
 
 
-@router.delete("/bonuses/{bonus_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/bonuses/{bonus_id}",
+    status_code=204,
+    response_class=Response,
+    responses={409: {"description": "A run past draft pays the month (run-locked)"}},
+)
 async def delete_bonus(bonus_id: uuid.UUID, principal: Writer, session: SessionDep) -> Response:
     """Take a bonus line back while no approved or locked run pays its month."""
     await service.delete(session, principal, bonus_id)

@@ -4,29 +4,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from cwp_payroll.bonuses.models import BonusLine
 from cwp_payroll.money import yuan
-from cwp_payroll.policy.schemas import Money
+from cwp_payroll.policy.schemas import PositiveMoney
 from cwp_payroll.runs.compute import period_text
 from cwp_payroll.runs.schemas import Period
-
-
-def _positive(value: Decimal) -> Decimal:
-    if value <= 0:
-        raise ValueError("a bonus is more than zero / 奖金须大于零")
-    return value
 
 
 class BonusIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     worker_id: uuid.UUID
     period: Period  # the month whose run pays it, "YYYY-MM"
-    amount: Annotated[Money, AfterValidator(_positive)]
+    amount: PositiveMoney
     note: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
 
 

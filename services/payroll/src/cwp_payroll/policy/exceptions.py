@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cwp_common.problems import Conflict
+from cwp_common.problems import Conflict, InvalidInput
 
 
 class PolicyExists(Conflict):
@@ -19,4 +19,13 @@ class ReferenceWageExists(Conflict):
         super().__init__(
             "reference-wage-exists",
             "This division already has this year's wage of this kind / 该地区该年度该口径工资已存在",
+        )
+
+
+class DuplicateAllowance(InvalidInput):
+    def __init__(self) -> None:
+        super().__init__(
+            "body.allowances.other",
+            "Allowance names must be unique / 津贴名称不得重复",
+            slug="duplicate-allowance",
         )

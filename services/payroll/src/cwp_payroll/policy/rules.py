@@ -11,7 +11,8 @@ from typing import Generic, TypeVar
 import orjson
 
 from cwp_payroll.money import Rate, apply_rate, round_div, to_fen
-from cwp_payroll.policy.schemas import Benchmark, Insurance, PayStandard
+from cwp_payroll.policy.exceptions import DuplicateAllowance
+from cwp_payroll.policy.schemas import Benchmark, Insurance, PayStandard, Strict
 
 T = TypeVar("T")
 
@@ -22,6 +23,14 @@ class Dated(Generic[T]):
     effective_date: date
     value: T
     example: bool = False
+
+
+def check_allowance_names(body: Strict) -> None:
+    """A pay standard's other allowances have unique names (a payslip line each)."""
+    if isinstance(body, PayStandard):
+        names = [a.name for a in body.allowances.other]
+        if len(names) != len(set(names)):
+            raise DuplicateAllowance
 
 
 def resolve(items: Iterable[Dated[T]], code: str, on: date) -> Dated[T] | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -24,13 +23,14 @@ from pydantic import (
 )
 
 from cwp_common.events.contracts import Position
+from cwp_common.formats import DecimalRange, IsoDate
 from cwp_common.text import Name, Title
 from cwp_payroll.money import yuan
 from cwp_payroll.policy.models import PayPolicy, ReferenceWage
 
 # [0-9], not \d (which takes any script's digits): the same text as the schema's pattern.
 MONEY_TEXT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
-RATE_TEXT = re.compile(r"^[0-9]{1,2}(\.[0-9]{1,6})?$")
+RATE_MESSAGE = 'a rate or share is a decimal string within its range, e.g. "0.08" / 比例须为范围内的十进制字符串'
 
 
 def _money(value: Any) -> Decimal:
@@ -42,31 +42,37 @@ def _money(value: Any) -> Decimal:
     return Decimal(value)
 
 
-def _rate(value: Any) -> Decimal:
-    if not isinstance(value, str) or not RATE_TEXT.fullmatch(value):
-        raise ValueError('a rate or share is a decimal string, e.g. "0.08" / 比例须为十进制字符串')
-    return Decimal(value)
-
-
 def _text(pattern: str, example: str) -> WithJsonSchema:
     """What the validator takes, said in the schema: a decimal string, never a number."""
     return WithJsonSchema({"type": "string", "pattern": pattern, "examples": [example]})
 
 
+def _rate(low: str, high: str, *, low_open: bool = False, example: str = "0.08") -> DecimalRange:
+    """A rate or share: a decimal string (never a number) within [low, high], up to six
+    decimals; the schema's pattern states the range (cwp_common.formats)."""
+    return DecimalRange(
+        low, high, 6, low_open=low_open, numbers=False, example=example, message=RATE_MESSAGE
+    )
+
+
 Money = Annotated[Decimal, BeforeValidator(_money), _text(MONEY_TEXT.pattern, "3400.00")]
-# A share of a whole (performance split, a benchmark floor's share): 0..1 or a little more.
-Share = Annotated[
+# More than zero (a bonus line), two decimals, at most twelve digits before the point.
+PositiveMoney = Annotated[
     Decimal,
-    BeforeValidator(_rate),
-    Field(ge=0, le=1),
-    _text(r"^(0(\.[0-9]{1,6})?|1(\.0{1,6})?)$", "0.08"),
+    DecimalRange(
+        "0",
+        "999999999999.99",
+        2,
+        low_open=True,
+        numbers=False,
+        example="3400.00",
+        message="an amount is a decimal string more than zero, with at most two decimals, "
+        'e.g. "3400.00" / 金额须为大于零、最多两位小数的十进制字符串',
+    ),
 ]
-Multiple = Annotated[
-    Decimal,
-    BeforeValidator(_rate),
-    Field(gt=0, le=5),
-    _text(r"^(0\.[0-9]{0,5}[1-9]|[1-4](\.[0-9]{1,6})?|5(\.0{1,6})?)$", "1.5"),
-]
+# A share of a whole (performance split, a benchmark floor's share): 0..1.
+Share = Annotated[Decimal, _rate("0", "1")]
+Multiple = Annotated[Decimal, _rate("0", "5", low_open=True, example="1.5")]
 Division = Annotated[str, StringConstraints(pattern=r"^\d{0,12}$")]
 Jurisdiction = Annotated[str, StringConstraints(pattern=r"^\d{0,12}$")]
 WageKind = Literal["non_private", "private", "all_urban"]
@@ -135,14 +141,8 @@ class Allowances(Strict):
     qualification: QualificationAllowance | None = None
     seniority: SeniorityAllowance | None = None
     post: dict[Position, Money] = {}  # 岗位津贴, follows the post (随岗不随人)
+    # Their names are unique (rules.check_allowance_names: no schema states it).
     other: Annotated[list[NamedAllowance], Field(max_length=20)] = []
-
-    @model_validator(mode="after")
-    def _names_unique(self) -> Allowances:
-        names = [a.name for a in self.other]
-        if len(names) != len(set(names)):
-            raise ValueError("allowance names must be unique / 津贴名称不得重复")
-        return self
 
 
 class PayStandard(Strict):
@@ -157,28 +157,24 @@ class PayStandard(Strict):
 # --- social insurance and housing fund ------------------------------------------------
 
 
-def _bounded(low: str, high: str) -> Any:
-    return Annotated[Decimal, BeforeValidator(_rate), Field(ge=Decimal(low), le=Decimal(high))]
-
-
 class Contribution(Strict):
-    employer: _bounded("0", "0.30")  # type: ignore[valid-type]
-    employee: _bounded("0", "0.30")  # type: ignore[valid-type]
+    employer: Annotated[Decimal, _rate("0", "0.30")]
+    employee: Annotated[Decimal, _rate("0", "0.30")]
 
 
 class Pension(Strict):
-    employer: _bounded("0", "0.20")  # type: ignore[valid-type]  # 16% since 2019-05 (§3.4)
-    employee: _bounded("0", "0.10")  # type: ignore[valid-type]  # 8%
+    employer: Annotated[Decimal, _rate("0", "0.20")]  # 16% since 2019-05 (§3.4)
+    employee: Annotated[Decimal, _rate("0", "0.10")]  # 8%
 
 
 class WorkInjury(Strict):
-    employer: _bounded("0", "0.03")  # type: ignore[valid-type]  # class rates 0.2–1.9%, floating
+    employer: Annotated[Decimal, _rate("0", "0.03")]  # class rates 0.2–1.9%, floating
 
 
 class HousingFund(Strict):
     # 5%–12% each (住房公积金管理条例 Art. 18, 建金〔2005〕5号).
-    employer: _bounded("0.05", "0.12")  # type: ignore[valid-type]
-    employee: _bounded("0.05", "0.12")  # type: ignore[valid-type]
+    employer: Annotated[Decimal, _rate("0.05", "0.12")]
+    employee: Annotated[Decimal, _rate("0.05", "0.12")]
     base_floor: Money  # the local minimum wage, a month
     base_cap_share: Multiple = Decimal("3")  # × the reference monthly wage
 
@@ -201,7 +197,7 @@ class Insurance(Strict):
 
     reference: ReferenceSeries
     base_from: BaseFrom = "previous_year_average"
-    base_floor_share: Annotated[Decimal, BeforeValidator(_rate), Field(gt=0, le=1)] = Decimal("0.6")
+    base_floor_share: Annotated[Decimal, _rate("0", "1", low_open=True)] = Decimal("0.6")
     base_cap_share: Multiple = Decimal("3")
     pension: Pension
     medical: Contribution
@@ -250,7 +246,7 @@ BODIES: dict[str, type[Strict]] = {
 
 class PolicyIn(Strict):
     jurisdiction: Jurisdiction
-    effective_date: date
+    effective_date: IsoDate
     # True for a national example or a demo set: never paid outside the demo region.
     example: bool = False
 
@@ -271,7 +267,7 @@ class PolicyOut(BaseModel):
     id: uuid.UUID
     kind: str
     jurisdiction: str
-    effective_date: date
+    effective_date: IsoDate
     example: bool
     body: dict[str, Any]
 

@@ -20,6 +20,7 @@ from cwp_payroll.money import to_fen
 from cwp_payroll.policy.exceptions import PolicyExists, ReferenceWageExists
 from cwp_payroll.policy.models import PayPolicy, ReferenceWage
 from cwp_payroll.policy.repository import PolicyRepository, ReferenceWageRepository
+from cwp_payroll.policy.rules import check_allowance_names
 from cwp_payroll.policy.schemas import (
     BODIES,
     PolicyIn,
@@ -38,6 +39,7 @@ async def publish(
     session: AsyncSession, principal: Principal, kind: str, req: PolicyIn, body: Strict
 ) -> PolicyOut:
     ensure_writable(principal, req.jurisdiction)
+    check_allowance_names(body)
     async with session.begin():
         repo = PolicyRepository(session, principal)
         if await repo.exists(req.jurisdiction, kind, req.effective_date):

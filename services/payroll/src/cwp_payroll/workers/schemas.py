@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
+from cwp_common.formats import IsoDate
 from cwp_payroll.money import yuan
 from cwp_payroll.policy.schemas import Money
 from cwp_payroll.workers.models import PayWorker
@@ -31,7 +31,7 @@ class PayWorkerOut(BaseModel):
     grade: int | None
     pay_coefficient: str | None
     example: bool
-    grade_effective_date: date | None
+    grade_effective_date: IsoDate | None
     qualification: str | None
     additional_deductions: str
     bonus_separate: bool

@@ -4,7 +4,7 @@ the resource library."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
@@ -32,6 +32,33 @@ from cwp_training.catalogue.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/training", tags=["catalogue"])
+
+# The 409s of the catalogue's changes (each answer's problem type names its case).
+RETIRED: dict[int | str, dict[str, Any]] = {409: {"description": "It is retired (retired)"}}
+NOT_RETIRABLE: dict[int | str, dict[str, Any]] = {
+    409: {
+        "description": "It is retired already (retired), or a class that has not ended "
+        "uses it (in-use)"
+    }
+}
+COURSE_FIXED: dict[int | str, dict[str, Any]] = {
+    409: {
+        "description": "The course is retired (retired), or its hours or delivery change "
+        "while it has classes (course-has-classes)"
+    }
+}
+BASE_FIXED: dict[int | str, dict[str, Any]] = {
+    409: {
+        "description": "The base is retired (retired), or a class there has more places "
+        "than the new capacity (capacity-below-classes)"
+    }
+}
+RATING_REFUSED: dict[int | str, dict[str, Any]] = {
+    409: {
+        "description": "The worker was no trainee of that class of this trainer "
+        "(not-a-trainee), or has rated it already (already-rated)"
+    }
+}
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
@@ -95,7 +122,12 @@ async def get_trainer(trainer_id: uuid.UUID, principal: Reader, session: Session
     return await service.get_trainer(session, principal, trainer_id)
 
 
-@router.post("/trainers/{trainer_id}/ratings", status_code=201, response_model=TrainerOut)
+@router.post(
+    "/trainers/{trainer_id}/ratings",
+    status_code=201,
+    response_model=TrainerOut,
+    responses=RATING_REFUSED,
+)
 async def rate_trainer(
     trainer_id: uuid.UUID, body: RatingIn, principal: Writer, session: SessionDep
 ) -> TrainerOut:
@@ -128,7 +160,7 @@ async def search_resources(
 # while a class that has not ended uses it. A resource is deleted outright.
 
 
-@router.patch("/courses/{course_id}", response_model=CourseOut)
+@router.patch("/courses/{course_id}", response_model=CourseOut, responses=COURSE_FIXED)
 async def update_course(
     course_id: uuid.UUID, body: CoursePatch, principal: Writer, session: SessionDep
 ) -> CourseOut:
@@ -136,7 +168,9 @@ async def update_course(
     return await service.update_course(session, principal, course_id, body)
 
 
-@router.delete("/courses/{course_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/courses/{course_id}", status_code=204, response_class=Response, responses=NOT_RETIRABLE
+)
 async def retire_course(course_id: uuid.UUID, principal: Writer, session: SessionDep) -> Response:
     await service.retire_course(session, principal, course_id)
     return Response(status_code=204)
@@ -147,7 +181,7 @@ async def get_base(base_id: uuid.UUID, principal: Reader, session: SessionDep) -
     return await service.get_base(session, principal, base_id)
 
 
-@router.patch("/bases/{base_id}", response_model=BaseOut)
+@router.patch("/bases/{base_id}", response_model=BaseOut, responses=BASE_FIXED)
 async def update_base(
     base_id: uuid.UUID, body: BasePatch, principal: Writer, session: SessionDep
 ) -> BaseOut:
@@ -155,20 +189,24 @@ async def update_base(
     return await service.update_base(session, principal, base_id, body)
 
 
-@router.delete("/bases/{base_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/bases/{base_id}", status_code=204, response_class=Response, responses=NOT_RETIRABLE
+)
 async def retire_base(base_id: uuid.UUID, principal: Writer, session: SessionDep) -> Response:
     await service.retire_base(session, principal, base_id)
     return Response(status_code=204)
 
 
-@router.patch("/trainers/{trainer_id}", response_model=TrainerOut)
+@router.patch("/trainers/{trainer_id}", response_model=TrainerOut, responses=RETIRED)
 async def update_trainer(
     trainer_id: uuid.UUID, body: TrainerPatch, principal: Writer, session: SessionDep
 ) -> TrainerOut:
     return await service.update_trainer(session, principal, trainer_id, body)
 
 
-@router.delete("/trainers/{trainer_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/trainers/{trainer_id}", status_code=204, response_class=Response, responses=NOT_RETIRABLE
+)
 async def retire_trainer(trainer_id: uuid.UUID, principal: Writer, session: SessionDep) -> Response:
     await service.retire_trainer(session, principal, trainer_id)
     return Response(status_code=204)
@@ -181,14 +219,16 @@ async def get_resource(
     return await service.get_resource(session, principal, resource_id)
 
 
-@router.patch("/resources/{resource_id}", response_model=ResourceOut)
+@router.patch("/resources/{resource_id}", response_model=ResourceOut, responses=RETIRED)
 async def update_resource(
     resource_id: uuid.UUID, body: ResourcePatch, principal: Writer, session: SessionDep
 ) -> ResourceOut:
     return await service.update_resource(session, principal, resource_id, body)
 
 
-@router.delete("/resources/{resource_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/resources/{resource_id}", status_code=204, response_class=Response, responses=RETIRED
+)
 async def delete_resource(
     resource_id: uuid.UUID, principal: Writer, session: SessionDep
 ) -> Response:

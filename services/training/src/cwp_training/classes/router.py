@@ -52,7 +52,12 @@ async def list_plans(
     return await service.list_plans(session, principal, year, cursor, limit)
 
 
-@router.post("/classes", status_code=201, response_model=ClassOut)
+@router.post(
+    "/classes",
+    status_code=201,
+    response_model=ClassOut,
+    responses={409: {"description": "Its course, base or trainer is retired (retired)"}},
+)
 async def create_class(body: ClassIn, principal: Writer, session: SessionDep) -> ClassOut:
     return await service.create_class(session, principal, body)
 
@@ -74,7 +79,16 @@ async def get_class(class_id: uuid.UUID, principal: Reader, session: SessionDep)
     return await service.get_class(session, principal, class_id)
 
 
-@router.post("/classes/{class_id}/enrolments", status_code=201, response_model=EnrolmentOut)
+@router.post(
+    "/classes/{class_id}/enrolments",
+    status_code=201,
+    response_model=EnrolmentOut,
+    responses={
+        409: {
+            "description": "Already enrolled or waiting (already-enrolled), the class is full and no waitlist was asked for (class-full), or the worker has left community work (worker-exited)"
+        }
+    },
+)
 async def enrol(
     class_id: uuid.UUID, body: EnrolIn, principal: Writer, session: SessionDep
 ) -> EnrolmentOut:
@@ -83,7 +97,11 @@ async def enrol(
     return await service.enrol(session, principal, class_id, body)
 
 
-@router.post("/classes/{class_id}/enrolments/bulk", response_model=BulkEnrolled)
+@router.post(
+    "/classes/{class_id}/enrolments/bulk",
+    response_model=BulkEnrolled,
+    responses={409: {"description": "The class has too few free places (class-full)"}},
+)
 async def enrol_in_bulk(
     class_id: uuid.UUID, body: BulkEnrolIn, principal: Writer, session: SessionDep
 ) -> BulkEnrolled:
@@ -103,7 +121,11 @@ async def class_enrolments(
     return await service.class_enrolments(session, principal, class_id, status, cursor, limit)
 
 
-@router.post("/classes/{class_id}/enrolments/{worker_id}/withdraw", response_model=EnrolmentOut)
+@router.post(
+    "/classes/{class_id}/enrolments/{worker_id}/withdraw",
+    response_model=EnrolmentOut,
+    responses={409: {"description": "The worker is not enrolled in the class (not-enrolled)"}},
+)
 async def withdraw(
     class_id: uuid.UUID, worker_id: uuid.UUID, principal: Writer, session: SessionDep
 ) -> EnrolmentOut:
@@ -121,14 +143,30 @@ async def record_attendance(
     )
 
 
-@router.post("/classes/{class_id}/progress", response_model=EnrolmentOut)
+@router.post(
+    "/classes/{class_id}/progress",
+    response_model=EnrolmentOut,
+    responses={
+        409: {
+            "description": "The worker is not enrolled (not-enrolled), or the course is not online (not-online)"
+        }
+    },
+)
 async def report_progress(
     class_id: uuid.UUID, body: ProgressIn, principal: Writer, session: SessionDep
 ) -> EnrolmentOut:
     return await service.progress(session, principal, class_id, body)
 
 
-@router.post("/classes/{class_id}/completions", response_model=EnrolmentOut)
+@router.post(
+    "/classes/{class_id}/completions",
+    response_model=EnrolmentOut,
+    responses={
+        409: {
+            "description": "The worker is not enrolled (not-enrolled), or has completed already (already-enrolled)"
+        }
+    },
+)
 async def complete(
     class_id: uuid.UUID, body: CompletionIn, principal: Writer, session: SessionDep
 ) -> EnrolmentOut:

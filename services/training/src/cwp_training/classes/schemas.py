@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
 from cwp_common.events.contracts import Position
+from cwp_common.formats import IsoDate
 from cwp_common.text import Title
 from cwp_training.catalogue.schemas import Jurisdiction
 from cwp_training.classes.models import Enrolment, Plan, TrainingClass
@@ -43,8 +43,8 @@ class ClassIn(BaseModel):
     base_id: uuid.UUID | None = None
     jurisdiction: Jurisdiction
     title: Title
-    starts_on: date
-    ends_on: date
+    starts_on: IsoDate
+    ends_on: IsoDate
     capacity: int = Field(ge=1, le=100_000)
     scored: bool = False
     trainer_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
@@ -63,8 +63,8 @@ class ClassOut(BaseModel):
     base_id: uuid.UUID | None
     jurisdiction: str
     title: str
-    starts_on: date
-    ends_on: date
+    starts_on: IsoDate
+    ends_on: IsoDate
     capacity: int
     scored: bool
     trainer_ids: list[uuid.UUID]
@@ -128,7 +128,7 @@ class EnrolmentOut(BaseModel):
     minutes_studied: int
     hours_studied: DecimalText
     score: DecimalText | None
-    completed_on: date | None
+    completed_on: IsoDate | None
 
     @classmethod
     def from_model(cls, row: Enrolment) -> EnrolmentOut:
@@ -148,7 +148,7 @@ class AttendanceRow(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     worker_id: uuid.UUID
-    day: date
+    day: IsoDate
     minutes: int = Field(ge=1, le=720)
 
 

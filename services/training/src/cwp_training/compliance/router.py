@@ -4,13 +4,13 @@ requirements a jurisdiction publishes."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from cwp_common.auth import Admin, Reader, SelfReader
 from cwp_common.clock import today_in_china
+from cwp_common.formats import IsoDate
 from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.service import SessionDep
 from cwp_training.compliance import service
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/api/v1/training", tags=["compliance"])
 
 @router.get("/workers/{worker_id}/compliance", response_model=WorkerComplianceOut)
 async def worker_compliance(
-    worker_id: uuid.UUID, principal: SelfReader, session: SessionDep, as_of: date | None = None
+    worker_id: uuid.UUID, principal: SelfReader, session: SessionDep, as_of: IsoDate | None = None
 ) -> WorkerComplianceOut:
     """Every period current on `as_of` (default today): yearly and three-year
     requirements of the worker's jurisdiction and position, pre-service training, and
@@ -39,14 +39,23 @@ async def region_compliance(
     principal: Reader,
     session: SessionDep,
     region: Annotated[str | None, Query(pattern=r"^\d{0,12}$")] = None,
-    as_of: date | None = None,
+    as_of: IsoDate | None = None,
 ) -> RegionComplianceOut:
     """Hours done, due and short for the serving workers of a region (default: the
     caller's), with the sub-regions one level down and certificate holders."""
     return await service.region_compliance(session, principal, region, as_of or today_in_china())
 
 
-@router.post("/requirements", status_code=201, response_model=RequirementOut)
+@router.post(
+    "/requirements",
+    status_code=201,
+    response_model=RequirementOut,
+    responses={
+        409: {
+            "description": "A requirement for this jurisdiction, position, period and date exists (requirement-exists)"
+        }
+    },
+)
 async def create_requirement(
     body: RequirementIn, principal: Admin, session: SessionDep
 ) -> RequirementOut:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from cwp_common.events.contracts import Position
+from cwp_common.formats import IsoDate
 from cwp_training.compliance.models import Requirement
 from cwp_training.compliance.rules import hours
 from cwp_training.policy.schemas import Period
@@ -20,8 +20,8 @@ Hours = Annotated[Decimal, PlainSerializer(lambda v: str(v), return_type=str)]
 
 class PeriodOut(BaseModel):
     kind: str  # yearly | three_year | pre_service | continuing_education
-    start: date
-    end: date
+    start: IsoDate
+    end: IsoDate
     hours_due: Hours
     hours_done: Hours  # attended inside the window
     hours_credited: Hours  # done, up to what is due
@@ -45,7 +45,7 @@ class Totals(BaseModel):
 
 class WorkerComplianceOut(Totals):
     worker_id: uuid.UUID
-    as_of: date
+    as_of: IsoDate
     compliant: bool
     periods: list[PeriodOut]
 
@@ -58,7 +58,7 @@ class SubRegionOut(Totals):
 
 class RegionComplianceOut(Totals):
     region: str
-    as_of: date
+    as_of: IsoDate
     workers: int
     workers_compliant: int
     certificate_holders: dict[str, int]
@@ -72,7 +72,7 @@ class RequirementIn(BaseModel):
     position: Position | None = None
     period: Period
     hours: int = Field(ge=1, le=1000)
-    effective_from: date
+    effective_from: IsoDate
     cycle_start_year: int = Field(default=2024, ge=2000, le=2100)
 
 

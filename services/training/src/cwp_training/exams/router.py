@@ -16,7 +16,16 @@ from cwp_training.exams.schemas import ExamRecorded, ExamResultIn, ExamResultOut
 router = APIRouter(prefix="/api/v1/training", tags=["exams"])
 
 
-@router.post("/exam-results", status_code=201, response_model=ExamRecorded)
+@router.post(
+    "/exam-results",
+    status_code=201,
+    response_model=ExamRecorded,
+    responses={
+        409: {
+            "description": "A result of this subject and year is recorded already (exam-result-exists), or the worker has left community work (worker-exited)"
+        }
+    },
+)
 async def record_result(body: ExamResultIn, principal: Writer, session: SessionDep) -> ExamRecorded:
     """Record one subject's score (0-100, one decimal). When the level's rule is met the
     qualification is granted and training.qualification.obtained.v1 published."""

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from cwp_common.events.contracts import QualificationLevel
+from cwp_common.formats import IsoDate
 from cwp_training.exams.models import ExamResult
 from cwp_training.qualifications.schemas import QualificationOut
 
@@ -22,7 +22,7 @@ class ExamResultIn(BaseModel):
     worker_id: uuid.UUID
     level: QualificationLevel
     subject: str = Field(pattern=r"^[a-z_]{1,40}$")
-    exam_date: date
+    exam_date: IsoDate
     score: Score
 
 
@@ -31,7 +31,7 @@ class ExamResultOut(BaseModel):
     worker_id: uuid.UUID
     level: str
     subject: str
-    exam_date: date
+    exam_date: IsoDate
     score: Annotated[Decimal, PlainSerializer(str, return_type=str)]
     pass_mark: int
     passed: bool

@@ -4,12 +4,12 @@ the sections it names."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from cwp_common.events.contracts import Education, Position, QualificationLevel, SkillLevel
+from cwp_common.formats import IsoDate
 
 Period = Literal["yearly", "three_year"]
 SECTIONS = (
@@ -95,7 +95,7 @@ class SkillRecognition(Data):
 
 class PolicyDocument(Data):
     jurisdiction: str = Field(pattern=r"^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})?$")
-    effective_from: date
+    effective_from: IsoDate
     examples: tuple[str, ...] = ()
     exam: ExamRules | None = None
     regional_lines: RegionalLines | None = None
@@ -115,7 +115,7 @@ class PolicyOut(BaseModel):
     specific document that has it; `examples` names the sections that are example data."""
 
     jurisdiction: str
-    on: date
+    on: IsoDate
     exam: ExamRules
     regional_lines: RegionalLines
     continuing_education: ContinuingEducation

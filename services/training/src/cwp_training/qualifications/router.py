@@ -17,7 +17,16 @@ from cwp_training.qualifications.schemas import QualificationIn, QualificationOu
 router = APIRouter(prefix="/api/v1/training", tags=["qualifications"])
 
 
-@router.post("/qualifications", status_code=201, response_model=QualificationOut)
+@router.post(
+    "/qualifications",
+    status_code=201,
+    response_model=QualificationOut,
+    responses={
+        409: {
+            "description": "The worker holds this level already (qualification-exists), the certificate number is recorded already (certificate-taken), or the worker has left community work (worker-exited)"
+        }
+    },
+)
 async def record_qualification(
     body: QualificationIn, principal: Writer, session: SessionDep
 ) -> QualificationOut:
@@ -38,6 +47,11 @@ async def get_qualification(
     "/qualifications/{qualification_id}/registrations",
     status_code=201,
     response_model=QualificationOut,
+    responses={
+        409: {
+            "description": "The registration cannot be renewed (renewal-refused), or the worker has left community work (worker-exited)"
+        }
+    },
 )
 async def renew_registration(
     qualification_id: uuid.UUID, principal: Writer, session: SessionDep

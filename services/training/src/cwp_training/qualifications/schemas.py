@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from cwp_common.events.contracts import QualificationLevel
+from cwp_common.formats import IsoDate
 from cwp_training.compliance.models import Obligation
 from cwp_training.compliance.rules import registration_status
 from cwp_training.qualifications.models import Qualification
@@ -25,7 +26,7 @@ class QualificationIn(BaseModel):
 
     worker_id: uuid.UUID
     level: QualificationLevel
-    obtained_on: date
+    obtained_on: IsoDate
     certificate_no: CertificateNo
 
 
@@ -33,8 +34,8 @@ class RegistrationOut(BaseModel):
     """A 3-year registration period and its continuing-education hours."""
 
     id: uuid.UUID
-    period_start: date
-    period_end: date
+    period_start: IsoDate
+    period_end: IsoDate
     hours_due: int
     status: str  # active | expired
 
@@ -53,7 +54,7 @@ class QualificationOut(BaseModel):
     id: uuid.UUID
     worker_id: uuid.UUID
     level: str
-    obtained_on: date
+    obtained_on: IsoDate
     certificate_no: str | None
     source: str  # certificate | exam
     registration_expired: bool  # the latest registration period has ended

@@ -5,7 +5,6 @@ the columns. Any bad row refuses the whole sheet with row-level errors."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -13,6 +12,7 @@ from fastapi.responses import Response
 
 from cwp_common.auth import Reader, Writer
 from cwp_common.clock import today_in_china
+from cwp_common.formats import IsoDate
 from cwp_common.problems import InvalidInput, ProblemError
 from cwp_common.service import SessionDep, TransactionSessionDep
 from cwp_training.classes.schemas import AttendanceRecorded, BulkEnrolled
@@ -25,6 +25,11 @@ UPLOAD: dict[str, Any] = {
         "required": True,
         "content": {rules.XLSX: {"schema": {"type": "string", "format": "binary"}}},
     }
+}
+# What an upload may answer besides the route's own: the body's type and size.
+UPLOAD_REFUSED: dict[int | str, dict[str, Any]] = {
+    413: {"description": "The workbook is larger than the upload limit"},
+    415: {"description": "The body is not an .xlsx workbook (not-a-sheet)"},
 }
 DOWNLOAD: dict[Any, dict[str, Any]] = {
     200: {"content": {rules.XLSX: {"schema": {"type": "string", "format": "binary"}}}}
@@ -65,7 +70,13 @@ def _xlsx(data: bytes, name: str) -> Response:
 
 
 @router.post(
-    "/classes/{class_id}/enrolments/sheet", response_model=BulkEnrolled, openapi_extra=UPLOAD
+    "/classes/{class_id}/enrolments/sheet",
+    response_model=BulkEnrolled,
+    openapi_extra=UPLOAD,
+    responses={
+        **UPLOAD_REFUSED,
+        409: {"description": "The class has too few free places (class-full)"},
+    },
 )
 async def enrol_from_sheet(
     class_id: uuid.UUID,
@@ -88,6 +99,7 @@ async def enrol_from_sheet(
     status_code=201,
     response_model=AttendanceRecorded,
     openapi_extra=UPLOAD,
+    responses=UPLOAD_REFUSED,
 )
 async def attendance_from_sheet(
     class_id: uuid.UUID, request: Request, principal: Writer, session: SessionDep
@@ -118,7 +130,7 @@ async def compliance_sheet(
     principal: Reader,
     session: SessionDep,
     region: Annotated[str | None, Query(pattern=r"^\d{0,12}$")] = None,
-    as_of: date | None = None,
+    as_of: IsoDate | None = None,
 ) -> Response:
     """The compliance report of a region (and its sub-regions) as a workbook."""
     day = as_of or today_in_china()

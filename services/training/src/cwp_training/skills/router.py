@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from cwp_common.auth import Reader, Writer
 from cwp_common.clock import today_in_china
+from cwp_common.formats import IsoDate
 from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.service import SessionDep
 from cwp_training.skills import service
@@ -18,7 +18,16 @@ from cwp_training.skills.schemas import RecognitionOut, SkillLevelIn, SkillLevel
 router = APIRouter(prefix="/api/v1/training", tags=["skill levels"])
 
 
-@router.post("/skill-levels", status_code=201, response_model=SkillLevelOut)
+@router.post(
+    "/skill-levels",
+    status_code=201,
+    response_model=SkillLevelOut,
+    responses={
+        409: {
+            "description": "The worker holds this level or certificate already (skill-level-exists), or has left community work (worker-exited)"
+        }
+    },
+)
 async def record_skill_level(
     body: SkillLevelIn, principal: Writer, session: SessionDep
 ) -> SkillLevelOut:
@@ -42,7 +51,7 @@ async def worker_skill_levels(
 async def skill_recognition(
     principal: Reader,
     jurisdiction: Annotated[str, Query(pattern=r"^\d{0,12}$")] = "",
-    on: date | None = None,
+    on: IsoDate | None = None,
 ) -> RecognitionOut:
     """The two-way recognition table between community-worker ability levels and
     vocational skill levels in force for a jurisdiction."""

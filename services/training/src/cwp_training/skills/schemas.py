@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from cwp_common.events.contracts import SkillLevel
+from cwp_common.formats import IsoDate
 from cwp_common.text import Title
 from cwp_training.policy.schemas import RecognitionPair
 from cwp_training.qualifications.schemas import CertificateNo
@@ -21,7 +21,7 @@ class SkillLevelIn(BaseModel):
     worker_id: uuid.UUID
     level: SkillLevel
     occupation: Annotated[Title, StringConstraints(max_length=100)]
-    obtained_on: date
+    obtained_on: IsoDate
     certificate_no: CertificateNo
 
 
@@ -30,7 +30,7 @@ class SkillLevelOut(BaseModel):
     worker_id: uuid.UUID
     level: str
     occupation: str
-    obtained_on: date
+    obtained_on: IsoDate
     certificate_no: str
     # The community-worker ability level it is recognised as (双向比照认定), if any.
     ability_level: str | None
@@ -54,6 +54,6 @@ class SkillLevelOut(BaseModel):
 
 class RecognitionOut(BaseModel):
     jurisdiction: str
-    on: date
+    on: IsoDate
     pairs: list[RecognitionPair]
     example: bool
