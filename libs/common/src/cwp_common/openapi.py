@@ -219,8 +219,8 @@ def decimal_pattern(
     low: Decimal, low_open: bool, high: Decimal, high_open: bool, places: int
 ) -> str:
     """A pattern of exactly the plain decimal strings ("7", "0.25", "24.00") from `low`
-    to `high` (each bound included unless open) with at most `places` decimal places;
-    0 <= `low`."""
+    to `high` (each bound included unless open) with at most `places` decimal places
+    (and any zeros before or after, which the validator takes too); 0 <= `low`."""
     alternatives: list[str] = []
     for k in range(places + 1):  # strings with k decimal places: k-digit integers / 10^k
         scale = Decimal(10) ** k
@@ -237,8 +237,11 @@ def decimal_pattern(
             if start > end:
                 continue
             for classes in _classes(str(start).zfill(length), str(end).zfill(length)):
-                alternatives.append(_spelled(classes, k))
-    return "^(" + "|".join(alternatives) + ")$"
+                # Zeros past the last place change nothing: "1.000" is 1.00.
+                tail = "" if k < places else "0*" if places else "(\\.0+)?"
+                alternatives.append(f"{_spelled(classes, k)}{tail}")
+    negative_zero = "|-0+(\\.0+)?" if low == 0 and not low_open else ""  # -0 is 0
+    return "^(0*(" + "|".join(alternatives) + ")" + negative_zero + ")$"
 
 
 class _StatedDecimals(GenerateJsonSchema):
