@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import jsonschema_rs
 import schemathesis
 
 VALIDATION_ERROR = "urn:cwp:problem:validation-error"
@@ -23,13 +25,26 @@ def _names_an_object(body: object, field: object) -> bool:
     return isinstance(value, dict)
 
 
+def _body_fits_schema(case: Any) -> bool:
+    """Whether the body sent fits its schema: a stateful step fills fields with values of
+    earlier answers (a population of 1,263,126,345 where 100,000,000 is the most), and
+    such a body is not schema-valid, though generated as if it were."""
+    body = getattr(case, "body", None)
+    if not isinstance(body, dict | list):
+        return True
+    alternative = case.operation.get_body_for_media_type(case.media_type)
+    if alternative is None:
+        return True
+    return bool(jsonschema_rs.validator_for(alternative.validation_schema).is_valid(body))
+
+
 @schemathesis.check
 def schema_states_every_input_check(ctx: object, response: object, case: object) -> None:
     """A request the schema allows is never refused by the input validator: whatever the
     validator checks (lengths, characters, formats) the schema must say. Refusals by a
     domain rule carry their own problem type and are accepted (schemathesis.toml)."""
     meta = getattr(case, "meta", None)
-    if meta is None or not meta.generation.mode.is_positive:
+    if meta is None or not meta.generation.mode.is_positive or not _body_fits_schema(case):
         return
     if getattr(response, "status_code", 0) != 422:
         return

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
+from typing import Annotated
 
 import pytest
-from pydantic import BaseModel, ValidationError
+import schemathesis
+from fastapi import FastAPI
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
-from cwp_common.openapi import _StatedDecimals
+from cwp_common.openapi import _StatedDecimals, document_problems
 from cwp_common.problems import PROBLEM_MEDIA_TYPE
 from cwp_common.settings import PlatformSettings
 from cwp_gateway.app import create_app as gateway_app
@@ -19,7 +23,7 @@ from cwp_registry.config import Settings as RegistrySettings
 from cwp_registry.contracts.schemas import EnrolmentIn
 from cwp_registry.management.schemas import DutyIn
 from cwp_registry.recruitment.schemas import ScoreIn
-from tests.openapi.hooks import _names_an_object
+from tests.openapi.hooks import _body_fits_schema, _names_an_object
 from tests.openapi.stack import service_app
 from tests.support.apps import running
 from tests.support.databases import fresh_database
@@ -203,3 +207,51 @@ async def test_a_count_written_30_0_is_the_integer_its_schema_says_but_text_is_n
         )
         assert r.status_code == 201, r.text
         assert r.json()["households"] == 12
+
+
+def as_is(value: object) -> object:
+    return value
+
+
+class Rates(BaseModel):
+    share: Annotated[Decimal, BeforeValidator(as_is), Field(gt=0, le=1, decimal_places=2)] = (
+        Decimal("0.5")
+    )
+    count: Annotated[int, BeforeValidator(as_is), Field(ge=0, le=9)]
+
+
+def test_constraints_before_a_validator_are_stated_as_json_schema_has_them() -> None:
+    """With a BeforeValidator first, pydantic wrote "ge"/"le"/"decimal_places" into the
+    document (payroll's rates): no reader knows them, so the range was not stated."""
+
+    app = FastAPI()
+
+    @app.post("/rates")
+    async def post(body: Rates) -> None:
+        return None
+
+    document_problems(app)
+    document = app.openapi()
+    assert not re.search(r'"(ge|gt|le|lt|decimal_places)":', json.dumps(document))
+    rates = document["components"]["schemas"]["Rates"]["properties"]
+    assert rates["count"]["minimum"] == 0
+    assert rates["count"]["maximum"] == 9
+    number, string = rates["share"]["anyOf"]
+    assert number == {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "multipleOf": 0.01}
+    assert re.fullmatch(string["pattern"], "0.25")
+    assert not re.fullmatch(string["pattern"], "0")
+    assert not re.fullmatch(string["pattern"], "1.01")
+
+
+def test_the_hook_judges_a_stateful_body_by_its_schema() -> None:
+    """A stateful step put an earlier answer's value (population 1,263,126,345, above
+    the most allowed) into a body generated as valid: not a schema-valid request."""
+    document = registry_app(RegistrySettings(database_url="sqlite+aiosqlite://")).openapi()
+    operation = schemathesis.openapi.from_dict(document)["/api/v1/registry/communities"]["POST"]
+    body = {"code": "310101", "name": "黄浦区", "population": 30, "households": 3}
+    fits = operation.Case(body=body, media_type="application/json")
+    assert _body_fits_schema(fits)
+    too_many = operation.Case(
+        body={**body, "population": 1_263_126_345}, media_type="application/json"
+    )
+    assert not _body_fits_schema(too_many)

@@ -183,6 +183,55 @@ def _decimal_strings(node: Any) -> None:
             _decimal_strings(value)
 
 
+_BOUNDS = {"ge": "minimum", "gt": "exclusiveMinimum", "le": "maximum", "lt": "exclusiveMaximum"}
+_LENGTHS = {"min_length": "minLength", "max_length": "maxLength"}
+_LEAKED = (*_BOUNDS, *_LENGTHS, "multiple_of", "decimal_places", "max_digits")
+
+
+def _leaked_constraints(node: Any) -> None:
+    """pydantic writes the constraints of a type whose BeforeValidator comes first
+    (`Annotated[Decimal, BeforeValidator(f), Field(ge=0)]`) under their Python names
+    ("ge", "decimal_places"), which no JSON Schema reader knows: the range was not in the
+    document at all. They are stated as JSON Schema has them."""
+    if isinstance(node, list):
+        for value in node:
+            _leaked_constraints(value)
+        return
+    if not isinstance(node, dict):
+        return
+    for value in node.values():
+        _leaked_constraints(value)
+    leaked = {key: node.pop(key) for key in _LEAKED if key in node}
+    if not leaked:
+        return
+    branches = [b for b in node.get("anyOf", []) if isinstance(b, dict)]
+    number = next((b for b in branches if b.get("type") == "number"), None)
+    string = next((b for b in branches if b.get("type") == "string"), None)
+    target = number if number is not None else node
+    for key, name in _BOUNDS.items():
+        if key in leaked:
+            target[name] = float(leaked[key])
+    if "multiple_of" in leaked:
+        target["multipleOf"] = float(leaked["multiple_of"])
+    for key, name in _LENGTHS.items():
+        if key in leaked:
+            (string if string is not None else node)[name] = int(leaked[key])
+    places = leaked.get("decimal_places")
+    if number is None or string is None or places is None:
+        return
+    number.setdefault("multipleOf", float(Decimal(10) ** -int(places)))
+    low, high = leaked.get("ge", leaked.get("gt")), leaked.get("le", leaked.get("lt"))
+    high_open = "lt" in leaked
+    if "max_digits" in leaked:  # the most its digits can hold
+        cap = Decimal(10) ** (int(leaked["max_digits"]) - int(places)) - Decimal(10) ** -int(places)
+        if high is None or Decimal(str(high)) > cap:
+            high, high_open = cap, False
+    if low is not None and Decimal(str(low)) >= 0 and high is not None:
+        string["pattern"] = decimal_pattern(
+            Decimal(str(low)), "gt" in leaked, Decimal(str(high)), high_open, int(places)
+        )
+
+
 def _classes(low: str, high: str) -> list[list[str]]:
     """Regular expressions, one character class a digit, for the digit strings of one
     length from `low` to `high` (both that length, `low` <= `high`)."""
@@ -349,6 +398,7 @@ def add_problem_responses(document: dict[str, Any], routes: list[Any]) -> dict[s
         schemas.pop(name, None)
     document["components"].setdefault("securitySchemes", {})[BEARER] = BEARER_SCHEME
     _state_decimals(document, routes)
+    _leaked_constraints(document)
     _decimal_strings(document)
     for route in routes:
         item = document.get("paths", {}).get(route.path_format)

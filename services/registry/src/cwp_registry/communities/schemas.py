@@ -21,7 +21,8 @@ def _a_number(value: object) -> object:
     return value
 
 
-Count = Annotated[int, BeforeValidator(_a_number), Field(ge=0, le=100_000_000)]
+# The bounds before the validator: after it, pydantic leaves them out of the schema.
+Count = Annotated[int, Field(ge=0, le=100_000_000), BeforeValidator(_a_number)]
 
 
 class CommunityFields(BaseModel):
