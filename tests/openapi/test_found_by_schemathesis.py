@@ -11,9 +11,9 @@ from typing import Annotated
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from pydantic import BaseModel, BeforeValidator, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, Field, TypeAdapter, ValidationError
 
-from cwp_common.openapi import _StatedDecimals, document_problems
+from cwp_common.openapi import Moment, _StatedDecimals, document_problems
 from cwp_common.problems import PROBLEM_MEDIA_TYPE
 from cwp_common.settings import PlatformSettings
 from cwp_gateway.app import create_app as gateway_app
@@ -255,3 +255,11 @@ def test_the_hook_judges_a_stateful_body_by_its_schema() -> None:
         body={**body, "population": 1_263_126_345}, media_type="application/json"
     )
     assert not _body_fits_schema(too_many)
+
+
+@pytest.mark.parametrize("text", ["0", "1700000000", "2026-01-01", "yesterday"])
+def test_a_date_time_parameter_takes_only_iso_8601_as_documented(text: str) -> None:
+    """The audit export's `until=0` was read as 1970-01-01T00:00:00 (seconds)."""
+    with pytest.raises(ValidationError):
+        TypeAdapter(Moment).validate_python(text)
+    assert TypeAdapter(Moment).validate_python("2026-01-01T08:00:00+08:00").hour == 8
