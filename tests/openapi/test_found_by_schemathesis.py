@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import jsonschema
 import pytest
+import schemathesis
 from fastapi import FastAPI
+from pydantic import BaseModel, BeforeValidator, Field, TypeAdapter, ValidationError
 
+from cwp_common.openapi import Moment, _StatedDecimals, document_problems
+from cwp_common.problems import PROBLEM_MEDIA_TYPE
 from cwp_common.settings import PlatformSettings
+from cwp_gateway.app import create_app as gateway_app
+from cwp_gateway.config import Settings as GatewaySettings
+from cwp_registry.app import create_app as registry_app
+from cwp_registry.config import Settings as RegistrySettings
+from cwp_registry.contracts.schemas import EnrolmentIn
+from cwp_registry.management.schemas import DutyIn
+from cwp_registry.recruitment.schemas import ScoreIn
+from tests.openapi.hooks import _body_fits_schema, _names_an_object
 from tests.openapi.stack import service_app
 from tests.payroll.helpers import demo
 from tests.support.apps import running
+from tests.support.databases import fresh_database
 from tests.support.tokens import Tokens
 
 
@@ -245,3 +261,183 @@ async def test_retiring_a_retired_base_is_a_documented_conflict(
         assert again.status_code == 409, again.text
         assert again.headers["content-type"] == "application/problem+json"
         assert again.json()["type"] == "urn:cwp:problem:retired"
+
+
+# Decimals: pydantic documents a Decimal's string as any decimal, without its range or
+# places; "0" hours (more than zero needed) and a score of 55.5535 (two places) were
+# schema-valid requests the validator refused. The document now states both.
+DECIMAL_FIELDS: dict[str, tuple[type[BaseModel], str]] = {
+    "hours": (DutyIn, "hours"),  # more than 0, to 24, two places, four digits
+    "score": (ScoreIn, "score"),  # 0 to 100, two places
+    "yuan": (EnrolmentIn, "contribution_base"),  # from 0, two places, twelve digits
+}
+
+
+def _candidates() -> list[str]:
+    """Plain decimal strings around and inside the fields' ranges, 0 to 3 places, some
+    with leading zeros."""
+    whole = [*range(0, 31), 99, 100, 101, 999, 9_999_999_999, 10_000_000_000]
+    tails = ["", ".0", ".00", ".000", ".01", ".1", ".5", ".50", ".99", ".999", ".001", ".05"]
+    return [f"{sign}{w}{t}" for w in whole for t in tails for sign in ("", "-", "0", "-00")]
+
+
+def _takes(model: type[BaseModel], field: str, value: str) -> bool:
+    """Whether the model's validator takes `value` for `field` (other fields aside)."""
+    try:
+        model.model_validate({field: value})
+    except ValidationError as e:
+        return all(error["loc"][:1] != (field,) for error in e.errors())
+    return True
+
+
+@pytest.mark.parametrize("name", list(DECIMAL_FIELDS))
+def test_a_decimal_string_pattern_admits_exactly_what_its_validator_takes(name: str) -> None:
+    model, field = DECIMAL_FIELDS[name]
+    schema = model.model_json_schema(schema_generator=_StatedDecimals, mode="validation")
+    branches = schema["properties"][field]["anyOf"]
+    pattern = next(b["pattern"] for b in branches if b.get("type") == "string")
+    number = next(b for b in branches if b.get("type") == "number")
+    taken = 0
+    for text in _candidates():
+        valid = _takes(model, field, text)
+        assert bool(re.fullmatch(pattern, text)) == valid, (name, text)
+        taken += valid
+    assert taken > 100  # the range was really exercised
+    assert number["multipleOf"] == 0.01  # a JSON number states its places too
+    assert _takes(model, field, "1.23")
+    assert not _takes(model, field, "1.234")
+
+
+def test_the_registry_document_states_the_range_of_duty_hours() -> None:
+    document = registry_app(RegistrySettings(database_url="sqlite+aiosqlite://")).openapi()
+    hours = document["components"]["schemas"]["DutyIn"]["properties"]["hours"]["anyOf"]
+    string = next(b for b in hours if b.get("type") == "string")
+    assert not re.fullmatch(string["pattern"], "0")
+    assert not re.fullmatch(string["pattern"], "24.01")
+    assert re.fullmatch(string["pattern"], "24.00")
+    assert next(b for b in hours if b.get("type") == "number")["multipleOf"] == 0.01
+    assert "x-cwp-stated" not in json.dumps(document)
+
+
+async def test_a_date_query_parameter_takes_only_yyyy_mm_dd_as_documented(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> None:
+    """pydantic read `in_use_on=0` as 1970-01-01 (seconds since 1970): a parameter its
+    document calls a date (format: date) was accepted as a number."""
+    admin = tokens.headers(["admin", "operator"])
+    app = await service_app("registry", backend, tmp_path, platform_settings)
+    async with running(app) as client:
+        for bad in ("0", "1700000000", "2026-1-1", "20260101"):
+            r = await client.get(
+                "/api/v1/registry/communities", params={"in_use_on": bad}, headers=admin
+            )
+            assert r.status_code == 422, (bad, r.text)
+            assert r.json()["errors"][0]["field"] == "in_use_on"
+        r = await client.get(
+            "/api/v1/registry/communities", params={"in_use_on": "2026-01-01"}, headers=admin
+        )
+        assert r.status_code == 200, r.text
+
+
+async def test_the_gateway_documents_429_where_failed_attempts_are_slowed(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> None:
+    """Wrong current passwords are slowed like sign-ins (429; tests/gateway's
+    test_wrong_current_passwords_are_slowed_like_sign_ins): the document said nothing."""
+    settings = GatewaySettings(
+        database_url=await fresh_database(backend, "gateway", tmp_path),
+        jwt_private_key_path=tokens.private_path,
+    )
+    paths = gateway_app(settings, platform_settings).openapi()["paths"]
+    for path in ("/api/v1/auth/me/password", "/api/v1/auth/activate", "/api/v1/auth/token"):
+        answer = paths[path]["post"]["responses"]["429"]
+        assert PROBLEM_MEDIA_TYPE in answer["content"], path
+
+
+def test_a_nested_model_s_own_rule_is_a_rule_across_fields() -> None:
+    """The hook told a nested model's rule (age_min above age_max, named "conditions")
+    from a field's check by the name "body" only, and failed it."""
+    body = {"conditions": {"age_min": 60}, "posts": [{"conditions": {}}], "title": "t"}
+    assert _names_an_object(body, "conditions")
+    assert _names_an_object(body, "posts.0.conditions")
+    assert not _names_an_object(body, "title")
+    assert not _names_an_object(body, "posts.1.conditions")
+    assert not _names_an_object(body, "conditions.age_min")
+
+
+async def test_a_count_written_30_0_is_the_integer_its_schema_says_but_text_is_not(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> None:
+    """JSON Schema calls 30.0 an integer; the strict int refused it (422 on a
+    schema-valid request). Text and true/false stay refused."""
+    admin = tokens.headers(["admin", "operator"])
+    app = await service_app("registry", backend, tmp_path, platform_settings)
+    async with running(app) as client:
+        body = {"code": "310101002001", "name": "示例社区", "population": 30}
+        for bad in ("30", True, 30.5, -1.0):
+            r = await client.post(
+                "/api/v1/registry/communities", json={**body, "households": bad}, headers=admin
+            )
+            assert r.status_code == 422, (bad, r.text)
+            assert r.json()["errors"][0]["field"] == "households"
+        r = await client.post(
+            "/api/v1/registry/communities", json={**body, "households": 12.0}, headers=admin
+        )
+        assert r.status_code == 201, r.text
+        assert r.json()["households"] == 12
+
+
+def as_is(value: object) -> object:
+    return value
+
+
+class Rates(BaseModel):
+    share: Annotated[Decimal, BeforeValidator(as_is), Field(gt=0, le=1, decimal_places=2)] = (
+        Decimal("0.5")
+    )
+    count: Annotated[int, BeforeValidator(as_is), Field(ge=0, le=9)]
+
+
+def test_constraints_before_a_validator_are_stated_as_json_schema_has_them() -> None:
+    """With a BeforeValidator first, pydantic wrote "ge"/"le"/"decimal_places" into the
+    document (payroll's rates): no reader knows them, so the range was not stated."""
+
+    app = FastAPI()
+
+    @app.post("/rates")
+    async def post(body: Rates) -> None:
+        return None
+
+    document_problems(app)
+    document = app.openapi()
+    assert not re.search(r'"(ge|gt|le|lt|decimal_places)":', json.dumps(document))
+    rates = document["components"]["schemas"]["Rates"]["properties"]
+    assert rates["count"]["minimum"] == 0
+    assert rates["count"]["maximum"] == 9
+    number, string = rates["share"]["anyOf"]
+    assert number == {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "multipleOf": 0.01}
+    assert re.fullmatch(string["pattern"], "0.25")
+    assert not re.fullmatch(string["pattern"], "0")
+    assert not re.fullmatch(string["pattern"], "1.01")
+
+
+def test_the_hook_judges_a_stateful_body_by_its_schema() -> None:
+    """A stateful step put an earlier answer's value (population 1,263,126,345, above
+    the most allowed) into a body generated as valid: not a schema-valid request."""
+    document = registry_app(RegistrySettings(database_url="sqlite+aiosqlite://")).openapi()
+    operation = schemathesis.openapi.from_dict(document)["/api/v1/registry/communities"]["POST"]
+    body = {"code": "310101", "name": "黄浦区", "population": 30, "households": 3}
+    fits = operation.Case(body=body, media_type="application/json")
+    assert _body_fits_schema(fits)
+    too_many = operation.Case(
+        body={**body, "population": 1_263_126_345}, media_type="application/json"
+    )
+    assert not _body_fits_schema(too_many)
+
+
+@pytest.mark.parametrize("text", ["0", "1700000000", "2026-01-01", "yesterday"])
+def test_a_date_time_parameter_takes_only_iso_8601_as_documented(text: str) -> None:
+    """The audit export's `until=0` was read as 1970-01-01T00:00:00 (seconds)."""
+    with pytest.raises(ValidationError):
+        TypeAdapter(Moment).validate_python(text)
+    assert TypeAdapter(Moment).validate_python("2026-01-01T08:00:00+08:00").hour == 8

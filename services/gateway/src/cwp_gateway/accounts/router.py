@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import unquote_plus
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response, status
@@ -70,6 +70,12 @@ def _required(**fields: str | None) -> list[str]:
     if missing:
         raise InvalidTokenRequest(f"Missing form field(s): {', '.join(missing)} / 缺少字段")
     return [v for v in fields.values() if v]
+
+
+# Routes that check a password or a code are slowed down after failures like sign-ins.
+SLOWED: dict[int | str, dict[str, Any]] = {
+    429: {"description": "Too many failed attempts: wait Retry-After seconds"}
+}
 
 
 @router.post(
@@ -154,7 +160,7 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Caller = Annotated[Principal, Depends(current_principal)]
 
 
-@router.post("/me/password")
+@router.post("/me/password", responses=SLOWED)
 async def change_my_password(
     body: PasswordChange,
     request: Request,
@@ -216,7 +222,11 @@ async def create_user(
     return UserOut.from_model(account)
 
 
-@router.post("/activation-codes", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/activation-codes",
+    status_code=status.HTTP_201_CREATED,
+    responses={429: {"description": "Too many codes for this worker today: wait Retry-After"}},
+)
 async def issue_activation_code(
     body: ActivationCodeIn,
     request: Request,
@@ -245,7 +255,7 @@ async def issue_activation_code(
     return ActivationCodeOut(username=account.login, code=code, expires_at=expires)
 
 
-@router.post("/activate")
+@router.post("/activate", responses=SLOWED)
 async def activate(
     body: ActivateIn, request: Request, response: Response, session: SessionDep, state: State
 ) -> TokenOut:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from cwp_common.text import Title
 from cwp_registry.communities.models import Community, CommunityVintage
@@ -11,7 +11,18 @@ from cwp_registry.communities.models import Community, CommunityVintage
 UrbanRuralCode = Literal["111", "112", "121", "122", "123", "210", "220"]
 # Community names run longer than a person's (街道 and 社区 in full): Title, up to 100.
 CommunityName = Annotated[Title, StringConstraints(max_length=100)]
-Count = Annotated[int, Field(ge=0, le=100_000_000, strict=True)]
+
+
+def _a_number(value: object) -> object:
+    """A count is a JSON number: 30, or 30.0, which JSON Schema calls an integer too (a
+    fraction is refused by the int itself); never "30" nor true."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("a count is a whole number, not text / 须为整数")
+    return value
+
+
+# The bounds before the validator: after it, pydantic leaves them out of the schema.
+Count = Annotated[int, Field(ge=0, le=100_000_000), BeforeValidator(_a_number)]
 
 
 class CommunityFields(BaseModel):
