@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
 from cwp_common.auth import Admin
-from cwp_common.openapi import Moment
+from cwp_common.formats import IsoMoment
 from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.service import SessionDep
 from cwp_gateway.audit.export import MAX_ROWS, workbook
@@ -24,8 +24,8 @@ async def audit_filter(
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] | None = None,
     path_prefix: Annotated[str | None, Query(max_length=500, pattern=r"^/")] = None,
     full_id_read: bool | None = None,
-    since: Moment | None = None,
-    until: Moment | None = None,
+    since: IsoMoment | None = None,
+    until: IsoMoment | None = None,
 ) -> AuditFilter:
     return AuditFilter(actor, method, path_prefix, full_id_read, since, until)
 

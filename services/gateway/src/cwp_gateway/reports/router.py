@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from cwp_common.auth import Reader, bearer_token
-from cwp_common.openapi import Day
+from cwp_common.formats import IsoDate
 from cwp_gateway.dashboard.sources import sources_of
 from cwp_gateway.reports.catalogue import REPORTS
 from cwp_gateway.reports.schemas import ReportList, ReportOut
@@ -39,7 +39,7 @@ async def get_report(
     name: str,
     fmt: str,
     region: Annotated[str | None, Query(max_length=12)] = None,
-    as_of: Day | None = None,
+    as_of: IsoDate | None = None,
 ) -> Response:
     """`region` defaults to the caller's scope, `as_of` to today; a past date reads the
     figures as they stood then. 503 when the service holding the figures is absent."""

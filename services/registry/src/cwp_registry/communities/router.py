@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from cwp_common.auth import Reader, Writer
-from cwp_common.openapi import Day
+from cwp_common.formats import IsoDate
 from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.service import SessionDep
 from cwp_registry.communities import service
@@ -63,7 +63,7 @@ async def list_communities(
     principal: Reader,
     session: SessionDep,
     region: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$")] = None,
-    in_use_on: Annotated[Day | None, Query(description="only codes in use that day")] = None,
+    in_use_on: Annotated[IsoDate | None, Query(description="only codes in use that day")] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> Page[CommunityOut]:

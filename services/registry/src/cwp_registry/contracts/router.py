@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from cwp_common.auth import Reader, Writer
-from cwp_common.openapi import Day
+from cwp_common.formats import IsoDate
 from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.service import SessionDep
 from cwp_registry.contracts import service
@@ -52,7 +52,7 @@ async def list_contracts(
     session: SessionDep,
     region: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$")] = None,
     status: Literal["active", "renewed", "ended"] | None = None,
-    ending_by: Day | None = None,
+    ending_by: IsoDate | None = None,
     cursor: str | None = None,
     limit: Limit = 50,
 ) -> Page[ContractOut]:

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from cwp_common.formats import DecimalRange
 from cwp_common.text import Note, Title
 from cwp_registry.contracts import rules
 from cwp_registry.contracts.models import InsuranceEnrolment, LabourContract
@@ -15,7 +16,13 @@ CENT = Decimal("0.01")
 # Yuan as a decimal string ("5250.00"): exact, never a float.
 Yuan = Annotated[
     Decimal,
-    Field(ge=0, max_digits=12, decimal_places=2),
+    DecimalRange(
+        "0",
+        "9999999999.99",
+        2,
+        example="5250.00",
+        message="an amount in yuan is 0 or more with at most two decimals / 金额不小于 0，最多两位小数",
+    ),
     AfterValidator(lambda d: d.quantize(CENT)),
 ]
 Months = Annotated[int, Field(ge=0, le=12)]  # the law's limit is checked by the rules

@@ -5,8 +5,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from cwp_common.formats import DecimalRange
 from cwp_common.text import Note, Title
 from cwp_registry.management.models import ConductRecord, DutyRecord, DutyRule
 
@@ -24,6 +25,20 @@ Category = Literal[
 ]
 Prefix = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,12}$")]
 RequiredNote = Annotated[Note, StringConstraints(min_length=1)]
+
+
+# More than 0 and at most 24, two decimals: the range stated in the schema (cwp_common.formats).
+Hours = Annotated[
+    Decimal,
+    DecimalRange(
+        "0",
+        "24",
+        2,
+        low_open=True,
+        example="7.50",
+        message="hours are more than 0 and at most 24, two decimals / 时长大于 0 且不超过 24，最多两位小数",
+    ),
+]
 
 
 class Strict(BaseModel):
@@ -60,7 +75,7 @@ class DutyRuleOut(BaseModel):
 class DutyIn(Strict):
     kind: DutyKind
     on: date
-    hours: Decimal = Field(gt=0, le=24, max_digits=4, decimal_places=2)
+    hours: Hours
     note: Note | None = None
 
 

@@ -16,6 +16,7 @@ from pydantic import (
 
 from cwp_common.auth import Principal
 from cwp_common.events.contracts import Degree, Education, EmploymentType, Position
+from cwp_common.formats import DecimalRange
 from cwp_common.text import Name, Note, Title
 from cwp_registry.contracts.schemas import ContractIn
 from cwp_registry.pii import PiiCipher
@@ -32,7 +33,13 @@ from cwp_registry.workers.schemas import Phone, PoliticalStatus, RawCode, RawIdN
 CENT = Decimal("0.01")
 Score = Annotated[
     Decimal,
-    Field(ge=0, le=100, max_digits=5, decimal_places=2),
+    DecimalRange(
+        "0",
+        "100",
+        2,
+        example="85.50",
+        message="a score is 0 to 100 with at most two decimals / 分数为 0-100，最多两位小数",
+    ),
     AfterValidator(lambda d: d.quantize(CENT)),
 ]
 Prefix = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,12}$")]

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from cwp_common.auth import Reader
-from cwp_common.openapi import Day
+from cwp_common.formats import IsoDate
 from cwp_common.service import SessionDep
 from cwp_registry.statistics import export, service
 from cwp_registry.statistics.schemas import StatisticsOut
@@ -18,7 +18,9 @@ Region = Annotated[
     str | None,
     Query(pattern=r"^[0-9]{0,12}$", description="division-code prefix; your region when absent"),
 ]
-AsOf = Annotated[Day | None, Query(description="as the registry held it at the end of this day")]
+AsOf = Annotated[
+    IsoDate | None, Query(description="as the registry held it at the end of this day")
+]
 Months = Annotated[int, Query(ge=1, le=120, description="months of trend, ending with as_of's")]
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from cwp_common.auth import Reader, Writer
-from cwp_common.openapi import Day
+from cwp_common.formats import IsoDate
 from cwp_common.pagination import MAX_LIMIT, Page
 from cwp_common.service import SessionDep
 from cwp_registry.supervision import service
@@ -38,7 +38,7 @@ async def list_disclosures(
     region: Annotated[str | None, Query(pattern=r"^[0-9]{1,12}$")] = None,
     community_code: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
     kind: DisclosureKind | None = None,
-    published_from: Day | None = None,
+    published_from: IsoDate | None = None,
     cursor: str | None = None,
     limit: Limit = 50,
 ) -> Page[DisclosureOut]:

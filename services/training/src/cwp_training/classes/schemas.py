@@ -14,8 +14,8 @@ from cwp_common.text import Title
 from cwp_training.catalogue.schemas import Jurisdiction
 from cwp_training.classes.models import Enrolment, Plan, TrainingClass
 from cwp_training.compliance.rules import hours
+from cwp_training.exams.schemas import Score
 
-Score = Annotated[Decimal, Field(ge=0, le=100, max_digits=4, decimal_places=1)]
 DecimalText = Annotated[Decimal, PlainSerializer(str, return_type=str)]
 
 

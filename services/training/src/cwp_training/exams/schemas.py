@@ -9,11 +9,20 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from cwp_common.events.contracts import QualificationLevel
-from cwp_common.formats import IsoDate
+from cwp_common.formats import DecimalRange, IsoDate
 from cwp_training.exams.models import ExamResult
 from cwp_training.qualifications.schemas import QualificationOut
 
-Score = Annotated[Decimal, Field(ge=0, le=100, max_digits=4, decimal_places=1)]
+Score = Annotated[
+    Decimal,
+    DecimalRange(
+        "0",
+        "100",
+        1,
+        example="85.5",
+        message="a score is 0 to 100 with at most one decimal / 分数为 0-100，最多一位小数",
+    ),
+]
 
 
 class ExamResultIn(BaseModel):
