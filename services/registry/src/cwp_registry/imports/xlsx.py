@@ -92,9 +92,12 @@ class SharedStrings:
     temporary file, with their end offsets in a second one (both mapped when the table
     is complete; pages of a mapped file are the kernel's to drop, not the heap's)."""
 
-    def __init__(self, count: int = STRINGS_IN_MEMORY, chars: int = STRING_CHARS_IN_MEMORY) -> None:
+    def __init__(self, count: int | None = None, chars: int | None = None) -> None:
         self.head: list[str] = []
-        self._room = (count, chars)
+        self._room = (
+            STRINGS_IN_MEMORY if count is None else count,
+            STRING_CHARS_IN_MEMORY if chars is None else chars,
+        )
         self._chars = 0
         self._spilled = 0
         self._data: BinaryIO | None = None
