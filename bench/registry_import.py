@@ -22,6 +22,7 @@ import asyncio
 import csv
 import json
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -206,6 +207,9 @@ async def main() -> None:
         f"  one by one    {base:8.1f} s  {base_rate:9.0f} rows/s  ({args.baseline} registrations, baseline)"
     )
     print(f"  import / baseline: {rate / base_rate:.1f}x; target 5,000 rows/s on PostgreSQL")
+    # ru_maxrss is KiB on Linux: the process's peak, file writing and baseline included.
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak RSS      {peak_rss:8.0f} MiB (this process, whole run)")
     print(
         json.dumps(
             {
@@ -224,6 +228,7 @@ async def main() -> None:
                 "unchanged_on_repeat": repeat.unchanged,
                 "stored": stored,
                 "state": job.state,
+                "peak_rss_mib": round(peak_rss),
             }
         )
     )

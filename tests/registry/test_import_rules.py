@@ -18,12 +18,13 @@ from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidComponent
 
-from cwp_registry.imports.xlsx import Sheet
+from cwp_registry.imports.xlsx import SharedStrings, Sheet
 from cwp_registry.statistics import rules as stats
 from cwp_registry.workers.exceptions import InvalidIdNumber
 from cwp_registry.workers.models import NEW_WORKER_COLUMNS, Worker
 from cwp_registry.workers.rules import parse_id_number
 from tests.registry.helpers import id_number
+from tests.registry.xlsx_files import write_shared_strings_xlsx
 
 TODAY = date(2026, 6, 1)
 
@@ -173,3 +174,32 @@ def test_the_xlsx_reader_gives_the_cells_openpyxl_gives(tmp_path: Path) -> None:
         width = max(len(c) for _, c in expected + got)
         pad = [(n, c + (None,) * (width - len(c))) for n, c in got]
         assert pad == [(n, c + (None,) * (width - len(c))) for n, c in expected]
+
+
+@pytest.mark.parametrize(("count", "chars"), [(0, 0), (3, 1_000), (1_000, 20), (1_000, 10**6)])
+def test_shared_strings_past_the_bound_read_back_from_disk_as_they_were(
+    tmp_path: Path, count: int, chars: int
+) -> None:
+    """The strings kept in memory, the ones spilled to the temporary file and the edge
+    between them (an empty string, multi-byte text, a long string, a repeat) all come
+    back as written; an index past the table is an IndexError (not-a-workbook)."""
+    rng = random.Random(count + chars)
+    values = ["", "社区工作者", "x" * 5_000, "社区工作者", "é\u20ac\U0001f600", " a "]
+    values += [
+        "".join(rng.choice("ab张李0 <&") for _ in range(rng.randrange(1, 12))) for _ in range(300)
+    ]
+    rows = [values[i : i + 3] for i in range(0, len(values), 3)]
+    path = write_shared_strings_xlsx(tmp_path / "strings.xlsx", rows)
+    strings = SharedStrings(count, chars)
+    with zipfile.ZipFile(path) as archive:
+        sheet = Sheet(archive, strings)
+        try:
+            got = [list(cells) for _, cells in sheet.rows()]
+            assert len(strings) == len(set(values))
+            spilled = len(strings) - len(strings.head)
+            assert (spilled == 0) == ((count, chars) == (1_000, 10**6))
+            with pytest.raises(IndexError):
+                strings[len(strings)]
+        finally:
+            sheet.close()
+    assert got == [r + [None] * (len(got[i]) - len(r)) for i, r in enumerate(rows)]

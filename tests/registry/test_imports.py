@@ -23,6 +23,7 @@ from cwp_registry.imports.columns import COLUMNS
 from cwp_registry.imports.models import ImportJob
 from tests.registry.conftest import Registry, assert_problem, start_registry
 from tests.registry.helpers import GD_1, SH_1, SH_2, id_number, wrong_check
+from tests.registry.xlsx_files import write_shared_strings_xlsx
 from tests.support.databases import fresh_database
 from tests.support.tokens import Tokens
 
@@ -362,3 +363,34 @@ async def test_a_restart_fails_the_jobs_it_interrupted(
     async with start_registry(url, platform_settings, tokens) as second:
         state = await second.rows("SELECT state, failure, created FROM import_jobs")
         assert [tuple(s) for s in state] == [("failed", "interrupted", 1000)]
+
+
+async def test_duplicates_across_chunks_are_rejected_in_a_dry_run_and_a_real_one(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> None:
+    """Chunks of two rows, a workbook with shared strings as Excel writes it: a person
+    repeated in a later chunk is rejected there, the first row kept, in a dry run (which
+    writes nothing) as in the import after it."""
+    url = await fresh_database(backend, "registry", tmp_path)
+    async with start_registry(
+        url, platform_settings, tokens, import_dir=str(tmp_path / "imports"), import_chunk_rows=2
+    ) as r:
+        await r.add_community(SH_1)
+        a, b, c, d = (id_number() for _ in range(4))
+        rows = [row(a), row(b), row(c), row(a), row(b, name="王五"), row(d), row(c)]
+        path = write_shared_strings_xlsx(tmp_path / "w.xlsx", [HEADERS, *rows])
+        content = path.read_bytes()
+        before = await r.counts()
+        dry = await finished(r, await upload(r, content, dry_run="true"))
+        assert (dry["rows"], dry["created"], dry["rejected"]) == (7, 4, 3)
+        assert await r.counts() == before
+        job = await finished(r, await upload(r, content))
+        assert (job["state"], job["rows"], job["created"], job["rejected"]) == ("done", 7, 4, 3)
+        for report in (await errors_of(r, dry["id"]), await errors_of(r, job["id"])):
+            assert [(e[0], e[2]) for e in report] == [
+                (5, "duplicate-in-file"),
+                (6, "duplicate-in-file"),
+                (8, "duplicate-in-file"),
+            ]
+        names = await r.rows("SELECT name FROM workers ORDER BY name")
+        assert [n[0] for n in names] == ["李四"] * 4  # the first row of each person

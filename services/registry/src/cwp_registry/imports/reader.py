@@ -4,6 +4,7 @@ without BOM, else GB18030), in chunks, so memory stays flat with the file's size
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import zipfile
 import zlib
@@ -90,24 +91,28 @@ def open_xlsx(path: Path, estimate: bool = True) -> Iterator[Table]:
     with archive:
         try:
             sheet = Sheet(archive)
-            with sheet.source() as source:
-                merged = _has_merged_cells(source)
-            rows = _guarded(sheet.rows())
-            first = next(rows, None)
-            last = sheet.dimension_rows() if estimate else None
         except (*_BROKEN, OSError):
             raise ImportFileProblem("not-a-workbook") from None
-        if merged:
-            raise ImportFileProblem("merged-cells")
-        if first is None:
-            raise ImportFileProblem("empty-file")
-        # A sheet whose first row is empty has no headers there.
-        columns = columns_of(first[1] if first[0] == 1 else ())
-        yield Table(
-            columns,
-            _shaped(rows, len(columns)),
-            last - 1 if last and last > 1 else None,
-        )
+        with contextlib.closing(sheet):
+            try:
+                with sheet.source() as source:
+                    merged = _has_merged_cells(source)
+                rows = _guarded(sheet.rows())
+                first = next(rows, None)
+                last = sheet.dimension_rows() if estimate else None
+            except (*_BROKEN, OSError):
+                raise ImportFileProblem("not-a-workbook") from None
+            if merged:
+                raise ImportFileProblem("merged-cells")
+            if first is None:
+                raise ImportFileProblem("empty-file")
+            # A sheet whose first row is empty has no headers there.
+            columns = columns_of(first[1] if first[0] == 1 else ())
+            yield Table(
+                columns,
+                _shaped(rows, len(columns)),
+                last - 1 if last and last > 1 else None,
+            )
 
 
 # What a damaged sheet raises while it is read (bad XML, a cut zip stream, a cell that

@@ -1,7 +1,10 @@
-"""The import job: rows read in chunks (in a worker thread), each chunk checked by the
-same functions a single registration or patch runs, then written in one transaction with
-its events, change-feed rows, statistics and the job's counts. A rejected row writes
-nothing but its rejection; a dry run rolls the chunk back and keeps only the counts."""
+"""The import job: rows read and checked in chunks in a worker thread (the same functions a
+single registration or patch runs, and the file's duplicates found through an on-disk
+index), each checked chunk then written in one transaction with its events, change-feed
+rows, statistics and the job's counts. The next chunk is read and checked while the
+previous one is being written, so the database's work and the checks overlap. A rejected
+row writes nothing but its rejection; a dry run rolls the chunk back and keeps only the
+counts."""
 
 from __future__ import annotations
 
@@ -29,8 +32,10 @@ from cwp_registry.communities.repository import CommunityRepository
 from cwp_registry.imports.columns import Column
 from cwp_registry.imports.exceptions import ImportFileProblem
 from cwp_registry.imports.models import ImportJob, ImportRejection
-from cwp_registry.imports.reader import Cells, next_chunk, open_table
+from cwp_registry.imports.reader import Cells, Table, next_chunk, open_table
 from cwp_registry.imports.rows import RowRejected, cells_json, read_row
+from cwp_registry.imports.seen import SeenIds
+from cwp_registry.imports.seen import key as seen_key
 from cwp_registry.pii import PiiCipher
 from cwp_registry.statistics import rules as rules_stats
 from cwp_registry.statistics import writer
@@ -54,7 +59,6 @@ class Job:
     dry_run: bool
     chunk_rows: int
     max_rows: int
-    seen: set[bytes] = field(default_factory=set)  # ID digests met so far (8 bytes each)
 
 
 @dataclass
@@ -78,7 +82,17 @@ class Checked:
 class Outcome:
     counts: Counts = field(default_factory=Counts)
     rejections: list[dict[str, Any]] = field(default_factory=list)
-    digests: set[bytes] = field(default_factory=set)
+
+
+@dataclass
+class Prepared:
+    """A chunk after the checks needing no database: the rows that passed them, and the
+    rejections so far (the write adds its own to a copy, so it can be run again)."""
+
+    rows: int
+    today: date
+    checked: list[tuple[Checked, Cells]]
+    rejections: list[dict[str, Any]]
 
 
 class _Reject:
@@ -107,17 +121,19 @@ def _rejection(exc: ProblemError) -> tuple[str, str | None]:
     return exc.slug, first.get("field")
 
 
-def _check_rows(
+def _prepare(
     job: Job,
     pii: PiiCipher,
     columns: list[Column],
     chunk: list[tuple[int, Cells]],
     today: date,
-    reject: _Reject,
-    outcome: Outcome,
-) -> list[tuple[Checked, Cells]]:
-    """The rules needing no database, per row (the single registration's function)."""
-    checked = []
+    seen: SeenIds,
+) -> Prepared:
+    """The rules needing no database, per row (the single registration's function), then
+    the duplicates within the file, in row order."""
+    outcome = Outcome()
+    reject = _Reject(job, pii, outcome)
+    passed: list[tuple[Checked, Cells]] = []
     for number, cells in chunk:
         try:
             body = read_row(columns, cells)
@@ -128,27 +144,44 @@ def _check_rows(
         except ProblemError as exc:
             reject(number, cells, *_rejection(exc))
             continue
-        digest = pii.digest(reg.rid.number)
-        short = bytes.fromhex(digest[:16])
-        if short in job.seen or short in outcome.digests:
-            reject(number, cells, "duplicate-in-file", "id_number")
-            continue
-        outcome.digests.add(short)
-        checked.append((Checked(number, body, reg, digest), cells))
-    return checked
+        passed.append((Checked(number, body, reg, pii.digest(reg.rid.number)), cells))
+    firsts = seen.first_seen(seen_key(row.digest) for row, _ in passed)
+    checked = []
+    for (row, cells), first in zip(passed, firsts, strict=True):
+        if first:
+            checked.append((row, cells))
+        else:
+            reject(row.number, cells, "duplicate-in-file", "id_number")
+    return Prepared(len(chunk), today, checked, outcome.rejections)
+
+
+class Checks:
+    """The file's chunks, read and checked one after another (each call in a worker
+    thread: parsing and checking are CPU work)."""
+
+    def __init__(self, job: Job, pii: PiiCipher, table: Table, seen: SeenIds) -> None:
+        self.job, self.pii, self.table, self.seen = job, pii, table, seen
+        self.done = 0
+
+    def next(self) -> Prepared | None:
+        chunk = next_chunk(self.table.rows, self.job.chunk_rows)
+        if not chunk:
+            return None
+        self.done += len(chunk)
+        if self.done > self.job.max_rows:
+            raise ImportFileProblem("too-many-rows")
+        return _prepare(self.job, self.pii, self.table.columns, chunk, today_in_china(), self.seen)
 
 
 async def _write_chunk(
-    session: AsyncSession,
-    job: Job,
-    pii: PiiCipher,
-    columns: list[Column],
-    chunk: list[tuple[int, Cells]],
-    today: date,
+    session: AsyncSession, job: Job, pii: PiiCipher, prepared: Prepared
 ) -> Outcome:
-    outcome = Outcome()
+    outcome = Outcome(
+        Counts(rows=prepared.rows, rejected=len(prepared.rejections)),
+        list(prepared.rejections),
+    )
     reject = _Reject(job, pii, outcome)
-    checked = _check_rows(job, pii, columns, chunk, today, reject, outcome)
+    checked, today = prepared.checked, prepared.today
     codes = {c.reg.code for c, _ in checked}
     held = select(Community.code, Community.valid_to).where(Community.code.in_(codes))
     scoped = CommunityRepository(session, job.principal).scope(held)  # type: ignore[arg-type]
@@ -189,7 +222,6 @@ async def _write_chunk(
     await WorkerRepository(session, PLATFORM).insert_many(new)
     await workers.announce_new(session, new, today, changes)
     await writer.apply(session, changes)
-    outcome.counts.rows = len(chunk)
     return outcome
 
 
@@ -246,31 +278,24 @@ class _DryRun(Exception):
 
 
 async def _chunk(
-    sessions: async_sessionmaker[AsyncSession],
-    job: Job,
-    pii: PiiCipher,
-    columns: list[Column],
-    chunk: list[tuple[int, Cells]],
+    sessions: async_sessionmaker[AsyncSession], job: Job, pii: PiiCipher, prepared: Prepared
 ) -> None:
-    today = today_in_china()
     for attempt in (1, 2):
         try:
             async with sessions() as session, session.begin():
-                outcome = await _write_chunk(session, job, pii, columns, chunk, today)
+                outcome = await _write_chunk(session, job, pii, prepared)
                 if job.dry_run:
                     raise _DryRun(outcome)
                 await _record(session, job, outcome)
         except _DryRun as dry:
             async with sessions() as session, session.begin():
                 await _record(session, job, dry.outcome)
-            outcome = dry.outcome
         except IntegrityError:
             # A worker of this chunk was registered concurrently: the second pass finds
             # the worker and treats the row as an update.
             if attempt == 2:
                 raise
             continue
-        job.seen |= outcome.digests
         return
 
 
@@ -281,16 +306,31 @@ async def _set_state(
         await session.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
 
 
+async def _pipeline(
+    sessions: async_sessionmaker[AsyncSession], job: Job, pii: PiiCipher, checks: Checks
+) -> None:
+    """Chunk k is written while chunk k+1 is read and checked."""
+    ahead = asyncio.ensure_future(asyncio.to_thread(checks.next))
+    try:
+        while (ready := await ahead) is not None:
+            ahead = asyncio.ensure_future(asyncio.to_thread(checks.next))
+            await _chunk(sessions, job, pii, ready)
+    finally:
+        # The thread reads the open file: it finishes before the file is closed.
+        if not ahead.done():
+            await asyncio.wait([ahead])
+        if not ahead.cancelled():
+            ahead.exception()  # retrieved, if the write failed first
+
+
 async def run(sessions: async_sessionmaker[AsyncSession], job: Job, pii: PiiCipher) -> None:
     await _set_state(sessions, job.id, state="running", started_at=utcnow())
     try:
-        with open_table(job.path, job.kind, estimate=False) as table:
-            done = 0
-            while chunk := await asyncio.to_thread(next_chunk, table.rows, job.chunk_rows):
-                done += len(chunk)
-                if done > job.max_rows:
-                    raise ImportFileProblem("too-many-rows")
-                await _chunk(sessions, job, pii, table.columns, chunk)
+        with (
+            open_table(job.path, job.kind, estimate=False) as table,
+            SeenIds(job.path.parent) as seen,
+        ):
+            await _pipeline(sessions, job, pii, Checks(job, pii, table, seen))
         await _set_state(sessions, job.id, state="done", finished_at=utcnow())
     except ImportFileProblem as exc:
         await _set_state(sessions, job.id, state="failed", failure=exc.reason, finished_at=utcnow())

@@ -3,8 +3,10 @@
 openpyxl's read-only mode cost ~100 µs a row on an idle machine (an ElementTree element
 and a cell object per cell), and a sheet without a dimension record (openpyxl's own
 write-only files) is parsed twice to size it. Here each row is built from expat's
-callbacks as the zip stream is fed in blocks, so memory stays flat with the sheet (the
-shared-strings table is read whole, as every reader must). Values come out as openpyxl
+callbacks as the zip stream is fed in blocks, so memory stays flat with the sheet. The
+shared-strings table precedes the sheet and must be read whole: its first strings are
+kept in memory, the rest spilled to a temporary file read back through mmap, so it too
+stays bounded (a file of unique names and ID numbers has two strings a row). Values come out as openpyxl
 gave them with `data_only=False`: shared and inline strings, int or float numbers,
 datetimes for numbers in a date format, booleans, and "=<formula>" for a formula cell, so
 rows.py treats both readers' cells alike. python-calamine was not used: it reads the whole
@@ -13,11 +15,14 @@ sheet into memory and gives a formula's cached value instead of the formula."""
 from __future__ import annotations
 
 import contextlib
+import mmap
 import posixpath
+import tempfile
 import zipfile
+from array import array
 from collections.abc import Iterator
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 from xml.parsers import expat
 
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
@@ -30,6 +35,10 @@ PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 # Built-in number formats of a zh-CN Excel that are dates (yyyy"年"m"月"d"日" and the
 # like); openpyxl knows only the locale-neutral ones (14-22, 45-47).
 CJK_DATE_FORMATS = frozenset({27, 28, 29, 30, 31, 36, 50, 51, 52, 53, 54, 57, 58})
+# Shared strings held in memory; the ones after are read from a temporary file.
+STRINGS_IN_MEMORY = 50_000
+STRING_CHARS_IN_MEMORY = 4_000_000
+SPILL_BLOCK = 1 << 20
 
 Cells = tuple[Any, ...]
 
@@ -77,11 +86,94 @@ def _first_sheet(archive: zipfile.ZipFile) -> tuple[str, bool]:
     return posixpath.normpath(part), date1904
 
 
-def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
+class SharedStrings:
+    """The shared-strings table, indexed as the sheet's cells name it: the first strings
+    (up to `count` of them and `chars` characters) in a list, the rest as UTF-8 in a
+    temporary file, with their end offsets in a second one (both mapped when the table
+    is complete; pages of a mapped file are the kernel's to drop, not the heap's)."""
+
+    def __init__(self, count: int | None = None, chars: int | None = None) -> None:
+        self.head: list[str] = []
+        self._room = (
+            STRINGS_IN_MEMORY if count is None else count,
+            STRING_CHARS_IN_MEMORY if chars is None else chars,
+        )
+        self._chars = 0
+        self._spilled = 0
+        self._data: BinaryIO | None = None
+        self._ends: BinaryIO | None = None
+        self._files = contextlib.ExitStack()
+        self._buffer = bytearray()
+        self._offsets = array("q")
+        self._written = 0
+        self._data_map: mmap.mmap | None = None
+        self._ends_map: memoryview | None = None
+        self._ends_raw: mmap.mmap | None = None
+
+    def append(self, text: str) -> None:
+        if self._data is None and len(self.head) < self._room[0] and self._chars < self._room[1]:
+            self.head.append(text)
+            self._chars += len(text)
+            return
+        if self._data is None:
+            # Held past this call; the exit stack closes them in close().
+            self._data = self._files.enter_context(tempfile.TemporaryFile())  # noqa: SIM115
+            self._ends = self._files.enter_context(tempfile.TemporaryFile())  # noqa: SIM115
+        self._buffer += text.encode()
+        self._offsets.append(self._written + len(self._buffer))
+        self._spilled += 1
+        if len(self._buffer) >= SPILL_BLOCK or len(self._offsets) >= SPILL_BLOCK // 8:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._data is None or self._ends is None:
+            return
+        self._data.write(self._buffer)
+        self._written += len(self._buffer)
+        self._buffer.clear()
+        self._ends.write(self._offsets.tobytes())
+        self._offsets = array("q")
+
+    def finish(self) -> None:
+        """The table is complete: the spilled part is mapped for reading."""
+        if self._data is None or self._ends is None:
+            return
+        self._flush()
+        self._data.flush()
+        self._ends.flush()
+        if self._written:
+            self._data_map = mmap.mmap(self._data.fileno(), 0, access=mmap.ACCESS_READ)
+        self._ends_raw = mmap.mmap(self._ends.fileno(), 0, access=mmap.ACCESS_READ)
+        self._ends_map = memoryview(self._ends_raw).cast("q")
+
+    def __len__(self) -> int:
+        return len(self.head) + self._spilled
+
+    def __getitem__(self, index: int) -> str:
+        if 0 <= index < len(self.head):
+            return self.head[index]
+        i = index - len(self.head)
+        if index < 0 or i >= self._spilled or self._ends_map is None:
+            raise IndexError(index)
+        start = self._ends_map[i - 1] if i else 0
+        end = self._ends_map[i]
+        if start == end or self._data_map is None:
+            return ""
+        return self._data_map[start:end].decode()
+
+    def close(self) -> None:
+        if self._ends_map is not None:
+            self._ends_map.release()
+        for mapped in (self._data_map, self._ends_raw):
+            if mapped is not None:
+                mapped.close()
+        self._files.close()
+
+
+def _shared_strings(archive: zipfile.ZipFile, strings: SharedStrings) -> None:
     """Each <si>'s text: its <t>, or its runs' <t>s joined (phonetic runs left out)."""
     if "xl/sharedStrings.xml" not in archive.namelist():
-        return []
-    strings: list[str] = []
+        return
     parts: list[str] = []
     state = {"in_t": False, "skip": 0}
 
@@ -111,7 +203,7 @@ def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
     parser.CharacterDataHandler = text
     with archive.open("xl/sharedStrings.xml") as f:
         _parse(f, parser)
-    return strings
+    strings.finish()
 
 
 def _date_styles(archive: zipfile.ZipFile) -> frozenset[int]:
@@ -167,12 +259,21 @@ def _column(ref: str) -> int:
 class Sheet:
     """The first sheet of an open workbook: its dimension and its rows, streamed."""
 
-    def __init__(self, archive: zipfile.ZipFile) -> None:
+    def __init__(self, archive: zipfile.ZipFile, strings: SharedStrings | None = None) -> None:
+        """`strings`: where the shared strings go (closed with the sheet)."""
         self.archive = archive
         self.part, date1904 = _first_sheet(archive)
         self.epoch = MAC_EPOCH if date1904 else WINDOWS_EPOCH
-        self.strings = _shared_strings(archive)
-        self.dates = _date_styles(archive)
+        self.strings = strings if strings is not None else SharedStrings()
+        try:
+            _shared_strings(archive, self.strings)
+            self.dates = _date_styles(archive)
+        except BaseException:
+            self.strings.close()
+            raise
+
+    def close(self) -> None:
+        self.strings.close()
 
     def source(self) -> IO[bytes]:
         return self.archive.open(self.part)
@@ -266,7 +367,9 @@ class Sheet:
             yield from ready
 
 
-def _value(cell: dict[str, Any], strings: list[str], dates: frozenset[int], epoch: datetime) -> Any:
+def _value(
+    cell: dict[str, Any], strings: SharedStrings, dates: frozenset[int], epoch: datetime
+) -> Any:
     if cell["f"] is not None:
         return "=" + cell["f"]
     raw = cell["v"]
