@@ -7,17 +7,19 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 import sqlalchemy as sa
 from nats.js.errors import NotFoundError
+from pydantic import ValidationError
 from sqlalchemy import Column, Integer, String, Table, func, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cwp_common.db import make_engine, make_session_factory, new_metadata, transaction
+from cwp_common.db import make_engine, make_session_factory, new_metadata, transaction, utcnow
 from cwp_common.events.access import CONSUMERS, OPERATOR, Durable
 from cwp_common.events.consumer import (
     BatchHandler,
@@ -31,8 +33,9 @@ from cwp_common.events.contracts import EventData
 from cwp_common.events.envelope import CloudEvent
 from cwp_common.events.metrics import consumer_lag, read_backbone
 from cwp_common.events.nats_link import NatsLink, ensure_stream
-from cwp_common.events.outbox import RELAY_POOL, Outbox, OutboxRelay, relay_engine
+from cwp_common.events.outbox import RELAY_POOL, Outbox, OutboxPrune, OutboxRelay, relay_engine
 from cwp_common.events.tables import EventTables, event_tables
+from cwp_common.settings import PlatformSettings
 from tests.support.databases import fresh_database
 from tests.support.nats_server import NatsServer
 
@@ -645,3 +648,46 @@ async def test_the_relay_has_a_pool_of_its_own_on_postgresql() -> None:
         assert relay_engine(lite) is lite
     finally:
         await lite.dispose()
+
+
+async def test_the_prune_deletes_only_rows_published_before_the_window(
+    backend: str, tmp_path: Path
+) -> None:
+    """Sent rows older than `keep_days` go, in slices; newer sent rows and unsent rows of
+    any age stay (an unsent row is an event not yet delivered)."""
+    url = await fresh_database(backend, "prune", tmp_path)
+    engine = make_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    sessions = make_session_factory(engine)
+    now = utcnow()
+    ages = {"old-sent": (10, True), "new-sent": (2, True), "old-unsent": (30, False)}
+    rows = [
+        {
+            "event_id": f"{kind}-{i}",
+            "type": "demo.note.created.v1",
+            "body": b"{}",
+            "created_at": now - timedelta(days=days),
+            "published_at": now - timedelta(days=days) if sent else None,
+            "attempts": 0,
+        }
+        for kind, (days, sent) in ages.items()
+        for i in range(5)
+    ]
+    try:
+        async with transaction(sessions) as s:
+            await s.execute(insert(TABLES.outbox), rows)
+        prune = OutboxPrune(sessions, TABLES, keep_days=7, slice_rows=2)
+        assert await prune.prune() == 5
+        assert await prune.prune() == 0  # again: nothing more to do
+        async with sessions() as s:
+            left = set(await s.scalars(select(TABLES.outbox.c.event_id)))
+        assert left == {r["event_id"] for r in rows if not r["event_id"].startswith("old-sent")}
+    finally:
+        await engine.dispose()
+
+
+def test_the_outbox_keeps_sent_rows_a_week_by_default() -> None:
+    assert PlatformSettings().outbox_keep_days == 7
+    with pytest.raises(ValidationError, match="outbox_keep_days"):
+        PlatformSettings(outbox_keep_days=0)

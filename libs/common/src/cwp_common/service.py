@@ -32,7 +32,13 @@ from cwp_common.events.access import inbox_prefix, ungranted
 from cwp_common.events.consumer import ConsumerRunner, Subscription
 from cwp_common.events.metrics import Backbone, BackboneCollector, read_backbone
 from cwp_common.events.nats_link import NatsLink
-from cwp_common.events.outbox import Outbox, OutboxRelay, bind_outbox, relay_engine
+from cwp_common.events.outbox import (
+    Outbox,
+    OutboxPrune,
+    OutboxRelay,
+    bind_outbox,
+    relay_engine,
+)
 from cwp_common.events.tables import EventTables
 from cwp_common.logs import configure_logging
 from cwp_common.openapi import document_problems
@@ -142,6 +148,7 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
         reads_engine = read_engine(engine)
         link: NatsLink | None = None
         relay: OutboxRelay | None = None
+        prune: OutboxPrune | None = None
         relay_db = engine
         if spec.events:
             link = NatsLink(
@@ -152,7 +159,9 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
                 inbox=inbox_prefix(spec.name),
             )
             relay_db = relay_engine(engine)  # its own pool on PostgreSQL
-            relay = OutboxRelay(make_session_factory(relay_db), spec.tables, link)
+            relay_sessions = make_session_factory(relay_db)
+            relay = OutboxRelay(relay_sessions, spec.tables, link)
+            prune = OutboxPrune(relay_sessions, spec.tables, platform.outbox_keep_days)
             outbox.on_commit = relay.notify
         rt = Runtime(
             name=spec.name,
@@ -195,6 +204,8 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             if link is not None and relay is not None:
                 link.start()
                 relay.start()
+            if prune is not None:
+                prune.start()
             if rt.revocation_feed is not None:
                 rt.revocation_feed.start()
             for c in rt.consumers:
@@ -207,6 +218,8 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             await asyncio.gather(*(c.stop() for c in rt.consumers))
             if rt.revocation_feed is not None:
                 await rt.revocation_feed.stop()
+            if prune is not None:
+                await prune.stop()
             if relay is not None:
                 await relay.stop()
             if link is not None:

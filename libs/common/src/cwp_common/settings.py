@@ -71,6 +71,8 @@ class PlatformSettings(BaseSettings):
     # a starting service replays revocations (cwp_common.revocation).
     token_leeway_seconds: int = Field(default=30, ge=0, le=300)
     token_max_lifetime_seconds: int = Field(default=3600, gt=0, le=86_400)
+    # Published outbox rows are kept this long, then deleted (events.outbox.OutboxPrune).
+    outbox_keep_days: int = Field(default=7, ge=1, le=365)
 
     @property
     def is_dev(self) -> bool:

@@ -18,15 +18,17 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date, timedelta
 from typing import Any
 
 import orjson
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from cwp_common.daily import DailyJob
 from cwp_common.db import among, copy_rows, make_engine, transaction, utcnow
 from cwp_common.events.contracts import EventData
 from cwp_common.events.envelope import CloudEvent, traceparent_of
@@ -334,3 +336,47 @@ async def publish_confirmed(
         with contextlib.suppress(Exception):
             await sub.unsubscribe()
     return results
+
+
+class OutboxPrune(DailyJob):
+    """Once a day, deletes outbox rows published more than `keep_days` ago. A sent row
+    only guards against republishing within the stream's duplicate window (two
+    minutes); the streams keep the events themselves, so without this the outbox grew
+    for ever. Deleted in slices so no lock is held long; unsent rows are never touched."""
+
+    name = "outbox-prune"
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        tables: EventTables,
+        keep_days: int,
+        check_every: float = 3600.0,
+        slice_rows: int = 10_000,
+    ) -> None:
+        super().__init__(check_every)
+        self._factory = session_factory
+        self._t = tables.outbox
+        self._keep = timedelta(days=keep_days)
+        self._slice = slice_rows
+
+    async def run_for(self, day: date) -> None:
+        deleted = await self.prune()
+        if deleted:
+            self._log.info("outbox: %d published rows older than %s deleted", deleted, self._keep)
+
+    async def prune(self) -> int:
+        t, cut, deleted = self._t, utcnow() - self._keep, 0
+        while True:
+            async with transaction(self._factory) as session:
+                old = (
+                    select(t.c.seq)
+                    .where(t.c.published_at.is_not(None), t.c.published_at < cut)
+                    .limit(self._slice)
+                    .scalar_subquery()
+                )
+                result = await session.execute(delete(t).where(t.c.seq.in_(old)))
+                n = int(result.rowcount)  # type: ignore[attr-defined]
+            deleted += n
+            if n < self._slice:
+                return deleted
