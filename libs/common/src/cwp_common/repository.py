@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from cwp_common.auth import Principal, Role
+from cwp_common.direct_reads import UNSUPPORTED, reads_of
 from cwp_common.pagination import fetch_page
 from cwp_common.problems import NotFound
 from cwp_common.scope import within_region
@@ -118,6 +119,11 @@ class Repository(Generic[M]):
         return stmt
 
     async def get(self, key: Any, *, for_update: bool = False) -> M | None:
+        reads = reads_of(self.session)  # a read request's session: straight on the driver
+        if reads is not None and not for_update:
+            found = await reads.get(self, key)
+            if found is not UNSUPPORTED:
+                return found  # type: ignore[no-any-return]
         stmt = self.scoped().where(self._key == key)
         if for_update:
             stmt = stmt.with_for_update(of=type(self).model)

@@ -3,6 +3,7 @@ and the tests that start them, run with the same server options."""
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import uvicorn
@@ -22,6 +23,11 @@ GRACEFUL_SHUTDOWN_SECONDS = 20
 
 
 def serve(app: FastAPI, host: str, port: int) -> None:
+    # Everything built so far (modules, the app, its schemas) lives as long as the
+    # process: out of the collector's sight, a collection no longer walks it, which was
+    # a tenth of a simple read's CPU.
+    gc.collect()
+    gc.freeze()
     uvicorn.run(
         app,
         host=host,

@@ -22,12 +22,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic_settings import BaseSettings
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette._utils import get_route_path
 from starlette.middleware import Middleware
 from starlette.responses import Response
-from starlette.routing import compile_path
+from starlette.routing import BaseRoute, Match, compile_path
+from starlette.types import Scope
 
 from cwp_common.auth import TokenVerifier
 from cwp_common.db import make_engine, make_read_session_factory, make_session_factory, read_engine
+from cwp_common.direct_reads import DIRECT_READS, direct_reads
 from cwp_common.events.access import inbox_prefix, ungranted
 from cwp_common.events.consumer import ConsumerRunner, Subscription
 from cwp_common.events.metrics import Backbone, BackboneCollector, read_backbone
@@ -51,7 +54,7 @@ from cwp_common.settings import (
     refuse_development_defaults,
 )
 from cwp_common.telemetry import TracingMiddleware, flush_tracing, setup_tracing
-from cwp_common.web import EdgeMiddleware, Metrics
+from cwp_common.web import EdgeMiddleware, Metrics, close_when_done
 
 log = logging.getLogger("cwp.service")
 
@@ -104,23 +107,27 @@ async def runtime(request: Request) -> Runtime:  # async: no thread-pool hop per
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
-async def session(request: Request) -> AsyncIterator[AsyncSession]:
+async def session(request: Request) -> AsyncSession:
     """A write request's session opens a transaction (the use case begins it); a read's
-    runs each statement on its own, with no BEGIN and ROLLBACK around it."""
+    runs each statement on its own, with no BEGIN and ROLLBACK around it. Closed by
+    EdgeMiddleware once the answer is out."""
     rt: Runtime = request.app.state.runtime
     factory = rt.reads if rt.reads is not None and request.method in SAFE_METHODS else None
-    async with (factory or rt.sessions)() as s:
-        yield s
+    return _request_session(request, (factory or rt.sessions)())
 
 
-async def transaction_session(request: Request) -> AsyncIterator[AsyncSession]:
+async def transaction_session(request: Request) -> AsyncSession:
     """A transactional session whatever the method, for the rare GET that needs one: one
     that writes (a dashboard page renewing its sign-in from the refresh token) or one that
     streams rows through a server-side cursor, which PostgreSQL keeps only inside a
     transaction (a file of rejected import rows, a certificate sheet)."""
     rt: Runtime = request.app.state.runtime
-    async with rt.sessions() as s:
-        yield s
+    return _request_session(request, rt.sessions())
+
+
+def _request_session(request: Request, s: AsyncSession) -> AsyncSession:
+    close_when_done(request.scope, s.close)
+    return s
 
 
 SessionDep = Annotated[AsyncSession, Depends(session)]
@@ -146,6 +153,7 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
         outbox = Outbox(spec.tables, f"cwp.{spec.name}")
         sessions = make_session_factory(engine, bind_outbox({}, outbox))
         reads_engine = read_engine(engine)
+        direct = direct_reads(engine)
         link: NatsLink | None = None
         relay: OutboxRelay | None = None
         prune: OutboxPrune | None = None
@@ -172,7 +180,9 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             link=link,
             outbox=outbox,
             relay=relay,
-            reads=make_read_session_factory(reads_engine),
+            reads=make_read_session_factory(
+                reads_engine, {DIRECT_READS: direct} if direct is not None else None
+            ),
             read_engine=reads_engine,
         )
         revoked = RevocationList(
@@ -231,6 +241,8 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
                 await relay_db.dispose()
             if reads_engine.pool is not engine.pool:
                 await reads_engine.dispose()
+            if direct is not None:
+                await direct.close()
             flush_tracing()
 
     app = FastAPI(title=spec.title, lifespan=lifespan, version="1.0.0")
@@ -254,7 +266,24 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
     for router in spec.routers:
         match_ids_only(router)
         app.include_router(router)
+        if router.prefix:
+            match_under(app.router.routes[-1], router.prefix)
     return app
+
+
+def match_under(included: BaseRoute, prefix: str) -> None:
+    """FastAPI tries the routes of every included router in turn, each through several
+    layers of its own: a request for the last router's path ran every route's matching
+    first, about 150 µs of CPU. An included router now says "no" at once to a path
+    outside its prefix, the way a mount does."""
+    whole = included.matches
+
+    def matches(scope: Scope) -> tuple[Match, Scope]:
+        if get_route_path(scope).startswith(prefix):
+            return whole(scope)
+        return Match.NONE, {}
+
+    included.matches = matches  # type: ignore[method-assign]
 
 
 def match_ids_only(router: APIRouter) -> None:

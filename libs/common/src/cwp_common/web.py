@@ -9,14 +9,17 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cwp_common.problems import problem_response
-from cwp_common.redact import log_safe
+from cwp_common.redact import describe, log_safe
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+_CLOSING = "cwp.closing"  # scope["state"] key: what the request opened and must close
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_log = logging.getLogger("cwp.access")
 
@@ -38,6 +41,21 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
         self.service = service
+        # Each request's labelled children, found once: labels() takes a lock and builds
+        # its key on every call.
+        self._counted: dict[tuple[str, str, int], Any] = {}
+        self._timed: dict[str, Any] = {}
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        counter = self._counted.get((method, route, status))
+        if counter is None:
+            counter = self.requests.labels(self.service, method, route, str(status))
+            self._counted[(method, route, status)] = counter
+        counter.inc()
+        timer = self._timed.get(route)
+        if timer is None:
+            timer = self._timed[route] = self.latency.labels(self.service, route)
+        timer.observe(seconds)
 
 
 class PayloadTooLarge(Exception):
@@ -47,6 +65,21 @@ class PayloadTooLarge(Exception):
 def is_upload(scope: Scope, upload_paths: frozenset[str]) -> bool:
     """A file upload (POST to one of the upload routes), which has its own size limit."""
     return scope["method"] == "POST" and scope["path"].rstrip("/") in upload_paths
+
+
+def close_when_done(scope: Scope, close: Callable[[], Awaitable[None]]) -> None:
+    """Have `close` called once the request's answer has been sent (or it failed): a
+    dependency that opens something (a database session) registers it here instead of
+    being a generator, whose exit stack FastAPI pays for on every request."""
+    scope["state"].setdefault(_CLOSING, []).append(close)
+
+
+async def _close_all(scope: Scope) -> None:
+    for close in reversed(scope["state"].pop(_CLOSING, ())):
+        try:
+            await close()
+        except Exception as exc:  # the answer is out; the pool drops a broken connection
+            access_log.warning("closing a request's resource failed: %s", describe(exc))
 
 
 class EdgeMiddleware:
@@ -114,12 +147,11 @@ class EdgeMiddleware:
                 except PayloadTooLarge:
                     await self._too_large(scope, send_with_id, limit)
         finally:
+            await _close_all(scope)
             route = scope.get("route")
             path = getattr(route, "path", None) or "unmatched"
             elapsed = time.perf_counter() - started
-            m = self.metrics
-            m.requests.labels(m.service, scope["method"], path, str(status)).inc()
-            m.latency.labels(m.service, path).observe(elapsed)
+            self.metrics.observe(scope["method"], path, status, elapsed)
             access_log.info(
                 "%s %s %s %.1fms",
                 log_safe(scope["method"]),

@@ -1,0 +1,280 @@
+"""A read request's row by its key, straight on the database driver.
+
+A GET by id through the ORM (session, pooled connection, statement built and looked up
+in the compile cache, result rows, identity map) cost about 380 µs of CPU on PostgreSQL,
+where the driver's own fetch costs about 40. So a read request's `Repository.get` comes
+here: its statement (the caller's scope and `key = ?`) is built and compiled once per
+repository and caller scope, then run with the key as its one varying parameter, and the
+row becomes a detached instance through SQLAlchemy's own type processors: the object the
+ORM would give, without a session.
+
+The cache key is what `Repository.scope()` may depend on: the caller's region, worker,
+kind, roles and subject (a webhook subscription is its owner's), not the token's own id
+or times. A statement this cannot run (not one plain entity, expanding
+parameters) is remembered as such and goes through the ORM.
+
+PostgreSQL: a small asyncpg pool of its own, with SQLAlchemy's JSON codecs. SQLite (a
+file): one connection used on the event loop itself, read-only; a lookup by key takes
+microseconds, less than any hop to a driver thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+from sqlalchemy import bindparam
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+if TYPE_CHECKING:
+    from cwp_common.repository import Repository
+
+DIRECT_READS = "cwp.direct_reads"  # the read sessions' info key
+KEY = "cwp_key"
+CACHE_SIZE = 4096
+POOL_SIZE = 8  # connections of the PostgreSQL pool (direct reads are short)
+
+Processor = Callable[[Any], Any] | None
+
+
+@dataclass
+class Prepared:
+    """One compiled read: its SQL, its parameters with the key's slot, and how a row
+    becomes an instance (result processors found on first run, since PostgreSQL's depend
+    on the column types the server reports)."""
+
+    sql: str
+    params: list[Any]
+    key_slot: int
+    key_bind: Processor
+    attributes: list[str]
+    types: list[Any]
+    mapper: Any
+    results: list[Processor] | None = None
+
+    def arguments(self, key: Any) -> list[Any]:
+        args = list(self.params)
+        args[self.key_slot] = self.key_bind(key) if self.key_bind else key
+        return args
+
+    def instance(self, row: Sequence[Any]) -> Any:
+        assert self.results is not None
+        obj = self.mapper.class_manager.new_instance()
+        values = obj.__dict__  # where the ORM's loader puts them too
+        for name, process, value in zip(self.attributes, self.results, row, strict=True):
+            values[name] = process(value) if process is not None and value is not None else value
+        return obj
+
+
+UNSUPPORTED = object()  # get()'s answer for a statement only the ORM can run
+
+# A database away or restarting answers 503 (retry), as on the ORM path.
+_UNAVAILABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+class DirectReads:
+    """`get(repository, key)`: the repository's row, None when it is not there or out
+    of the caller's scope, or UNSUPPORTED."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self._prepared: dict[tuple[Any, ...], Prepared | object] = {}
+
+    async def get(self, repo: Repository[Any], key: Any) -> Any:
+        prepared = self.prepare(repo)
+        if not isinstance(prepared, Prepared):
+            return UNSUPPORTED
+        row = await self.fetch(prepared, prepared.arguments(key))
+        return None if row is None else prepared.instance(row)
+
+    def prepare(self, repo: Repository[Any]) -> Prepared | object:
+        p = repo.principal
+        cache_key = (type(repo), p.region, p.worker_id, p.kind, p.roles, p.subject)
+        prepared = self._prepared.get(cache_key)
+        if prepared is None:
+            prepared = self._compile(repo)
+            if len(self._prepared) >= CACHE_SIZE:
+                self._prepared.clear()
+            self._prepared[cache_key] = prepared
+        return prepared
+
+    def _compile(self, repo: Repository[Any]) -> Prepared | object:
+        model = type(repo).model
+        column = type(repo).key
+        stmt = repo.scoped().where(column == bindparam(KEY, type_=column.type, required=False))
+        described = stmt.column_descriptions
+        if len(described) != 1 or described[0].get("entity") is not model:
+            return UNSUPPORTED
+        compiled = stmt.compile(dialect=self.dialect)
+        names = compiled.positiontup
+        if (
+            names is None
+            or names.count(KEY) != 1
+            or compiled.literal_execute_params
+            or compiled.post_compile_params
+        ):
+            return UNSUPPORTED
+        mapper = model.__mapper__
+        try:
+            attributes = [mapper.get_property_by_column(c).key for c in stmt.selected_columns]
+        except Exception:  # an expression that is no mapped column
+            return UNSUPPORTED
+        values = compiled.construct_params()
+        params = []
+        for name in names:
+            bind = compiled.binds[name].type.dialect_impl(self.dialect).bind_processor(self.dialect)
+            value = values[name]
+            params.append(bind(value) if bind and name != KEY else value)
+        key_type = compiled.binds[KEY].type.dialect_impl(self.dialect)
+        return Prepared(
+            sql=compiled.string,
+            params=params,
+            key_slot=names.index(KEY),
+            key_bind=key_type.bind_processor(self.dialect),
+            attributes=attributes,
+            types=[c.type.dialect_impl(self.dialect) for c in stmt.selected_columns],
+            mapper=mapper,
+        )
+
+    def results(self, prepared: Prepared, coltypes: Sequence[Any]) -> list[Processor]:
+        return [
+            t.result_processor(self.dialect, code)
+            for t, code in zip(prepared.types, coltypes, strict=True)
+        ]
+
+    async def fetch(self, prepared: Prepared, args: list[Any]) -> Sequence[Any] | None:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        pass
+
+
+class PostgresReads(DirectReads):
+    def __init__(self, engine: AsyncEngine, size: int = POOL_SIZE) -> None:
+        super().__init__(engine.dialect)
+        cargs, cparams = engine.dialect.create_connect_args(engine.url)
+        # SQLAlchemy's own options, which asyncpg.connect does not take.
+        for option in ("prepared_statement_cache_size", "prepared_statement_name_func"):
+            cparams.pop(option, None)
+        self._connect = (cargs, cparams)
+        self._size = size
+        self._pool: asyncpg.Pool | None = None
+        self._opening = asyncio.Lock()
+
+    async def _codecs(self, conn: asyncpg.Connection) -> None:
+        """SQLAlchemy's JSON and JSONB codecs, so a JSON column reads as the ORM's does."""
+        shim = _Adapted(conn)
+        dialect: Any = self.dialect
+        await dialect.setup_asyncpg_json_codec(shim)
+        await dialect.setup_asyncpg_jsonb_codec(shim)
+
+    async def _pool_ready(self) -> asyncpg.Pool:
+        if self._pool is None:
+            async with self._opening:
+                if self._pool is None:
+                    cargs, cparams = self._connect
+                    self._pool = await asyncpg.create_pool(
+                        *cargs,
+                        min_size=0,
+                        max_size=self._size,
+                        init=self._codecs,
+                        reset=_unchanged,
+                        **cparams,
+                    )
+        return self._pool
+
+    async def fetch(self, prepared: Prepared, args: list[Any]) -> Sequence[Any] | None:
+        try:
+            pool = await self._pool_ready()
+            # No acquire timeout: asyncpg's costs a task per call; the gateway's route
+            # timeouts bound how long a caller waits.
+            async with pool.acquire() as conn:
+                if prepared.results is None:
+                    statement = await conn.prepare(prepared.sql)
+                    oids = [a.type.oid for a in statement.get_attributes()]
+                    prepared.results = self.results(prepared, oids)
+                    row = await statement.fetchrow(*args)
+                else:
+                    row = await conn.fetchrow(prepared.sql, *args)
+        except _UNAVAILABLE as exc:  # the problem handlers answer 503
+            raise OperationalError("direct read", None, exc) from None
+        except asyncpg.PostgresError as exc:
+            raise DBAPIError("direct read", None, exc) from None
+        return row  # type: ignore[no-any-return]
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+
+
+async def _unchanged(_conn: asyncpg.Connection) -> None:
+    """The pool's reset on release: these connections only run single SELECTs, with no
+    session state to undo, so the default reset's extra round trip (RESET ALL, UNLISTEN,
+    advisory unlocks) is skipped."""
+
+
+@dataclass
+class _Adapted:
+    """What SQLAlchemy's codec setup reads from its adapted connection."""
+
+    _connection: asyncpg.Connection
+
+
+class SqliteReads(DirectReads):
+    def __init__(self, engine: AsyncEngine, path: str) -> None:
+        super().__init__(engine.dialect)
+        self._path = path
+        self._conn: sqlite3.Connection | None = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
+            conn.execute("PRAGMA query_only=ON")
+            conn.execute("PRAGMA busy_timeout=1000")
+            self._conn = conn
+        return self._conn
+
+    async def fetch(self, prepared: Prepared, args: list[Any]) -> Sequence[Any] | None:
+        if prepared.results is None:
+            prepared.results = self.results(prepared, [None] * len(prepared.types))
+        try:
+            # fetchall: a cursor left open would hold its read snapshot.
+            rows = self._connection().execute(prepared.sql, args).fetchall()
+        except sqlite3.OperationalError as exc:  # locked, or the file went away
+            raise OperationalError("direct read", None, exc) from None
+        return rows[0] if rows else None
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def direct_reads(engine: AsyncEngine) -> DirectReads | None:
+    """The direct reads for a service's engine; None for an in-memory SQLite database,
+    which a second connection would not see."""
+    url = engine.url
+    if url.get_backend_name() == "postgresql":
+        return PostgresReads(engine)
+    database = url.database or ""
+    if url.get_backend_name() == "sqlite" and database and ":memory:" not in database:
+        return SqliteReads(engine, database)
+    return None
+
+
+def reads_of(session: AsyncSession) -> DirectReads | None:
+    reads: DirectReads | None = session.sync_session.info.get(DIRECT_READS)
+    return reads
