@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -95,7 +94,7 @@ async def on_grades(session: AsyncSession, events: Sequence[CloudEvent]) -> None
     signed: list[tuple[rules.Profile | None, int]] = []
     for w in found:
         for grade, sign in ((grades.get(w.id), -1), (latest[w.id], 1)):
-            signed.append((_profile(w, quals.get(w.id), grade), sign))
+            signed.append((tracking.profile(w, quals.get(w.id), grade), sign))
     rows = [{"worker_id": w.id, "grade": latest[w.id]} for w in found]
     upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(WorkerGrade)
     await session.execute(
@@ -121,22 +120,6 @@ _PROFILE_COLUMNS = (
     Worker.political_status,
     Worker.birth_date,
 )
-
-
-def _profile(w: Any, qualification: str | None, grade: str | None) -> rules.Profile | None:
-    """tracking.profile of a row of _PROFILE_COLUMNS."""
-    return rules.worker_profile(
-        w.community_code,
-        position=w.position,
-        employment_type=w.employment_type,
-        status=w.status,
-        sex=w.sex,
-        education=w.education,
-        political_status=w.political_status,
-        birth_year=w.birth_date.year,
-        qualification=qualification,
-        grade=grade,
-    )
 
 
 async def on_qualification(session: AsyncSession, event: CloudEvent) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cwp_registry.communities.models import Community
 from cwp_registry.statistics import rules, writer
 from cwp_registry.statistics.models import WorkerGrade, WorkerQualification
-from cwp_registry.workers.models import NewWorker, Worker
+from cwp_registry.workers.models import Worker
 
 
-def profile(
-    w: Worker | NewWorker, qualification: str | None, grade: str | None
-) -> rules.Profile | None:
+def profile(w: Any, qualification: str | None, grade: str | None) -> rules.Profile | None:
+    """The profile of a worker: a Worker, a NewWorker, or a row with their profile's
+    columns (handlers read those alone)."""
     return rules.worker_profile(
         w.community_code,
         position=w.position,
