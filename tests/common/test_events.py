@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import pytest
 import sqlalchemy as sa
+from nats.js.api import DiscardPolicy
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 from sqlalchemy import Column, Integer, String, Table, func, insert, select
@@ -628,6 +629,116 @@ async def test_lag_outbox_backlog_and_dead_letters_are_measured(
     assert runner.stats.dead_letters == 1
     async with harness.sessions() as s:
         assert await s.scalar(select(TABLES.dead_letters.c.event_id)) == poison
+
+
+async def stage_notes(h: Harness, n: int, size: int = 0) -> list[str]:
+    """n events (texts padded to `size`) staged in one transaction, as a bulk write
+    stages them; their ids in outbox (seq) order."""
+    envelopes = [
+        h.outbox.envelope(NoteCreated(text=f"b{i:04d}".ljust(size, "."))) for i in range(n)
+    ]
+    async with transaction(h.sessions) as s:
+        await h.outbox.add_rows(s, [Outbox.values(e) for e in envelopes])
+    return [e.id for e in envelopes]
+
+
+async def stream_ids(server: NatsServer) -> list[str]:
+    """The event ids the DEMO stream holds, in stream order."""
+    nc = await server.connect()
+    try:
+        js = nc.jetstream()
+        state = (await js.stream_info("DEMO")).state
+        ids = []
+        for seq in range(state.first_seq, state.last_seq + 1):
+            msg = await js.get_msg("DEMO", seq)
+            ids.append((msg.headers or {})["Nats-Msg-Id"])
+        return ids
+    finally:
+        await nc.close()
+
+
+async def small_batches(h: Harness, batch: int) -> OutboxRelay:
+    """A relay with small batches in place of the harness's, so that a backlog is many
+    batches (two in flight at once on PostgreSQL)."""
+    await h.relay.stop()
+    relay = OutboxRelay(h.sessions, TABLES, h.link, batch=batch, poll_interval=0.2)
+    relay.start()
+    return relay
+
+
+async def test_the_relay_keeps_the_outbox_order_across_overlapping_batches(
+    harness: Harness, nats_server: NatsServer
+) -> None:
+    await harness.relay.stop()
+    # Large events: a batch overfills the connection's buffer, so publishing it waits
+    # for the socket midway (the moment another batch could cut in).
+    ids = await stage_notes(harness, 1000, size=20_000)
+    relay = await small_batches(harness, 25)
+    try:
+        await wait_for(lambda: _zero(harness.pending), timeout=30)
+    finally:
+        await relay.stop()
+    assert await stream_ids(nats_server) == ids
+
+
+async def test_a_batch_the_stream_refused_is_retried_in_order_and_loses_nothing(
+    harness: Harness, nats_server: NatsServer
+) -> None:
+    """The stream takes 100 messages and refuses the rest (a full stream); once it takes
+    more, the refused rows leave in order, from the oldest unsent."""
+    nc = await nats_server.connect()
+    try:
+        js = nc.jetstream()
+        config = (await js.stream_info("DEMO")).config
+        config.max_msgs, config.discard = 100, DiscardPolicy.NEW
+        await js.update_stream(config)
+        await harness.relay.stop()
+        ids = await stage_notes(harness, 300)
+        relay = await small_batches(harness, 25)
+        try:
+            await wait_for(lambda: _tried(harness))
+            assert await harness.pending() == 200
+            assert await nats_server.messages_in("DEMO") == 100
+            config.max_msgs = -1
+            await js.update_stream(config)
+            relay.notify()  # rather than the back-off's wait
+            await wait_for(lambda: _zero(harness.pending), timeout=30)
+        finally:
+            await relay.stop()
+    finally:
+        await nc.close()
+    assert await stream_ids(nats_server) == ids
+
+
+async def _fewer(count: Callable[[], Awaitable[int]], n: int) -> bool:
+    return await count() < n
+
+
+async def _tried(h: Harness) -> bool:
+    """A row has failed (its batch was not confirmed) at least once."""
+    async with h.sessions() as s:
+        t = h.tables.outbox
+        return bool(await s.scalar(select(func.count()).select_from(t).where(t.c.attempts > 0)))
+
+
+async def test_a_relay_stopped_mid_flight_loses_and_doubles_nothing(
+    harness: Harness, nats_server: NatsServer
+) -> None:
+    """Cancelled between publishing and marking (grace 0), the batches in flight stay
+    unsent; the next relay sends them again and the stream's duplicate window drops
+    what it had stored: each event once, in order."""
+    await harness.relay.stop()
+    ids = await stage_notes(harness, 4000)
+    relay = await small_batches(harness, 20)
+    await wait_for(lambda: _fewer(harness.pending, 3900))
+    await relay.stop(grace=0)
+    assert await harness.pending() > 0  # stopped mid-flight indeed
+    again = await small_batches(harness, 20)
+    try:
+        await wait_for(lambda: _zero(harness.pending), timeout=30)
+    finally:
+        await again.stop()
+    assert await stream_ids(nats_server) == ids
 
 
 async def test_the_relay_has_a_pool_of_its_own_on_postgresql() -> None:

@@ -151,7 +151,9 @@ def _forget_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
-RELAY_POOL = 2  # connections of the relay's own pool (one batch at a time, and a spare)
+# Connections of the relay's own pool: two batches in flight at once (see OutboxRelay)
+# and a spare for the daily prune.
+RELAY_POOL = 3
 
 
 def relay_engine(engine: AsyncEngine) -> AsyncEngine:
@@ -169,6 +171,13 @@ def relay_engine(engine: AsyncEngine) -> AsyncEngine:
 
 
 class OutboxRelay:
+    """Publishes the outbox in seq order, batch after batch, and marks what the stream
+    confirmed. On PostgreSQL two batches overlap: while batch k waits for its
+    acknowledgements and is marked, batch k+1 is selected (SKIP LOCKED passes over k's
+    rows, still locked by k's open transaction) and published. Selecting and publishing
+    take turns under one lock, so the messages go out on the one NATS connection in seq
+    order. SQLite has no SKIP LOCKED: one batch at a time."""
+
     def __init__(
         self,
         session_factory: async_sessionmaker[AsyncSession],
@@ -185,6 +194,10 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._turn = asyncio.Lock()  # select + publish of one batch at a time
+        bind = session_factory.kw.get("bind")
+        postgres = bind is not None and bind.dialect.name == "postgresql"
+        self._lanes = 2 if postgres else 1
 
     def notify(self) -> None:
         """Called after a commit that staged events, so they leave without waiting a poll."""
@@ -195,7 +208,7 @@ class OutboxRelay:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self, grace: float = 5.0) -> None:
-        """Let a batch in flight finish (its rows get marked), then end the loop."""
+        """Let the batches in flight finish (their rows get marked), then end the loop."""
         if not self._task:
             return
         self._stopping = True
@@ -211,10 +224,8 @@ class OutboxRelay:
         backoff = 0.2
         while not self._stopping:
             try:
-                sent = await self.publish_pending()
+                await self.publish_all()
                 backoff = 0.2
-                if sent >= self._batch:
-                    continue
             except Exception as exc:
                 log.warning("outbox relay: %s; retrying in %.1fs", describe(exc), backoff)
                 with contextlib.suppress(TimeoutError):
@@ -226,36 +237,70 @@ class OutboxRelay:
                 await asyncio.wait_for(self._wake.wait(), self._poll)
             self._wake.clear()
 
+    async def publish_all(self) -> int:
+        """Publish batches until the outbox is drained or one fails (raised once the
+        other batch in flight is done); returns how many were confirmed."""
+        failed: list[BaseException] = []
+
+        async def lane() -> int:
+            sent = 0
+            while not self._stopping and not failed:
+                try:
+                    n = await self.publish_pending()
+                except Exception as exc:
+                    # The other lane selects no further batch: the retry starts again
+                    # from the oldest unsent row.
+                    failed.append(exc)
+                    break
+                sent += n
+                # Not `n < batch`: a batch may come short because the other lane holds
+                # rows; only an empty one means the outbox is drained.
+                if n == 0:
+                    break
+            return sent
+
+        sent = sum(await asyncio.gather(*(lane() for _ in range(self._lanes))))
+        if failed:
+            raise failed[0]
+        return sent
+
     async def publish_pending(self) -> int:
-        """Publish one batch of pending events; returns how many were confirmed."""
+        """Publish one batch of pending events; returns how many were confirmed. A row
+        the stream did not confirm stays unsent (attempts and last_error noted) and is
+        retried; a crash before the commit leaves every row of the batch unsent."""
         if not self._link.connected:
             return 0
         nc = self._link.client()
         t = self._t
         async with transaction(self._factory) as session:
+            dialect = (await session.connection()).dialect.name
+            # ORDER BY published_at, seq (all NULL here) follows ix_outbox_pending, so the
+            # batch is read off the index; ORDER BY seq alone sorted every pending row,
+            # bodies and all, for each batch.
             stmt = (
                 select(t.c.seq, t.c.event_id, t.c.type, t.c.body)
                 .where(t.c.published_at.is_(None))
-                .order_by(t.c.seq)
+                .order_by(t.c.published_at, t.c.seq)
                 .limit(self._batch)
             )
-            if (await session.connection()).dialect.name == "postgresql":
-                # Several replicas may relay at once: each takes rows the others have not.
+            if dialect == "postgresql":
+                # Several replicas (and this relay's other batch in flight) may select at
+                # once: each takes rows the others have not.
                 stmt = stmt.with_for_update(skip_locked=True)
-            rows = (await session.execute(stmt)).all()
-            if not rows:
-                return 0
-            results = await publish_confirmed(
-                nc, [_message(r.type, r.body, r.event_id) for r in rows]
-            )
+            async with self._turn:
+                rows = (await session.execute(stmt)).all()
+                if not rows:
+                    return 0
+                acks = await Acknowledgements.publish(
+                    nc, [_message(r.type, r.body, r.event_id) for r in rows]
+                )
+            results = await acks.wait()
             now = utcnow()
             done = [r.seq for r, res in zip(rows, results, strict=True) if res is None]
             failed = [(r.seq, res) for r, res in zip(rows, results, strict=True) if res is not None]
             if done:
                 await session.execute(
-                    update(t)
-                    .where(among(t.c.seq, done, session.get_bind().dialect.name))
-                    .values(published_at=now)
+                    update(t).where(among(t.c.seq, done, dialect)).values(published_at=now)
                 )
             for seq, err in failed:
                 await session.execute(
@@ -288,54 +333,76 @@ def _message(subject: str, body: bytes, event_id: str) -> tuple[str, bytes, dict
     return subject, body, headers
 
 
-async def publish_confirmed(
-    nc: Client, messages: Sequence[tuple[str, bytes, dict[str, str]]], timeout: float = 5.0
-) -> list[BaseException | None]:
-    """Publish every message to JetStream at once and wait for the stream's
-    acknowledgements; per message None (stored, or a duplicate it had stored already)
-    or why not. JetStream acknowledges a message published with a reply subject on that
-    subject: one subscription on a fresh inbox takes every acknowledgement of the batch
-    (`<inbox>.<index>`), instead of a request, a future and a timer per message."""
-    n = len(messages)
-    results: list[BaseException | None] = [_WAITING] * n
-    waiting = n
-    all_in = asyncio.Event()
-    inbox = nc.new_inbox()
-    start = len(inbox) + 1
+class Acknowledgements:
+    """The stream's answers to a batch of published messages. JetStream acknowledges a
+    message published with a reply subject on that subject: one subscription on a fresh
+    inbox takes every acknowledgement of the batch (`<inbox>.<index>`), instead of a
+    request, a future and a timer per message. `publish` hands the messages to the
+    connection in order and returns at once; `wait` collects the answers."""
 
-    async def on_ack(msg: Msg) -> None:
-        nonlocal waiting
+    def __init__(self, n: int, prefix: int, timeout: float) -> None:
+        self.results: list[BaseException | None] = [_WAITING] * n
+        self._waiting = n
+        self._all_in = asyncio.Event()
+        self._prefix = prefix
+        self._timeout = timeout
+        self._sub: Any = None
+
+    @classmethod
+    async def publish(
+        cls,
+        nc: Client,
+        messages: Sequence[tuple[str, bytes, dict[str, str]]],
+        timeout: float = 5.0,
+    ) -> Acknowledgements:
+        inbox = nc.new_inbox()
+        acks = cls(len(messages), len(inbox) + 1, timeout)
+        acks._sub = await nc.subscribe(f"{inbox}.*", cb=acks._on_ack)
         try:
-            i = int(msg.subject[start:])
+            for i, (subject, body, headers) in enumerate(messages):
+                await nc.publish(subject, body, reply=f"{inbox}.{i}", headers=headers)
+        except BaseException:
+            await acks._close()
+            raise
+        return acks
+
+    async def _on_ack(self, msg: Msg) -> None:
+        try:
+            i = int(msg.subject[self._prefix :])
         except ValueError:
             return
-        if not 0 <= i < n or results[i] is not _WAITING:
+        if not 0 <= i < len(self.results) or self.results[i] is not _WAITING:
             return
-        status = (msg.headers or {}).get("Status")
+        headers = msg.headers or {}
+        status = headers.get("Status")
         if status is not None:  # 503: no stream listens on the subject
-            results[i] = NotStored(f"status {status} {(msg.headers or {}).get('Description', '')}")
+            self.results[i] = NotStored(f"status {status} {headers.get('Description', '')}")
         else:
             try:
                 reply = orjson.loads(msg.data)
             except orjson.JSONDecodeError:
                 reply = {"error": {"description": "unreadable acknowledgement"}}
             error = reply.get("error") if isinstance(reply, dict) else None
-            results[i] = NotStored(str(error.get("description", error))) if error else None
-        waiting -= 1
-        if waiting == 0:
-            all_in.set()
+            self.results[i] = NotStored(str(error.get("description", error))) if error else None
+        self._waiting -= 1
+        if self._waiting == 0:
+            self._all_in.set()
 
-    sub = await nc.subscribe(f"{inbox}.*", cb=on_ack)
-    try:
-        for i, (subject, body, headers) in enumerate(messages):
-            await nc.publish(subject, body, reply=f"{inbox}.{i}", headers=headers)
-        # More time for a larger batch: the acknowledgements arrive at the stream's pace.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(all_in.wait(), timeout + n / 1000)
-    finally:
+    async def wait(self) -> list[BaseException | None]:
+        """Per message None (stored, or a duplicate it had stored already) or why not."""
+        try:
+            # More time for a larger batch: the acknowledgements arrive at the stream's pace.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._all_in.wait(), self._timeout + len(self.results) / 1000
+                )
+        finally:
+            await self._close()
+        return self.results
+
+    async def _close(self) -> None:
         with contextlib.suppress(Exception):
-            await sub.unsubscribe()
-    return results
+            await self._sub.unsubscribe()
 
 
 class OutboxPrune(DailyJob):
