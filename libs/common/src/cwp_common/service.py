@@ -126,7 +126,13 @@ async def transaction_session(request: Request) -> AsyncSession:
 
 
 def _request_session(request: Request, s: AsyncSession) -> AsyncSession:
-    close_when_done(request.scope, s.close)
+    async def close() -> None:
+        # A session with no transaction holds no connection (a GET served by direct reads,
+        # a write already committed): closing it would only cost a greenlet switch.
+        if s.in_transaction():
+            await s.close()
+
+    close_when_done(request.scope, close)
     return s
 
 
