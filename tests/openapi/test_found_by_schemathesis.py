@@ -444,3 +444,55 @@ def test_a_date_time_parameter_takes_only_iso_8601_as_documented(text: str) -> N
     with pytest.raises(ValidationError):
         TypeAdapter(IsoMoment).validate_python(text)
     assert TypeAdapter(IsoMoment).validate_python("2026-01-01T08:00:00+08:00").hour == 8
+
+
+async def test_a_word_in_place_of_a_patterned_path_value_is_no_route_so_405(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> None:
+    """PUT /divisions/bulk was read as PUT /divisions/{division_code} with a bad code
+    (422); /bulk serves POST only. A path value outside its parameter's pattern now
+    matches no route: 405 naming POST here, 404 where no route has the path."""
+    admin = tokens.headers(["admin", "operator"])
+    app = await service_app("registry", backend, tmp_path, platform_settings)
+    async with running(app) as client:
+        r = await client.put(
+            "/api/v1/registry/divisions/bulk", json={"name": "浦东"}, headers=admin
+        )
+        assert r.status_code == 405, r.text
+        assert r.headers["allow"] == "POST"
+        assert r.headers["content-type"] == PROBLEM_MEDIA_TYPE
+        for code in ("31010", "3101011", "abcd"):
+            r = await client.get(f"/api/v1/registry/divisions/{code}", headers=admin)
+            assert r.status_code == 404, (code, r.text)
+        for code in ("3101", "310101", "310101001"):  # every form the pattern allows routes
+            r = await client.put(
+                f"/api/v1/registry/divisions/{code}", json={"name": "浦东"}, headers=admin
+            )
+            assert r.status_code == 200, (code, r.text)
+        vintages = "/api/v1/registry/communities/{}/vintages"
+        r = await client.get(vintages.format("31010100100"), headers=admin)
+        assert r.status_code == 404  # 11 digits of 12: no route
+        r = await client.get(vintages.format("310101001001"), headers=admin)
+        assert r.status_code == 404
+        assert "Community 310101001001 not found" in r.json()["detail"]  # routed, looked up
+    assert "/api/v1/registry/divisions/{division_code}" in app.openapi()["paths"]
+
+
+async def test_a_ladder_s_eligibility_keys_are_closed_to_any_outside_their_pattern(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> None:
+    """`eligibility` (dict[Slug, Criterion]) was documented by its key pattern alone, so a
+    key such as "÷B" with any value was schema-valid; the validator refused it."""
+    admin = tokens.headers(["admin", "operator"])
+    app = await service_app("career", backend, tmp_path, platform_settings)
+    eligibility = _component(app, "LadderBody")["properties"]["eligibility"]
+    assert not _valid(eligibility, {"÷B": {"title": "x"}}, app)
+    assert not _valid(eligibility, {"": 1}, app)
+    assert _valid(eligibility, {"mentor": {"title": "特聘导师"}}, app)
+    async with running(app) as client:
+        templates = (await client.get("/api/v1/career/templates", headers=admin)).json()
+        ladder = templates[0]["ladder"]
+        change = {"eligibility": {**ladder["eligibility"], "÷B": {"title": "x"}}}
+        r = await client.post("/api/v1/career/ladders/preview", json=ladder | change, headers=admin)
+        assert r.status_code == 422, r.text
+        assert r.json()["type"] == "urn:cwp:problem:validation-error"
