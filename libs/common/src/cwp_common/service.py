@@ -270,9 +270,10 @@ def match_ids_only(router: APIRouter) -> None:
             continue
         path = route.path
         for param in route.dependant.path_params:
-            if param.field_info.annotation is uuid.UUID:
-                convertor = "uuid"
-            elif (convertor := segment_convertor(param.field_info.metadata)) is None:
+            convertor: str | None = "uuid"
+            if param.field_info.annotation is not uuid.UUID:
+                convertor = segment_convertor(param.field_info.metadata)
+            if convertor is None:
                 continue
             path = path.replace(f"{{{param.name}}}", f"{{{param.name}:{convertor}}}")
         if path != route.path:
