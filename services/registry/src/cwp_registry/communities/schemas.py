@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from cwp_common.formats import whole_number
 from cwp_common.text import Title
 from cwp_registry.communities.models import Community, CommunityVintage
 
@@ -13,16 +14,9 @@ UrbanRuralCode = Literal["111", "112", "121", "122", "123", "210", "220"]
 CommunityName = Annotated[Title, StringConstraints(max_length=100)]
 
 
-def _a_number(value: object) -> object:
-    """A count is a JSON number: 30, or 30.0, which JSON Schema calls an integer too (a
-    fraction is refused by the int itself); never "30" nor true."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("a count is a whole number, not text / 须为整数")
-    return value
-
-
-# The bounds before the validator: after it, pydantic leaves them out of the schema.
-Count = Annotated[int, Field(ge=0, le=100_000_000), BeforeValidator(_a_number)]
+# A count is a JSON number (30 or 30.0), never "30" nor true. The bounds before the
+# validator: after it, pydantic leaves them out of the schema.
+Count = Annotated[int, Field(ge=0, le=100_000_000), BeforeValidator(whole_number)]
 
 
 class CommunityFields(BaseModel):
