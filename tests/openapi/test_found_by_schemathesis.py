@@ -243,8 +243,8 @@ async def test_retiring_a_retired_base_is_a_documented_conflict(
 ) -> None:
     admin = tokens.headers(["admin", "operator"])
     app = await service_app("training", backend, tmp_path, platform_settings)
-    path = "/api/v1/training/bases/{base_id}"
-    assert "409" in _operation(app, "delete", path)["responses"]
+    path = "/api/v1/training/bases/{base_id}/retire"
+    assert "409" in _operation(app, "post", path)["responses"]
     async with running(app) as client:
         body = {
             "name": "基地",
@@ -257,8 +257,8 @@ async def test_retiring_a_retired_base_is_a_documented_conflict(
         base = await client.post("/api/v1/training/bases", json=body, headers=admin)
         assert base.status_code == 201, base.text
         url = path.format(base_id=base.json()["id"])
-        assert (await client.delete(url, headers=admin)).status_code == 204
-        again = await client.delete(url, headers=admin)
+        assert (await client.post(url, headers=admin)).status_code == 204
+        again = await client.post(url, headers=admin)
         assert again.status_code == 409, again.text
         assert again.headers["content-type"] == "application/problem+json"
         assert again.json()["type"] == "urn:cwp:problem:retired"
@@ -496,3 +496,31 @@ async def test_a_ladder_s_eligibility_keys_are_closed_to_any_outside_their_patte
         r = await client.post("/api/v1/career/ladders/preview", json=ladder | change, headers=admin)
         assert r.status_code == 422, r.text
         assert r.json()["type"] == "urn:cwp:problem:validation-error"
+
+
+async def test_retiring_is_no_delete_so_a_retired_trainer_is_still_read_by_id(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> None:
+    """DELETE /trainers/{id} retired the trainer, and GET by id still answered 200 (with
+    retired: true, as the classes and ratings naming it need): a DELETE that leaves the
+    resource there. Courses, bases and trainers are retired by POST .../retire; DELETE
+    is refused (405) and means deletion where it is served (resources)."""
+    admin = tokens.headers(["admin", "operator"])
+    app = await service_app("training", backend, tmp_path, platform_settings)
+    paths = app.openapi()["paths"]
+    for kind, name in (("courses", "course_id"), ("bases", "base_id"), ("trainers", "trainer_id")):
+        assert "delete" not in paths[f"/api/v1/training/{kind}/{{{name}}}"], kind
+        assert "204" in paths[f"/api/v1/training/{kind}/{{{name}}}/retire"]["post"]["responses"]
+    async with running(app) as client:
+        body = {"name": "王老师", "affiliation": "某大学", "expertise": ["mediation"]}
+        trainer = await client.post(
+            "/api/v1/training/trainers", json={**body, "jurisdiction": "31"}, headers=admin
+        )
+        assert trainer.status_code == 201, trainer.text
+        url = f"/api/v1/training/trainers/{trainer.json()['id']}"
+        r = await client.delete(url, headers=admin)
+        assert r.status_code == 405, r.text
+        assert (await client.post(f"{url}/retire", headers=admin)).status_code == 204
+        r = await client.get(url, headers=admin)
+        assert r.status_code == 200, r.text
+        assert r.json()["retired"] is True
