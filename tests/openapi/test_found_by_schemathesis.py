@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, cast, get_args
 
 import jsonschema
 import pytest
 import schemathesis
 from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, BeforeValidator, Field, TypeAdapter, ValidationError
 
 from cwp_common.formats import IsoMoment
@@ -27,7 +29,7 @@ from cwp_registry.contracts.schemas import EnrolmentIn
 from cwp_registry.management.schemas import DutyIn
 from cwp_registry.recruitment.schemas import ScoreIn
 from tests.openapi.hooks import _body_fits_schema, _names_an_object
-from tests.openapi.stack import service_app
+from tests.openapi.stack import SERVICES, service_app
 from tests.payroll.helpers import demo
 from tests.support.apps import running
 from tests.support.databases import fresh_database
@@ -524,3 +526,56 @@ async def test_retiring_is_no_delete_so_a_retired_trainer_is_still_read_by_id(
         r = await client.get(url, headers=admin)
         assert r.status_code == 200, r.text
         assert r.json()["retired"] is True
+
+
+def _dates_taking_a_number(model: type[BaseModel], seen: set[type[BaseModel]]) -> list[str]:
+    """The date and date-time fields of `model` (and the models within it) that read the
+    JSON number 0 as a date (1970-01-01) instead of refusing it."""
+    if model in seen:
+        return []
+    seen.add(model)
+    found = []
+    for name, field in model.model_fields.items():
+        kinds = get_args(field.annotation) or (field.annotation,)
+        for kind in kinds:
+            for inner in get_args(kind) or (kind,):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    found += _dates_taking_a_number(inner, seen)
+        if not {date, datetime} & set(kinds):
+            continue
+        typed = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+        adapter: TypeAdapter[Any] = TypeAdapter(typed)
+        try:
+            adapter.validate_json("0")
+        except ValidationError:
+            continue
+        found.append(f"{model.__name__}.{name}")
+    return found
+
+
+async def test_no_request_body_reads_a_number_as_a_date(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> None:
+    """POST /duty-rules took {"effective_from": 0} as 1970-01-01 where the schema says a
+    `format: date` string; 45 of the registry's body dates (and a concurrent post's
+    `since`) were bare `date`. Every body date is IsoDate, every date-time IsoMoment."""
+    apps = [await service_app(name, backend, tmp_path, platform_settings) for name in SERVICES]
+    settings = GatewaySettings(
+        database_url=await fresh_database(backend, "gateway", tmp_path),
+        jwt_private_key_path=tokens.private_path,
+    )
+    apps.append(gateway_app(settings, platform_settings))
+    seen: set[type[BaseModel]] = set()
+    found = []
+    for app in apps:
+        for context in iter_route_contexts(app.routes):
+            route = context.original_route
+            if not isinstance(route, APIRoute):
+                continue
+            for param in route.dependant.body_params:
+                annotation = param.field_info.annotation
+                for kind in get_args(annotation) or (annotation,):
+                    if isinstance(kind, type) and issubclass(kind, BaseModel):
+                        found += _dates_taking_a_number(kind, seen)
+    assert len(seen) > 100  # every service's bodies were walked
+    assert found == []
