@@ -528,9 +528,9 @@ async def test_retiring_is_no_delete_so_a_retired_trainer_is_still_read_by_id(
         assert r.json()["retired"] is True
 
 
-def _dates_taking_a_number(model: type[BaseModel], seen: set[type[BaseModel]]) -> list[str]:
-    """The date and date-time fields of `model` (and the models within it) that read the
-    JSON number 0 as a date (1970-01-01) instead of refusing it."""
+def _taking_a_number(model: type[BaseModel], seen: set[type[BaseModel]]) -> list[str]:
+    """The date, date-time and boolean fields of `model` (and the models within it) that
+    read the JSON number 0 as one (1970-01-01, false) instead of refusing it."""
     if model in seen:
         return []
     seen.add(model)
@@ -540,8 +540,8 @@ def _dates_taking_a_number(model: type[BaseModel], seen: set[type[BaseModel]]) -
         for kind in kinds:
             for inner in get_args(kind) or (kind,):
                 if isinstance(inner, type) and issubclass(inner, BaseModel):
-                    found += _dates_taking_a_number(inner, seen)
-        if not {date, datetime} & set(kinds):
+                    found += _taking_a_number(inner, seen)
+        if not {date, datetime, bool} & set(kinds):
             continue
         typed = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
         adapter: TypeAdapter[Any] = TypeAdapter(typed)
@@ -553,12 +553,13 @@ def _dates_taking_a_number(model: type[BaseModel], seen: set[type[BaseModel]]) -
     return found
 
 
-async def test_no_request_body_reads_a_number_as_a_date(
+async def test_no_request_body_reads_a_number_as_a_date_or_a_flag(
     backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
 ) -> None:
     """POST /duty-rules took {"effective_from": 0} as 1970-01-01 where the schema says a
     `format: date` string; 45 of the registry's body dates (and a concurrent post's
-    `since`) were bare `date`. Every body date is IsoDate, every date-time IsoMoment."""
+    `since`) were bare `date`. Every body date is IsoDate, every date-time IsoMoment; and
+    every flag JsonBool: POST /classes took {"scored": 0} as false."""
     apps = [await service_app(name, backend, tmp_path, platform_settings) for name in SERVICES]
     settings = GatewaySettings(
         database_url=await fresh_database(backend, "gateway", tmp_path),
@@ -576,6 +577,24 @@ async def test_no_request_body_reads_a_number_as_a_date(
                 annotation = param.field_info.annotation
                 for kind in get_args(annotation) or (annotation,):
                     if isinstance(kind, type) and issubclass(kind, BaseModel):
-                        found += _dates_taking_a_number(kind, seen)
+                        found += _taking_a_number(kind, seen)
     assert len(seen) > 100  # every service's bodies were walked
-    assert found == []
+    assert found == [], " ".join(found)
+
+
+async def test_a_region_between_division_levels_is_refused_not_a_server_error(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> None:
+    """GET /compliance?region=10107 (five digits, no division level) was a 500: the
+    schema allowed any 0-12 digits, and the level below a region was looked up by its
+    length. The region is a whole level, as the document now says."""
+    admin = tokens.headers(["admin", "operator"])
+    app = await service_app("training", backend, tmp_path, platform_settings)
+    async with running(app) as client:
+        for path in ("/api/v1/training/compliance", "/api/v1/training/compliance/sheet"):
+            r = await client.get(path, params={"region": "10107"}, headers=admin)
+            assert r.status_code == 422, (path, r.text)
+            assert r.json()["errors"][0]["field"] == "region"
+            for region in ("", "31", "310101", "310101001"):
+                r = await client.get(path, params={"region": region}, headers=admin)
+                assert r.status_code == 200, (path, region, r.text)

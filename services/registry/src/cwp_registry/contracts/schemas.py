@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from cwp_common.formats import DecimalRange, IsoDate
+from cwp_common.formats import DecimalRange, IsoDate, JsonBool
 from cwp_common.text import Note, Title
 from cwp_registry.contracts import rules
 from cwp_registry.contracts.models import InsuranceEnrolment, LabourContract
@@ -60,7 +60,7 @@ class RenewalIn(Strict):
     probation_months: Months = 0
     signed_on: IsoDate | None = None  # as for a first contract
     # Art. 14: once entitled, a fixed term only when the worker asks for it.
-    worker_requested_fixed_term: bool = False
+    worker_requested_fixed_term: JsonBool = False
     note: Note | None = None
 
 
@@ -87,7 +87,7 @@ class ContractOut(BaseModel):
     probation_end_date: IsoDate | None
     signed_on: IsoDate
     signed_late: bool = Field(description="Signed over a month after the start (Art. 10)")
-    worker_requested_fixed_term: bool
+    worker_requested_fixed_term: JsonBool
     status: Literal["active", "renewed", "ended"]
     ended_on: IsoDate | None
     end_reason: EndReason | None

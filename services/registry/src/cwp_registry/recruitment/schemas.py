@@ -16,7 +16,7 @@ from pydantic import (
 
 from cwp_common.auth import Principal
 from cwp_common.events.contracts import Degree, Education, EmploymentType, Position
-from cwp_common.formats import DecimalRange, IsoDate
+from cwp_common.formats import DecimalRange, IsoDate, JsonBool
 from cwp_common.text import Name, Note, Title
 from cwp_registry.contracts.schemas import ContractIn
 from cwp_registry.pii import PiiCipher
@@ -202,7 +202,7 @@ class ScoreIn(Strict):
 
 class VerdictIn(Strict):
     step: Literal["political_review", "health_check"]
-    passed: bool
+    passed: JsonBool
     on: IsoDate | None = None
     note: Note | None = None
 
@@ -221,7 +221,7 @@ class ObjectionIn(Strict):
 
 class ResolutionIn(Strict):
     step: Literal["objection_resolution"]
-    upheld: bool
+    upheld: JsonBool
     note: RequiredNote
 
 
