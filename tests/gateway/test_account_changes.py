@@ -10,7 +10,7 @@ import asyncio
 import httpx
 import pytest
 
-from tests.gateway.conftest import ADMIN, STRONG, login, make_user
+from tests.gateway.conftest import ADMIN, STRONG, login, make_user, new_client
 
 
 async def patch(
@@ -192,3 +192,26 @@ async def test_disabling_and_enabling_are_audited_and_enabling_revokes_nothing(
 
     assert [e["action"] for e in audit.json()["items"]] == ["created", "disabled", "enabled"]
     assert still.status_code == 403  # a viewer: refused for its role, not its token
+
+
+async def test_a_flag_is_true_or_false_and_a_number_of_seconds_a_number(
+    gateway: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    """{"disabled": 0} disabled nothing and {"grace_seconds": false} rotated with no
+    grace: pydantic read 0 as false and false as 0, where the schema says boolean and
+    integer (found by Schemathesis)."""
+    client_id = (await new_client(gateway, admin))["client_id"]
+    account = f"/api/v1/auth/clients/{client_id}"
+    for bad in (0, 1, "true", "yes"):
+        r = await gateway.patch(account, json={"disabled": bad}, headers=admin)
+        assert r.status_code == 422, (bad, r.text)
+        assert r.json()["errors"][0]["field"] == "disabled"
+    for bad in (False, True, "30", 1.5):
+        r = await gateway.post(f"{account}/secret", json={"grace_seconds": bad}, headers=admin)
+        assert r.status_code == 422, (bad, r.text)
+        assert r.json()["errors"][0]["field"] == "grace_seconds"
+    r = await gateway.patch(account, json={"disabled": False}, headers=admin)
+    assert r.status_code == 200, r.text
+    r = await gateway.post(f"{account}/secret", json={"grace_seconds": 60.0}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["previous_secret_valid_until"] is not None

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, cast, get_args
 
 import jsonschema
 import pytest
 import schemathesis
 from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, BeforeValidator, Field, TypeAdapter, ValidationError
 
 from cwp_common.formats import IsoMoment
@@ -27,7 +29,7 @@ from cwp_registry.contracts.schemas import EnrolmentIn
 from cwp_registry.management.schemas import DutyIn
 from cwp_registry.recruitment.schemas import ScoreIn
 from tests.openapi.hooks import _body_fits_schema, _names_an_object
-from tests.openapi.stack import service_app
+from tests.openapi.stack import SERVICES, service_app
 from tests.payroll.helpers import demo
 from tests.support.apps import running
 from tests.support.databases import fresh_database
@@ -243,8 +245,8 @@ async def test_retiring_a_retired_base_is_a_documented_conflict(
 ) -> None:
     admin = tokens.headers(["admin", "operator"])
     app = await service_app("training", backend, tmp_path, platform_settings)
-    path = "/api/v1/training/bases/{base_id}"
-    assert "409" in _operation(app, "delete", path)["responses"]
+    path = "/api/v1/training/bases/{base_id}/retire"
+    assert "409" in _operation(app, "post", path)["responses"]
     async with running(app) as client:
         body = {
             "name": "基地",
@@ -257,8 +259,8 @@ async def test_retiring_a_retired_base_is_a_documented_conflict(
         base = await client.post("/api/v1/training/bases", json=body, headers=admin)
         assert base.status_code == 201, base.text
         url = path.format(base_id=base.json()["id"])
-        assert (await client.delete(url, headers=admin)).status_code == 204
-        again = await client.delete(url, headers=admin)
+        assert (await client.post(url, headers=admin)).status_code == 204
+        again = await client.post(url, headers=admin)
         assert again.status_code == 409, again.text
         assert again.headers["content-type"] == "application/problem+json"
         assert again.json()["type"] == "urn:cwp:problem:retired"
@@ -444,3 +446,155 @@ def test_a_date_time_parameter_takes_only_iso_8601_as_documented(text: str) -> N
     with pytest.raises(ValidationError):
         TypeAdapter(IsoMoment).validate_python(text)
     assert TypeAdapter(IsoMoment).validate_python("2026-01-01T08:00:00+08:00").hour == 8
+
+
+async def test_a_word_in_place_of_a_patterned_path_value_is_no_route_so_405(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> None:
+    """PUT /divisions/bulk was read as PUT /divisions/{division_code} with a bad code
+    (422); /bulk serves POST only. A path value outside its parameter's pattern now
+    matches no route: 405 naming POST here, 404 where no route has the path."""
+    admin = tokens.headers(["admin", "operator"])
+    app = await service_app("registry", backend, tmp_path, platform_settings)
+    async with running(app) as client:
+        r = await client.put(
+            "/api/v1/registry/divisions/bulk", json={"name": "浦东"}, headers=admin
+        )
+        assert r.status_code == 405, r.text
+        assert r.headers["allow"] == "POST"
+        assert r.headers["content-type"] == PROBLEM_MEDIA_TYPE
+        for code in ("31010", "3101011", "abcd"):
+            r = await client.get(f"/api/v1/registry/divisions/{code}", headers=admin)
+            assert r.status_code == 404, (code, r.text)
+        for code in ("3101", "310101", "310101001"):  # every form the pattern allows routes
+            r = await client.put(
+                f"/api/v1/registry/divisions/{code}", json={"name": "浦东"}, headers=admin
+            )
+            assert r.status_code == 200, (code, r.text)
+        vintages = "/api/v1/registry/communities/{}/vintages"
+        r = await client.get(vintages.format("31010100100"), headers=admin)
+        assert r.status_code == 404  # 11 digits of 12: no route
+        r = await client.get(vintages.format("310101001001"), headers=admin)
+        assert r.status_code == 404
+        assert "Community 310101001001 not found" in r.json()["detail"]  # routed, looked up
+    assert "/api/v1/registry/divisions/{division_code}" in app.openapi()["paths"]
+
+
+async def test_a_ladder_s_eligibility_keys_are_closed_to_any_outside_their_pattern(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> None:
+    """`eligibility` (dict[Slug, Criterion]) was documented by its key pattern alone, so a
+    key such as "÷B" with any value was schema-valid; the validator refused it."""
+    admin = tokens.headers(["admin", "operator"])
+    app = await service_app("career", backend, tmp_path, platform_settings)
+    eligibility = _component(app, "LadderBody")["properties"]["eligibility"]
+    assert not _valid(eligibility, {"÷B": {"title": "x"}}, app)
+    assert not _valid(eligibility, {"": 1}, app)
+    assert _valid(eligibility, {"mentor": {"title": "特聘导师"}}, app)
+    async with running(app) as client:
+        templates = (await client.get("/api/v1/career/templates", headers=admin)).json()
+        ladder = templates[0]["ladder"]
+        change = {"eligibility": {**ladder["eligibility"], "÷B": {"title": "x"}}}
+        r = await client.post("/api/v1/career/ladders/preview", json=ladder | change, headers=admin)
+        assert r.status_code == 422, r.text
+        assert r.json()["type"] == "urn:cwp:problem:validation-error"
+
+
+async def test_retiring_is_no_delete_so_a_retired_trainer_is_still_read_by_id(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> None:
+    """DELETE /trainers/{id} retired the trainer, and GET by id still answered 200 (with
+    retired: true, as the classes and ratings naming it need): a DELETE that leaves the
+    resource there. Courses, bases and trainers are retired by POST .../retire; DELETE
+    is refused (405) and means deletion where it is served (resources)."""
+    admin = tokens.headers(["admin", "operator"])
+    app = await service_app("training", backend, tmp_path, platform_settings)
+    paths = app.openapi()["paths"]
+    for kind, name in (("courses", "course_id"), ("bases", "base_id"), ("trainers", "trainer_id")):
+        assert "delete" not in paths[f"/api/v1/training/{kind}/{{{name}}}"], kind
+        assert "204" in paths[f"/api/v1/training/{kind}/{{{name}}}/retire"]["post"]["responses"]
+    async with running(app) as client:
+        body = {"name": "王老师", "affiliation": "某大学", "expertise": ["mediation"]}
+        trainer = await client.post(
+            "/api/v1/training/trainers", json={**body, "jurisdiction": "31"}, headers=admin
+        )
+        assert trainer.status_code == 201, trainer.text
+        url = f"/api/v1/training/trainers/{trainer.json()['id']}"
+        r = await client.delete(url, headers=admin)
+        assert r.status_code == 405, r.text
+        assert (await client.post(f"{url}/retire", headers=admin)).status_code == 204
+        r = await client.get(url, headers=admin)
+        assert r.status_code == 200, r.text
+        assert r.json()["retired"] is True
+
+
+def _taking_a_number(model: type[BaseModel], seen: set[type[BaseModel]]) -> list[str]:
+    """The date, date-time and boolean fields of `model` (and the models within it) that
+    read the JSON number 0 as one (1970-01-01, false) instead of refusing it."""
+    if model in seen:
+        return []
+    seen.add(model)
+    found = []
+    for name, field in model.model_fields.items():
+        kinds = get_args(field.annotation) or (field.annotation,)
+        for kind in kinds:
+            for inner in get_args(kind) or (kind,):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    found += _taking_a_number(inner, seen)
+        if not {date, datetime, bool} & set(kinds):
+            continue
+        typed = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+        adapter: TypeAdapter[Any] = TypeAdapter(typed)
+        try:
+            adapter.validate_json("0")
+        except ValidationError:
+            continue
+        found.append(f"{model.__name__}.{name}")
+    return found
+
+
+async def test_no_request_body_reads_a_number_as_a_date_or_a_flag(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> None:
+    """POST /duty-rules took {"effective_from": 0} as 1970-01-01 where the schema says a
+    `format: date` string; 45 of the registry's body dates (and a concurrent post's
+    `since`) were bare `date`. Every body date is IsoDate, every date-time IsoMoment; and
+    every flag JsonBool: POST /classes took {"scored": 0} as false."""
+    apps = [await service_app(name, backend, tmp_path, platform_settings) for name in SERVICES]
+    settings = GatewaySettings(
+        database_url=await fresh_database(backend, "gateway", tmp_path),
+        jwt_private_key_path=tokens.private_path,
+    )
+    apps.append(gateway_app(settings, platform_settings))
+    seen: set[type[BaseModel]] = set()
+    found = []
+    for app in apps:
+        for context in iter_route_contexts(app.routes):
+            route = context.original_route
+            if not isinstance(route, APIRoute):
+                continue
+            for param in route.dependant.body_params:
+                annotation = param.field_info.annotation
+                for kind in get_args(annotation) or (annotation,):
+                    if isinstance(kind, type) and issubclass(kind, BaseModel):
+                        found += _taking_a_number(kind, seen)
+    assert len(seen) > 100  # every service's bodies were walked
+    assert found == [], " ".join(found)
+
+
+async def test_a_region_between_division_levels_is_refused_not_a_server_error(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings, tokens: Tokens
+) -> None:
+    """GET /compliance?region=10107 (five digits, no division level) was a 500: the
+    schema allowed any 0-12 digits, and the level below a region was looked up by its
+    length. The region is a whole level, as the document now says."""
+    admin = tokens.headers(["admin", "operator"])
+    app = await service_app("training", backend, tmp_path, platform_settings)
+    async with running(app) as client:
+        for path in ("/api/v1/training/compliance", "/api/v1/training/compliance/sheet"):
+            r = await client.get(path, params={"region": "10107"}, headers=admin)
+            assert r.status_code == 422, (path, r.text)
+            assert r.json()["errors"][0]["field"] == "region"
+            for region in ("", "31", "310101", "310101001"):
+                r = await client.get(path, params={"region": region}, headers=admin)
+                assert r.status_code == 200, (path, region, r.text)

@@ -12,7 +12,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from cwp_common.settings import PlatformSettings
 from cwp_gateway.openapi.merge import REF_PREFIX, merge, shared_names
-from tests.openapi.stack import SERVICES, platform_stack
+from tests.openapi.stack import SERVICES, platform_stack, service_app
+from tests.support.apps import running
 from tests.support.tokens import Tokens
 
 DOC = "/api/v1/openapi.json"
@@ -84,6 +85,23 @@ async def test_every_route_of_every_service_is_in_the_merged_document(
         # A repeated read is a 304.
         again = await client.get(DOC, headers={"If-None-Match": r.headers["etag"]})
         assert again.status_code == 304
+
+
+async def test_each_service_builds_its_document_at_start_not_on_the_gateway_s_first_read(
+    backend: str, tmp_path: Path, platform_settings: PlatformSettings
+) -> None:
+    """Built on first read it took 1-4 s under load, and the gateway, which asks with a
+    5 s timeout, reported the service missing from the merged document."""
+    for name in SERVICES:
+        app = await service_app(name, backend, tmp_path, platform_settings)
+        assert app.openapi_schema is None
+        async with running(app) as client:
+            assert app.openapi_schema is not None, name  # before any request
+            built = app.openapi_schema
+            r = await client.get("/openapi.json")
+            assert r.status_code == 200
+            assert app.openapi_schema is built  # served, not built again
+            assert r.json()["paths"].keys() == built["paths"].keys()
 
 
 async def test_a_service_that_is_down_is_named_and_the_rest_is_served(

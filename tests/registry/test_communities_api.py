@@ -189,5 +189,6 @@ async def test_malformed_json_is_400(registry: Registry) -> None:
 
 
 async def test_path_code_must_be_12_digits(registry: Registry) -> None:
+    # Any other matches no route (cwp_common.service.match_ids_only).
     r = await registry.client.get(f"{URL}/31010", headers=registry.auth())
-    assert_problem(r, 422, "validation-error")
+    assert_problem(r, 404, "not-found")

@@ -109,7 +109,7 @@ async def test_scope_decides_who_changes_what(
     r = await client.patch(f"{API}/courses/{provincial['id']}", headers=yuexiu, json={"hours": 4})
     assert r.status_code == 403
     assert (
-        await client.delete(f"{API}/courses/{provincial['id']}", headers=yuexiu)
+        await client.post(f"{API}/courses/{provincial['id']}/retire", headers=yuexiu)
     ).status_code == 403
     # Nor move its own course out of its region.
     r = await client.patch(
@@ -121,7 +121,7 @@ async def test_scope_decides_who_changes_what(
         r = await client.patch(f"{API}/courses/{c['id']}", headers=shanghai, json={"hours": 4})
         assert r.status_code == 404
         assert (
-            await client.delete(f"{API}/courses/{c['id']}", headers=shanghai)
+            await client.post(f"{API}/courses/{c['id']}/retire", headers=shanghai)
         ).status_code == 404
     # A viewer writes nothing.
     viewer = tokens.headers(["viewer"], region="440103")
@@ -140,14 +140,14 @@ async def test_a_course_is_retired_not_deleted_and_not_while_a_class_runs(
         client, operator, c["id"], starts_on=str(today), ends_on=str(today + timedelta(days=2))
     )
     url = f"{API}/courses/{c['id']}"
-    r = await client.delete(url, headers=operator)
+    r = await client.post(f"{url}/retire", headers=operator)
     assert r.status_code == 409
     assert r.json()["type"] == "urn:cwp:problem:in-use"
     # Once its classes have ended it retires.
     ended = await course(client, operator, title="已结课课程")
     past = await klass(client, operator, ended["id"], starts_on=ENDED[0], ends_on=ENDED[1])
     gone = f"{API}/courses/{ended['id']}"
-    assert (await client.delete(gone, headers=operator)).status_code == 204
+    assert (await client.post(f"{gone}/retire", headers=operator)).status_code == 204
     kept = await client.get(gone, headers=operator)
     assert (kept.status_code, kept.json()["retired"]) == (200, True)
     assert (await client.get(f"{API}/classes/{past['id']}", headers=operator)).status_code == 200
@@ -155,7 +155,7 @@ async def test_a_course_is_retired_not_deleted_and_not_while_a_class_runs(
     assert [x["id"] for x in listed] == [c["id"]]
     # Retired: no change, no second retirement, no new class.
     assert (await client.patch(gone, headers=operator, json={"title": "复用"})).status_code == 409
-    assert (await client.delete(gone, headers=operator)).status_code == 409
+    assert (await client.post(f"{gone}/retire", headers=operator)).status_code == 409
     r = await client.post(
         f"{API}/classes",
         headers=operator,
@@ -199,7 +199,7 @@ async def test_bases_keep_room_for_their_classes_and_retire(
     r = await client.patch(url, headers=yuexiu, json={"location_code": "310101002001"})
     assert r.status_code == 403  # a place outside the caller's region
     assert (await client.get(url, headers=operator)).json()["location_code"] == "440103001001"
-    assert (await client.delete(url, headers=operator)).status_code == 204
+    assert (await client.post(f"{url}/retire", headers=operator)).status_code == 204
     assert (await client.get(url, headers=operator)).json()["retired"] is True
     assert (await client.get(f"{API}/bases", headers=operator)).json()["items"] == []
 
@@ -222,11 +222,11 @@ async def test_trainers_retire_when_no_running_class_names_them(
     r = await client.patch(url, headers=operator, json={"expertise": ["mass_work", "mediation"]})
     assert (r.status_code, r.json()["expertise"]) == (200, ["mass_work", "mediation"])
     assert (await client.patch(url, headers=operator, json={"expertise": []})).status_code == 422
-    assert (await client.delete(url, headers=operator)).status_code == 409
+    assert (await client.post(f"{url}/retire", headers=operator)).status_code == 409
     assert k["id"]
     other = await trainer(client, operator)
     assert (
-        await client.delete(f"{API}/trainers/{other['id']}", headers=operator)
+        await client.post(f"{API}/trainers/{other['id']}/retire", headers=operator)
     ).status_code == 204
     r = await client.post(
         f"{API}/classes",

@@ -1,6 +1,10 @@
 """Values whose format the OpenAPI document states exactly: what the validator takes
 is what the schema says, so a client generated from the document sends nothing refused.
 
+Booleans and whole numbers: a JSON true/false (`JsonBool`), never 0, 1 or "yes", which
+pydantic would read as one; a whole number a JSON number (`whole_number`: 30, or 30.0,
+which JSON Schema calls an integer too), never true or "30".
+
 Dates: an ISO date string (2026-01-31), never a number (pydantic would read "0" or 0 as
 seconds since 1970), as `format: date` says.
 
@@ -20,8 +24,19 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import BeforeValidator, GetCoreSchemaHandler, GetJsonSchemaHandler, Strict
 from pydantic_core import core_schema
+
+JsonBool = Annotated[bool, Strict()]
+
+
+def whole_number(value: Any) -> Any:
+    """A BeforeValidator of an int: a JSON number only (a fraction is refused by the int
+    itself). Bounds go before it in the Annotated (cwp_common.openapi states them)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("a whole number, not text or true/false / 须为整数")
+    return value
+
 
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 

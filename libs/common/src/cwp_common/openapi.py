@@ -199,6 +199,26 @@ def _leaked_constraints(node: Any) -> None:
         number.setdefault("multipleOf", float(Decimal(10) ** -int(leaked["decimal_places"])))
 
 
+def _closed_key_patterns(node: Any) -> None:
+    """pydantic documents a dict whose keys have a pattern (`dict[Slug, Criterion]`) as
+    `patternProperties` alone, which lets any other key through with any value; the
+    validator refuses a key outside the pattern, so the schema says so too."""
+    if isinstance(node, list):
+        for value in node:
+            _closed_key_patterns(value)
+        return
+    if not isinstance(node, dict):
+        return
+    for value in node.values():
+        _closed_key_patterns(value)
+    if (
+        isinstance(node.get("patternProperties"), dict)
+        and "properties" not in node
+        and "additionalProperties" not in node
+    ):
+        node["additionalProperties"] = False
+
+
 def problem_answer(description: str) -> dict[str, Any]:
     """An OpenAPI response: problem+json with this description."""
     return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}}}
@@ -221,6 +241,7 @@ def add_problem_responses(document: dict[str, Any], routes: list[Any]) -> dict[s
     document["components"].setdefault("securitySchemes", {})[BEARER] = BEARER_SCHEME
     _leaked_constraints(document)
     _decimal_strings(document)
+    _closed_key_patterns(document)
     for route in routes:
         item = document.get("paths", {}).get(route.path_format)
         if item is None:

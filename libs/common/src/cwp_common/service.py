@@ -48,6 +48,7 @@ from cwp_common.openapi import document_problems
 from cwp_common.problems import install_problem_handlers
 from cwp_common.redact import describe
 from cwp_common.revocation import RevocationFeed, RevocationList
+from cwp_common.routing import segment_convertor
 from cwp_common.settings import (
     InsecureConfiguration,
     PlatformSettings,
@@ -226,6 +227,7 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
                 rt.revocation_feed.start()
             for c in rt.consumers:
                 c.start()
+            app.openapi()  # built now, once: on first read it took 1-4 s under load
             log.info("%s service started", spec.name)
             yield
         finally:
@@ -293,18 +295,22 @@ def match_under(included: BaseRoute, prefix: str) -> None:
 
 
 def match_ids_only(router: APIRouter) -> None:
-    """A path parameter typed UUID matches only a UUID, so `/ladders/preview` is never
-    read as `/ladders/{ladder_id}` with a bad id: a method the path does not serve gets
-    405 with the right Allow header, as its OpenAPI document says, not a 422."""
+    """A path parameter typed UUID matches only a UUID, and one with an anchored pattern
+    (`^...$`) only a value of that pattern, so `/ladders/preview` is never read as
+    `/ladders/{ladder_id}` with a bad id, nor `/divisions/bulk` as `/divisions/{code}`
+    with a bad code: a method the path does not serve gets 405 with the right Allow
+    header, as its OpenAPI document says, not a 422."""
     for route in router.routes:
         if not isinstance(route, APIRoute):
             continue
-        typed = {
-            p.name for p in route.dependant.path_params if p.field_info.annotation is uuid.UUID
-        }
         path = route.path
-        for name in typed:
-            path = path.replace(f"{{{name}}}", f"{{{name}:uuid}}")
+        for param in route.dependant.path_params:
+            convertor: str | None = "uuid"
+            if param.field_info.annotation is not uuid.UUID:
+                convertor = segment_convertor(param.field_info.metadata)
+            if convertor is None:
+                continue
+            path = path.replace(f"{{{param.name}}}", f"{{{param.name}:{convertor}}}")
         if path != route.path:
             route.path = path
             route.path_regex, route.path_format, route.param_convertors = compile_path(path)

@@ -13,6 +13,8 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from cwp_common.formats import IsoDate
+
 # The Literals below name the values producer and consumers agree on; their order carries
 # no meaning. A consumer that ranks them (career: "at least a bachelor's", the highest
 # skill level held) writes its own ordered table (cwp_career.ladders.ranks).
@@ -98,7 +100,7 @@ class ConcurrentPost(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
     position: Position
-    since: date
+    since: IsoDate  # also the registry's input: a number is no date
 
 
 class WorkerFacts(EventData):

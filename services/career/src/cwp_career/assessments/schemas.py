@@ -25,7 +25,7 @@ from pydantic import (
 
 from cwp_career.assessments.models import Assessment, ExitRecommendation
 from cwp_career.grading.rules import parse_years
-from cwp_common.formats import DecimalRange, IsoDate
+from cwp_common.formats import DecimalRange, IsoDate, JsonBool
 from cwp_common.text import Name, Note
 
 CENT = Decimal("0.01")
@@ -103,7 +103,7 @@ class BulkIn(Strict):
     year: Year
     rows: list[BulkRow] = Field(min_length=1, max_length=5000)
     # Confirm in the same transaction; the 优秀 cap is then checked over the whole unit.
-    confirm: bool = False
+    confirm: JsonBool = False
 
 
 class ConfirmIn(Strict):

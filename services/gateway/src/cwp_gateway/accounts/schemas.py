@@ -4,9 +4,17 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from cwp_common.auth import Role
+from cwp_common.formats import JsonBool, whole_number
 from cwp_common.text import Title
 from cwp_gateway.accounts.models import Account, AuditEntry
 from cwp_gateway.config import MIN_PASSWORD_LENGTH
@@ -103,7 +111,7 @@ class AccountPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    disabled: bool | None = None
+    disabled: JsonBool | None = None
     roles: Roles | None = None
     region: Region | None = None
 
@@ -124,11 +132,15 @@ class PasswordReset(BaseModel):
 class SecretRotation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    grace_seconds: int = Field(
-        ge=0,
-        description="How long the replaced secret keeps working (0: not at all, and the "
-        "client's tokens are revoked); at most GATEWAY_MAX_SECRET_GRACE_SECONDS",
-    )
+    grace_seconds: Annotated[
+        int,
+        Field(
+            ge=0,
+            description="How long the replaced secret keeps working (0: not at all, and "
+            "the client's tokens are revoked); at most GATEWAY_MAX_SECRET_GRACE_SECONDS",
+        ),
+        BeforeValidator(whole_number),
+    ]
 
 
 class AccountOut(BaseModel):

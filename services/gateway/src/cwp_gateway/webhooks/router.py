@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -17,6 +16,7 @@ from sqlalchemy import select, update
 
 from cwp_common.auth import Principal, Role, current_principal
 from cwp_common.db import utcnow
+from cwp_common.formats import IsoMoment
 from cwp_common.openapi import answers
 from cwp_common.pagination import MAX_LIMIT, Page, fetch_page
 from cwp_common.problems import Forbidden, InvalidInput, ProblemError
@@ -202,7 +202,7 @@ async def list_deliveries(
 @router.post("/{subscription_id}/replay", status_code=202)
 async def replay_since(
     subscription_id: uuid.UUID,
-    since: datetime,
+    since: IsoMoment,
     principal: Subscriber,
     session: SessionDep,
     request: Request,

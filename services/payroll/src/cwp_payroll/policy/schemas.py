@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from cwp_common.events.contracts import Position
-from cwp_common.formats import DecimalRange, IsoDate
+from cwp_common.formats import DecimalRange, IsoDate, JsonBool
 from cwp_common.text import Name, Title
 from cwp_payroll.money import yuan
 from cwp_payroll.policy.models import PayPolicy, ReferenceWage
@@ -230,7 +230,7 @@ class Benchmark(Strict):
     last year's 城镇非私营单位 average wage, counting employer 五险一金 (REFERENCE §3.2)."""
 
     reference: ReferenceSeries
-    includes_employer_contributions: bool
+    includes_employer_contributions: JsonBool
     rules: Annotated[list[FloorRule], Field(min_length=1, max_length=50)]
 
 
@@ -248,7 +248,7 @@ class PolicyIn(Strict):
     jurisdiction: Jurisdiction
     effective_date: IsoDate
     # True for a national example or a demo set: never paid outside the demo region.
-    example: bool = False
+    example: JsonBool = False
 
 
 class PayStandardIn(PolicyIn):
@@ -268,7 +268,7 @@ class PolicyOut(BaseModel):
     kind: str
     jurisdiction: str
     effective_date: IsoDate
-    example: bool
+    example: JsonBool
     body: dict[str, Any]
 
     @classmethod

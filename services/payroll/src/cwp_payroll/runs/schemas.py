@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, WithJsonSchema
 
+from cwp_common.formats import JsonBool
 from cwp_payroll.money import yuan
 from cwp_payroll.runs.compute import period_text
 from cwp_payroll.runs.models import Run, RunChunk, RunFailure
@@ -36,7 +37,7 @@ class RunIn(BaseModel):
     jurisdiction: Annotated[str, StringConstraints(pattern=r"^\d{2,12}$")]
     period: Period
     # Pay the year-end performance pay as the annual one-off bonus in this run.
-    annual_bonus: bool = False
+    annual_bonus: JsonBool = False
 
 
 class Progress(BaseModel):
@@ -58,7 +59,7 @@ class RunOut(BaseModel):
     state: str
     status: str
     attempt: int
-    annual_bonus: bool
+    annual_bonus: JsonBool
     progress: Progress
     gross: str
     net: str

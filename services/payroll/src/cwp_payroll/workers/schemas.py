@@ -6,7 +6,7 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict
 
-from cwp_common.formats import IsoDate
+from cwp_common.formats import IsoDate, JsonBool
 from cwp_payroll.money import yuan
 from cwp_payroll.policy.schemas import Money
 from cwp_payroll.workers.models import PayWorker
@@ -18,7 +18,7 @@ class TaxOptionsIn(BaseModel):
     # 专项附加扣除 a month (children, elderly parents, housing...), as declared.
     additional_deductions: Money
     # Tax the annual one-off bonus separately (全年一次性奖金单独计税) while in force.
-    bonus_separate: bool
+    bonus_separate: JsonBool
 
 
 class PayWorkerOut(BaseModel):
@@ -34,7 +34,7 @@ class PayWorkerOut(BaseModel):
     grade_effective_date: IsoDate | None
     qualification: str | None
     additional_deductions: str
-    bonus_separate: bool
+    bonus_separate: JsonBool
 
     @classmethod
     def from_model(cls, w: PayWorker) -> PayWorkerOut:

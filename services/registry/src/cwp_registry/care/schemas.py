@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cwp_common.formats import IsoDate
 from cwp_common.text import Note, Title
 from cwp_registry.care.models import CareRecord
 
@@ -19,14 +20,14 @@ class Strict(BaseModel):
 
 class HealthCheckIn(Strict):
     kind: Literal["health_check"]
-    on: date
+    on: IsoDate
     provider: Title  # the hospital or clinic; findings are medical data and not kept
     note: Note | None = None
 
 
 class VisitIn(Strict):
     kind: Literal["visit"]
-    on: date
+    on: IsoDate
     occasion: Literal["festival", "illness", "hardship", "bereavement", "other"]
     visited_by: Title  # who visited (the street's Party working committee, ...)
     note: Note | None = None
@@ -34,7 +35,7 @@ class VisitIn(Strict):
 
 class HonourIn(Strict):
     kind: Literal["honour"]
-    on: date
+    on: IsoDate
     title: Title  # 优秀社区工作者, ...
     level: Level
     awarded_by: Title
@@ -43,7 +44,7 @@ class HonourIn(Strict):
 
 class NominationIn(Strict):
     kind: Literal["nomination"]
-    on: date
+    on: IsoDate
     # 党代表 / 人大代表 / 政协委员
     body: Literal["party_congress", "peoples_congress", "cppcc"]
     level: Level
@@ -60,7 +61,7 @@ class CareOut(BaseModel):
     id: uuid.UUID
     worker_id: uuid.UUID
     kind: CareKind
-    on: date
+    on: IsoDate
     details: dict[str, Any]
     note: str | None
     created_by: str

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from cwp_common.formats import IsoDate, whole_number
 from cwp_common.text import Title
 from cwp_registry.communities.models import Community, CommunityVintage
 
@@ -13,16 +14,9 @@ UrbanRuralCode = Literal["111", "112", "121", "122", "123", "210", "220"]
 CommunityName = Annotated[Title, StringConstraints(max_length=100)]
 
 
-def _a_number(value: object) -> object:
-    """A count is a JSON number: 30, or 30.0, which JSON Schema calls an integer too (a
-    fraction is refused by the int itself); never "30" nor true."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("a count is a whole number, not text / 须为整数")
-    return value
-
-
-# The bounds before the validator: after it, pydantic leaves them out of the schema.
-Count = Annotated[int, Field(ge=0, le=100_000_000), BeforeValidator(_a_number)]
+# A count is a JSON number (30 or 30.0), never "30" nor true. The bounds before the
+# validator: after it, pydantic leaves them out of the schema.
+Count = Annotated[int, Field(ge=0, le=100_000_000), BeforeValidator(whole_number)]
 
 
 class CommunityFields(BaseModel):
@@ -38,13 +32,13 @@ class CommunityCreate(CommunityFields):
     # Checked by rules.validate_community_code, which names the broken segment.
     code: str = Field(max_length=64)
     # First day in use; needed when the code was withdrawn and is now reused.
-    valid_from: date | None = None
+    valid_from: IsoDate | None = None
 
 
 class CommunityWithdraw(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    valid_to: date = Field(description="Last day the code was in use (撤销日期前一日)")
+    valid_to: IsoDate = Field(description="Last day the code was in use (撤销日期前一日)")
 
 
 class CommunityUpdate(CommunityFields):
@@ -59,8 +53,8 @@ class CommunityOut(BaseModel):
     urban_rural_code: str | None
     population: int
     households: int
-    valid_from: date | None
-    valid_to: date | None
+    valid_from: IsoDate | None
+    valid_to: IsoDate | None
     created_at: datetime
     updated_at: datetime
 
@@ -79,8 +73,8 @@ class VintageOut(BaseModel):
     urban_rural_code: str | None
     population: int
     households: int
-    valid_from: date | None
-    valid_to: date | None
+    valid_from: IsoDate | None
+    valid_to: IsoDate | None
 
     @classmethod
     def from_model(cls, row: Community | CommunityVintage) -> VintageOut:

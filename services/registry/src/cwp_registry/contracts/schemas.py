@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from cwp_common.formats import DecimalRange
+from cwp_common.formats import DecimalRange, IsoDate, JsonBool
 from cwp_common.text import Note, Title
 from cwp_registry.contracts import rules
 from cwp_registry.contracts.models import InsuranceEnrolment, LabourContract
@@ -45,27 +45,27 @@ class Strict(BaseModel):
 
 class ContractIn(Strict):
     kind: rules.ContractKind
-    start_date: date
-    end_date: date | None = None  # required for a fixed term, absent for open-ended
+    start_date: IsoDate
+    end_date: IsoDate | None = None  # required for a fixed term, absent for open-ended
     probation_months: Months = 0
-    signed_on: date | None = None  # defaults to the start date, or today when it starts later
+    signed_on: IsoDate | None = None  # defaults to the start date, or today when it starts later
     employer_name: Title  # 某某街道办事处 / 某某镇人民政府
     note: Note | None = None
 
 
 class RenewalIn(Strict):
     kind: rules.ContractKind
-    start_date: date | None = None  # defaults to the day after the previous one ends
-    end_date: date | None = None
+    start_date: IsoDate | None = None  # defaults to the day after the previous one ends
+    end_date: IsoDate | None = None
     probation_months: Months = 0
-    signed_on: date | None = None  # as for a first contract
+    signed_on: IsoDate | None = None  # as for a first contract
     # Art. 14: once entitled, a fixed term only when the worker asks for it.
-    worker_requested_fixed_term: bool = False
+    worker_requested_fixed_term: JsonBool = False
     note: Note | None = None
 
 
 class EndIn(Strict):
-    ended_on: date
+    ended_on: IsoDate
     reason: EndReason
     note: Note | None = None
 
@@ -80,18 +80,18 @@ class ContractOut(BaseModel):
     employer_kind: Literal["street", "township"]
     employer_name: str
     kind: rules.ContractKind
-    start_date: date
-    end_date: date | None
+    start_date: IsoDate
+    end_date: IsoDate | None
     term_months: int | None = Field(description="Completed months, end day included")
     probation_months: int
-    probation_end_date: date | None
-    signed_on: date
+    probation_end_date: IsoDate | None
+    signed_on: IsoDate
     signed_late: bool = Field(description="Signed over a month after the start (Art. 10)")
-    worker_requested_fixed_term: bool
+    worker_requested_fixed_term: JsonBool
     status: Literal["active", "renewed", "ended"]
-    ended_on: date | None
+    ended_on: IsoDate | None
     end_reason: EndReason | None
-    reminded_on: date | None
+    reminded_on: IsoDate | None
     note: str | None
     created_by: str
     created_at: datetime
@@ -114,10 +114,10 @@ class EntitlementOut(BaseModel):
     """What a renewal of the contract must look like (劳动合同法 Art. 14 and 19)."""
 
     contract_id: uuid.UUID
-    renewal_start: date
+    renewal_start: IsoDate
     open_ended_required: bool
     reasons: list[Literal["ten_years_service", "consecutive_fixed_terms"]]
-    continuous_service_since: date | None
+    continuous_service_since: IsoDate | None
     consecutive_fixed_terms: int
     probation_allowed: bool = Field(description="False: one probation per employer")
 
@@ -125,14 +125,14 @@ class EntitlementOut(BaseModel):
 class EnrolmentIn(Strict):
     scheme: Scheme
     insured_place: GbCode  # the county or city whose fund collects (GB/T 2260)
-    start_date: date
-    end_date: date | None = None
+    start_date: IsoDate
+    end_date: IsoDate | None = None
     contribution_base: Yuan | None = None  # monthly, yuan
     note: Note | None = None
 
 
 class EnrolmentEndIn(Strict):
-    end_date: date
+    end_date: IsoDate
 
 
 class EnrolmentOut(BaseModel):
@@ -140,8 +140,8 @@ class EnrolmentOut(BaseModel):
     worker_id: uuid.UUID
     scheme: Scheme
     insured_place: str
-    start_date: date
-    end_date: date | None
+    start_date: IsoDate
+    end_date: IsoDate | None
     contribution_base: Decimal | None = Field(description="Yuan, a decimal string")
     note: str | None
     created_by: str

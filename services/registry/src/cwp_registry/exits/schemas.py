@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from cwp_common.events.contracts import ExitReason
+from cwp_common.formats import IsoDate
 from cwp_common.text import Note
 from cwp_registry.workers.schemas import ExitIn
 
@@ -31,7 +32,7 @@ class ExitCaseOut(BaseModel):
     tracks: list[str]
     status: Literal["open", "confirmed", "dismissed"]
     exit_reason: ExitReason | None
-    exit_date: date | None
+    exit_date: IsoDate | None
     decision_note: str | None
     decided_by: str | None
     decided_at: datetime | None

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from cwp_common.formats import DecimalRange
+from cwp_common.formats import DecimalRange, IsoDate
 from cwp_common.text import Note, Title
 from cwp_registry.management.models import ConductRecord, DutyRecord, DutyRule
 
@@ -50,8 +50,8 @@ class DutyRuleIn(Strict):
     kind: DutyKind
     title: Title
     rule: RequiredNote  # the rule as the jurisdiction words it
-    effective_from: date
-    effective_to: date | None = None
+    effective_from: IsoDate
+    effective_to: IsoDate | None = None
 
 
 class DutyRuleOut(BaseModel):
@@ -62,8 +62,8 @@ class DutyRuleOut(BaseModel):
     kind: DutyKind
     title: str
     rule: str
-    effective_from: date
-    effective_to: date | None
+    effective_from: IsoDate
+    effective_to: IsoDate | None
     created_by: str
     created_at: datetime
 
@@ -74,7 +74,7 @@ class DutyRuleOut(BaseModel):
 
 class DutyIn(Strict):
     kind: DutyKind
-    on: date
+    on: IsoDate
     hours: Hours
     note: Note | None = None
 
@@ -84,7 +84,7 @@ class DutyOut(BaseModel):
     worker_id: uuid.UUID
     rule_id: uuid.UUID
     kind: DutyKind
-    on: date
+    on: IsoDate
     hours: Decimal
     note: str | None
     created_by: str
@@ -100,7 +100,7 @@ class DutyOut(BaseModel):
 class ConductIn(Strict):
     kind: Literal["reward", "discipline"]
     category: Category
-    decided_on: date
+    decided_on: IsoDate
     authority: Title  # who decided
     reason: RequiredNote
 
@@ -112,7 +112,7 @@ class ConductOut(BaseModel):
     worker_id: uuid.UUID
     kind: Literal["reward", "discipline"]
     category: Category
-    decided_on: date
+    decided_on: IsoDate
     authority: str
     reason: str
     created_by: str

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
@@ -16,7 +16,7 @@ from pydantic import (
 
 from cwp_common.auth import Principal
 from cwp_common.events.contracts import Degree, Education, EmploymentType, Position
-from cwp_common.formats import DecimalRange
+from cwp_common.formats import DecimalRange, IsoDate, JsonBool
 from cwp_common.text import Name, Note, Title
 from cwp_registry.contracts.schemas import ContractIn
 from cwp_registry.pii import PiiCipher
@@ -63,7 +63,7 @@ class Conditions(Strict):
 
     age_min: int | None = Field(default=None, ge=16, le=70)  # 16: the legal working age
     age_max: int | None = Field(default=None, ge=16, le=70)
-    age_on: date | None = None  # the day ages are taken on; default: end of the window
+    age_on: IsoDate | None = None  # the day ages are taken on; default: end of the window
     education_min: Education | None = None
     residence_prefixes: list[Prefix] | None = Field(default=None, max_length=20)
     political_statuses: list[PoliticalStatus] | None = Field(default=None, max_length=6)
@@ -91,8 +91,8 @@ class RoundIn(Strict):
     written_weight_pct: int = Field(default=50, ge=0, le=100)
     written_pass_mark: Score | None = None
     publicity_working_days: int = Field(default=5, ge=1, le=30)
-    apply_from: date
-    apply_until: date
+    apply_from: IsoDate
+    apply_until: IsoDate
     posts: list[PostIn] = Field(min_length=1, max_length=200)
 
 
@@ -115,10 +115,10 @@ class RoundOut(BaseModel):
     written_weight_pct: int
     written_pass_mark: Decimal | None
     publicity_working_days: int
-    apply_from: date
-    apply_until: date
+    apply_from: IsoDate
+    apply_until: IsoDate
     status: Literal["draft", "announced"]
-    announced_on: date | None
+    announced_on: IsoDate | None
     posts: list[PostOut]
     created_by: str
     created_at: datetime
@@ -144,8 +144,8 @@ class PublicRoundOut(BaseModel):
     conditions: dict[str, Any]
     written_weight_pct: int
     publicity_working_days: int
-    apply_from: date
-    apply_until: date
+    apply_from: IsoDate
+    apply_until: IsoDate
     posts: list[PostOut]
 
     @classmethod
@@ -196,32 +196,32 @@ class ReviewIn(Strict):
 class ScoreIn(Strict):
     step: Literal["written_exam", "interview"]
     score: Score
-    on: date | None = None
+    on: IsoDate | None = None
     note: Note | None = None
 
 
 class VerdictIn(Strict):
     step: Literal["political_review", "health_check"]
-    passed: bool
-    on: date | None = None
+    passed: JsonBool
+    on: IsoDate | None = None
     note: Note | None = None
 
 
 class PublicityIn(Strict):
     step: Literal["publicity"]
-    start_date: date
+    start_date: IsoDate
     note: Note | None = None
 
 
 class ObjectionIn(Strict):
     step: Literal["objection"]
     note: RequiredNote
-    on: date | None = None
+    on: IsoDate | None = None
 
 
 class ResolutionIn(Strict):
     step: Literal["objection_resolution"]
-    upheld: bool
+    upheld: JsonBool
     note: RequiredNote
 
 
@@ -237,7 +237,7 @@ StepIn = Annotated[
 
 
 class HireIn(Strict):
-    hire_date: date
+    hire_date: IsoDate
     employment_type: EmploymentType = "labour_contract"
     contract: ContractIn | None = None  # required for contract staff
 
@@ -249,7 +249,7 @@ class StepOut(BaseModel):
     step: Step
     outcome: str
     details: dict[str, Any]
-    on: date
+    on: IsoDate
     note: str | None
     decided_by: str
     decided_at: datetime
@@ -273,7 +273,7 @@ class ApplicationOut(BaseModel):
     name: str
     id_number: str = Field(description="Masked without the pii role")
     sex: Literal["male", "female"]
-    birth_date: date | None = Field(description="Hidden without the pii role")
+    birth_date: IsoDate | None = Field(description="Hidden without the pii role")
     phone: str | None = Field(description="Masked without the pii role")
     education: Education
     degree: Degree | None
@@ -287,8 +287,8 @@ class ApplicationOut(BaseModel):
     interview_score: Decimal | None
     total_score: Decimal | None
     rank: int | None
-    publicity_start: date | None
-    publicity_end: date | None
+    publicity_start: IsoDate | None
+    publicity_end: IsoDate | None
     open_objections: int
     worker_id: uuid.UUID | None
     contract_id: uuid.UUID | None
@@ -347,8 +347,8 @@ class ReceiptOut(BaseModel):
     interview_score: Decimal | None
     total_score: Decimal | None
     rank: int | None
-    publicity_start: date | None
-    publicity_end: date | None
+    publicity_start: IsoDate | None
+    publicity_end: IsoDate | None
     created_at: datetime
     updated_at: datetime
 

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from cwp_common.formats import IsoDate
 from cwp_common.text import Note, Title
 from cwp_registry.supervision.models import Disclosure, EconomicAudit
 from cwp_registry.workers.schemas import RawCode
@@ -22,9 +23,9 @@ class DisclosureIn(Strict):
     community_code: RawCode
     kind: DisclosureKind
     title: Title
-    period_start: date
-    period_end: date
-    published_on: date
+    period_start: IsoDate
+    period_end: IsoDate
+    published_on: IsoDate
     channel: Literal["notice_board", "online", "both"]
     note: Note | None = None
 
@@ -36,9 +37,9 @@ class DisclosureOut(BaseModel):
     community_code: str
     kind: DisclosureKind
     title: str
-    period_start: date
-    period_end: date
-    published_on: date
+    period_start: IsoDate
+    period_end: IsoDate
+    published_on: IsoDate
     channel: str
     note: str | None
     created_by: str
@@ -52,15 +53,15 @@ class DisclosureOut(BaseModel):
 class AuditIn(Strict):
     position: Literal["party_secretary", "committee_director"]
     kind: Literal["tenure", "departure"]
-    period_from: date
-    period_to: date
+    period_from: IsoDate
+    period_to: IsoDate
     auditor: Title  # the audit office or firm
-    started_on: date
+    started_on: IsoDate
     note: Note | None = None
 
 
 class AuditConclusionIn(Strict):
-    concluded_on: date
+    concluded_on: IsoDate
     conclusion: Conclusion
     note: Note | None = None
 
@@ -72,11 +73,11 @@ class AuditOut(BaseModel):
     worker_id: uuid.UUID
     position: str
     kind: Literal["tenure", "departure"]
-    period_from: date
-    period_to: date
+    period_from: IsoDate
+    period_to: IsoDate
     auditor: str
-    started_on: date
-    concluded_on: date | None
+    started_on: IsoDate
+    concluded_on: IsoDate | None
     conclusion: Conclusion | None
     note: str | None
     created_by: str

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
 from cwp_common.events.contracts import Position, TermBody, TermEndReason
+from cwp_common.formats import IsoDate
 from cwp_registry.terms.models import PostTerm
 
 
@@ -15,7 +15,7 @@ class ReelectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     position: Position
-    term_start: date
+    term_start: IsoDate
 
 
 class TermOut(BaseModel):
@@ -26,9 +26,9 @@ class TermOut(BaseModel):
     community_code: str
     position: Position
     body: TermBody
-    term_start: date
-    due_end: date
-    ended_on: date | None
+    term_start: IsoDate
+    due_end: IsoDate
+    ended_on: IsoDate | None
     end_reason: TermEndReason | None
 
     @classmethod

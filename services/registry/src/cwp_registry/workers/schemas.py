@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -16,6 +16,7 @@ from cwp_common.events.contracts import (
     Position,
     WorkerStatus,
 )
+from cwp_common.formats import IsoDate
 from cwp_common.text import Name, Note
 from cwp_registry.pii import PiiCipher
 from cwp_registry.workers.models import Worker, WorkerTransfer
@@ -49,7 +50,7 @@ class WorkerCreate(Strict):
     id_number: RawIdNumber
     community_code: RawCode
     position: Position
-    hire_date: date
+    hire_date: IsoDate
     # Defaults: most community workers sign labour contracts with the street office;
     # education defaults to the lowest level until a diploma is recorded. An elected
     # committee member or Party organisation member serving without a contract is
@@ -57,11 +58,11 @@ class WorkerCreate(Strict):
     employment_type: EmploymentType = "labour_contract"
     education: Education = "below_junior_college"  # 学历
     degree: Degree | None = None  # 学位, recorded apart from 学历
-    position_since: date | None = None  # start of the current post; defaults to hire_date
+    position_since: IsoDate | None = None  # start of the current post; defaults to hire_date
     concurrent_posts: list[ConcurrentPost] = Field(default_factory=list, max_length=5)
     political_status: PoliticalStatus = "masses"
     phone: Phone | None = None
-    service_start_date: date | None = None  # defaults to hire_date
+    service_start_date: IsoDate | None = None  # defaults to hire_date
     status: Literal["active", "on_leave"] = "active"
 
 
@@ -72,14 +73,14 @@ class WorkerPatch(Strict):
     phone: Phone | None = None  # null clears it
     position: Position | None = None
     # A new position starts on position_since, today when not sent.
-    position_since: date | None = None
+    position_since: IsoDate | None = None
     concurrent_posts: list[ConcurrentPost] | None = Field(default=None, max_length=5)
     education: Education | None = None
     degree: Degree | None = None  # null clears it
     employment_type: EmploymentType | None = None
     political_status: PoliticalStatus | None = None
     status: Literal["active", "on_leave"] | None = None
-    service_start_date: date | None = None
+    service_start_date: IsoDate | None = None
 
     @model_validator(mode="after")
     def _only_phone_and_degree_nullable(self) -> Self:
@@ -92,13 +93,13 @@ class WorkerPatch(Strict):
 
 class TransferIn(Strict):
     to_community_code: RawCode
-    effective_date: date
+    effective_date: IsoDate
     note: Note | None = None
 
 
 class ExitIn(Strict):
     reason: ExitReason
-    exit_date: date
+    exit_date: IsoDate
     note: Note | None = None
 
 
@@ -115,21 +116,21 @@ class WorkerOut(BaseModel):
     id_number: str = Field(description="Masked (110105********002X) without the pii role")
     sex: Literal["male", "female"]
     # Hidden without the pii role: with the masked number it would rebuild the full one.
-    birth_date: date | None
+    birth_date: IsoDate | None
     community_code: str
     position: Position
     employment_type: EmploymentType
     education: Education
     degree: Degree | None
-    position_since: date
+    position_since: IsoDate
     concurrent_posts: list[ConcurrentPost]
     political_status: PoliticalStatus
     phone: str | None = Field(description="Masked (139****5678) without the pii role")
-    hire_date: date
-    service_start_date: date
+    hire_date: IsoDate
+    service_start_date: IsoDate
     status: WorkerStatus
     exit_reason: ExitReason | None
-    exit_date: date | None
+    exit_date: IsoDate | None
     exit_note: str | None
     created_at: datetime
     updated_at: datetime
@@ -156,9 +157,9 @@ class TransferOut(BaseModel):
     worker_id: uuid.UUID
     from_community_code: str
     to_community_code: str
-    effective_date: date
+    effective_date: IsoDate
     service_years_carried: bool
-    previous_service_start_date: date
+    previous_service_start_date: IsoDate
     note: str | None
     created_at: datetime
 

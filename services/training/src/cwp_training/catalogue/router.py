@@ -154,10 +154,11 @@ async def search_resources(
     return await service.search_resources(session, principal, topic, kind, q, cursor, limit)
 
 
-# Changes and retirement. A course, base or trainer is retired, never deleted: the
-# classes and ratings that name it keep it (GET by id still answers, with retired:
-# true); lists leave it out and no new class may use it. Retiring is refused (409)
-# while a class that has not ended uses it. A resource is deleted outright.
+# Changes and retirement. A course, base or trainer is retired (POST .../retire), never
+# deleted: the classes and ratings that name it keep it (GET by id still answers, with
+# retired: true; a DELETE would say it is gone); lists leave it out and no new class
+# may use it. Retiring is refused (409) while a class that has not ended uses it. A
+# resource is deleted outright (DELETE).
 
 
 @router.patch("/courses/{course_id}", response_model=CourseOut, responses=COURSE_FIXED)
@@ -168,8 +169,11 @@ async def update_course(
     return await service.update_course(session, principal, course_id, body)
 
 
-@router.delete(
-    "/courses/{course_id}", status_code=204, response_class=Response, responses=NOT_RETIRABLE
+@router.post(
+    "/courses/{course_id}/retire",
+    status_code=204,
+    response_class=Response,
+    responses=NOT_RETIRABLE,
 )
 async def retire_course(course_id: uuid.UUID, principal: Writer, session: SessionDep) -> Response:
     await service.retire_course(session, principal, course_id)
@@ -189,8 +193,11 @@ async def update_base(
     return await service.update_base(session, principal, base_id, body)
 
 
-@router.delete(
-    "/bases/{base_id}", status_code=204, response_class=Response, responses=NOT_RETIRABLE
+@router.post(
+    "/bases/{base_id}/retire",
+    status_code=204,
+    response_class=Response,
+    responses=NOT_RETIRABLE,
 )
 async def retire_base(base_id: uuid.UUID, principal: Writer, session: SessionDep) -> Response:
     await service.retire_base(session, principal, base_id)
@@ -204,8 +211,11 @@ async def update_trainer(
     return await service.update_trainer(session, principal, trainer_id, body)
 
 
-@router.delete(
-    "/trainers/{trainer_id}", status_code=204, response_class=Response, responses=NOT_RETIRABLE
+@router.post(
+    "/trainers/{trainer_id}/retire",
+    status_code=204,
+    response_class=Response,
+    responses=NOT_RETIRABLE,
 )
 async def retire_trainer(trainer_id: uuid.UUID, principal: Writer, session: SessionDep) -> Response:
     await service.retire_trainer(session, principal, trainer_id)

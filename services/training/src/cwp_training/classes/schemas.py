@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
 from cwp_common.events.contracts import Position
-from cwp_common.formats import IsoDate
+from cwp_common.formats import IsoDate, JsonBool
 from cwp_common.text import Title
 from cwp_training.catalogue.schemas import Jurisdiction
 from cwp_training.classes.models import Enrolment, Plan, TrainingClass
@@ -46,7 +46,7 @@ class ClassIn(BaseModel):
     starts_on: IsoDate
     ends_on: IsoDate
     capacity: int = Field(ge=1, le=100_000)
-    scored: bool = False
+    scored: JsonBool = False
     trainer_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
 
     @model_validator(mode="after")
@@ -66,7 +66,7 @@ class ClassOut(BaseModel):
     starts_on: IsoDate
     ends_on: IsoDate
     capacity: int
-    scored: bool
+    scored: JsonBool
     trainer_ids: list[uuid.UUID]
     enrolled: int  # places taken (enrolled and completed)
     waitlisted: int
@@ -94,7 +94,7 @@ class EnrolIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     worker_id: uuid.UUID
-    waitlist: bool = False  # when the class is full: wait for a place instead of 409
+    waitlist: JsonBool = False  # when the class is full: wait for a place instead of 409
 
 
 class BulkEnrolIn(BaseModel):
@@ -105,7 +105,7 @@ class BulkEnrolIn(BaseModel):
     community_code: str | None = Field(default=None, pattern=r"^\d{12}$")
     street: str | None = Field(default=None, pattern=r"^\d{9}$")
     position: Position | None = None
-    waitlist: bool = False
+    waitlist: JsonBool = False
 
     @model_validator(mode="after")
     def _one_place(self) -> BulkEnrolIn:

@@ -16,6 +16,7 @@ from cwp_common.service import SessionDep
 from cwp_training.compliance import service
 from cwp_training.compliance.schemas import (
     RegionComplianceOut,
+    RegionLevel,
     RequirementIn,
     RequirementOut,
     WorkerComplianceOut,
@@ -38,7 +39,7 @@ async def worker_compliance(
 async def region_compliance(
     principal: Reader,
     session: SessionDep,
-    region: Annotated[str | None, Query(pattern=r"^\d{0,12}$")] = None,
+    region: RegionLevel = None,
     as_of: IsoDate | None = None,
 ) -> RegionComplianceOut:
     """Hours done, due and short for the serving workers of a region (default: the

@@ -6,6 +6,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from cwp_common.events.contracts import Position
@@ -13,6 +14,14 @@ from cwp_common.formats import IsoDate
 from cwp_training.compliance.models import Requirement
 from cwp_training.compliance.rules import hours
 from cwp_training.policy.schemas import Period
+
+# A region whose compliance is read: national ("") or a whole division level (province 2,
+# prefecture 4, county 6, street 9, community 12 digits), one level of which is shown
+# below it; a prefix between levels (5 digits) has no level below.
+RegionLevel = Annotated[
+    str | None,
+    Query(pattern=r"^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})?$", description="A division code"),
+]
 
 # Hours travel as decimal strings, never floats.
 Hours = Annotated[Decimal, PlainSerializer(lambda v: str(v), return_type=str)]

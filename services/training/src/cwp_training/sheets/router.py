@@ -16,6 +16,7 @@ from cwp_common.formats import IsoDate
 from cwp_common.problems import InvalidInput, ProblemError
 from cwp_common.service import SessionDep, TransactionSessionDep
 from cwp_training.classes.schemas import AttendanceRecorded, BulkEnrolled
+from cwp_training.compliance.schemas import RegionLevel
 from cwp_training.sheets import rules, service
 
 router = APIRouter(prefix="/api/v1/training", tags=["sheets"])
@@ -129,7 +130,7 @@ async def certificates_sheet(
 async def compliance_sheet(
     principal: Reader,
     session: SessionDep,
-    region: Annotated[str | None, Query(pattern=r"^\d{0,12}$")] = None,
+    region: RegionLevel = None,
     as_of: IsoDate | None = None,
 ) -> Response:
     """The compliance report of a region (and its sub-regions) as a workbook."""
