@@ -63,6 +63,13 @@ class Prepared:
         args[self.key_slot] = self.key_bind(key) if self.key_bind else key
         return args
 
+    def learn_columns(self, dialect: Dialect, coltypes: Sequence[Any]) -> None:
+        """The result processors, from the column types the driver reports on the first
+        run (PostgreSQL's processors depend on them; SQLite reports none)."""
+        self.results = [
+            t.result_processor(dialect, code) for t, code in zip(self.types, coltypes, strict=True)
+        ]
+
     def instance(self, row: Sequence[Any]) -> Any:
         assert self.results is not None
         obj = self.mapper.class_manager.new_instance()
@@ -149,12 +156,6 @@ class DirectReads:
             mapper=mapper,
         )
 
-    def results(self, prepared: Prepared, coltypes: Sequence[Any]) -> list[Processor]:
-        return [
-            t.result_processor(self.dialect, code)
-            for t, code in zip(prepared.types, coltypes, strict=True)
-        ]
-
     async def fetch(self, prepared: Prepared, args: list[Any]) -> Sequence[Any] | None:
         raise NotImplementedError
 
@@ -205,7 +206,7 @@ class PostgresReads(DirectReads):
                 if prepared.results is None:
                     statement = await conn.prepare(prepared.sql)
                     oids = [a.type.oid for a in statement.get_attributes()]
-                    prepared.results = self.results(prepared, oids)
+                    prepared.learn_columns(self.dialect, oids)
                     row = await statement.fetchrow(*args)
                 else:
                     row = await conn.fetchrow(prepared.sql, *args)
@@ -249,7 +250,7 @@ class SqliteReads(DirectReads):
 
     async def fetch(self, prepared: Prepared, args: list[Any]) -> Sequence[Any] | None:
         if prepared.results is None:
-            prepared.results = self.results(prepared, [None] * len(prepared.types))
+            prepared.learn_columns(self.dialect, [None] * len(prepared.types))
         try:
             # fetchall: a cursor left open would hold its read snapshot.
             rows = self._connection().execute(prepared.sql, args).fetchall()
