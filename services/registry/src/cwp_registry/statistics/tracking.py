@@ -83,4 +83,4 @@ async def grades_and_qualifications(
             WorkerQualification.worker_id.in_(worker_ids)
         )
     )
-    return dict(grades.tuples().all()), dict(quals.tuples().all())
+    return {w: g for w, g in grades}, {w: q for w, q in quals}
