@@ -69,6 +69,7 @@ DEMO_CONSUMERS = {
             "order",
             "lag",
             "dbfault",
+            "overlap",
         )
     ),
 }
@@ -237,13 +238,14 @@ async def drain(
     handler: Callable[[AsyncSession, CloudEvent], Awaitable[None]],
     timeout: float = 15.0,
     batch_handler: BatchHandler | None = None,
+    independent_subjects: bool = False,
     **options: Any,
 ) -> None:
     """Run one consumer (ConsumerRunner `options` as given) until the stream is drained."""
     # The notes written are in the stream first: a consumer made before the relay had
     # published them would find nothing pending and look drained (a loaded machine).
     await wait_for(lambda: _zero(h.pending), timeout=timeout)
-    sub = Subscription(durable, "demo.note.>", handler, batch_handler)
+    sub = Subscription(durable, "demo.note.>", handler, batch_handler, independent_subjects)
     runner = ConsumerRunner(sub, h.link, h.sessions, TABLES, **options)
     runner.start()
     try:
@@ -421,32 +423,48 @@ async def test_an_event_not_from_the_owner_of_its_subject_is_refused(
     assert await harness.count(TABLES.inbox) == 1
 
 
-async def publish_notes(h: Harness, texts: list[str], poison_at: int | None = None) -> str:
-    """Publish the notes straight to the stream (one fetch takes them all); with
-    `poison_at`, a note whose payload breaks its contract sits at that place. Returns the
-    poison's event id ("" without one)."""
+def no_subject(_: int) -> str | None:
+    return None
+
+
+async def publish_notes(
+    h: Harness,
+    texts: list[str],
+    poison_at: int | None = None,
+    subject: Callable[[int], str | None] = no_subject,
+) -> str:
+    """Publish the notes straight to the stream (one fetch takes them all), the i-th with
+    `subject(i)` as its subject; with `poison_at`, a note whose payload breaks its
+    contract sits at that place. Returns the poison's event id ("" without one)."""
     js = h.link.jetstream()
     poison_id = ""
     for i, text in enumerate(texts):
         if i == poison_at:
-            bad = CloudEvent.new("cwp.demo", NoteCreated.type, {"wrong": 1}, None)
+            bad = CloudEvent.new("cwp.demo", NoteCreated.type, {"wrong": 1}, subject(i))
             await js.publish(bad.type, bad.to_bytes())
             poison_id = bad.id
-        event = CloudEvent.new("cwp.demo", NoteCreated.type, {"text": text}, None)
+        event = CloudEvent.new("cwp.demo", NoteCreated.type, {"text": text}, subject(i))
         await js.publish(event.type, event.to_bytes(), headers={"Nats-Msg-Id": event.id})
     return poison_id
 
 
-@pytest.mark.parametrize("form", ["batch", "one-at-a-time"])
+@pytest.mark.parametrize("form", ["batch", "one-at-a-time", "overlapping batches"])
 async def test_a_poison_event_inside_a_batch_fails_alone(
     harness: Harness, nats_server: NatsServer, form: str
 ) -> None:
     texts = [f"n{i:02d}" for i in range(20)]
-    poison = await publish_notes(harness, texts, poison_at=13)
+    poison = await publish_notes(harness, texts, poison_at=13, subject=lambda i: f"w{i // 4}")
     seen: list[str] = []
     calls: list[int] = []
-    batch_handler = batch_effect_handler(calls) if form == "batch" else None
-    await drain(harness, "demo-inside", effect_handler(seen), batch_handler=batch_handler)
+    batch_handler = batch_effect_handler(calls) if form != "one-at-a-time" else None
+    await drain(
+        harness,
+        "demo-inside",
+        effect_handler(seen),
+        batch_handler=batch_handler,
+        independent_subjects=form == "overlapping batches",
+        batch=4,
+    )
     # Everything else committed, each once; the poison alone is a dead letter, with why.
     assert await seen_rows(harness) == [f"seen:{t}" for t in texts]
     assert await harness.count(TABLES.inbox) == 20
@@ -454,8 +472,53 @@ async def test_a_poison_event_inside_a_batch_fails_alone(
         (dead,) = (await s.execute(select(TABLES.dead_letters))).all()
     assert dead.event_id == poison
     assert "breaks its contract" in dead.error
-    if form == "batch":
+    if form != "one-at-a-time":
         assert max(calls) > 1  # the set-based form did run on several events at once
+
+
+SUBJECTS: dict[str, Callable[[int], str | None]] = {
+    "ten a subject": lambda i: f"w{i // 10}",
+    "one subject": lambda i: "w",
+    "no subject": no_subject,
+}
+
+
+@pytest.mark.parametrize("subjects", list(SUBJECTS))
+async def test_batches_overlap_only_when_they_share_no_subject(
+    harness: Harness, nats_server: NatsServer, backend: str, subjects: str
+) -> None:
+    """A subscription with independent subjects, on PostgreSQL: a batch sharing no
+    subject with the one in flight is applied beside it, never more than two at once;
+    each subject's events still apply in stream order, each once."""
+    texts = [f"v{i:03d}" for i in range(120)]
+    await publish_notes(harness, texts, subject=SUBJECTS[subjects])
+    applied: list[tuple[str | None, str]] = []
+    running = [0, 0]  # now, most at once
+
+    async def apply(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+        running[0] += 1
+        running[1] = max(running[1], running[0])
+        try:
+            await session.execute(
+                insert(notes), [{"text": f"seen:{parse(e, NoteCreated).text}"} for e in events]
+            )
+            await asyncio.sleep(0.05)  # the next batch arrives meanwhile
+            applied.extend((e.subject, parse(e, NoteCreated).text) for e in events)
+        finally:
+            running[0] -= 1
+
+    async def apply_one(session: AsyncSession, event: CloudEvent) -> None:
+        await apply(session, [event])
+
+    await drain(
+        harness, "demo-overlap", apply_one, batch_handler=apply, independent_subjects=True, batch=10
+    )
+    assert await seen_rows(harness) == [f"seen:{t}" for t in texts]
+    for subject in {s for s, _ in applied}:
+        mine = [t for s, t in applied if s == subject]
+        assert mine == sorted(mine), subject
+    overlaps = backend == "postgresql" and subjects == "ten a subject"
+    assert running[1] == (2 if overlaps else 1)
 
 
 class LosesAcks(ConsumerRunner):

@@ -20,7 +20,13 @@ from cwp_common.service import Runtime, ServiceSpec, create_service_app
 from cwp_common.settings import PlatformSettings
 
 SUBSCRIPTIONS = (
-    Subscription("career-workers", "registry.worker.>", on_worker_event, on_worker_events),
+    Subscription(
+        "career-workers",
+        "registry.worker.>",
+        on_worker_event,
+        on_worker_events,
+        independent_subjects=True,
+    ),
     Subscription("career-training", "training.>", on_training_event),
 )
 

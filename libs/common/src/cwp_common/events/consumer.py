@@ -20,7 +20,10 @@ What fails:
   turns into a no-op.
 
 Events of one aggregate keep their stream order inside a batch, and batches are applied
-one after the other.
+one after the other, except where a subscription declares its subjects independent
+(`independent_subjects`): on PostgreSQL a batch that shares no subject with the batch
+still being applied starts beside it, in a transaction of its own, so the service's work
+on one batch overlaps the database's on the other.
 
 An event is believed only from its owner: its `source` must be `cwp.<first token of the
 subject>` and its `type` the subject it came on. NATS permissions already keep a service
@@ -109,6 +112,10 @@ class Subscription:
     filter_subject: str  # e.g. "registry.worker.>"
     handler: Handler
     batch_handler: BatchHandler | None = None
+    # The effect of an event depends on earlier events of its own subject (aggregate)
+    # only, never on another subject's: two batches with no subject in common may apply
+    # at the same time.
+    independent_subjects: bool = False
 
     @property
     def stream(self) -> str:
@@ -186,6 +193,10 @@ class ConsumerRunner:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self.stats = ConsumerStats()
+        bind = session_factory.kw.get("bind")
+        # SQLite has one writer: a second transaction would only wait for the first.
+        postgres = bind is not None and bind.dialect.name == "postgresql"
+        self._overlap = sub.independent_subjects and postgres
 
     def start(self) -> None:
         self._stopping = False
@@ -242,10 +253,12 @@ class ConsumerRunner:
     async def _pull(self, psub: object, generation: int) -> None:
         """Fetch until the connection changes or the subscription looks stalled. The next
         batch is fetched while one is applied (the messages come in while the database
-        works); batches are still applied one after the other, in stream order, and a
-        batch fetched ahead when the loop ends is applied before it returns."""
+        works); batches are applied one after the other, in stream order (or beside the
+        one before, see Overlap), and a batch fetched ahead or still applying when the
+        loop ends is finished before it returns."""
         idle = 0
         ahead: asyncio.Task[list[Msg]] | None = None
+        overlap = Overlap(self)
         try:
             while self._link.generation == generation and not self._stopping:
                 try:
@@ -270,8 +283,9 @@ class ConsumerRunner:
                 idle = 0
                 if self._link.generation == generation and not self._stopping:
                     ahead = asyncio.create_task(self._next_batch(psub))
-                await self.handle_batch(msgs)
+                await overlap.handle(msgs)
         finally:
+            await overlap.finish()
             if ahead is not None:
                 await self._finish_ahead(ahead)
 
@@ -314,9 +328,12 @@ class ConsumerRunner:
         await self.handle_batch([msg])
 
     async def handle_batch(self, msgs: Sequence[Msg]) -> None:
-        batch = [d for d in [await self._readable(m) for m in msgs] if d is not None]
+        batch = await self.readable(msgs)
         if batch:
             await self._apply(batch)
+
+    async def readable(self, msgs: Sequence[Msg]) -> list[Delivery]:
+        return [d for d in [await self._readable(m) for m in msgs] if d is not None]
 
     async def _readable(self, msg: Msg) -> Delivery | None:
         """The delivery, or None after dead-lettering a message that cannot be believed."""
@@ -502,6 +519,53 @@ class ConsumerRunner:
         self.stats.dead_letters += 1
         with contextlib.suppress(Exception):
             await msg.term()
+
+
+class Overlap:
+    """A runner's batch in flight beside the next one. A subscription with independent
+    subjects, on PostgreSQL, applies a batch that shares no subject with the one still
+    in flight at once, in a transaction of its own; a batch that shares one, or holds an
+    event with no subject, waits for it. Each worker's (subject's) events stay in stream
+    order; batches of different workers may commit in either order, and each is acked
+    after its own commit."""
+
+    def __init__(self, runner: ConsumerRunner) -> None:
+        self._runner = runner
+        self._flights: list[asyncio.Task[None]] = []  # oldest first, at most two
+        self._subjects: frozenset[str] | None = None  # the newest's; None: some unknown
+
+    async def handle(self, msgs: Sequence[Msg]) -> None:
+        runner = self._runner
+        if not runner._overlap:
+            await runner.handle_batch(msgs)
+            return
+        batch = await runner.readable(msgs)
+        if not batch:
+            return
+        subjects = subjects_of(batch)
+        if self._subjects is None or subjects is None or not subjects.isdisjoint(self._subjects):
+            await self.finish()
+        self._flights.append(asyncio.create_task(runner._apply(batch)))
+        self._subjects = subjects
+        if len(self._flights) == 2:  # the older finishes before a third starts
+            await self._flights[0]
+            del self._flights[0]
+
+    async def finish(self) -> None:
+        """Wait for every batch in flight (also when the runner is stopped meanwhile: a
+        flight ends on its own, its events acked, or nak'ed while the database is away)."""
+        while self._flights:
+            await self._flights[0]
+            del self._flights[0]
+        self._subjects = None
+
+
+def subjects_of(batch: Sequence[Delivery]) -> frozenset[str] | None:
+    """The batch's subjects, or None when an event has none (it may touch any)."""
+    subjects = [d.event.subject for d in batch]
+    if None in subjects:
+        return None
+    return frozenset(cast(list[str], subjects))
 
 
 async def inbox_claim(
