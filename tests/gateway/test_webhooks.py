@@ -510,6 +510,41 @@ class Ticks:
         return self.now
 
 
+async def test_an_account_holds_at_most_the_allowed_subscriptions(
+    settings: Settings, platform: PlatformSettings, hooks: Receiver
+) -> None:
+    """Past the cap, 409 problem+json and nothing written; a deleted subscription frees
+    its place; another account has places of its own."""
+    app = create_app(
+        settings.model_copy(update=FAST | {"webhook_max_subscriptions": 2}),
+        platform,
+        create_schema=True,
+    )
+    async with running(app) as gw:
+        admin = await login(gw, ADMIN, ADMIN_PASSWORD)
+        a = await client_headers(gw, admin, "31", ("viewer",))
+        b = await client_headers(gw, admin, "31", ("viewer",))
+        url = f"{hooks.url}/capped"
+        first = await subscribe(gw, a, url, [REGISTERED])
+        await subscribe(gw, a, url, [REGISTERED])
+        r = await gw.post("/api/v1/webhooks", json={"url": url, "events": [REGISTERED]}, headers=a)
+        assert r.status_code == 409, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["type"] == "urn:cwp:problem:webhook-limit"
+        assert "2 subscriptions" in r.json()["detail"]
+        await subscribe(gw, b, url, [REGISTERED])
+        r = await gw.delete(f"/api/v1/webhooks/{first['id']}", headers=a)
+        assert r.status_code == 204
+        await subscribe(gw, a, url, [REGISTERED])
+        async with app.state.runtime.sessions() as session:
+            rows = (await session.scalars(select(WebhookSubscription.deleted_at))).all()
+        # a's three (one deleted) and b's one: the refused one was never written.
+        assert len(rows) == 4
+        assert sum(d is None for d in rows) == 3
+        doc = app.openapi()["paths"]["/api/v1/webhooks"]["post"]["responses"]
+        assert "application/problem+json" in doc["409"]["content"]
+
+
 async def test_the_webhooks_api_is_rate_limited_per_account_by_the_proxys_limiters(
     settings: Settings, platform: PlatformSettings, hooks: Receiver
 ) -> None:

@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     webhook_subscribe_burst: int = Field(default=10, ge=1)
     webhook_replay_rate: float = Field(default=1 / 60, gt=0)
     webhook_replay_burst: int = Field(default=3, ge=1)
+    # Subscriptions an account may hold at once (deleted ones do not count): each one is
+    # a copy of every matching event to deliver, so an account cannot multiply the work.
+    webhook_max_subscriptions: int = Field(default=50, ge=1, le=10_000)
     # Origins of the mobile web app allowed to call the API from a browser (CORS), comma
     # separated; empty: none.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)

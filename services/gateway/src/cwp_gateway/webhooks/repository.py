@@ -3,9 +3,11 @@ accounts within their region; an API client, its own."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_common.auth import Role
 from cwp_common.repository import Repository
@@ -29,3 +31,16 @@ class SubscriptionRepository(Repository[WebhookSubscription]):
             WebhookSubscription.deleted_at.is_(None),
             WebhookSubscription.account_id.in_(owners),
         )
+
+    @staticmethod
+    async def active_of(session: AsyncSession, account_id: uuid.UUID) -> int:
+        """How many live subscriptions the account holds (its own, whoever asks)."""
+        count = await session.scalar(
+            select(func.count())
+            .select_from(WebhookSubscription)
+            .where(
+                WebhookSubscription.account_id == account_id,
+                WebhookSubscription.deleted_at.is_(None),
+            )
+        )
+        return int(count or 0)

@@ -19,7 +19,7 @@ from cwp_common.db import utcnow
 from cwp_common.formats import IsoMoment
 from cwp_common.openapi import answers
 from cwp_common.pagination import MAX_LIMIT, Page, fetch_page
-from cwp_common.problems import Forbidden, InvalidInput, ProblemError
+from cwp_common.problems import Conflict, Forbidden, InvalidInput, ProblemError
 from cwp_common.service import SessionDep
 from cwp_gateway.accounts.models import Kind
 from cwp_gateway.accounts.repository import AccountRepository
@@ -101,7 +101,20 @@ class EventsUnavailable(ProblemError):
         )
 
 
-@router.post("", status_code=201)
+class TooManySubscriptions(Conflict):
+    def __init__(self, most: int) -> None:
+        super().__init__(
+            "webhook-limit",
+            f"This account holds {most} subscriptions, the most allowed; delete one first "
+            "/ 订阅数已达上限，请先删除一个",
+        )
+
+
+@router.post(
+    "",
+    status_code=201,
+    responses={409: {"description": "The account holds the most subscriptions allowed"}},
+)
 async def subscribe(
     body: WebhookIn, principal: Subscriber, session: SessionDep, request: Request
 ) -> WebhookCreated:
@@ -121,11 +134,15 @@ async def subscribe(
     except RefusedAddress as exc:
         raise InvalidInput("url", f"The URL is refused: {exc} / 地址不可用") from None
     async with session.begin():
+        # Locked: two subscribes of one account at once count one after the other.
         owner = await AccountRepository.as_platform(session).by_login(
-            Kind(principal.kind), principal.subject
+            Kind(principal.kind), principal.subject, for_update=True
         )
         if owner is None or owner.disabled:
             raise Forbidden("The account is not active / 账户不可用")
+        most = gateway_state(request).settings.webhook_max_subscriptions
+        if await SubscriptionRepository.active_of(session, owner.id) >= most:
+            raise TooManySubscriptions(most)
         row = WebhookSubscription(
             account_id=owner.id,
             url=body.url,
