@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 
+from cwp_common.auth import Principal
 from cwp_common.settings import PlatformSettings
 from cwp_gateway.audit.models import RequestAudit
 from cwp_gateway.config import Settings
@@ -129,3 +130,26 @@ async def test_a_write_is_on_record_before_its_answer_arrives(stack: Stack) -> N
             )
         assert recorded == 1
     assert stack.app.state.audit.queue.empty()
+
+
+async def test_a_batch_is_written_whole_or_not_at_all_and_a_failed_one_stays_queued(
+    stack: Stack,
+) -> None:
+    """One bad row (an id already on record) fails its whole batch: none of its rows is
+    written (on PostgreSQL the batch runs in autocommit, atomic by itself), and every row
+    goes back to the queue rather than being lost."""
+    audit = stack.app.state.audit
+    actor = Principal("auditor", "user", frozenset({"operator"}), "31")
+    first = audit.row(actor, "POST", "/api/v1/registry/communities", 201, "10.0.0.1", "r1")
+    audit.record(first)
+    assert await audit.flush() == 1
+    good = audit.row(actor, "PATCH", "/api/v1/registry/workers/x", 200, "10.0.0.1", "r2")
+    again = dict(first, request_id="r3")  # the same id: the primary key refuses it
+    with pytest.raises(DBAPIError):
+        await audit._write([(good, None), (again, None)])
+    async with stack.app.state.runtime.sessions() as session:
+        ids = set((await session.scalars(select(RequestAudit.request_id))).all())
+    assert "r1" in ids
+    assert not ids & {"r2", "r3"}
+    queued = [audit.queue.get_nowait()[0]["request_id"] for _ in range(audit.queue.qsize())]
+    assert sorted(queued) == ["r2", "r3"]

@@ -3,7 +3,9 @@ answer's first bytes until the row is in the database, so a crash can no longer 
 record of a write whose success the caller has seen. The cost stays small by group
 commit: one task writes whatever rows are waiting in one INSERT and one transaction, and
 while it commits, the next requests' rows gather for the next batch. With light traffic
-a row waits for one commit; with heavy traffic many rows share one.
+a row waits for one commit; with heavy traffic many rows share one. On PostgreSQL the
+batch goes on a connection in autocommit, where asyncpg runs the rows as one atomic
+pipeline: one round trip a batch instead of three (BEGIN, INSERT, COMMIT).
 
 If the database does not answer within `wait_limit`, the answer goes out anyway (the
 upstream has already done the write; withholding the answer undoes nothing) and the row
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cwp_common.auth import Principal
 from cwp_common.db import new_id, utcnow
@@ -54,6 +56,7 @@ class AuditRecorder:
             asyncio.Queue()
         )
         self._task: asyncio.Task[None] | None = None
+        self._autocommit: AsyncEngine | None = None
 
     def row(
         self,
@@ -106,6 +109,10 @@ class AuditRecorder:
 
     def start(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
+        bind = sessions.kw.get("bind")
+        if isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql":
+            # SQLite's executemany is not atomic outside a transaction: it keeps one.
+            self._autocommit = bind.execution_options(isolation_level="AUTOCOMMIT")
         self._task = asyncio.create_task(self._run(), name="request-audit")
 
     async def stop(self) -> None:
@@ -131,9 +138,14 @@ class AuditRecorder:
     async def _write(self, items: list[tuple[dict[str, Any], asyncio.Future[None] | None]]) -> int:
         if not items or self.sessions is None:
             return 0
+        rows = [row for row, _ in items]
         try:
-            async with self.sessions() as session, session.begin():
-                await session.execute(insert(RequestAudit), [row for row, _ in items])
+            if self._autocommit is not None:
+                async with self._autocommit.connect() as conn:
+                    await conn.execute(insert(RequestAudit), rows)
+            else:
+                async with self.sessions() as session, session.begin():
+                    await session.execute(insert(RequestAudit), rows)
         except Exception as exc:  # keep them for the next try rather than lose them
             log.error("request audit: %d rows not written yet: %s", len(items), describe(exc))
             for row, _ in items:
