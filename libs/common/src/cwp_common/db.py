@@ -68,6 +68,23 @@ def new_id() -> uuid.UUID:
     return uuid.UUID(int=value)
 
 
+_VERSION_CLEAR = ~((0xF << 76) | (0x3 << 62))
+_VERSION_SET = (0x7 << 76) | (0x2 << 62)  # version 7, RFC 4122 variant
+
+
+def new_ids(n: int) -> list[uuid.UUID]:
+    """n UUIDv7s in the layout of new_id, drawing the randomness in one call: for a bulk
+    writer, new_id's own system call per id costs more than the row it names."""
+    head = ((time.time_ns() // 1_000_000) & ((1 << 48) - 1)) << 80
+    raw = os.urandom(10 * n)
+    return [
+        uuid.UUID(
+            int=(head | int.from_bytes(raw[i : i + 10], "big")) & _VERSION_CLEAR | _VERSION_SET
+        )
+        for i in range(0, 10 * n, 10)
+    ]
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -224,6 +241,11 @@ def among(
     if dialect == "postgresql":
         return column == any_(literal(list(values), ARRAY(column.expression.type)))
     return column.in_(list(values))
+
+
+# Up to this many rows go by INSERT: a COPY costs three round trips (the statement that
+# opens the transaction, the COPY, its end) whatever it carries, an INSERT one.
+FEW_ROWS = 4
 
 
 async def copy_rows(
