@@ -5,6 +5,7 @@ caller's region; only the national duplicate check runs as PLATFORM."""
 from __future__ import annotations
 
 import json
+import operator
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,12 @@ class WorkerFilter:
     community_code: str | None = None
     position: str | None = None
     status: str | None = None
+
+
+# A new worker's COPY record, in NEW_WORKER_COLUMNS order: the columns around the JSON one.
+_POSTS = NEW_WORKER_COLUMNS.index("concurrent_posts")
+_head = operator.attrgetter(*NEW_WORKER_COLUMNS[:_POSTS])
+_tail = operator.attrgetter(*NEW_WORKER_COLUMNS[_POSTS + 1 :])
 
 
 class WorkerRepository(Repository[Worker]):
@@ -63,13 +70,7 @@ class WorkerRepository(Repository[Worker]):
             return
         table = cast(Table, Worker.__table__)
         if (await self.session.connection()).dialect.name == "postgresql":
-            records = [
-                tuple(
-                    json.dumps(getattr(w, c)) if c == "concurrent_posts" else getattr(w, c)
-                    for c in NEW_WORKER_COLUMNS
-                )
-                for w in workers
-            ]
+            records = [(*_head(w), json.dumps(w.concurrent_posts), *_tail(w)) for w in workers]
             await copy_rows(self.session, table.name, NEW_WORKER_COLUMNS, records)
         else:
             rows = [{c: getattr(w, c) for c in NEW_WORKER_COLUMNS} for w in workers]

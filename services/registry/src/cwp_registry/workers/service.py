@@ -7,6 +7,7 @@ without `pii` are counted against the account's limit and audited whatever the a
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -200,8 +201,9 @@ async def announce_new(
     rules_stats.stock_changes_many(
         ((tracking.profile(w, None, None), 1) for w in workers), today, into
     )
-    for w in workers:
-        rules_stats.flow(w.community_code, "joined", w.hire_date, into)
+    joined = Counter((w.community_code, w.hire_date) for w in workers)
+    for (code, day), times in joined.items():
+        rules_stats.flow(code, "joined", day, into, times=times)
 
 
 async def register(
