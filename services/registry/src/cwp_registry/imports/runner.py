@@ -165,13 +165,14 @@ class Checks:
         self.done = 0
 
     def next(self) -> Prepared | None:
-        chunk = next_chunk(self.table.rows, self.job.chunk_rows)
-        if not chunk:
-            return None
-        self.done += len(chunk)
-        if self.done > self.job.max_rows:
-            raise ImportFileProblem("too-many-rows")
+        # A chunk is a burst of short-lived objects: the collector waits (gc_paused).
         with gc_paused():
+            chunk = next_chunk(self.table.rows, self.job.chunk_rows)
+            if not chunk:
+                return None
+            self.done += len(chunk)
+            if self.done > self.job.max_rows:
+                raise ImportFileProblem("too-many-rows")
             return _prepare(
                 self.job, self.pii, self.table.columns, chunk, today_in_china(), self.seen
             )
@@ -282,8 +283,7 @@ async def _chunk(
     for attempt in (1, 2):
         try:
             async with sessions() as session, session.begin():
-                with gc_paused():
-                    outcome = await _write_chunk(session, job, pii, prepared)
+                outcome = await _write_chunk(session, job, pii, prepared)
                 if job.dry_run:
                     raise _DryRun(outcome)
                 await _record(session, job, outcome)
@@ -314,7 +314,8 @@ async def _pipeline(
     try:
         while (ready := await ahead) is not None:
             ahead = asyncio.ensure_future(asyncio.to_thread(checks.next))
-            await _chunk(sessions, job, pii, ready)
+            with gc_paused():  # as the checks are (Checks.next)
+                await _chunk(sessions, job, pii, ready)
     finally:
         # The thread reads the open file: it finishes before the file is closed.
         if not ahead.done():
