@@ -4,16 +4,22 @@ number; a write succeeds while NATS is down and its event follows when NATS is b
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from pathlib import Path
 
 import nats
 import pytest
 
-from cwp_common.events.contracts import CONTRACTS
+from cwp_common.db import new_id, utcnow
+from cwp_common.events.contracts import CONTRACTS, WorkerRegistered, WorkerUpdated
 from cwp_common.events.envelope import CloudEvent
+from cwp_common.events.outbox import Outbox
 from cwp_common.settings import PlatformSettings
 from cwp_registry.app import create_app
 from cwp_registry.config import Settings
+from cwp_registry.db import EVENTS
+from cwp_registry.workers import service as workers
+from cwp_registry.workers.models import NEW_WORKER_COLUMNS, NewWorker, Worker
 from tests.registry.conftest import Registry
 from tests.registry.helpers import GD_1, SH_1, SH_2, id_number
 from tests.support.apps import running
@@ -133,3 +139,48 @@ async def test_a_write_succeeds_while_nats_is_down(
             assert CloudEvent.from_bytes(msg.data).subject == w["id"]
         finally:
             await nc.close()
+
+
+def test_a_registration_event_is_staged_as_its_contract_gives_it() -> None:
+    """Registrations publish the worker's facts as plain data (an import's chunk cannot
+    afford the contract model per row): they are what the contract dumps, field for
+    field and in order, and the outbox body is the envelope's own, byte for byte."""
+    worker_id = new_id()
+    new = NewWorker(
+        id=worker_id,
+        name="李四",
+        id_number_cipher="v1:x",
+        id_number_hash="0" * 64,
+        sex="female",
+        birth_date=date(1980, 2, 29),
+        community_code=SH_1,
+        position="committee_director",
+        employment_type="elected",
+        education="bachelor",
+        degree="master",
+        position_since=date(2021, 5, 1),
+        concurrent_posts=[{"position": "party_secretary", "since": "2022-01-03"}],
+        political_status="cpc_member",
+        phone="13912345678",
+        hire_date=date(2020, 3, 1),
+        service_start_date=date(2019, 7, 1),
+        status="on_leave",
+        created_at=utcnow(),
+        updated_at=utcnow(),
+        retirement_date=date(2035, 2, 28),
+    )
+    data = workers.facts_of(new)
+    contract = WorkerRegistered(**data)
+    assert list(contract.model_dump(mode="json").items()) == list(data.items())
+    stored = Worker(**{c: getattr(new, c) for c in NEW_WORKER_COLUMNS})
+    assert WorkerUpdated(**workers.facts_of(stored), changed=["phone"]).position_since == (
+        new.position_since
+    )
+    outbox = Outbox(EVENTS, "cwp.registry")
+    [(event_id, kind, body, created_at, attempts)] = outbox.plain_values(
+        [(WorkerRegistered.type, data, str(worker_id))]
+    )
+    assert (kind, attempts) == (WorkerRegistered.type, 0)
+    expected = outbox.envelope(contract, str(worker_id))
+    same = expected.model_copy(update={"id": event_id, "time": created_at})
+    assert body == Outbox.row(same)["body"] == same.to_bytes()

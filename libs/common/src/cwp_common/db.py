@@ -24,7 +24,19 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import asyncpg
-from sqlalchemy import ColumnElement, DateTime, MetaData, Table, any_, event, literal, text
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    MetaData,
+    Table,
+    any_,
+    bindparam,
+    event,
+    func,
+    literal,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DisconnectionError, IntegrityError
@@ -66,6 +78,23 @@ def new_id() -> uuid.UUID:
     value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
     value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
     return uuid.UUID(int=value)
+
+
+_VERSION_CLEAR = ~((0xF << 76) | (0x3 << 62))
+_VERSION_SET = (0x7 << 76) | (0x2 << 62)  # version 7, RFC 4122 variant
+
+
+def new_ids(n: int) -> list[uuid.UUID]:
+    """n UUIDv7s in the layout of new_id, drawing the randomness in one call: for a bulk
+    writer, new_id's own system call per id costs more than the row it names."""
+    head = ((time.time_ns() // 1_000_000) & ((1 << 48) - 1)) << 80
+    raw = os.urandom(10 * n)
+    return [
+        uuid.UUID(
+            int=(head | int.from_bytes(raw[i : i + 10], "big")) & _VERSION_CLEAR | _VERSION_SET
+        )
+        for i in range(0, 10 * n, 10)
+    ]
 
 
 def utcnow() -> datetime:
@@ -226,16 +255,22 @@ def among(
     return column.in_(list(values))
 
 
+# Up to this many rows go by INSERT: a COPY costs three round trips (the statement that
+# opens the transaction, the COPY, its end) whatever it carries, an INSERT one.
+FEW_ROWS = 4
+
+
 async def copy_rows(
     session: AsyncSession, table: str, columns: Sequence[str], records: Sequence[tuple[Any, ...]]
 ) -> None:
     """PostgreSQL COPY of many rows into `table`, inside the session's transaction: far
     cheaper per row than an INSERT's parameter processing (bulk writers only)."""
-    # The driver opens the session's transaction on its first statement; the raw COPY
-    # must run inside it.
-    await session.execute(text("SELECT 1"))
     raw = await (await session.connection()).get_raw_connection()
     driver: Any = raw.driver_connection  # asyncpg
+    if not driver.is_in_transaction():
+        # The driver opens the session's transaction on its first statement; the raw
+        # COPY must run inside it.
+        await session.execute(text("SELECT 1"))
     try:
         await driver.copy_records_to_table(table, records=records, columns=list(columns))
     except asyncpg.IntegrityConstraintViolationError as exc:
@@ -257,14 +292,30 @@ async def add_counts(
     """Add each row's `counter` to the stored row of the same `key` columns, inserting
     the rows that are not there yet: one INSERT ... ON CONFLICT DO UPDATE per batch, which
     PostgreSQL and SQLite both understand. Rows go in key order, so concurrent writers
-    lock them in the same order and cannot deadlock each other."""
+    lock them in the same order and cannot deadlock each other. On PostgreSQL a batch is
+    one statement over arrays (a row per parameter set cost a batch of thousands a
+    statement execution each); rows of the same key are summed first, since one
+    statement may not update a row twice."""
     if not rows:
         return
     dialect = (await session.connection()).dialect.name
-    stmt = _adding_upsert(cast(Table, model.__table__), tuple(key), counter, dialect)
-    ordered = sorted(rows, key=lambda row: tuple(row[k] for k in key))
+    table = cast(Table, model.__table__)
+    keys = tuple(key)
+    summed: dict[tuple[Any, ...], int] = {}
+    for row in rows:
+        k = tuple(row[c] for c in keys)
+        summed[k] = summed.get(k, 0) + row[counter]
+    ordered = sorted(summed.items())
     for start in range(0, len(ordered), COUNT_BATCH):
-        await session.execute(stmt, ordered[start : start + COUNT_BATCH])
+        batch = ordered[start : start + COUNT_BATCH]
+        if dialect == "postgresql":
+            columns = list(zip(*(k for k, _ in batch), strict=True))
+            arrays = {f"{c}_all": list(v) for c, v in zip(keys, columns, strict=True)}
+            arrays[f"{counter}_all"] = [n for _, n in batch]
+            await session.execute(_adding_upsert_arrays(table, keys, counter), arrays)
+        else:
+            params = [{**dict(zip(keys, k, strict=True)), counter: n} for k, n in batch]
+            await session.execute(_adding_upsert(table, keys, counter, dialect), params)
 
 
 @functools.cache
@@ -272,6 +323,20 @@ def _adding_upsert(table: Table, key: tuple[str, ...], counter: str, dialect: st
     """add_counts' statement, built once per table (building it costs more than running
     it for a request's few rows)."""
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    return insert.on_conflict_do_update(
+        index_elements=list(key), set_={counter: table.c[counter] + insert.excluded[counter]}
+    )
+
+
+@functools.cache
+def _adding_upsert_arrays(table: Table, key: tuple[str, ...], counter: str) -> Any:
+    """PostgreSQL's add_counts statement: the rows as one array per column (`<column>_all`),
+    unnested side by side in their order."""
+    names = (*key, counter)
+    arrays = select(
+        *(func.unnest(bindparam(f"{c}_all", type_=ARRAY(table.c[c].type))).label(c) for c in names)
+    )
+    insert = postgresql.insert(table).from_select(list(names), arrays)
     return insert.on_conflict_do_update(
         index_elements=list(key), set_={counter: table.c[counter] + insert.excluded[counter]}
     )

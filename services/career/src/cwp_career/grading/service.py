@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cwp_career.bulk import gc_paused
 from cwp_career.db import dialect_of
 from cwp_career.grading.exceptions import FutureAsOf
 from cwp_career.grading.models import RegradeJob
@@ -41,6 +40,7 @@ from cwp_career.grading.writer import (
 from cwp_career.ladders.repository import LadderRepository
 from cwp_career.ladders.rules import Ladder, LadderBook
 from cwp_common.auth import Principal
+from cwp_common.bulk import gc_paused
 from cwp_common.clock import today_in_china
 from cwp_common.db import new_id, utcnow
 from cwp_common.repository import PLATFORM

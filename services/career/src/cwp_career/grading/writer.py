@@ -28,12 +28,12 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeDecorator
 
-from cwp_career.bulk import gc_paused, new_ids
 from cwp_career.db import dialect_of
 from cwp_career.grading.models import GradeHistory
 from cwp_career.grading.rules import Current, Facts, Outcome
 from cwp_career.workers.models import Worker
-from cwp_common.db import copy_rows
+from cwp_common.bulk import gc_paused
+from cwp_common.db import copy_rows, new_ids
 from cwp_common.events.contracts import EventData, GradeAssigned, GradeChanged
 from cwp_common.events.envelope import CloudEvent
 from cwp_common.events.outbox import queue_event, queue_rows

@@ -7,29 +7,24 @@ the block ends, so the feed lock is taken once and the feed rows go in one state
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, cast
 
+import orjson
 from sqlalchemy import Table, bindparam, func, insert, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cwp_common.db import copy_rows
+from cwp_common.db import FEW_ROWS, copy_rows
 from cwp_common.events.contracts import EventData
-from cwp_common.events.envelope import CloudEvent
-from cwp_common.events.outbox import queue_event, queue_events
+from cwp_common.events.outbox import queue_plain
 from cwp_registry.changes.models import Change
 
 # Held from a transaction's first change to its commit, so changes commit in seq order
 # (the feed must never hand out a cursor past a change still to commit). The registry's
 # writes already queue on the same statistics rows of their province; this adds little.
 FEED_LOCK = text("SELECT pg_advisory_xact_lock(1129466980)")  # "CWPD"
-
-# Up to this many events are staged by plain INSERTs: a COPY costs three round trips
-# (the statement that opens the transaction, the COPY, its end) whatever it carries, an
-# INSERT one; a bulk write (an import's chunk, a registration batch) copies.
-FEW = 4
 
 _CHANGES = cast(Table, Change.__table__)
 _INSERT_CHANGE = insert(_CHANGES)
@@ -44,7 +39,18 @@ _LOCK_AND_INSERT_CHANGE = insert(_CHANGES).from_select(
 )
 _BATCH = "cwp_registry.changes.batch"
 
-Item = tuple[EventData, str, str] | tuple[EventData, str, str, str | None]
+
+@dataclass(frozen=True, slots=True)
+class Plain:
+    """An event as JSON-ready data, exactly as its contract's `model_dump(mode="json")`
+    gives it: what a bulk writer publishes when the contract model per event would cost
+    too much (a test compares the two for each such writer)."""
+
+    type: str
+    data: dict[str, Any]
+
+
+Item = tuple[EventData | Plain, str, str] | tuple[EventData | Plain, str, str, str | None]
 
 
 async def publish(
@@ -59,7 +65,8 @@ async def publish(
 
 async def publish_many(session: AsyncSession, items: Sequence[Item]) -> None:
     """(event, subject, community code[, community left]) each: the outbox rows and the
-    change-feed rows (inside `batch`, when the block ends)."""
+    change-feed rows (inside `batch`, when the block ends). An event is a contract or,
+    from a bulk writer, its Plain data; both are staged alike."""
     pending: list[Item] | None = session.sync_session.info.get(_BATCH)
     if pending is not None:
         pending.extend(items)
@@ -85,34 +92,30 @@ async def batch(session: AsyncSession) -> AsyncIterator[None]:
     await _stage(session, pending)
 
 
+def _plain(data: EventData | Plain) -> Plain:
+    return data if isinstance(data, Plain) else Plain(data.type, data.model_dump(mode="json"))
+
+
 async def _stage(session: AsyncSession, items: Sequence[Item]) -> None:
     if not items:
         return
-    few = len(items) <= FEW
-    events: list[CloudEvent]
-    if few:
-        events = [await queue_event(session, item[0], item[1]) for item in items]
-    else:
-        events = await queue_events(session, [(item[0], item[1]) for item in items])
-    rows: list[dict[str, Any]] = [
-        {
-            "event_id": event.id,
-            "type": event.type,
-            "subject": item[1],
-            "community_code": item[2],
-            "from_community_code": item[3] if len(item) > 3 else None,
-            "data": event.data,
-            "at": event.time,
-        }
-        for item, event in zip(items, events, strict=True)
+    plain = [_plain(item[0]) for item in items]
+    staged = await queue_plain(
+        session, [(p.type, p.data, item[1]) for p, item in zip(plain, items, strict=True)]
+    )
+    # _COLUMNS order; the event's id and time are its outbox row's.
+    records = [
+        (row[0], p.type, item[1], item[2], item[3] if len(item) > 3 else None, p.data, row[3])
+        for row, p, item in zip(staged, plain, items, strict=True)
     ]
-    params: Any = rows[0] if len(rows) == 1 else rows
-    if (await session.connection()).dialect.name != "postgresql":
-        await session.execute(_INSERT_CHANGE, params)  # SQLite serialises writers anyway
-    elif few:
-        await session.execute(_LOCK_AND_INSERT_CHANGE, params)
-    else:
+    postgres = (await session.connection()).dialect.name == "postgresql"
+    if postgres and len(records) > FEW_ROWS:
         await session.execute(FEED_LOCK)
-        # COPY: a bulk import writes a thousand at a time (seq comes from its default).
-        records = [tuple(json.dumps(r[c]) if c == "data" else r[c] for c in _COLUMNS) for r in rows]
-        await copy_rows(session, _CHANGES.name, _COLUMNS, records)
+        # COPY: a bulk import writes thousands at a time (seq comes from its default).
+        encoded = [(*r[:5], orjson.dumps(r[5]).decode(), r[6]) for r in records]
+        await copy_rows(session, _CHANGES.name, _COLUMNS, encoded)
+        return
+    params = [dict(zip(_COLUMNS, r, strict=True)) for r in records]
+    # SQLite serialises writers anyway; PostgreSQL takes the feed lock in the statement.
+    stmt = _LOCK_AND_INSERT_CHANGE if postgres else _INSERT_CHANGE
+    await session.execute(stmt, params[0] if len(params) == 1 else params)

@@ -22,8 +22,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cwp_common.auth import Principal
+from cwp_common.bulk import gc_paused
 from cwp_common.clock import today_in_china
-from cwp_common.db import utcnow
+from cwp_common.db import new_ids, utcnow
 from cwp_common.problems import ProblemError
 from cwp_common.redact import describe
 from cwp_common.repository import PLATFORM
@@ -164,13 +165,17 @@ class Checks:
         self.done = 0
 
     def next(self) -> Prepared | None:
-        chunk = next_chunk(self.table.rows, self.job.chunk_rows)
-        if not chunk:
-            return None
-        self.done += len(chunk)
-        if self.done > self.job.max_rows:
-            raise ImportFileProblem("too-many-rows")
-        return _prepare(self.job, self.pii, self.table.columns, chunk, today_in_china(), self.seen)
+        # A chunk is a burst of short-lived objects: the collector waits (gc_paused).
+        with gc_paused():
+            chunk = next_chunk(self.table.rows, self.job.chunk_rows)
+            if not chunk:
+                return None
+            self.done += len(chunk)
+            if self.done > self.job.max_rows:
+                raise ImportFileProblem("too-many-rows")
+            return _prepare(
+                self.job, self.pii, self.table.columns, chunk, today_in_china(), self.seen
+            )
 
 
 async def _write_chunk(
@@ -189,19 +194,14 @@ async def _write_chunk(
         code: valid_to for code, valid_to in (await session.execute(scoped)).all()
     }
     # Uniqueness is national, as for a single registration.
+    everyone = WorkerRepository(session, PLATFORM)
     existing = {
         w.id_number_hash: w
-        for w in await session.scalars(
-            select(Worker)
-            .where(
-                Worker.id_number_hash.in_([c.digest for c, _ in checked]),
-                Worker.status != "exited",
-            )
-            .with_for_update()
-        )
+        for w in await everyone.current_by_hashes([c.digest for c, _ in checked])
     }
     new: list[NewWorker] = []
     changes = rules_stats.Changes()
+    ids, now = iter(new_ids(len(checked))), utcnow()
     for row, cells in checked:
         try:
             workers.check_community(
@@ -209,7 +209,7 @@ async def _write_chunk(
             )
             current = existing.get(row.digest)
             if current is None:
-                new.append(workers.new_worker(pii, row.reg, row.body, row.digest))
+                new.append(workers.new_worker(pii, row.reg, row.body, row.digest, next(ids), now))
                 outcome.counts.created += 1
             elif await _upsert(session, job, row, current, today, changes):
                 outcome.counts.updated += 1
@@ -219,7 +219,7 @@ async def _write_chunk(
             reject(row.number, cells, exc.reason, exc.field)
         except ProblemError as exc:
             reject(row.number, cells, *_rejection(exc))
-    await WorkerRepository(session, PLATFORM).insert_many(new)
+    await everyone.insert_many(new)
     await workers.announce_new(session, new, today, changes)
     await writer.apply(session, changes)
     return outcome
@@ -314,7 +314,8 @@ async def _pipeline(
     try:
         while (ready := await ahead) is not None:
             ahead = asyncio.ensure_future(asyncio.to_thread(checks.next))
-            await _chunk(sessions, job, pii, ready)
+            with gc_paused():  # as the checks are (Checks.next)
+                await _chunk(sessions, job, pii, ready)
     finally:
         # The thread reads the open file: it finishes before the file is closed.
         if not ahead.done():

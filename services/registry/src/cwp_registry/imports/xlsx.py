@@ -39,6 +39,8 @@ CJK_DATE_FORMATS = frozenset({27, 28, 29, 30, 31, 36, 50, 51, 52, 53, 54, 57, 58
 STRINGS_IN_MEMORY = 50_000
 STRING_CHARS_IN_MEMORY = 4_000_000
 SPILL_BLOCK = 1 << 20
+DIGITS = "0123456789"
+MAX_COLUMN_LETTERS = 3  # XFD, Excel's last column: longer references are not cached
 
 Cells = tuple[Any, ...]
 
@@ -305,52 +307,64 @@ class Sheet:
         ready: list[tuple[int, Cells]] = []
         row: dict[int, Any] = {}
         text: list[str] = []
-        cell: dict[str, Any] = {"col": -1, "t": "n", "s": 0, "f": None, "in": None}
-        at = {"row": 0, "col": -1}
         strings, dates, epoch = self.strings, self.dates, self.epoch
-        C, V, F, T, ROW = (f"{MAIN} {n}" for n in ("c", "v", "f", "t", "row"))
-        IS = f"{MAIN} is"
+        C, V, F, T, ROW, IS = (f"{MAIN} {n}" for n in ("c", "v", "f", "t", "row", "is"))
+        columns: dict[str, int] = {}  # a reference's letters -> its column
+        # The cell being read (its column, t and s attributes, <f> and value so far, and
+        # the element whose text is being collected), and the row's number.
+        col, kind, style, formula, value, into = -1, "n", 0, None, None, None
+        number = 0
+        # Each callback runs once per cell or more: the state lives in closure variables,
+        # and the names are tested most frequent first.
 
         def start(name: str, attrs: dict[str, str]) -> None:
+            nonlocal col, kind, style, formula, value, into, number
             if name == C:
                 ref = attrs.get("r")
-                col = _column(ref) if ref else at["col"] + 1
-                at["col"] = col
-                cell["col"] = col
-                cell["t"] = attrs.get("t", "n")
+                if ref:
+                    letters = ref.rstrip(DIGITS)
+                    found = columns.get(letters)
+                    if found is None:
+                        found = _column(letters)
+                        if len(letters) <= MAX_COLUMN_LETTERS:
+                            columns[letters] = found
+                    col = found
+                else:
+                    col += 1
+                kind = attrs.get("t", "n")
                 s = attrs.get("s")
-                cell["s"] = int(s) if s else 0
-                cell["f"] = None
-                cell["v"] = None
-            elif name in (V, F) or (name == T and cell["t"] == "inlineStr"):
+                style = int(s) if s else 0
+                formula = value = None
+            elif name in (V, F) or (name == T and kind == "inlineStr"):
                 text.clear()
-                cell["in"] = name
+                into = name
+            elif name == IS:
+                value = ""
             elif name == ROW:
                 r = attrs.get("r")
-                at["row"] = int(r) if r else at["row"] + 1
-                at["col"] = -1
+                number = int(r) if r else number + 1
+                col = -1
                 row.clear()
-            elif name == IS:
-                cell["v"] = ""
 
         def end(name: str) -> None:
-            if name == V:
-                cell["v"] = "".join(text)
-                cell["in"] = None
-            elif name == F:
-                cell["f"] = "".join(text)
-                cell["in"] = None
-            elif name == T and cell["in"] == T:
-                cell["v"] = (cell["v"] or "") + "".join(text)
-                cell["in"] = None
-            elif name == C:
-                row[cell["col"]] = _value(cell, strings, dates, epoch)
+            nonlocal value, formula, into
+            if name == C:
+                row[col] = _value(formula, value, kind, style, strings, dates, epoch)
+            elif name == V:
+                value = "".join(text)
+                into = None
+            elif name == T and into == T:
+                value = (value or "") + "".join(text)
+                into = None
             elif name == ROW:
                 width = max(row) + 1 if row else 0
-                ready.append((at["row"], tuple(row.get(i) for i in range(width))))
+                ready.append((number, tuple(map(row.get, range(width)))))
+            elif name == F:
+                formula = "".join(text)
+                into = None
 
         def chars(data: str) -> None:
-            if cell["in"] is not None:
+            if into is not None:
                 text.append(data)
 
         parser = _new_parser()
@@ -368,12 +382,16 @@ class Sheet:
 
 
 def _value(
-    cell: dict[str, Any], strings: SharedStrings, dates: frozenset[int], epoch: datetime
+    formula: str | None,
+    raw: str | None,
+    kind: str,
+    style: int,
+    strings: SharedStrings,
+    dates: frozenset[int],
+    epoch: datetime,
 ) -> Any:
-    if cell["f"] is not None:
-        return "=" + cell["f"]
-    raw = cell["v"]
-    kind = cell["t"]
+    if formula is not None:
+        return "=" + formula
     if raw is None or (raw == "" and kind not in ("str", "inlineStr")):
         return None
     if kind == "s":
@@ -384,7 +402,7 @@ def _value(
         return raw in ("1", "true")
     if kind == "d":
         return datetime.fromisoformat(raw)
-    number: float | int = float(raw) if any(c in raw for c in ".eE") else int(raw)
-    if cell["s"] in dates:
+    number: float | int = float(raw) if "." in raw or "e" in raw or "E" in raw else int(raw)
+    if style in dates:
         return from_excel(number, epoch)
     return number

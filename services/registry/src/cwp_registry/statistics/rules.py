@@ -100,13 +100,17 @@ def stock_changes_many(
     """The count changes of many profiles added (+1) or removed (-1) on `day`, summed per
     community first and then folded up the region levels, so a batch costs one counter
     step per profile item plus one per distinct (region, dim, value)."""
-    by_code: Counter[tuple[str, str, str]] = Counter()
+    # Equal profiles (an import's chunk holds many: same community, post, sex, birth
+    # year...) are counted once, then expanded.
+    times: Counter[Profile] = Counter()
     for profile, sign in signed:
-        if profile is None:
-            continue
+        if profile is not None:
+            times[profile] += sign
+    by_code: Counter[tuple[str, str, str]] = Counter()
+    for profile, n in times.items():
         code = profile.code
         for dim, value, amount in profile.items:
-            by_code[(code, dim, value)] += sign * amount
+            by_code[(code, dim, value)] += n * amount
     d, m = day_of(day), month_of(day)
     for level in LEVELS:
         regional: Counter[tuple[str, str, str]] = Counter()
@@ -118,12 +122,15 @@ def stock_changes_many(
                 into[(level, region, "m", m, dim, value)] += amount
 
 
-def flow(code: str, kind: str, day: date, into: Changes, other: str | None = None) -> None:
+def flow(
+    code: str, kind: str, day: date, into: Changes, other: str | None = None, times: int = 1
+) -> None:
     """A flow (joined, left, moved_in, moved_out) in the month it took effect, in every
-    region of `code` that does not also hold `other` (a move within a region is none)."""
+    region of `code` that does not also hold `other` (a move within a region is none);
+    `times` such flows at once."""
     for level, region in regions_of(code):
         if other is None or other[:level] != region:
-            into[(level, region, "f", month_of(day), "flow", kind)] += 1
+            into[(level, region, "f", month_of(day), "flow", kind)] += times
 
 
 def nonzero(changes: Mapping[Key, int]) -> dict[Key, int]:

@@ -5,13 +5,15 @@ caller's region; only the national duplicate check runs as PLATFORM."""
 from __future__ import annotations
 
 import json
+import operator
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, func, insert, select, update
+from sqlalchemy import Select, String, Table, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm.attributes import set_committed_value
 
 from cwp_common.db import copy_rows
@@ -28,6 +30,12 @@ class WorkerFilter:
     status: str | None = None
 
 
+# A new worker's COPY record, in NEW_WORKER_COLUMNS order: the columns around the JSON one.
+_POSTS = NEW_WORKER_COLUMNS.index("concurrent_posts")
+_head = operator.attrgetter(*NEW_WORKER_COLUMNS[:_POSTS])
+_tail = operator.attrgetter(*NEW_WORKER_COLUMNS[_POSTS + 1 :])
+
+
 class WorkerRepository(Repository[Worker]):
     model = Worker
     key = Worker.id
@@ -40,6 +48,20 @@ class WorkerRepository(Repository[Worker]):
         stmt = self.scoped().where(Worker.id_number_hash == digest, Worker.status != "exited")
         return await self.session.scalar(stmt)  # type: ignore[no-any-return]
 
+    async def current_by_hashes(self, digests: Sequence[str]) -> Sequence[Worker]:
+        """The not-exited workers with these ID hashes, in scope, locked (a batch's
+        uniqueness check, on PLATFORM's repository: national). On PostgreSQL the hashes
+        are one array joined as a set: `= ANY(array)` in a cached generic plan compares
+        each row scanned with every hash, and a plan made while the table was small
+        scans it all (an import into an empty registry slowed down a hundredfold)."""
+        if (await self.session.connection()).dialect.name == "postgresql":
+            wanted = select(func.unnest(literal(list(digests), ARRAY(String))))
+            match = Worker.id_number_hash.in_(wanted.scalar_subquery())
+        else:
+            match = Worker.id_number_hash.in_(list(digests))
+        stmt = self.scoped().where(match, Worker.status != "exited").with_for_update(of=Worker)
+        return (await self.session.scalars(stmt)).all()
+
     async def insert_many(self, workers: Sequence[NewWorker]) -> None:
         """New workers (an import's chunk), past the identity map: COPY on PostgreSQL,
         one executemany elsewhere. A second current registration of a number fails with
@@ -48,13 +70,7 @@ class WorkerRepository(Repository[Worker]):
             return
         table = cast(Table, Worker.__table__)
         if (await self.session.connection()).dialect.name == "postgresql":
-            records = [
-                tuple(
-                    json.dumps(getattr(w, c)) if c == "concurrent_posts" else getattr(w, c)
-                    for c in NEW_WORKER_COLUMNS
-                )
-                for w in workers
-            ]
+            records = [(*_head(w), json.dumps(w.concurrent_posts), *_tail(w)) for w in workers]
             await copy_rows(self.session, table.name, NEW_WORKER_COLUMNS, records)
         else:
             rows = [{c: getattr(w, c) for c in NEW_WORKER_COLUMNS} for w in workers]

@@ -7,9 +7,10 @@ without `pii` are counted against the account's limit and audited whatever the a
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +28,7 @@ from cwp_common.events.contracts import (
 from cwp_common.problems import ProblemError
 from cwp_common.repository import PLATFORM
 from cwp_common.scope import ensure_writable
-from cwp_registry.changes.recorder import batch, publish, publish_many
+from cwp_registry.changes.recorder import Plain, batch, publish, publish_many
 from cwp_registry.communities.exceptions import UnknownCommunity
 from cwp_registry.communities.repository import CommunityRepository
 from cwp_registry.communities.rules import check_open, validate_community_code
@@ -53,10 +54,12 @@ from cwp_registry.workers.retirement import retirement_date
 from cwp_registry.workers.schemas import ExitIn, TransferIn, WorkerCreate, WorkerPatch
 
 
-def _facts(w: Worker | NewWorker) -> dict[str, Any]:
-    """The WorkerFacts every worker event carries: never the ID number, its hash or the
-    phone (see the contract's docstring for who needs the birth date). A new worker
-    carries the retirement date its registration check computed."""
+def facts_of(w: Worker | NewWorker) -> dict[str, Any]:
+    """The WorkerFacts every worker event carries, JSON-ready: what the contract's
+    `model_dump(mode="json")` gives, in its field order, so a bulk writer publishes them
+    as they are (tests compare). Never the ID number, its hash or the phone (see the
+    contract's docstring for who needs the birth date). A new worker carries the
+    retirement date its registration check computed."""
     if isinstance(w, NewWorker):
         retires = w.retirement_date
     else:
@@ -69,14 +72,16 @@ def _facts(w: Worker | NewWorker) -> dict[str, Any]:
         "employment_type": w.employment_type,
         "education": w.education,
         "sex": w.sex,
-        "birth_date": w.birth_date,
-        "hire_date": w.hire_date,
-        "service_start_date": w.service_start_date,
+        "birth_date": w.birth_date.isoformat(),
+        "hire_date": w.hire_date.isoformat(),
+        "service_start_date": w.service_start_date.isoformat(),
         "status": w.status,
         "degree": w.degree,
-        "position_since": w.position_since,
-        "concurrent_posts": w.concurrent_posts,
-        "retirement_date": retires,
+        "position_since": w.position_since.isoformat() if w.position_since else None,
+        "concurrent_posts": [
+            {"position": p["position"], "since": str(p["since"])} for p in w.concurrent_posts
+        ],
+        "retirement_date": retires.isoformat(),
     }
 
 
@@ -145,11 +150,18 @@ def check_community(code: str, valid_to: date | None, known: bool, today: date) 
     check_open(code, valid_to, "community_code", today)
 
 
-def new_worker(pii: PiiCipher, reg: Registration, body: WorkerCreate, digest: str) -> NewWorker:
+def new_worker(
+    pii: PiiCipher,
+    reg: Registration,
+    body: WorkerCreate,
+    digest: str,
+    worker_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> NewWorker:
     """The row of a checked registration (a single one makes its ORM object from it, the
-    import writes many at once)."""
-    worker_id = new_id()
-    now = utcnow()
+    import writes many at once, with ids drawn together and one time for its batch)."""
+    worker_id = worker_id or new_id()
+    now = now or utcnow()
     return NewWorker(
         id=worker_id,
         name=body.name,
@@ -180,15 +192,18 @@ async def announce_new(
 ) -> None:
     """After the new workers are written: their events, terms and counts (collected in
     `into`, which the caller applies)."""
-    await publish_many(
-        session, [(WorkerRegistered(**_facts(w)), str(w.id), w.community_code) for w in workers]
-    )
-    await start_terms(session, workers, today)
+    kind = WorkerRegistered.type
+    async with batch(session):  # the terms' events too: one feed write
+        await publish_many(
+            session, [(Plain(kind, facts_of(w)), str(w.id), w.community_code) for w in workers]
+        )
+        await start_terms(session, workers, today)
     rules_stats.stock_changes_many(
         ((tracking.profile(w, None, None), 1) for w in workers), today, into
     )
-    for w in workers:
-        rules_stats.flow(w.community_code, "joined", w.hire_date, into)
+    joined = Counter((w.community_code, w.hire_date) for w in workers)
+    for (code, day), times in joined.items():
+        rules_stats.flow(code, "joined", day, into, times=times)
 
 
 async def register(
@@ -317,7 +332,7 @@ async def apply_patch(
     if after != before:  # a name, phone or date changes no count
         rules_stats.stock_changes(before, after, today, into)
     async with batch(session):
-        event = WorkerUpdated(**_facts(worker), changed=changed)
+        event = WorkerUpdated(**facts_of(worker), changed=changed)
         await publish(session, event, str(worker.id), worker.community_code)
         if posts_changed(requested):
             await follow_posts(session, worker, requested.get("position_since", today))
@@ -400,7 +415,7 @@ async def transfer(
         worker.concurrent_posts = []
         worker.updated_at = now
         event = WorkerTransferred(
-            **_facts(worker),
+            **facts_of(worker),
             from_community_code=from_code,
             effective_date=body.effective_date,
             service_years_carried=carried,

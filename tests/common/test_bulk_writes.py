@@ -1,0 +1,105 @@
+"""The shared pieces of bulk writers: the adding upsert of counts, ids drawn together,
+and the collector's pause that overlapping batches share."""
+
+from __future__ import annotations
+
+import gc
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import PrimaryKeyConstraint, String, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from cwp_common.bulk import gc_paused
+from cwp_common.db import COUNT_BATCH, add_counts, make_engine, new_ids
+from tests.support.databases import fresh_database
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Tally(Base):
+    __tablename__ = "tallies"
+    __table_args__ = (PrimaryKeyConstraint("region", "dim"),)
+
+    region: Mapped[str] = mapped_column(String(12))
+    dim: Mapped[str] = mapped_column(String(16))
+    delta: Mapped[int]
+
+
+@pytest.fixture
+async def engine(backend: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(await fresh_database(backend, "bulkwrites", tmp_path))
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    yield engine
+    await engine.dispose()
+
+
+async def tallies(sessions: async_sessionmaker[AsyncSession]) -> dict[tuple[str, str], int]:
+    async with sessions() as session:
+        rows = await session.execute(select(Tally.region, Tally.dim, Tally.delta))
+        return {(region, dim): delta for region, dim, delta in rows}
+
+
+async def test_counts_are_added_and_rows_of_one_key_summed(engine: AsyncEngine) -> None:
+    """Rows of a key already stored add to it, new keys are inserted, and two rows of the
+    same key in one call both count (one statement may not update a row twice)."""
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def add(rows: list[tuple[str, str, int]]) -> None:
+        async with sessions() as session, session.begin():
+            await add_counts(
+                session, Tally, ("region", "dim"), "delta",
+                [{"region": r, "dim": d, "delta": n} for r, d, n in rows],
+            )  # fmt: skip
+
+    await add([("31", "headcount", 2), ("44", "headcount", 1)])
+    await add([("31", "headcount", 3), ("31", "headcount", -1), ("31", "sex", 1)])
+    assert await tallies(sessions) == {
+        ("31", "headcount"): 4,
+        ("44", "headcount"): 1,
+        ("31", "sex"): 1,
+    }
+    # More rows than one batch holds: every batch is written.
+    many = [(f"{i:012d}", "headcount", 1) for i in range(COUNT_BATCH + 3)]
+    await add(many)
+    stored = await tallies(sessions)
+    assert len(stored) == 3 + COUNT_BATCH + 3
+    assert stored[(f"{COUNT_BATCH + 2:012d}", "headcount")] == 1
+
+
+def test_ids_drawn_together_are_uuid7_in_time_order() -> None:
+    before = time.time_ns() // 1_000_000
+    ids = new_ids(500)
+    after = time.time_ns() // 1_000_000
+    assert len(set(ids)) == 500
+    assert all(i.version == 7 and i.variant == uuid.RFC_4122 for i in ids)
+    assert all(before <= i.int >> 80 <= after for i in ids)
+    assert new_ids(0) == []
+
+
+def test_the_collector_resumes_when_the_last_overlapping_pause_ends() -> None:
+    assert gc.isenabled()
+    first, second = gc_paused(), gc_paused()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()  # the second batch is still running
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
+
+
+def test_a_pause_leaves_a_collector_switched_off_elsewhere_off() -> None:
+    gc.disable()
+    try:
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
