@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from cwp_common.bulk import gc_paused
-from cwp_common.db import COUNT_BATCH, add_counts, make_engine, new_ids
-from tests.support.databases import fresh_database
+from cwp_common.db import COUNT_BATCH, add_counts, new_ids
+from tests.support.databases import engine_with
 
 
 class Base(DeclarativeBase):
@@ -34,11 +34,8 @@ class Tally(Base):
 
 @pytest.fixture
 async def engine(backend: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(await fresh_database(backend, "bulkwrites", tmp_path))
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    yield engine
-    await engine.dispose()
+    async with engine_with(Base.metadata, backend, "bulkwrites", tmp_path) as engine:
+        yield engine
 
 
 async def tallies(sessions: async_sessionmaker[AsyncSession]) -> dict[tuple[str, str], int]:

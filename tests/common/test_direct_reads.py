@@ -28,7 +28,7 @@ from cwp_common.db import (
 )
 from cwp_common.direct_reads import DIRECT_READS, DirectReads, direct_reads
 from cwp_common.repository import PLATFORM, Repository
-from tests.support.databases import fresh_database
+from tests.support.databases import engine_with
 
 
 class Base(DeclarativeBase):
@@ -90,11 +90,8 @@ BEIJING = Principal(subject="u", kind="user", roles=frozenset({"viewer"}), regio
 
 @pytest.fixture
 async def engine(backend: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(await fresh_database(backend, "directreads", tmp_path))
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    yield engine
-    await engine.dispose()
+    async with engine_with(Base.metadata, backend, "directreads", tmp_path) as engine:
+        yield engine
 
 
 @pytest.fixture

@@ -7,11 +7,15 @@ public schema before each test, so tests are independent and the real server is 
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from cwp_common.db import make_engine
 
 
 def backends() -> list[str]:
@@ -49,3 +53,17 @@ async def fresh_database(backend: str, service: str, tmp: Path) -> str:
     finally:
         await engine.dispose()
     return url
+
+
+@asynccontextmanager
+async def engine_with(
+    metadata: MetaData, backend: str, service: str, tmp: Path
+) -> AsyncIterator[AsyncEngine]:
+    """An engine on a fresh database holding the metadata's tables, disposed after."""
+    engine = make_engine(await fresh_database(backend, service, tmp))
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
