@@ -24,7 +24,17 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import asyncpg
-from sqlalchemy import ColumnElement, DateTime, MetaData, Table, any_, event, literal, text
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    MetaData,
+    Table,
+    any_,
+    bindparam,
+    event,
+    literal,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DisconnectionError, IntegrityError
@@ -224,6 +234,15 @@ def among(
     if dialect == "postgresql":
         return column == any_(literal(list(values), ARRAY(column.expression.type)))
     return column.in_(list(values))
+
+
+def among_bound(
+    column: ColumnElement[Any] | QueryableAttribute[Any], name: str, dialect: str
+) -> ColumnElement[bool]:
+    """`among`, for a statement built once and run with the list as parameter `name`."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(column.expression.type)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 async def copy_rows(
