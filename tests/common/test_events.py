@@ -18,7 +18,7 @@ from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 from sqlalchemy import Column, Integer, String, Table, func, insert, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cwp_common.db import make_engine, make_session_factory, new_metadata, transaction, utcnow
 from cwp_common.events.access import CONSUMERS, OPERATOR, Durable
@@ -89,6 +89,7 @@ async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 15
 
 @dataclass
 class Harness:
+    engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     tables: EventTables
     link: NatsLink
@@ -132,9 +133,9 @@ async def harness(backend: str, tmp_path: Path, nats_server: NatsServer) -> Asyn
     link = nats_server.link("demo", "test")
     link.start()
     assert await link.wait_connected(10)
-    relay = OutboxRelay(sessions, TABLES, link, poll_interval=0.2)
+    relay = OutboxRelay(engine, TABLES, link, poll_interval=0.2)
     relay.start()
-    yield Harness(sessions, TABLES, link, Outbox(TABLES, "cwp.demo"), relay)
+    yield Harness(engine, sessions, TABLES, link, Outbox(TABLES, "cwp.demo"), relay)
     await relay.stop()
     await link.close()
     await engine.dispose()
@@ -661,7 +662,7 @@ async def small_batches(h: Harness, batch: int) -> OutboxRelay:
     """A relay with small batches in place of the harness's, so that a backlog is many
     batches (two in flight at once on PostgreSQL)."""
     await h.relay.stop()
-    relay = OutboxRelay(h.sessions, TABLES, h.link, batch=batch, poll_interval=0.2)
+    relay = OutboxRelay(h.engine, TABLES, h.link, batch=batch, poll_interval=0.2)
     relay.start()
     return relay
 

@@ -183,13 +183,13 @@ class OutboxRelay:
 
     def __init__(
         self,
-        session_factory: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         tables: EventTables,
         link: NatsLink,
         batch: int = 1000,
         poll_interval: float = 1.0,
     ) -> None:
-        self._factory = session_factory
+        self._engine = engine
         self._t = tables.outbox
         self._link = link
         self._batch = batch
@@ -199,11 +199,10 @@ class OutboxRelay:
         self._stopping = False
         self._turn = asyncio.Lock()  # select + publish of one batch at a time
         self._acks = AckInbox()
-        # The relay's statements run on a plain connection, built once: the ORM session
-        # and a statement built per batch cost more CPU than the batch's round trips
-        # when events come a few at a time.
-        self._engine: AsyncEngine = session_factory.kw["bind"]
-        dialect = self._engine.dialect.name
+        # The relay's statements run on a plain connection (no ORM session), built once:
+        # a session and statements built per batch cost more CPU than the batch's round
+        # trips when events come a few at a time.
+        dialect = engine.dialect.name
         t = self._t
         # ORDER BY published_at, seq (all NULL here) follows ix_outbox_pending, so the
         # batch is read off the index; ORDER BY seq alone sorted every pending row,
