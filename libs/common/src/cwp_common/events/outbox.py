@@ -51,8 +51,9 @@ class Outbox:
         self.tables = tables
         self.source = source
         self.on_commit: Callable[[], None] | None = None  # the relay's notify, once it runs
-        # Built once: building an INSERT with the row's values cost more CPU than running it.
-        self._insert = insert(tables.outbox)
+        # Built once: building an INSERT with the row's values cost more CPU than running
+        # it. Inline: no one reads the row's seq back (PostgreSQL: no RETURNING seq).
+        self._insert = insert(tables.outbox).inline()
 
     def envelope(self, data: EventData, subject: str | None = None) -> CloudEvent:
         """The one way an event of this service is wrapped (single or bulk)."""
