@@ -44,9 +44,6 @@ def event_tables(metadata: MetaData) -> EventTables:
         Column("published_at", UTCDateTime, nullable=True),
         Column("attempts", Integer, nullable=False, default=0),
         Column("last_error", Text, nullable=True),
-        # No one reads an event's seq back at its INSERT: without this, each single
-        # INSERT asked for RETURNING seq and built a result for it.
-        implicit_returning=False,
     )
     Index("ix_outbox_pending", outbox.c.published_at, outbox.c.seq)
     inbox = Table(
