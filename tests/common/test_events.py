@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from nats.js.api import DiscardPolicy
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
-from sqlalchemy import Column, Integer, String, Table, func, insert, select
+from sqlalchemy import Column, Integer, String, Table, event, func, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -740,6 +740,38 @@ async def test_a_relay_stopped_mid_flight_loses_and_doubles_nothing(
     finally:
         await again.stop()
     assert await stream_ids(nats_server) == ids
+
+
+async def test_a_trickle_of_single_events_costs_one_select_each(
+    harness: Harness, nats_server: NatsServer
+) -> None:
+    """Each commit of one event wakes the relay for that event alone (a steady stream of
+    single writes): one batch selects it and marks it, and nothing selects again an
+    outbox left drained (a batch that came short), nor does a second lane start
+    without a backlog (a full batch)."""
+    await harness.relay.stop()
+    relay = OutboxRelay(harness.engine, TABLES, harness.link, poll_interval=60)
+    relay.start()
+    await asyncio.sleep(0.3)  # its first look at the (empty) outbox is behind it
+    selects: list[str] = []
+
+    def note_select(_c: object, _cur: object, statement: str, *_: object) -> None:
+        if "ORDER BY outbox.published_at" in statement:  # the relay's batch, not a count
+            selects.append(statement)
+
+    sync_engine = harness.engine.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", note_select)
+    try:
+        for i in range(5):
+            async with transaction(harness.sessions) as s:
+                await harness.outbox.add(s, NoteCreated(text=f"single-{i}"))
+            relay.notify()
+            await wait_for(lambda: _zero(harness.pending))
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", note_select)
+        await relay.stop()
+    assert len(selects) == 5
+    assert await nats_server.messages_in("DEMO") == 5
 
 
 async def test_the_relay_has_a_pool_of_its_own_on_postgresql() -> None:
