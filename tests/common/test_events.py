@@ -69,6 +69,7 @@ DEMO_CONSUMERS = {
             "order",
             "lag",
             "dbfault",
+            "steady",
         )
     ),
 }
@@ -593,6 +594,41 @@ async def test_a_batch_handler_gets_the_events_in_stream_order(
     await publish_notes(harness, texts)
     await drain(harness, "demo-order", record_one, batch_handler=record, batch=50)
     assert order == texts
+
+
+async def test_a_steady_stream_is_applied_as_it_comes_not_a_quarter_second_at_a_time(
+    harness: Harness, nats_server: NatsServer
+) -> None:
+    """Notes arriving every 20 ms: once a batch is applied the next takes what is there
+    and goes, instead of topping up for FILL_MAX_S (a quarter of a second) while the
+    consumer sits idle, which made at most 4 batches a second."""
+    batches: list[int] = []
+
+    async def record(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+        batches.append(len(events))
+
+    async def record_one(session: AsyncSession, event: CloudEvent) -> None:
+        await record(session, [event])
+
+    runner = ConsumerRunner(
+        Subscription("demo-steady", "demo.note.>", record_one, record),
+        harness.link,
+        harness.sessions,
+        TABLES,
+    )
+    runner.start()
+    try:
+        await publish_notes(harness, ["first"])
+        await wait_for(lambda: _consumer_drained(harness, "demo-steady"))
+        batches.clear()
+        for i in range(50):
+            await publish_notes(harness, [f"s{i:02d}"])
+            await asyncio.sleep(0.02)
+        await wait_for(lambda: _consumer_drained(harness, "demo-steady"))
+    finally:
+        await runner.stop()
+    assert sum(batches) == 50
+    assert len(batches) >= 10, batches
 
 
 async def test_lag_outbox_backlog_and_dead_letters_are_measured(
