@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from nats.js.api import DiscardPolicy
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
-from sqlalchemy import Column, Integer, String, Table, func, insert, select
+from sqlalchemy import Column, Integer, String, Table, event, func, insert, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cwp_common.db import make_engine, make_session_factory, new_metadata, transaction, utcnow
 from cwp_common.events.access import CONSUMERS, OPERATOR, Durable
@@ -70,6 +70,7 @@ DEMO_CONSUMERS = {
             "lag",
             "dbfault",
             "overlap",
+            "steady",
         )
     ),
 }
@@ -90,6 +91,7 @@ async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 15
 
 @dataclass
 class Harness:
+    engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     tables: EventTables
     link: NatsLink
@@ -133,9 +135,9 @@ async def harness(backend: str, tmp_path: Path, nats_server: NatsServer) -> Asyn
     link = nats_server.link("demo", "test")
     link.start()
     assert await link.wait_connected(10)
-    relay = OutboxRelay(sessions, TABLES, link, poll_interval=0.2)
+    relay = OutboxRelay(engine, TABLES, link, poll_interval=0.2)
     relay.start()
-    yield Harness(sessions, TABLES, link, Outbox(TABLES, "cwp.demo"), relay)
+    yield Harness(engine, sessions, TABLES, link, Outbox(TABLES, "cwp.demo"), relay)
     await relay.stop()
     await link.close()
     await engine.dispose()
@@ -657,6 +659,41 @@ async def test_a_batch_handler_gets_the_events_in_stream_order(
     assert order == texts
 
 
+async def test_a_steady_stream_is_applied_as_it_comes_not_a_quarter_second_at_a_time(
+    harness: Harness, nats_server: NatsServer
+) -> None:
+    """Notes arriving every 20 ms: once a batch is applied the next takes what is there
+    and goes, instead of topping up for FILL_MAX_S (a quarter of a second) while the
+    consumer sits idle, which made at most 4 batches a second."""
+    batches: list[int] = []
+
+    async def record(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+        batches.append(len(events))
+
+    async def record_one(session: AsyncSession, event: CloudEvent) -> None:
+        await record(session, [event])
+
+    runner = ConsumerRunner(
+        Subscription("demo-steady", "demo.note.>", record_one, record),
+        harness.link,
+        harness.sessions,
+        TABLES,
+    )
+    runner.start()
+    try:
+        await publish_notes(harness, ["first"])
+        await wait_for(lambda: _consumer_drained(harness, "demo-steady"))
+        batches.clear()
+        for i in range(50):
+            await publish_notes(harness, [f"s{i:02d}"])
+            await asyncio.sleep(0.02)
+        await wait_for(lambda: _consumer_drained(harness, "demo-steady"))
+    finally:
+        await runner.stop()
+    assert sum(batches) == 50
+    assert len(batches) >= 10, batches
+
+
 async def test_lag_outbox_backlog_and_dead_letters_are_measured(
     harness: Harness, nats_server: NatsServer
 ) -> None:
@@ -724,7 +761,7 @@ async def small_batches(h: Harness, batch: int) -> OutboxRelay:
     """A relay with small batches in place of the harness's, so that a backlog is many
     batches (two in flight at once on PostgreSQL)."""
     await h.relay.stop()
-    relay = OutboxRelay(h.sessions, TABLES, h.link, batch=batch, poll_interval=0.2)
+    relay = OutboxRelay(h.engine, TABLES, h.link, batch=batch, poll_interval=0.2)
     relay.start()
     return relay
 
@@ -802,6 +839,38 @@ async def test_a_relay_stopped_mid_flight_loses_and_doubles_nothing(
     finally:
         await again.stop()
     assert await stream_ids(nats_server) == ids
+
+
+async def test_a_trickle_of_single_events_costs_one_select_each(
+    harness: Harness, nats_server: NatsServer
+) -> None:
+    """Each commit of one event wakes the relay for that event alone (a steady stream of
+    single writes): one batch selects it and marks it, and nothing selects again an
+    outbox left drained (a batch that came short), nor does a second lane start
+    without a backlog (a full batch)."""
+    await harness.relay.stop()
+    relay = OutboxRelay(harness.engine, TABLES, harness.link, poll_interval=60)
+    relay.start()
+    await asyncio.sleep(0.3)  # its first look at the (empty) outbox is behind it
+    selects: list[str] = []
+
+    def note_select(_c: object, _cur: object, statement: str, *_: object) -> None:
+        if "ORDER BY outbox.published_at" in statement:  # the relay's batch, not a count
+            selects.append(statement)
+
+    sync_engine = harness.engine.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", note_select)
+    try:
+        for i in range(5):
+            async with transaction(harness.sessions) as s:
+                await harness.outbox.add(s, NoteCreated(text=f"single-{i}"))
+            relay.notify()
+            await wait_for(lambda: _zero(harness.pending))
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", note_select)
+        await relay.stop()
+    assert len(selects) == 5
+    assert await nats_server.messages_in("DEMO") == 5
 
 
 async def test_the_relay_has_a_pool_of_its_own_on_postgresql() -> None:

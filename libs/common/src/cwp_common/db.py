@@ -255,6 +255,15 @@ def among(
     return column.in_(list(values))
 
 
+def among_bound(
+    column: ColumnElement[Any] | QueryableAttribute[Any], name: str, dialect: str
+) -> ColumnElement[bool]:
+    """`among`, for a statement built once and run with the list as parameter `name`."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(column.expression.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
 # Up to this many rows go by INSERT: a COPY costs three round trips (the statement that
 # opens the transaction, the COPY, its end) whatever it carries, an INSERT one.
 FEW_ROWS = 4

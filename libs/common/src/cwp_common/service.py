@@ -175,7 +175,7 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
             )
             relay_db = relay_engine(engine)  # its own pool on PostgreSQL
             relay_sessions = make_session_factory(relay_db)
-            relay = OutboxRelay(relay_sessions, spec.tables, link)
+            relay = OutboxRelay(relay_db, spec.tables, link)
             prune = OutboxPrune(relay_sessions, spec.tables, platform.outbox_keep_days)
             outbox.on_commit = relay.notify
         rt = Runtime(

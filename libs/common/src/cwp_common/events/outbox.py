@@ -25,12 +25,20 @@ from typing import Any
 import orjson
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy import bindparam, delete, event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from cwp_common.daily import DailyJob
-from cwp_common.db import FEW_ROWS, among, copy_rows, make_engine, new_ids, transaction, utcnow
+from cwp_common.db import (
+    FEW_ROWS,
+    among_bound,
+    copy_rows,
+    make_engine,
+    new_ids,
+    transaction,
+    utcnow,
+)
 from cwp_common.events.contracts import EventData
 from cwp_common.events.envelope import CloudEvent, traceparent_of
 from cwp_common.events.nats_link import NatsLink
@@ -54,6 +62,9 @@ class Outbox:
         self.tables = tables
         self.source = source
         self.on_commit: Callable[[], None] | None = None  # the relay's notify, once it runs
+        # Built once: building an INSERT with the row's values cost more CPU than running
+        # it. Inline: no one reads the row's seq back (PostgreSQL: no RETURNING seq).
+        self._insert = insert(tables.outbox).inline()
 
     def envelope(self, data: EventData, subject: str | None = None) -> CloudEvent:
         """The one way an event of this service is wrapped (single or bulk)."""
@@ -101,7 +112,7 @@ class Outbox:
     ) -> CloudEvent:
         """Stage an event in the caller's transaction."""
         event = self.envelope(data, subject)
-        await session.execute(insert(self.tables.outbox).values(**self.row(event)))
+        await session.execute(self._insert, self.row(event))
         session.sync_session.info[_PENDING] = True
         return event
 
@@ -199,21 +210,22 @@ def relay_engine(engine: AsyncEngine) -> AsyncEngine:
 
 class OutboxRelay:
     """Publishes the outbox in seq order, batch after batch, and marks what the stream
-    confirmed. On PostgreSQL two batches overlap: while batch k waits for its
-    acknowledgements and is marked, batch k+1 is selected (SKIP LOCKED passes over k's
-    rows, still locked by k's open transaction) and published. Selecting and publishing
-    take turns under one lock, so the messages go out on the one NATS connection in seq
-    order. SQLite has no SKIP LOCKED: one batch at a time."""
+    confirmed. On PostgreSQL, once there is a backlog (a batch came full), two batches
+    overlap: while batch k waits for its acknowledgements and is marked, batch k+1 is
+    selected (SKIP LOCKED passes over k's rows, still locked by k's open transaction)
+    and published. Selecting and publishing take turns under one lock, so the messages
+    go out on the one NATS connection in seq order. SQLite has no SKIP LOCKED: one batch
+    at a time."""
 
     def __init__(
         self,
-        session_factory: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         tables: EventTables,
         link: NatsLink,
         batch: int = 1000,
         poll_interval: float = 1.0,
     ) -> None:
-        self._factory = session_factory
+        self._engine = engine
         self._t = tables.outbox
         self._link = link
         self._batch = batch
@@ -222,9 +234,36 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._turn = asyncio.Lock()  # select + publish of one batch at a time
-        bind = session_factory.kw.get("bind")
-        postgres = bind is not None and bind.dialect.name == "postgresql"
-        self._lanes = 2 if postgres else 1
+        self._acks = AckInbox()
+        # The relay's statements run on a plain connection (no ORM session), built once:
+        # a session and statements built per batch cost more CPU than the batch's round
+        # trips when events come a few at a time.
+        dialect = engine.dialect.name
+        t = self._t
+        # ORDER BY published_at, seq (all NULL here) follows ix_outbox_pending, so the
+        # batch is read off the index; ORDER BY seq alone sorted every pending row,
+        # bodies and all, for each batch.
+        self._select = (
+            select(t.c.seq, t.c.event_id, t.c.type, t.c.body)
+            .where(t.c.published_at.is_(None))
+            .order_by(t.c.published_at, t.c.seq)
+            .limit(batch)
+        )
+        if dialect == "postgresql":
+            # Several replicas (and this relay's other batch in flight) may select at
+            # once: each takes rows the others have not.
+            self._select = self._select.with_for_update(skip_locked=True)
+        self._mark = (
+            update(t)
+            .where(among_bound(t.c.seq, "seqs", dialect))
+            .values(published_at=bindparam("now"))
+        )
+        self._note_failure = (
+            update(t)
+            .where(t.c.seq == bindparam("failed_seq"))  # a column's own name is reserved
+            .values(attempts=t.c.attempts + 1, last_error=bindparam("why"))
+        )
+        self._lanes = 2 if dialect == "postgresql" else 1
 
     def notify(self) -> None:
         """Called after a commit that staged events, so they leave without waiting a poll."""
@@ -246,6 +285,7 @@ class OutboxRelay:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        await self._acks.close()
 
     async def _run(self) -> None:
         backoff = 0.2
@@ -266,11 +306,17 @@ class OutboxRelay:
 
     async def publish_all(self) -> int:
         """Publish batches until the outbox is drained or one fails (raised once the
-        other batch in flight is done); returns how many were confirmed."""
-        failed: list[BaseException] = []
+        other batch in flight is done); returns how many were confirmed.
 
-        async def lane() -> int:
-            sent = 0
+        A lane stops at a batch that came short: every unsent row it could take was in
+        it (rows the other lane holds are that lane's), and a row committed since wakes
+        the relay again. The second lane joins only after a full batch: under a steady
+        trickle of single writes (one or two events a wake) it would select nothing,
+        and an empty batch costs as many round trips as a batch of one."""
+        failed: list[BaseException] = []
+        sent: list[int] = []
+
+        async def lane(tasks: asyncio.TaskGroup) -> None:
             while not self._stopping and not failed:
                 try:
                     n = await self.publish_pending()
@@ -278,18 +324,18 @@ class OutboxRelay:
                     # The other lane selects no further batch: the retry starts again
                     # from the oldest unsent row.
                     failed.append(exc)
-                    break
-                sent += n
-                # Not `n < batch`: a batch may come short because the other lane holds
-                # rows; only an empty one means the outbox is drained.
-                if n == 0:
-                    break
-            return sent
+                    return
+                sent.append(n)
+                if n < self._batch:
+                    return
+                if len(sent) == 1 and self._lanes > 1:
+                    tasks.create_task(lane(tasks))
 
-        sent = sum(await asyncio.gather(*(lane() for _ in range(self._lanes))))
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(lane(tasks))
         if failed:
             raise failed[0]
-        return sent
+        return sum(sent)
 
     async def publish_pending(self) -> int:
         """Publish one batch of pending events; returns how many were confirmed. A row
@@ -298,43 +344,21 @@ class OutboxRelay:
         if not self._link.connected:
             return 0
         nc = self._link.client()
-        t = self._t
-        async with transaction(self._factory) as session:
-            dialect = (await session.connection()).dialect.name
-            # ORDER BY published_at, seq (all NULL here) follows ix_outbox_pending, so the
-            # batch is read off the index; ORDER BY seq alone sorted every pending row,
-            # bodies and all, for each batch.
-            stmt = (
-                select(t.c.seq, t.c.event_id, t.c.type, t.c.body)
-                .where(t.c.published_at.is_(None))
-                .order_by(t.c.published_at, t.c.seq)
-                .limit(self._batch)
-            )
-            if dialect == "postgresql":
-                # Several replicas (and this relay's other batch in flight) may select at
-                # once: each takes rows the others have not.
-                stmt = stmt.with_for_update(skip_locked=True)
+        async with self._engine.begin() as conn:
             async with self._turn:
-                rows = (await session.execute(stmt)).all()
+                rows = (await conn.execute(self._select)).all()
                 if not rows:
                     return 0
-                acks = await Acknowledgements.publish(
+                acks = await self._acks.publish(
                     nc, [_message(r.type, r.body, r.event_id) for r in rows]
                 )
             results = await acks.wait()
-            now = utcnow()
             done = [r.seq for r, res in zip(rows, results, strict=True) if res is None]
             failed = [(r.seq, res) for r, res in zip(rows, results, strict=True) if res is not None]
             if done:
-                await session.execute(
-                    update(t).where(among(t.c.seq, done, dialect)).values(published_at=now)
-                )
+                await conn.execute(self._mark, {"seqs": done, "now": utcnow()})
             for seq, err in failed:
-                await session.execute(
-                    update(t)
-                    .where(t.c.seq == seq)
-                    .values(attempts=t.c.attempts + 1, last_error=describe(err))
-                )
+                await conn.execute(self._note_failure, {"failed_seq": seq, "why": describe(err)})
         if failed:
             raise ConnectionError(
                 f"{len(failed)} of {len(rows)} events not confirmed: {describe(failed[0][1])}"
@@ -360,44 +384,78 @@ def _message(subject: str, body: bytes, event_id: str) -> tuple[str, bytes, dict
     return subject, body, headers
 
 
-class Acknowledgements:
-    """The stream's answers to a batch of published messages. JetStream acknowledges a
-    message published with a reply subject on that subject: one subscription on a fresh
-    inbox takes every acknowledgement of the batch (`<inbox>.<index>`), instead of a
-    request, a future and a timer per message. `publish` hands the messages to the
-    connection in order and returns at once; `wait` collects the answers."""
+class AckInbox:
+    """Where the stream's acknowledgements of every batch arrive. JetStream acknowledges
+    a message published with a reply subject on that subject: the relay holds one
+    subscription per connection on `<inbox>.>`, and a batch's messages reply to
+    `<inbox>.<batch>.<index>`, instead of a request, a future and a timer per message,
+    or a subscription (SUB, its reader task, UNSUB) per batch."""
 
-    def __init__(self, n: int, prefix: int, timeout: float) -> None:
-        self.results: list[BaseException | None] = [_WAITING] * n
-        self._waiting = n
-        self._all_in = asyncio.Event()
-        self._prefix = prefix
-        self._timeout = timeout
+    def __init__(self) -> None:
+        self._nc: Client | None = None
         self._sub: Any = None
+        self._prefix = ""
+        self._batches: dict[int, Acknowledgements] = {}
+        self._count = 0
 
-    @classmethod
     async def publish(
-        cls,
+        self,
         nc: Client,
         messages: Sequence[tuple[str, bytes, dict[str, str]]],
         timeout: float = 5.0,
     ) -> Acknowledgements:
-        inbox = nc.new_inbox()
-        acks = cls(len(messages), len(inbox) + 1, timeout)
-        acks._sub = await nc.subscribe(f"{inbox}.*", cb=acks._on_ack)
+        """Hand the messages to the connection in order and return at once; the
+        answers are collected by the returned batch's `wait`."""
+        if nc is not self._nc:
+            await self._subscribe(nc)
+        self._count += 1
+        number = self._count
+        acks = Acknowledgements(len(messages), timeout, lambda: self._batches.pop(number, None))
+        self._batches[number] = acks
         try:
             for i, (subject, body, headers) in enumerate(messages):
-                await nc.publish(subject, body, reply=f"{inbox}.{i}", headers=headers)
+                await nc.publish(
+                    subject, body, reply=f"{self._prefix}{number}.{i}", headers=headers
+                )
         except BaseException:
-            await acks._close()
+            acks.forget()
             raise
         return acks
 
+    async def _subscribe(self, nc: Client) -> None:
+        """A connection made anew (after the link lost its client) gets a subscription
+        of its own; the old one went with its connection."""
+        inbox = nc.new_inbox()
+        self._sub = await nc.subscribe(f"{inbox}.>", cb=self._on_ack)
+        self._nc, self._prefix = nc, f"{inbox}."
+
     async def _on_ack(self, msg: Msg) -> None:
+        batch, _, index = msg.subject[len(self._prefix) :].partition(".")
         try:
-            i = int(msg.subject[self._prefix :])
+            acks, i = self._batches.get(int(batch)), int(index)
         except ValueError:
             return
+        if acks is not None:
+            acks.take(i, msg)
+
+    async def close(self) -> None:
+        if self._sub is not None:
+            with contextlib.suppress(Exception):
+                await self._sub.unsubscribe()
+        self._nc = self._sub = None
+
+
+class Acknowledgements:
+    """The stream's answers to one batch of published messages (see AckInbox)."""
+
+    def __init__(self, n: int, timeout: float, forget: Callable[[], object]) -> None:
+        self.results: list[BaseException | None] = [_WAITING] * n
+        self._waiting = n
+        self._all_in = asyncio.Event()
+        self._timeout = timeout
+        self.forget = forget  # stop routing answers here
+
+    def take(self, i: int, msg: Msg) -> None:
         if not 0 <= i < len(self.results) or self.results[i] is not _WAITING:
             return
         headers = msg.headers or {}
@@ -424,12 +482,8 @@ class Acknowledgements:
                     self._all_in.wait(), self._timeout + len(self.results) / 1000
                 )
         finally:
-            await self._close()
+            self.forget()
         return self.results
-
-    async def _close(self) -> None:
-        with contextlib.suppress(Exception):
-            await self._sub.unsubscribe()
 
 
 class OutboxPrune(DailyJob):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Select, String, Table, func, insert, literal, select, update
+from sqlalchemy import Select, String, Table, bindparam, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -20,6 +20,11 @@ from cwp_common.db import copy_rows
 from cwp_common.repository import Repository
 from cwp_common.scope import region_clause
 from cwp_registry.workers.models import NEW_WORKER_COLUMNS, NewWorker, Worker, WorkerTransfer
+
+_WORKERS = cast(Table, Worker.__table__)
+# One UPDATE by key whose SET clause is the columns its parameters name (compiled once
+# per set of columns): building the statement per change cost more than running it.
+_UPDATE_BY_ID = update(_WORKERS).where(_WORKERS.c.id == bindparam("worker_id"))
 
 
 @dataclass(frozen=True)
@@ -80,8 +85,7 @@ class WorkerRepository(Repository[Worker]):
         """Write `values` to a worker loaded (and locked) through `scoped()`, in one UPDATE
         by its key, and set them on the loaded object as the stored state: nothing is
         left for the ORM to flush at the commit."""
-        table = cast(Table, Worker.__table__)
-        await self.session.execute(update(table).where(table.c.id == worker.id).values(values))
+        await self.session.execute(_UPDATE_BY_ID, {"worker_id": worker.id, **values})
         for name, value in values.items():
             set_committed_value(worker, name, value)
 
