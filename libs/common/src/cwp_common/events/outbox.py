@@ -8,9 +8,9 @@ every consumer's inbox turn into a no-op.
 A use case queues an event with `queue_event(session, data)`: the service's sessions carry
 their outbox (see `bind_outbox`), and the relay is woken after the commit by itself, so no
 use case carries the runtime around or calls notify by hand. A bulk write (an import, a
-mass regrade) stages its events with `queue_events` (contracts), `queue_plain` (plain
-JSON-ready data) or `queue_rows` (rows it built itself, in OUTBOX_COLUMNS order): one COPY
-on PostgreSQL, one executemany elsewhere.
+mass regrade) stages its events with `queue_plain` (plain JSON-ready data) or
+`queue_rows` (rows it built itself, in OUTBOX_COLUMNS order): one COPY on PostgreSQL, one
+executemany elsewhere.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -148,17 +148,6 @@ async def queue_event(
 ) -> CloudEvent:
     """Stage an event in the session's transaction; it leaves after the commit."""
     return await outbox_of(session).add(session, data, subject)
-
-
-async def queue_events(
-    session: AsyncSession, events: Iterable[tuple[EventData, str | None]]
-) -> list[CloudEvent]:
-    """Stage many events, (data, subject) each, in one bulk write; they leave after the
-    commit, in the order given."""
-    outbox = outbox_of(session)
-    envelopes = [outbox.envelope(data, subject) for data, subject in events]
-    await outbox.add_rows(session, [Outbox.values(e) for e in envelopes])
-    return envelopes
 
 
 async def queue_plain(session: AsyncSession, events: Sequence[PlainEvent]) -> list[tuple[Any, ...]]:
