@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import secrets
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -72,12 +71,7 @@ def new_metadata() -> MetaData:
 def new_id() -> uuid.UUID:
     """A UUIDv7: 48-bit millisecond time then randomness, so ids sort by creation time
     and keyset pagination on the primary key follows insertion order."""
-    ms = time.time_ns() // 1_000_000
-    rand = int.from_bytes(secrets.token_bytes(10), "big")
-    value = (ms & ((1 << 48) - 1)) << 80 | rand
-    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
-    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
-    return uuid.UUID(int=value)
+    return new_ids(1)[0]
 
 
 _VERSION_CLEAR = ~((0xF << 76) | (0x3 << 62))
@@ -85,8 +79,8 @@ _VERSION_SET = (0x7 << 76) | (0x2 << 62)  # version 7, RFC 4122 variant
 
 
 def new_ids(n: int) -> list[uuid.UUID]:
-    """n UUIDv7s in the layout of new_id, drawing the randomness in one call: for a bulk
-    writer, new_id's own system call per id costs more than the row it names."""
+    """n UUIDv7s (new_id's layout) with the randomness drawn in one call: for a bulk
+    writer, a system call per id costs more than the row it names."""
     head = ((time.time_ns() // 1_000_000) & ((1 << 48) - 1)) << 80
     raw = os.urandom(10 * n)
     return [

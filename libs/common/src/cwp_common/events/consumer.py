@@ -338,9 +338,6 @@ class ConsumerRunner:
             return True
         return (info.num_pending or 0) > 0
 
-    async def handle(self, msg: Msg) -> None:
-        await self.handle_batch([msg])
-
     async def handle_batch(self, msgs: Sequence[Msg]) -> None:
         batch = await self.readable(msgs)
         if batch:
