@@ -144,8 +144,9 @@ class Supervisor:
             if child.restart_at is not None:
                 if now >= child.restart_at and not self.stopping:
                     child.restarts += 1
-                    log(f"starting {child.name} again (restart {child.restarts})")
                     child.start()
+                    pid = child.proc.pid if child.proc else "?"
+                    log(f"starting {child.name} again (restart {child.restarts}, pid {pid})")
                 continue
             code = child.exited()
             if code is None:
