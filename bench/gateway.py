@@ -15,7 +15,7 @@ answer; that read is printed apart (requests/s, and p50/p99 at the fixed rate).
 
     .venv/bin/python bench/gateway.py [--database sqlite,postgresql] [--duration 8]
         [--rounds 3] [--concurrency 32] [--rate 500] [--rate-duration 8]
-        [--upstream registry|minimal]
+        [--upstream registry|minimal] [--only all|audit|read]
 
 Starts on 127.0.0.1 only, on free ports, with a temporary directory for everything: a
 nats-server (JetStream), the registry and the gateway as real uvicorn processes (fresh
@@ -460,12 +460,15 @@ def bench_database(database: str, args: argparse.Namespace) -> list[Bar]:
             f"{args.duration:g} s per run, {args.rounds} rounds",
             flush=True,
         )
+        viewer = ordinary_reader(gateway, token)
+        if args.only == "read":
+            rps = throughput(procs, targets, viewer, args)
+            return [Bar(f"[{database}] worker GET / livez", rps["direct"] / rps["livez"], 0.4, 0.6)]
         writes = {"audit on": gateway + path, "audit off": plain + path}
         audit_ratio = audit_cost(writes, token, args) if args.upstream == "registry" else 1.0
         audit_bar = Bar(f"[{database}] write with audit / without", audit_ratio, 0.9, 0.95)
         if args.only == "audit":
             return [audit_bar]
-        viewer = ordinary_reader(gateway, token)
         rps = throughput(procs, targets, viewer, args)
         fixed = latency(targets, viewer, args)
         full_id = [measure(targets["gateway"], token, args)["rps"] for _ in range(args.rounds)]
@@ -511,7 +514,10 @@ def main() -> int:
     parser.add_argument("--rate-duration", type=float, default=8.0, help="seconds per rate run")
     parser.add_argument("--upstream", choices=["registry", "minimal"], default="registry")
     parser.add_argument(
-        "--only", choices=["all", "audit"], default="all", help="audit: only the write cost"
+        "--only",
+        choices=["all", "audit", "read"],
+        default="all",
+        help="audit: only the write cost; read: only the closed-loop read throughputs",
     )
     parser.add_argument(
         "--database",

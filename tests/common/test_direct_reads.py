@@ -3,6 +3,7 @@ the same object the ORM gives, the same scope, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import uuid
 from collections.abc import AsyncIterator
@@ -221,6 +222,73 @@ async def test_an_unreachable_postgresql_is_a_busy_database(tmp_path: Path) -> N
     finally:
         await reads.close()
         await engine.dispose()
+
+
+def count_round_trips(reads: DirectReads, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many keys each PostgreSQL round trip carried, from now on."""
+    trips: list[int] = []
+    run = reads._run  # type: ignore[attr-defined]
+
+    async def counted(prepared: Any, sql: str, args: list[Any], many: bool) -> Any:
+        trips.append(len(args[prepared.key_slot]) if many else 1)
+        return await run(prepared, sql, args, many)
+
+    monkeypatch.setattr(reads, "_run", counted)
+    return trips
+
+
+async def test_reads_that_arrive_together_share_one_round_trip(
+    engine: AsyncEngine, reads: DirectReads, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL, gets of one statement made in the same turn of the loop are one
+    query; each caller still gets its own row, and None for a key missing or out of scope.
+    SQLite looks each up on the loop itself, as before."""
+    mine = [await store(engine, note=str(n)) for n in range(4)]
+    theirs = await store(engine, code="110101001001")
+    keys = [r.id for r in mine] + [mine[0].id, theirs.id, uuid.uuid4()]
+    async with read_sessions(engine, reads)() as s:
+        assert (await Records(s, SHANGHAI).get(mine[0].id)) is not None  # learns the columns
+        trips = count_round_trips(reads, monkeypatch) if backend == "postgresql" else []
+        got = await asyncio.gather(*(Records(s, SHANGHAI).get(k) for k in keys))
+        alone = await Records(s, SHANGHAI).get(mine[1].id)
+    assert [g.note if g else None for g in got] == ["0", "1", "2", "3", "0", None, None]
+    assert got[0] is not got[4], "each caller gets an instance of its own"
+    assert alone is not None
+    assert alone.id == mine[1].id
+    if backend == "postgresql":
+        assert trips == [6, 1], "one round trip for the seven gets (six distinct keys)"
+
+
+async def test_a_failed_shared_read_fails_each_caller(
+    engine: AsyncEngine, reads: DirectReads, backend: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("SQLite reads are not shared")
+    stored = await store(engine)
+    async with read_sessions(engine, reads)() as s:
+        await Records(s, PLATFORM).get(stored.id)
+        await reads.close()  # the pool is gone: the next round trip fails
+        got = await asyncio.gather(
+            *(Records(s, PLATFORM).get(stored.id) for _ in range(3)), return_exceptions=True
+        )
+    assert [type(g) for g in got] == [OperationalError] * 3  # each answered 503
+
+
+async def test_a_caller_gone_does_not_hold_up_the_others(
+    engine: AsyncEngine, reads: DirectReads, backend: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("SQLite reads are not shared")
+    stored = [await store(engine) for _ in range(3)]
+    async with read_sessions(engine, reads)() as s:
+        await Records(s, PLATFORM).get(stored[0].id)
+        tasks = [asyncio.create_task(Records(s, PLATFORM).get(r.id)) for r in stored]
+        await asyncio.sleep(0)  # all three are waiting for the shared round trip
+        tasks[1].cancel()
+        first, second, third = await asyncio.gather(*tasks, return_exceptions=True)
+    assert isinstance(second, asyncio.CancelledError)
+    assert first.id == stored[0].id  # type: ignore[union-attr]
+    assert third.id == stored[2].id  # type: ignore[union-attr]
 
 
 def test_an_in_memory_database_has_no_direct_reads() -> None:

@@ -43,6 +43,7 @@ from cwp_common.events.outbox import (
     relay_engine,
 )
 from cwp_common.events.tables import EventTables
+from cwp_common.handlers import install_plain_handlers
 from cwp_common.logs import configure_logging
 from cwp_common.openapi import document_problems
 from cwp_common.problems import install_problem_handlers
@@ -273,6 +274,9 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
     add_health_routes(app, metrics)
     for router in spec.routers:
         match_ids_only(router)
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                install_plain_handlers(route)
         app.include_router(router)
         if router.prefix:
             match_under(app.router.routes[-1], router.prefix)
