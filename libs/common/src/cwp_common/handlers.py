@@ -74,10 +74,14 @@ def plain_handler(route: APIRoute, fastapi_handler: Handler) -> Handler:
         return fastapi_handler
     endpoint: Call = dependant.call  # type: ignore[assignment]
     needs = arguments(dependant)
+    # Path values are always there once the route matched: each is validated on its own.
+    path = [(f.name, f.validate) for f in dependant.path_params]
+    if not all(unaliased(f) for f in dependant.path_params):
+        path = []
     params = [
         (fields, where)
         for fields, where in (
-            (dependant.path_params, "path_params"),
+            ([] if path else dependant.path_params, "path_params"),
             (dependant.query_params, "query_params"),
             (dependant.header_params, "headers"),
             (dependant.cookie_params, "cookies"),
@@ -102,6 +106,13 @@ def plain_handler(route: APIRoute, fastapi_handler: Handler) -> Handler:
             solved[step.call] = await step.call(**kwargs)
         values = {name: solved[call] for name, call in needs}
         errors: list[Any] = []
+        received = request.path_params
+        for name, validate in path:
+            value, wrong = validate(received[name], values, loc=("path", name))
+            if wrong:
+                errors += wrong
+            else:
+                values[name] = value
         for fields, where in params:
             found, wrong = request_params_to_args(fields, getattr(request, where))
             values.update(found)
@@ -160,6 +171,12 @@ def plan(dependant: Dependant) -> list[Step] | None:
 
 def arguments(node: Dependant) -> tuple[tuple[str, Call], ...]:
     return tuple((sub.name, sub.call) for sub in node.dependencies if sub.name is not None)  # type: ignore[misc]
+
+
+def unaliased(field: Any) -> bool:
+    """A parameter known by its own name only (FastAPI looks aliases up otherwise)."""
+    info = field.field_info
+    return info.alias is None and info.validation_alias is None and field.alias == field.name
 
 
 def plain_dependency(sub: Dependant) -> bool:
