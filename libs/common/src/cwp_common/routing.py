@@ -42,11 +42,11 @@ def route_directly(app: FastAPI, included: BaseRoute, router: APIRouter) -> None
         if not get_route_path(scope).startswith(prefix):
             return Match.NONE, {}
         if direct and not app.dependency_overrides:
-            for route in routes:
+            for route in routes:  # the first full match wins, as in FastAPI
                 match, child = route.matches(scope)
-                if match is Match.FULL and route.body_field is None and not route.max_body_size:
-                    return match, {**child, ROUTE: route}
-                if match is not Match.NONE:
+                if match is Match.FULL:
+                    if route.body_field is None and not route.max_body_size:
+                        return match, {**child, ROUTE: route}
                     break
         return whole_matches(scope)
 
