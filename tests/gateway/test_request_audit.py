@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from cwp_common.auth import Principal
 from cwp_common.settings import PlatformSettings
@@ -136,7 +136,7 @@ async def test_a_batch_is_written_whole_or_not_at_all_and_a_failed_one_stays_que
     stack: Stack,
 ) -> None:
     """One bad row (an id already on record) fails its whole batch: none of its rows is
-    written (on PostgreSQL the batch runs in autocommit, atomic by itself), and every row
+    written (on PostgreSQL the batch is one executemany, atomic by itself), and every row
     goes back to the queue rather than being lost."""
     audit = stack.app.state.audit
     await audit.stop()  # its writer task would retry the requeued rows meanwhile
@@ -155,3 +155,25 @@ async def test_a_batch_is_written_whole_or_not_at_all_and_a_failed_one_stays_que
     # Taken off the queue here, so the gateway's final flush does not meet the bad row.
     queued = [audit.queue.get_nowait()[0]["request_id"] for _ in range(audit.queue.qsize())]
     assert sorted(queued) == ["r2", "r3"]
+
+
+async def test_a_lost_database_connection_costs_a_try_not_a_row(stack: Stack, backend: str) -> None:
+    """On PostgreSQL the audit writes on a driver connection of its own: when the server
+    ends it, that batch fails (and stays queued) and the next try opens a new one."""
+    if backend != "postgresql":
+        pytest.skip("SQLite writes through the session")
+    audit = stack.app.state.audit
+    await audit.stop()
+    actor = Principal("auditor", "user", frozenset({"operator"}), "31")
+    audit.record(audit.row(actor, "POST", "/api/v1/registry/communities", 201, "::1", "r1"))
+    assert await audit.flush() == 1
+    pid = audit._driver._conn.get_server_pid()
+    async with stack.app.state.runtime.sessions() as session:
+        await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    audit.record(audit.row(actor, "PATCH", "/api/v1/registry/workers/x", 200, "::1", "r2"))
+    with pytest.raises(OperationalError):
+        await audit.flush()
+    assert await audit.flush() == 1
+    async with stack.app.state.runtime.sessions() as session:
+        ids = (await session.scalars(select(RequestAudit.request_id))).all()
+    assert sorted(i for i in ids if i in ("r1", "r2")) == ["r1", "r2"]  # each once

@@ -32,13 +32,14 @@ from sqlalchemy import (
     bindparam,
     event,
     func,
+    insert,
     literal,
     select,
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.exc import DisconnectionError, IntegrityError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -256,6 +257,79 @@ def among_bound(
     if dialect == "postgresql":
         return column == any_(bindparam(name, type_=ARRAY(column.expression.type)))
     return column.in_(bindparam(name, expanding=True))
+
+
+# A database away or restarting, as the driver says it: answered 503, as on the ORM path.
+DRIVER_UNAVAILABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,  # e.g. a statement on a connection the server just ended
+    asyncpg.PostgresConnectionError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.TooManyConnectionsError,
+)
+DRIVER_ERRORS = (*DRIVER_UNAVAILABLE, asyncpg.PostgresError)
+
+
+def driver_error(what: str, exc: BaseException) -> DBAPIError:
+    """The driver's error as SQLAlchemy raises it on the ORM path, so callers and the
+    problem handlers treat both alike (OperationalError: unavailable, retry)."""
+    if isinstance(exc, DRIVER_UNAVAILABLE):
+        return OperationalError(what, None, exc)
+    return DBAPIError(what, None, exc)
+
+
+def driver_connect_args(engine: AsyncEngine) -> tuple[list[Any], dict[str, Any]]:
+    """What asyncpg.connect (or create_pool) takes for a PostgreSQL engine's database, for
+    work done on the driver itself."""
+    cargs, cparams = engine.dialect.create_connect_args(engine.url)
+    # SQLAlchemy's own options, which asyncpg does not take.
+    for option in ("prepared_statement_cache_size", "prepared_statement_name_func"):
+        cparams.pop(option, None)
+    return list(cargs), dict(cparams)
+
+
+class DriverInsert:
+    """One table's INSERT on PostgreSQL's driver, for a writer that inserts small batches
+    often (the request audit): compiled once, with SQLAlchemy's bind processors, run as
+    one atomic `executemany` on a connection of its own, opened when first needed and
+    again after a failure. Through a session each batch cost about 0.6 ms of CPU; here a
+    tenth of it."""
+
+    def __init__(self, engine: AsyncEngine, table: Table) -> None:
+        dialect = engine.dialect
+        compiled = insert(table).compile(dialect=dialect)
+        self._sql = compiled.string
+        self._what = f"INSERT INTO {table.name}"
+        names = list(compiled.positiontup or [])
+        self._columns = [
+            (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+            for name in names
+        ]
+        self._connect = driver_connect_args(engine)
+        self._conn: asyncpg.Connection | None = None
+
+    async def insert(self, rows: Sequence[dict[str, Any]]) -> None:
+        records = [
+            tuple(bind(row[name]) if bind else row[name] for name, bind in self._columns)
+            for row in rows
+        ]
+        try:
+            if self._conn is None or self._conn.is_closed():
+                cargs, cparams = self._connect
+                self._conn = await asyncpg.connect(*cargs, **cparams)
+            await self._conn.executemany(self._sql, records)
+        except BaseException as exc:
+            await self.close()  # a connection in doubt is not used again
+            if isinstance(exc, DRIVER_ERRORS):
+                raise driver_error(self._what, exc) from None
+            raise
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.terminate()
 
 
 # Up to this many rows go by INSERT: a COPY costs three round trips (the statement that

@@ -34,8 +34,10 @@ import asyncpg
 from sqlalchemy import any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from cwp_common.db import DRIVER_ERRORS, driver_connect_args, driver_error
 
 if TYPE_CHECKING:
     from cwp_common.repository import Repository
@@ -94,16 +96,6 @@ class Prepared:
 
 
 UNSUPPORTED = object()  # get()'s answer for a statement only the ORM can run
-
-# A database away or restarting answers 503 (retry), as on the ORM path.
-_UNAVAILABLE = (
-    OSError,
-    TimeoutError,
-    asyncpg.InterfaceError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.OperatorInterventionError,
-    asyncpg.TooManyConnectionsError,
-)
 
 
 class DirectReads:
@@ -190,11 +182,7 @@ class DirectReads:
 class PostgresReads(DirectReads):
     def __init__(self, engine: AsyncEngine, size: int = POOL_SIZE) -> None:
         super().__init__(engine.dialect)
-        cargs, cparams = engine.dialect.create_connect_args(engine.url)
-        # SQLAlchemy's own options, which asyncpg.connect does not take.
-        for option in ("prepared_statement_cache_size", "prepared_statement_name_func"):
-            cparams.pop(option, None)
-        self._connect = (cargs, cparams)
+        self._connect = driver_connect_args(engine)
         self._size = size
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
@@ -302,10 +290,8 @@ class PostgresReads(DirectReads):
                     return await conn.fetch(sql, *args)  # type: ignore[no-any-return]
                 row = await conn.fetchrow(sql, *args)
                 return [] if row is None else [row]
-        except _UNAVAILABLE as exc:  # the problem handlers answer 503
-            raise OperationalError("direct read", None, exc) from None
-        except asyncpg.PostgresError as exc:
-            raise DBAPIError("direct read", None, exc) from None
+        except DRIVER_ERRORS as exc:  # unavailable: the problem handlers answer 503
+            raise driver_error("direct read", exc) from None
 
     async def close(self) -> None:
         if self._pool is not None:

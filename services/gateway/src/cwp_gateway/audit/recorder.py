@@ -4,8 +4,9 @@ record of a write whose success the caller has seen. The cost stays small by gro
 commit: one task writes whatever rows are waiting in one INSERT and one transaction, and
 while it commits, the next requests' rows gather for the next batch. With light traffic
 a row waits for one commit; with heavy traffic many rows share one. On PostgreSQL the
-batch goes on a connection in autocommit, where asyncpg runs the rows as one atomic
-pipeline: one round trip a batch instead of three (BEGIN, INSERT, COMMIT).
+batch goes straight to the driver (`cwp_common.db.DriverInsert`), where asyncpg runs the
+rows as one atomic pipeline: one round trip a batch instead of three (BEGIN, INSERT,
+COMMIT), and a tenth of the CPU of a session.
 
 If the database does not answer within `wait_limit`, the answer goes out anyway (the
 upstream has already done the write; withholding the answer undoes nothing) and the row
@@ -20,13 +21,13 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cwp_common.auth import Principal
-from cwp_common.db import new_id, utcnow
+from cwp_common.db import DriverInsert, new_id, utcnow
 from cwp_common.redact import describe
 from cwp_gateway.audit.models import RequestAudit
 
@@ -56,7 +57,7 @@ class AuditRecorder:
             asyncio.Queue()
         )
         self._task: asyncio.Task[None] | None = None
-        self._autocommit: AsyncEngine | None = None
+        self._driver: DriverInsert | None = None
 
     def row(
         self,
@@ -112,7 +113,7 @@ class AuditRecorder:
         bind = sessions.kw.get("bind")
         if isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql":
             # SQLite's executemany is not atomic outside a transaction: it keeps one.
-            self._autocommit = bind.execution_options(isolation_level="AUTOCOMMIT")
+            self._driver = DriverInsert(bind, cast(Table, RequestAudit.__table__))
         self._task = asyncio.create_task(self._run(), name="request-audit")
 
     async def stop(self) -> None:
@@ -121,9 +122,13 @@ class AuditRecorder:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        while not self.queue.empty():
-            if not await self.flush():
-                break
+        try:
+            while not self.queue.empty():
+                if not await self.flush():
+                    break
+        finally:
+            if self._driver is not None:
+                await self._driver.close()
 
     def _take(self) -> list[tuple[dict[str, Any], asyncio.Future[None] | None]]:
         items: list[tuple[dict[str, Any], asyncio.Future[None] | None]] = []
@@ -140,9 +145,8 @@ class AuditRecorder:
             return 0
         rows = [row for row, _ in items]
         try:
-            if self._autocommit is not None:
-                async with self._autocommit.connect() as conn:
-                    await conn.execute(insert(RequestAudit), rows)
+            if self._driver is not None:
+                await self._driver.insert(rows)
             else:
                 async with self.sessions() as session, session.begin():
                     await session.execute(insert(RequestAudit), rows)
