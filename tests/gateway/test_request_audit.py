@@ -159,7 +159,7 @@ async def test_a_batch_is_written_whole_or_not_at_all_and_a_failed_one_stays_que
 
 async def test_a_lost_database_connection_costs_a_try_not_a_row(stack: Stack, backend: str) -> None:
     """On PostgreSQL the audit writes on a driver connection of its own: when the server
-    ends it, that batch fails (and stays queued) and the next try opens a new one."""
+    ends it, a batch may fail (and stay queued); the next try opens a new connection."""
     if backend != "postgresql":
         pytest.skip("SQLite writes through the session")
     audit = stack.app.state.audit
@@ -171,9 +171,12 @@ async def test_a_lost_database_connection_costs_a_try_not_a_row(stack: Stack, ba
     async with stack.app.state.runtime.sessions() as session:
         await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
     audit.record(audit.row(actor, "PATCH", "/api/v1/registry/workers/x", 200, "::1", "r2"))
-    with pytest.raises(OperationalError):
-        await audit.flush()
-    assert await audit.flush() == 1
+    try:  # fails if the driver had not yet seen its connection end
+        written = await audit.flush()
+    except OperationalError:
+        written = await audit.flush()
+    assert written == 1
+    assert audit._driver._conn.get_server_pid() != pid
     async with stack.app.state.runtime.sessions() as session:
         ids = (await session.scalars(select(RequestAudit.request_id))).all()
     assert sorted(i for i in ids if i in ("r1", "r2")) == ["r1", "r2"]  # each once
