@@ -97,6 +97,24 @@ async def test_garbage_from_the_service_is_a_502_problem(
         assert r.json()["type"] == "urn:cwp:problem:upstream-unavailable"
 
 
+async def test_a_small_answer_cut_short_is_a_502_not_a_cut_answer(
+    settings: Settings, platform: PlatformSettings
+) -> None:
+    """A small answer is read whole before any of it goes on: when the service closes
+    the connection halfway, the caller gets a clear 502, not a truncated 200."""
+
+    async def cut(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+        writer.write(b'Content-Length: 100\r\n\r\n{"half":')
+        await writer.drain()
+
+    async with raw_server(cut) as (url, _), gateway_to(settings, platform, url) as (c, auth):
+        r = await c.get("/api/v1/registry/workers", headers=auth)
+        assert r.status_code == 502
+        assert r.json()["type"] == "urn:cwp:problem:upstream-unavailable"
+
+
 async def test_an_idempotent_call_is_retried_once_a_post_never(
     settings: Settings, platform: PlatformSettings
 ) -> None:

@@ -54,6 +54,7 @@ class Upstream:
 # recruitment round (cwp_registry.recruitment.router). Limited per client address by
 # Protection.public, whatever token comes with them.
 PUBLIC_PREFIXES = ("/api/v1/registry/recruitment/public/",)
+WHOLE = 64 * 1024  # answers up to this size are read whole, then sent in one message
 
 
 @dataclass
@@ -368,6 +369,9 @@ class ProxyMiddleware:
             else:
                 breaker.succeeded()
             async with response:
+                length = response.content_length
+                # A small answer goes on whole, in one message; a cut one is a 502.
+                whole = await response.read() if length is not None and length <= WHOLE else None
                 await send(
                     {
                         "type": "http.response.start",
@@ -376,6 +380,9 @@ class ProxyMiddleware:
                     }
                 )
                 started = True
+                if whole is not None:
+                    await send({"type": "http.response.body", "body": whole})
+                    return
                 # Streamed: a large export never sits whole in the gateway's memory.
                 async for chunk in response.content.iter_any():
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
