@@ -175,8 +175,10 @@ def arguments(node: Dependant) -> tuple[tuple[str, Call], ...]:
 
 def unaliased(field: Any) -> bool:
     """A parameter known by its own name only (FastAPI looks aliases up otherwise)."""
-    info = field.field_info
-    return info.alias is None and info.validation_alias is None and field.alias == field.name
+    info, name = field.field_info, field.name
+    return (
+        info.alias in (None, name) and info.validation_alias in (None, name) and field.alias == name
+    )
 
 
 def plain_dependency(sub: Dependant) -> bool:
