@@ -65,6 +65,7 @@ class Prepared:
     mapper: Any
     key_column: int  # the key's place in a row
     many_sql: str | None = None  # PostgreSQL: the same with `key = ANY(...)`
+    key_type: type | None = None  # a key of this type may share a round trip
     results: list[Processor] | None = None
     waiting: list[tuple[Any, asyncio.Future[Any]]] | None = field(default=None, compare=False)
 
@@ -96,6 +97,14 @@ class Prepared:
 
 
 UNSUPPORTED = object()  # get()'s answer for a statement only the ORM can run
+
+
+def _python_type(column: Any) -> type | None:
+    try:
+        found: type = column.type.python_type
+    except NotImplementedError:
+        return None
+    return found
 
 
 class DirectReads:
@@ -165,6 +174,7 @@ class DirectReads:
             mapper=mapper,
             key_column=attributes.index(key_attribute),
             many_sql=self.many_sql(repo, names),
+            key_type=_python_type(column),
         )
 
     def many_sql(self, repo: Repository[Any], names: Sequence[str]) -> str | None:
@@ -221,7 +231,13 @@ class PostgresReads(DirectReads):
         prepared = self.prepare(repo)
         if not isinstance(prepared, Prepared):
             return UNSUPPORTED
-        if prepared.results is None or prepared.many_sql is None:  # the first read runs alone
+        if (
+            prepared.results is None  # the first read runs alone, and learns the columns
+            or prepared.many_sql is None
+            # A key of another type (a UUID given as text) could not be told in the rows.
+            or prepared.key_type is None
+            or not isinstance(key, prepared.key_type)
+        ):
             row = await self.fetch(prepared, prepared.arguments(key))
             return None if row is None else prepared.instance(row)
         future = asyncio.get_running_loop().create_future()
