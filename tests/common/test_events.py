@@ -504,7 +504,7 @@ async def test_batches_overlap_only_when_they_share_no_subject(
             await session.execute(
                 insert(notes), [{"text": f"seen:{parse(e, NoteCreated).text}"} for e in events]
             )
-            await asyncio.sleep(0.05)  # the next batch arrives meanwhile
+            await asyncio.sleep(0.2)  # the next batch arrives meanwhile, even on a busy machine
             applied.extend((e.subject, parse(e, NoteCreated).text) for e in events)
         finally:
             running[0] -= 1
