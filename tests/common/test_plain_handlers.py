@@ -1,4 +1,4 @@
-"""The planned handlers (cwp_common.handlers) answer exactly as FastAPI's own: the same
+"""The planned handlers (cwp_common.request_handlers) answer exactly as FastAPI's own: the same
 routes served both ways, the same requests, the same status, headers and bytes."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.responses import PlainTextResponse, Response
 
-from cwp_common.handlers import install_plain_handlers, plain_handler
+from cwp_common.request_handlers import install_plain_handlers, plain_handler
 
 
 class Thing(BaseModel):

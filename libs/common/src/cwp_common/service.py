@@ -42,11 +42,11 @@ from cwp_common.events.outbox import (
     relay_engine,
 )
 from cwp_common.events.tables import EventTables
-from cwp_common.handlers import install_plain_handlers
 from cwp_common.logs import configure_logging
 from cwp_common.openapi import document_problems
 from cwp_common.problems import install_problem_handlers
 from cwp_common.redact import describe
+from cwp_common.request_handlers import install_plain_handlers
 from cwp_common.revocation import RevocationFeed, RevocationList
 from cwp_common.routing import route_directly, segment_convertor
 from cwp_common.settings import (
