@@ -321,15 +321,23 @@ class DriverInsert:
                 self._conn = await asyncpg.connect(*cargs, **cparams)
             await self._conn.executemany(self._sql, records)
         except BaseException as exc:
-            await self.close()  # a connection in doubt is not used again
+            self._drop()  # a connection in doubt is not used again
             if isinstance(exc, DRIVER_ERRORS):
                 raise driver_error(self._what, exc) from None
             raise
 
-    async def close(self) -> None:
+    def _drop(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
             conn.terminate()
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None and not conn.is_closed():
+            try:
+                await conn.close(timeout=5)
+            except (TimeoutError, *DRIVER_ERRORS):
+                conn.terminate()
 
 
 # Up to this many rows go by INSERT: a COPY costs three round trips (the statement that

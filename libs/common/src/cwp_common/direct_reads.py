@@ -81,6 +81,17 @@ class Prepared:
             t.result_processor(dialect, code) for t, code in zip(self.types, coltypes, strict=True)
         ]
 
+    def shares(self, key: Any) -> bool:
+        """Whether a read of `key` may share a round trip: not the first read (it learns
+        the columns), and not a key of another type (a UUID given as text), which could
+        not be told apart in the rows."""
+        return (
+            self.results is not None
+            and self.many_sql is not None
+            and self.key_type is not None
+            and isinstance(key, self.key_type)
+        )
+
     def row_key(self, row: Sequence[Any]) -> Any:
         """A row's key as the caller names it (the key attribute's value)."""
         assert self.results is not None
@@ -119,6 +130,10 @@ class DirectReads:
         prepared = self.prepare(repo)
         if not isinstance(prepared, Prepared):
             return UNSUPPORTED
+        return await self.read(prepared, key)
+
+    async def read(self, prepared: Prepared, key: Any) -> Any:
+        """The instance of `key`'s row, or None."""
         row = await self.fetch(prepared, prepared.arguments(key))
         return None if row is None else prepared.instance(row)
 
@@ -227,19 +242,9 @@ class PostgresReads(DirectReads):
         # The same statement but for the key's test, so its parameters line up.
         return compiled.string if compiled.positiontup == list(names) else None
 
-    async def get(self, repo: Repository[Any], key: Any) -> Any:
-        prepared = self.prepare(repo)
-        if not isinstance(prepared, Prepared):
-            return UNSUPPORTED
-        if (
-            prepared.results is None  # the first read runs alone, and learns the columns
-            or prepared.many_sql is None
-            # A key of another type (a UUID given as text) could not be told in the rows.
-            or prepared.key_type is None
-            or not isinstance(key, prepared.key_type)
-        ):
-            row = await self.fetch(prepared, prepared.arguments(key))
-            return None if row is None else prepared.instance(row)
+    async def read(self, prepared: Prepared, key: Any) -> Any:
+        if not prepared.shares(key):
+            return await super().read(prepared, key)
         future = asyncio.get_running_loop().create_future()
         if prepared.waiting is None:
             prepared.waiting = []
