@@ -5,7 +5,7 @@ with a clear message, and nothing is written (rows and outbox unchanged)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,12 +13,12 @@ import pytest
 from cwp_common.clock import today_in_china
 from tests.registry.conftest import Registry, assert_problem, years_ago
 from tests.registry.helpers import GD_1, SH_1, id_number, wrong_check
+from tests.support.dates import FUTURE
 from tests.support.ids import with_check
 from tests.support.tokens import Tokens
 
 URL = "/api/v1/registry/workers"
 TODAY = today_in_china()
-TOMORROW = (TODAY + timedelta(days=1)).isoformat()
 VALID = id_number(area="310101", seq=777)
 
 
@@ -41,7 +41,7 @@ ID_CASES = [
     (wrong_check(VALID), "check-character", "check character"),
     (with_check("31010119900230077"), "date", "not a real calendar date"),
     (with_check("31010120000001077"), "date", "not a real calendar date"),
-    (with_check(f"310101{TODAY + timedelta(days=1):%Y%m%d}077"), "future-date", "future"),
+    (with_check(f"310101{FUTURE:%Y%m%d}077"), "future-date", "future"),
     (with_check("99999919900101077"), "address-code", "address code"),
 ]
 
@@ -77,8 +77,8 @@ def birth_number(birth: date) -> str:
         ({"community_code": "310101002099"}, "unknown-community", "community_code"),
         ({"community_code": "310101002299"}, "invalid-division-code", "community_code"),
         ({"community_code": "00"}, "invalid-division-code", "community_code"),
-        ({"hire_date": TOMORROW}, "date-in-future", "hire_date"),
-        ({"service_start_date": TOMORROW}, "date-in-future", "service_start_date"),
+        ({"hire_date": FUTURE.isoformat()}, "date-in-future", "hire_date"),
+        ({"service_start_date": FUTURE.isoformat()}, "date-in-future", "service_start_date"),
         ({"service_start_date": "2005-12-31"}, "under-minimum-age", "service_start_date"),
         (
             {"id_number": birth_number(years_ago(15)), "hire_date": TODAY.isoformat()},

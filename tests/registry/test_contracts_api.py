@@ -18,6 +18,7 @@ from cwp_registry.contracts.jobs import remind_expiring
 from cwp_registry.ops import add_commands
 from tests.registry.conftest import Registry, assert_problem, start_registry
 from tests.registry.helpers import GD_1, SH_1
+from tests.support.dates import FUTURE
 
 API = "/api/v1/registry"
 TODAY = today_in_china()
@@ -102,7 +103,7 @@ async def test_civil_servants_sign_no_labour_contract(reg: Registry) -> None:
         ({"end_date": None}, 422, "invalid-contract-dates"),
         ({"kind": "open_ended"}, 422, "invalid-contract-dates"),
         ({"start_date": "2019-03-01"}, 422, "invalid-contract-dates"),  # before hire
-        ({"signed_on": (TODAY + timedelta(days=1)).isoformat()}, 422, "invalid-contract-dates"),
+        ({"signed_on": FUTURE.isoformat()}, 422, "invalid-contract-dates"),
         ({"end_date": "2021-02-28", "probation_months": 3}, 422, "probation-too-long"),
         ({"end_date": "2023-02-30"}, 422, "validation-error"),  # no such day
         ({"start_date": "2020-13-01"}, 422, "validation-error"),

@@ -16,10 +16,11 @@ from cwp_registry.management.models import DutyRule
 from cwp_registry.supervision import rules as supervision
 from tests.registry.conftest import Registry, assert_problem
 from tests.registry.helpers import GD_1, SH_1
+from tests.support.dates import FUTURE
 
 API = "/api/v1/registry"
 TODAY = today_in_china()
-TOMORROW = (TODAY + timedelta(days=1)).isoformat()
+AHEAD = FUTURE.isoformat()
 
 
 @pytest.fixture
@@ -110,7 +111,7 @@ async def test_duties_follow_the_jurisdictions_rules(reg: Registry) -> None:
     for bad, slug in (
         ({"hours": "25"}, "validation-error"),
         ({"hours": "0"}, "validation-error"),
-        ({"on": TOMORROW}, "date-in-future"),
+        ({"on": AHEAD}, "date-in-future"),
         ({"on": "2023-06-01"}, "no-duty-rule"),  # before the rule took effect
         ({"kind": "night_duty"}, "no-duty-rule"),
     ):
@@ -148,7 +149,7 @@ async def test_rewards_and_discipline(reg: Registry) -> None:
     for bad, slug in (
         ({"category": "warning"}, "category-mismatch"),
         ({"reason": ""}, "validation-error"),
-        ({"decided_on": TOMORROW}, "date-in-future"),
+        ({"decided_on": AHEAD}, "date-in-future"),
     ):
         assert_problem(await reg.client.post(url, json=body | bad, headers=reg.auth()), 422, slug)
     listed = await reg.client.get(url, params={"kind": "discipline"}, headers=reg.auth())
@@ -181,7 +182,7 @@ async def test_disclosures_per_community(reg: Registry) -> None:
         ({"period_end": "2026-06-30"}, 422, "invalid-dates"),
         ({"published_on": "2026-06-30"}, 422, "invalid-dates"),
         (
-            {"published_on": TOMORROW, "period_start": TODAY.isoformat(), "period_end": TOMORROW},
+            {"published_on": AHEAD, "period_start": TODAY.isoformat(), "period_end": AHEAD},
             422,
             "date-in-future",
         ),
@@ -308,7 +309,7 @@ async def test_care_records(reg: Registry) -> None:
             "validation-error",
         ),
         (
-            {"kind": "visit", "on": TOMORROW, "occasion": "festival", "visited_by": "街道"},
+            {"kind": "visit", "on": AHEAD, "occasion": "festival", "visited_by": "街道"},
             "date-in-future",
         ),
         (

@@ -13,6 +13,7 @@ import pytest
 from cwp_common.clock import today_in_china
 from tests.registry.conftest import Registry, assert_problem
 from tests.registry.helpers import GD_1, SH_1, id_number
+from tests.support.dates import FUTURE
 
 API = "/api/v1/registry/recruitment"
 TODAY = today_in_china()
@@ -378,7 +379,7 @@ async def test_hiring_refusals_leave_no_worker(reg: Registry) -> None:
         await reg.client.post(url, json=bad_contract, headers=reg.auth()), 422, "probation-too-long"
     )
     future = {
-        "hire_date": (TODAY + timedelta(days=1)).isoformat(),
+        "hire_date": FUTURE.isoformat(),
         "employment_type": "civil_servant",
     }
     assert_problem(

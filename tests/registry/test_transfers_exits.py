@@ -4,17 +4,15 @@ in the career service; a history) and exits (final)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import orjson
 import pytest
 
-from cwp_common.clock import today_in_china
 from tests.registry.conftest import Registry, assert_problem
 from tests.registry.helpers import GD_1, SH_1, SH_2
+from tests.support.dates import FUTURE
 
 URL = "/api/v1/registry/workers"
-TOMORROW = (today_in_china() + timedelta(days=1)).isoformat()
+AHEAD = FUTURE.isoformat()
 
 
 @pytest.fixture
@@ -94,7 +92,7 @@ async def test_transfer_history(reg: Registry) -> None:
         ("310101002209", "2024-01-01", 422, "invalid-division-code", "to_community_code"),
         ("3101", "2024-01-01", 422, "invalid-division-code", "to_community_code"),
         (SH_2, "2020-02-29", 422, "date-too-early", "effective_date"),
-        (SH_2, TOMORROW, 422, "date-in-future", "effective_date"),
+        (SH_2, AHEAD, 422, "date-in-future", "effective_date"),
     ],
 )
 async def test_refused_transfers_change_nothing(
@@ -165,7 +163,7 @@ async def test_exit_is_final(reg: Registry) -> None:
     ("body", "status", "slug"),
     [
         ({"reason": "resignation", "exit_date": "2020-02-29"}, 422, "date-too-early"),
-        ({"reason": "resignation", "exit_date": TOMORROW}, 422, "date-in-future"),
+        ({"reason": "resignation", "exit_date": AHEAD}, 422, "date-in-future"),
         ({"reason": "fired", "exit_date": "2024-01-01"}, 422, "validation-error"),
         ({"reason": "resignation"}, 422, "validation-error"),
         ({"exit_date": "2024-01-01"}, 422, "validation-error"),
