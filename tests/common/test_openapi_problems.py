@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+import cwp_common.openapi as openapi_module
 from cwp_career.app import create_app as career_app
 from cwp_career.config import Settings as CareerSettings
 from cwp_common.problems import PROBLEM_MEDIA_TYPE
@@ -99,3 +100,35 @@ async def test_a_real_problem_answer_is_what_the_document_says(
         )
         assert r.status_code == 404
         assert r.headers["content-type"] == PROBLEM_MEDIA_TYPE
+
+
+def test_a_document_is_built_once_per_process_and_each_app_has_its_own_copy(
+    tmp_path: Path, platform_settings: PlatformSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second app of the same service gets the same document without building it again
+    (a suite builds one app per test), as a copy of its own: changing one app's document
+    changes no other's. An app of other routes gets its own document."""
+    first = apps(tmp_path, platform_settings)
+    second = apps(tmp_path, platform_settings)
+    built = first["registry"].openapi()
+    calls: list[str] = []
+    real = openapi_module._build
+
+    def counting(app: FastAPI) -> dict[str, Any]:
+        calls.append(app.title)
+        return real(app)
+
+    monkeypatch.setattr(openapi_module, "_build", counting)
+    again = second["registry"].openapi()
+    assert calls == [], "the second registry app built its document again"
+    assert again == built
+    assert again is not built
+    again["paths"].clear()
+    assert first["registry"].openapi()["paths"], "one app's copy changed another's"
+    assert len(second["career"].openapi()["paths"]) > 0
+    assert second["career"].openapi() != built
+    other = FastAPI(title=second["registry"].title, version=second["registry"].version)
+    openapi_module.document_problems(other)
+    other.get("/only-here")(lambda: {})
+    assert list(other.openapi()["paths"]) == ["/only-here"]
+    assert calls[-1] == other.title, "an app of other routes builds its own"

@@ -32,8 +32,10 @@ async def fresh_database(backend: str, service: str, tmp: Path) -> str:
     if backend == "sqlite":
         return f"sqlite+aiosqlite:///{tmp / f'{service}.db'}"
     admin_url = _async_pg_url(os.environ["TEST_DATABASE_URL"])
-    # TEST_DATABASE_SUFFIX lets two checkouts run their suites on one server at once.
-    name = f"cwp_test_{service}{os.environ.get('TEST_DATABASE_SUFFIX', '')}"
+    # TEST_DATABASE_SUFFIX lets two checkouts run their suites on one server at once, and
+    # each pytest-xdist worker (gw0, gw1, ...) has databases of its own.
+    suffix = os.environ.get("TEST_DATABASE_SUFFIX", "") + os.environ.get("PYTEST_XDIST_WORKER", "")
+    name = f"cwp_test_{service}{suffix}"
     admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as conn:

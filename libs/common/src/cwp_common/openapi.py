@@ -19,11 +19,13 @@ problem+json (an error answer is never plain JSON here).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar, get_args
 
-from fastapi import FastAPI
+import orjson
+from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -267,26 +269,56 @@ def add_problem_responses(document: dict[str, Any], routes: list[Any]) -> dict[s
     return document
 
 
-def document_problems(app: FastAPI) -> None:
-    """Make `app.openapi()` list every route's problem answers."""
+# Documents built in this process, by what they are built from (see document_problems).
+# A process that builds many apps of one service (a test suite builds one per test)
+# builds each document once, and each app gets its own copy. Bounded: apps built of
+# routers made on the fly would otherwise pile up here.
+_BUILT: OrderedDict[Hashable, tuple[object, bytes]] = OrderedDict()
+_BUILT_MAX = 16
+
+
+def _build(app: FastAPI) -> dict[str, Any]:
+    document = get_openapi(
+        title=app.title,
+        version=app.version,
+        openapi_version=app.openapi_version,
+        description=app.description,
+        routes=app.routes,
+    )
+    # Included routers stay nested in this FastAPI: walk them as its own document
+    # generator does.
+    routes = [
+        r
+        for r in iter_route_contexts(app.routes)
+        if isinstance(r.original_route, APIRoute) and r.include_in_schema
+    ]
+    return add_problem_responses(document, routes)
+
+
+def document_problems(app: FastAPI, made_of: Sequence[APIRouter] = ()) -> None:
+    """Make `app.openapi()` list every route's problem answers.
+
+    `made_of`: the routers that are the app's whole documented API, each included as it
+    is (create_service_app's apps). The document then depends only on them and the app's
+    title and version, and is built once per process for them."""
+    # Routers are module-level objects; the cache holds on to them, so that no other
+    # object takes one of their ids.
+    key = (
+        (app.title, app.version, tuple((id(r), len(r.routes)) for r in made_of))
+        if made_of
+        else None
+    )
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            document = get_openapi(
-                title=app.title,
-                version=app.version,
-                openapi_version=app.openapi_version,
-                description=app.description,
-                routes=app.routes,
-            )
-            # Included routers stay nested in this FastAPI: walk them as its own
-            # document generator does.
-            routes = [
-                r
-                for r in iter_route_contexts(app.routes)
-                if isinstance(r.original_route, APIRoute) and r.include_in_schema
-            ]
-            app.openapi_schema = add_problem_responses(document, routes)
+            built = _BUILT.get(key) if key is not None else None
+            if built is None:
+                built = (tuple(made_of), orjson.dumps(_build(app)))
+                if key is not None:
+                    _BUILT[key] = built
+                    if len(_BUILT) > _BUILT_MAX:
+                        _BUILT.popitem(last=False)
+            app.openapi_schema = orjson.loads(built[1])
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -259,7 +259,7 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
     app = FastAPI(title=spec.title, lifespan=lifespan, version="1.0.0", telemetry=quiet)
     app.state.metrics = metrics  # a service registers its own metrics on metrics.registry
     install_problem_handlers(app)
-    document_problems(app)
+    document_problems(app, made_of=spec.routers)
     # add_middleware puts each new one outside the previous: the spec's own middleware
     # runs inside EdgeMiddleware (request id, size limit, metrics, access log).
     for mw in reversed(spec.middleware):
