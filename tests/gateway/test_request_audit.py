@@ -4,6 +4,7 @@ exported as Excel, and append-only down to the database."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import zipfile
 from collections.abc import AsyncIterator
@@ -180,3 +181,40 @@ async def test_a_lost_database_connection_costs_a_try_not_a_row(stack: Stack, ba
     async with stack.app.state.runtime.sessions() as session:
         ids = (await session.scalars(select(RequestAudit.request_id))).all()
     assert sorted(i for i in ids if i in ("r1", "r2")) == ["r1", "r2"]  # each once
+
+
+async def test_a_batch_in_flight_when_the_gateway_stops_is_written(
+    stack: Stack, backend: str
+) -> None:
+    """Stopping used to cancel the writer mid-batch: the rows it had taken were neither
+    written nor queued again. Now the batch finishes first (here it waits for a lock
+    another transaction holds on the table, released while the gateway stops)."""
+    if backend != "postgresql":
+        pytest.skip("a PostgreSQL table lock holds the batch in flight")
+    audit = stack.app.state.audit
+    actor = Principal("auditor", "user", frozenset({"operator"}), "31")
+    engine = stack.app.state.runtime.sessions.kw["bind"]
+    async with engine.connect() as locker:
+        await locker.execute(text("LOCK TABLE request_audit IN ACCESS EXCLUSIVE MODE"))
+        row = audit.row(actor, "POST", "/api/v1/registry/communities", 201, "::1", "in-flight")
+        answered = asyncio.create_task(audit.write(row))
+        for _ in range(100):  # until the batch waits for the lock
+            waiting = await locker.scalar(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = CAST(:t AS regclass)"
+                ),
+                {"t": "request_audit"},
+            )
+            if waiting:
+                break
+            await asyncio.sleep(0.05)
+        assert waiting, "the batch never reached the database"
+        stopping = asyncio.create_task(audit.stop())
+        await asyncio.sleep(0.3)
+        assert not stopping.done(), "stop did not wait for the batch in flight"
+        await locker.rollback()  # the lock goes; the batch commits
+    await stopping
+    await answered
+    async with stack.app.state.runtime.sessions() as session:
+        ids = (await session.scalars(select(RequestAudit.request_id))).all()
+    assert list(ids).count("in-flight") == 1

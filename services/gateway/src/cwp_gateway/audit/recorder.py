@@ -10,10 +10,10 @@ COMMIT), and a tenth of the CPU of a session.
 
 If the database does not answer within `wait_limit`, the answer goes out anyway (the
 upstream has already done the write; withholding the answer undoes nothing) and the row
-stays queued, written as soon as the database is back. Stopping the gateway flushes what
-is queued. The window left is a crash between the upstream's commit and the audit's
-commit, before the answer: the caller then sees a failed request, never a success
-without a record."""
+stays queued, written as soon as the database is back. Stopping the gateway finishes the
+batch in flight, then flushes what is queued. The window left is a crash between the
+upstream's commit and the audit's commit, before the answer: the caller then sees a
+failed request, never a success without a record."""
 
 from __future__ import annotations
 
@@ -57,6 +57,7 @@ class AuditRecorder:
             asyncio.Queue()
         )
         self._task: asyncio.Task[None] | None = None
+        self._batch: asyncio.Future[int] | None = None  # the batch being written now
         self._driver: DriverInsert | None = None
 
     def row(
@@ -122,6 +123,12 @@ class AuditRecorder:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._batch is not None:
+            # A batch in flight is finished, not cut: cut, its rows would be neither
+            # written nor queued again. One that fails is queued again by _write.
+            with contextlib.suppress(Exception):
+                await self._batch
+            self._batch = None
         try:
             while not self.queue.empty():
                 if not await self.flush():
@@ -164,7 +171,9 @@ class AuditRecorder:
         while True:
             try:
                 first = await self.queue.get()
-                await self._write([first, *self._take()])
+                # Shielded: stopping cancels this loop, and stop() lets the batch finish.
+                self._batch = asyncio.ensure_future(self._write([first, *self._take()]))
+                await asyncio.shield(self._batch)
             except asyncio.CancelledError:
                 raise
             except Exception:
