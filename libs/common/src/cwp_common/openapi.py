@@ -295,14 +295,25 @@ def _build(app: FastAPI) -> dict[str, Any]:
     return add_problem_responses(document, routes)
 
 
+def _copy_built(app: FastAPI, key: Hashable, made_of: Sequence[APIRouter]) -> dict[str, Any]:
+    """A copy of the document built for `key`, built now if it was not yet."""
+    built = _BUILT.get(key)
+    if built is None:
+        # The routers are kept with it, so that no other object takes one of their ids.
+        built = _BUILT[key] = (tuple(made_of), orjson.dumps(_build(app)))
+        if len(_BUILT) > _BUILT_MAX:
+            _BUILT.popitem(last=False)
+    loaded: dict[str, Any] = orjson.loads(built[1])
+    return loaded
+
+
 def document_problems(app: FastAPI, made_of: Sequence[APIRouter] = ()) -> None:
     """Make `app.openapi()` list every route's problem answers.
 
     `made_of`: the routers that are the app's whole documented API, each included as it
     is (create_service_app's apps). The document then depends only on them and the app's
     title and version, and is built once per process for them."""
-    # Routers are module-level objects; the cache holds on to them, so that no other
-    # object takes one of their ids.
+    # Routers are module-level objects: the same ones in every app of a service.
     key = (
         (app.title, app.version, tuple((id(r), len(r.routes)) for r in made_of))
         if made_of
@@ -311,14 +322,7 @@ def document_problems(app: FastAPI, made_of: Sequence[APIRouter] = ()) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            built = _BUILT.get(key) if key is not None else None
-            if built is None:
-                built = (tuple(made_of), orjson.dumps(_build(app)))
-                if key is not None:
-                    _BUILT[key] = built
-                    if len(_BUILT) > _BUILT_MAX:
-                        _BUILT.popitem(last=False)
-            app.openapi_schema = orjson.loads(built[1])
+            app.openapi_schema = _build(app) if key is None else _copy_built(app, key, made_of)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
