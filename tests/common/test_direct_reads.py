@@ -20,7 +20,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from cwp_common.auth import Principal
 from cwp_common.db import (
+    ReadOnlySession,
     UTCDateTime,
+    WriteInReadSession,
     make_engine,
     make_read_session_factory,
     make_session_factory,
@@ -126,6 +128,31 @@ async def store(engine: AsyncEngine, **values: Any) -> Record:
 
 
 COLUMNS = [c.key for c in Record.__table__.columns]
+
+
+async def test_a_read_session_makes_its_orm_half_only_when_a_statement_needs_it(
+    engine: AsyncEngine, reads: DirectReads
+) -> None:
+    stored = await store(engine)
+    sessions = read_sessions(engine, reads)
+    s = sessions()
+    assert await Records(s, PLATFORM).get(stored.id) is not None
+    assert "sync_session" not in vars(s), "a get by key needs no ORM session"
+    assert not s.in_transaction()
+    assert s.info[DIRECT_READS] is reads
+    with pytest.raises(TypeError):  # the factory's info, shared by every session
+        s.info["mine"] = 1  # type: ignore[index]
+    await s.close()
+    assert "sync_session" not in vars(s)
+
+    assert await s.scalar(select(Record.code)) == "310101002001"  # now the ORM runs
+    assert isinstance(s.sync_session, ReadOnlySession)
+    s.info["mine"] = 1  # type: ignore[index]
+    assert "mine" not in sessions().info, "each made session has its own info"
+    s.add(Record(id=new_id()))
+    with pytest.raises(WriteInReadSession):
+        await s.flush()
+    await s.close()
 
 
 async def test_the_direct_row_is_the_orm_row(engine: AsyncEngine, reads: DirectReads) -> None:

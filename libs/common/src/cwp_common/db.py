@@ -17,9 +17,10 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any, cast
 
 import asyncpg
@@ -226,12 +227,48 @@ def read_engine(engine: AsyncEngine) -> AsyncEngine:
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
+class ReadSession(AsyncSession):
+    """A read request's session, whose ORM half (a ReadOnlySession) is made when a
+    statement first needs it: most GETs are answered by direct reads
+    (cwp_common.direct_reads) and never do, and making it was a tenth of such a GET's CPU.
+    Its `info` is readable before then, and a session never made holds no transaction."""
+
+    def __init__(self, bind: AsyncEngine | None = None, **kw: Any) -> None:
+        self._async_bind = bind
+        self._async_binds = {}
+        self._deferred = kw
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for an attribute not set: the ORM half, the first time it is asked for.
+        if name not in ("sync_session", "_proxied") or "_deferred" not in self.__dict__:
+            raise AttributeError(name)
+        AsyncSession.__init__(self, self._async_bind, **self.__dict__.pop("_deferred"))
+        return getattr(self, name)
+
+    @property
+    def info(self) -> Mapping[Any, Any]:  # type: ignore[override]
+        """Before the ORM half exists, the factory's `info`, which every session shares:
+        read-only."""
+        deferred = self.__dict__.get("_deferred")
+        if deferred is None:
+            return self.sync_session.info
+        return MappingProxyType(deferred["info"])
+
+    def in_transaction(self) -> bool:
+        return "_deferred" not in self.__dict__ and super().in_transaction()
+
+    async def close(self) -> None:
+        if "_deferred" not in self.__dict__:  # a session never made has nothing to close
+            await super().close()
+
+
 def make_read_session_factory(
     engine: AsyncEngine, info: dict[str, Any] | None = None
 ) -> async_sessionmaker[AsyncSession]:
     """Sessions for requests that only read; `engine` comes from `read_engine`."""
     return async_sessionmaker(
         engine,
+        class_=ReadSession,
         expire_on_commit=False,
         autoflush=False,
         info=info or {},

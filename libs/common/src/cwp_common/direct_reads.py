@@ -375,5 +375,5 @@ def direct_reads(engine: AsyncEngine) -> DirectReads | None:
 
 
 def reads_of(session: AsyncSession) -> DirectReads | None:
-    reads: DirectReads | None = session.sync_session.info.get(DIRECT_READS)
+    reads: DirectReads | None = session.info.get(DIRECT_READS)
     return reads
