@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from starlette.responses import PlainTextResponse, Response
 
 from cwp_common.request_handlers import install_plain_handlers, plain_handler
+from cwp_common.routing import route_directly
 
 
 class Thing(BaseModel):
@@ -94,7 +95,9 @@ def make_router() -> APIRouter:
     return router
 
 
-def make_app(planned: bool) -> FastAPI:
+def make_app(planned: bool, direct: bool = False) -> FastAPI:
+    """`direct`: the router also routes its own requests, and a planned handler is then
+    called without FastAPI's wrapper (cwp_common.request_handlers.route_app)."""
     router = make_router()
     if planned:
         for route in router.routes:
@@ -102,6 +105,8 @@ def make_app(planned: bool) -> FastAPI:
             install_plain_handlers(route)
     app = FastAPI()
     app.include_router(router)
+    if direct:
+        route_directly(app, app.router.routes[-1], router)
     return app
 
 
@@ -133,8 +138,9 @@ async def answers(app: FastAPI) -> list[tuple[int, str, bytes]]:
         return found
 
 
-async def test_the_planned_handlers_answer_as_fastapi_does() -> None:
-    planned, fastapi = await answers(make_app(True)), await answers(make_app(False))
+@pytest.mark.parametrize("direct", [False, True])
+async def test_the_planned_handlers_answer_as_fastapi_does(direct: bool) -> None:
+    planned, fastapi = await answers(make_app(True, direct)), await answers(make_app(False))
     assert planned == fastapi
     statuses = [status for status, _, _ in planned]
     assert statuses == [200, 200, 422, 422, 422, 401, 403, 200, 204, 201, 422, 200]
@@ -165,8 +171,9 @@ def test_only_plain_routes_are_planned(name: str, planned: bool) -> None:
     assert (handler_of(make_router(), name) is not fastapi_handler) is planned
 
 
-async def test_dependency_overrides_are_honoured() -> None:
-    app = make_app(True)
+@pytest.mark.parametrize("direct", [False, True])
+async def test_dependency_overrides_are_honoured(direct: bool) -> None:
+    app = make_app(True, direct)
 
     async def everyone(request: Request) -> str:
         request.state.seen = 1

@@ -14,11 +14,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.routing import APIRoute, request_response
+from fastapi.routing import APIRoute
 from starlette._utils import get_route_path
 from starlette.convertors import CONVERTOR_TYPES, StringConvertor, register_url_convertor
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from cwp_common.request_handlers import route_app
 
 ROUTE = "cwp.route"  # the scope key of a route matched directly
 
@@ -57,7 +59,7 @@ def route_directly(app: FastAPI, included: BaseRoute, router: APIRouter) -> None
             return
         handler = served.get(id(route))
         if handler is None:
-            handler = served[id(route)] = request_response(route.get_route_handler())
+            handler = served[id(route)] = route_app(route)
         await handler(scope, receive, send)
 
     included.matches = matches  # type: ignore[method-assign]
