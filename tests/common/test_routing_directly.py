@@ -129,3 +129,110 @@ async def test_full_matches_without_a_body_are_served_directly(
     monkeypatch.setattr(routing, "route_app", counted)
     await answers(make_app(True))
     assert sorted(built) == ["all_tags", "copy", "read", "remove"], "each once; not replace"
+
+
+def indexed_app(index: bool) -> FastAPI:
+    """Routes of every kind, in an order where it matters: a parameter in the first
+    segment, a top-level route after a router whose route also matches its path, a
+    mount, a trailing slash."""
+    app = make_app(True)
+
+    @app.get("/api/notes/special")  # the notes router's /{note_id} comes first: 422
+    async def special() -> str:
+        return "special"
+
+    @app.get("/files/{name}")
+    async def file(name: str) -> str:
+        return name
+
+    @app.get("/{page}")
+    async def page(page: str) -> str:
+        return f"page {page}"
+
+    @app.get("/slash/")
+    async def slash() -> str:
+        return "slash"
+
+    static = FastAPI()
+
+    @static.get("/{name}")
+    async def asset(name: str) -> str:
+        return f"asset {name}"
+
+    app.mount("/static", static)
+    if index:
+        routing.index_routes(app)
+    return app
+
+
+INDEXED_REQUESTS = [
+    "/api/notes/7",
+    "/api/notes/special",
+    "/api/tags",
+    "/api/tags/",  # a slash redirect
+    "/files/a.txt",
+    "/files",  # /{page}
+    "/docs",
+    "/docs/",
+    "/anything",
+    "/slash",  # /{page}, before any slash redirect
+    "/slash/",
+    "/static/app.js",
+    "/static",
+    "/a/b/c",  # nobody's
+]
+
+
+async def test_the_route_index_finds_what_fastapis_loop_finds() -> None:
+    found: dict[bool, list[tuple[int, str, bytes]]] = {}
+    for index in (True, False):
+        transport = httpx.ASGITransport(app=indexed_app(index))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            found[index] = []
+            for url in INDEXED_REQUESTS:
+                r = await client.get(url)
+                found[index].append((r.status_code, r.headers.get("location", ""), r.content))
+    assert found[True] == found[False]
+    assert [status for status, _, _ in found[True]] == [
+        200, 422, 200, 307, 200, 200, 200, 307, 200, 200, 200, 200, 200, 404,
+    ]  # fmt: skip
+
+
+async def test_a_request_tries_only_the_routes_that_could_match_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = indexed_app(True)
+    tried: list[str] = []
+    for route in app.router.routes[1:]:
+        name = getattr(route, "path", None) or getattr(route, routing.PREFIX, "?")
+        matches = route.matches
+
+        def counted(scope: Any, name: str = name, matches: Any = matches) -> Any:
+            tried.append(name)
+            return matches(scope)
+
+        monkeypatch.setattr(route, "matches", counted)
+    app.router.routes[0]._size = -1  # type: ignore[attr-defined]  # index the counted ones
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        assert (await client.get("/api/tags")).json() == ["nobody"]
+        assert tried == ["/api/tags"], "its router, which comes before the /{page} route"
+        tried.clear()
+        assert (await client.get("/anything")).text == '"page anything"'
+        assert tried == ["/{page}"]
+        tried.clear()
+        assert (await client.get("/docs")).status_code == 200
+        assert tried == ["/docs"]
+
+
+async def test_routes_added_later_are_indexed() -> None:
+    app = indexed_app(True)
+
+    @app.get("/later/{n}")
+    async def later(n: int) -> int:
+        return n
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        assert (await client.get("/later/3")).json() == 3
+    assert app.url_path_for("later", n=4) == "/later/4"

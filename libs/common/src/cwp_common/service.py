@@ -48,7 +48,7 @@ from cwp_common.problems import install_problem_handlers
 from cwp_common.redact import describe
 from cwp_common.request_handlers import install_plain_handlers
 from cwp_common.revocation import RevocationFeed, RevocationList
-from cwp_common.routing import route_directly, segment_convertor
+from cwp_common.routing import index_routes, route_directly, segment_convertor
 from cwp_common.settings import (
     InsecureConfiguration,
     PlatformSettings,
@@ -282,6 +282,7 @@ def create_service_app(spec: ServiceSpec, platform: PlatformSettings | None = No
         app.include_router(router)
         if router.prefix:
             route_directly(app, app.router.routes[-1], router)
+    index_routes(app)
     return app
 
 
