@@ -19,9 +19,12 @@ HOP_BY_HOP = frozenset(
         b"upgrade",
     }
 )
-# Set again by the gateway: the client library computes the length and the host, the
-# request id and forwarding chain are rewritten below.
-REWRITTEN_UP = frozenset({b"host", b"content-length", b"x-request-id", b"x-forwarded-for"})
+# Set again by the gateway: the client computes the length and the host, the request id
+# and forwarding chain are rewritten below. An Expect was answered by the gateway's own
+# server, which sends 100 Continue when the proxy reads the body.
+REWRITTEN_UP = frozenset(
+    {b"host", b"content-length", b"x-request-id", b"x-forwarded-for", b"expect"}
+)
 # The gateway's own server adds these (EdgeMiddleware the request id, uvicorn the date
 # and server), so the upstream's copies would be duplicates.
 REWRITTEN_DOWN = frozenset({b"x-request-id", b"date", b"server"})
