@@ -275,3 +275,31 @@ def test_a_base_url_is_http_or_https_with_a_host() -> None:
     assert Origin.of("https://registry").port == 443
     with pytest.raises(ValueError, match="not an http"):
         Origin.of("ftp://registry")
+
+
+async def test_an_answer_before_the_body_ends_stops_the_body_and_the_connection() -> None:
+    async def refuse_early(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            await request_head(reader)
+            writer.write(answer(b"too large", b"Content-Type: text/plain"))
+            await writer.drain()
+
+    sent: list[bytes] = []
+
+    async def slow_parts() -> AsyncIterator[bytes]:
+        for part in (b"a" * 10, b"b" * 10, b"c" * 10):
+            await asyncio.sleep(0.1)
+            sent.append(part)
+            yield part
+
+    client = UpstreamClient(4)
+    async with server(refuse_early) as (base, connections):
+        declared = [("Content-Length", "30")]
+        assert await get(client, base, "POST", body=slow_parts(), headers=declared) == (
+            200,
+            b"too large",
+        )
+        assert len(sent) < 3, "the rest of the body was not sent"
+        assert await get(client, base) == (200, b"too large")
+        assert connections == [0, 1], "a connection with a body cut short is not reused"
+    client.close()

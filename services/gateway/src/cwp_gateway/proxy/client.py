@@ -120,6 +120,7 @@ class _Connection(asyncio.Protocol):
         self.waiter: asyncio.Future[None] | None = None
         self.received_any = False
         self.head_only = False
+        self.sent_all = True  # False while a streamed body is still going out
         self.until_close = False  # a body with neither length nor chunks ends at EOF
         self.reading_paused = False
         self.timer: asyncio.TimerHandle | None = None
@@ -133,7 +134,7 @@ class _Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self.received_any = True
         self.heard_at = self.loop.time()
-        if self.head is None:  # between requests: the service has nothing to say
+        if self.head is None or self.complete:  # nothing was asked (any more)
             self._fail(UpstreamError("the service sent bytes nobody asked for"))
             return
         try:
@@ -219,6 +220,7 @@ class _Connection(asyncio.Protocol):
         if body is None or isinstance(body, bytes):
             self.transport.write(head + body if body else head)
         else:
+            self.sent_all = False
             self.transport.write(head)
             await self._write_all(body, chunked)
         await self.head
@@ -227,22 +229,24 @@ class _Connection(asyncio.Protocol):
     async def _write_all(self, chunks: AsyncIterable[bytes], chunked: bool) -> None:
         assert self.transport is not None
         async for chunk in chunks:
-            if self.head is not None and self.head.done():
+            if self.closed or (self.head is not None and self.head.done()):
                 return  # answered (or failed) before the body ended: stop sending
             if chunk:
                 self.transport.write(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk)
+                self.heard_at = self.loop.time()  # a body going out is no silence
             if self._writable is not None:
                 await self._writable
         if chunked and not self.closed:
             self.transport.write(b"0\r\n\r\n")
+        self.sent_all = True
 
     async def next_piece(self) -> bytes | None:
         """The next piece of body, or None at its end."""
         while not self.pieces:
-            if self.failure is not None:
-                raise self.failure
             if self.complete:
                 return None
+            if self.failure is not None:
+                raise self.failure
             self.waiter = self.loop.create_future()
             await self.waiter
         piece = self.pieces.popleft()
@@ -257,8 +261,11 @@ class _Connection(asyncio.Protocol):
         connection open; dropped otherwise."""
         if self.timer is not None:
             self.timer.cancel()
+        if self.head is not None and self.head.done() and not self.head.cancelled():
+            self.head.exception()  # seen: a failure nobody awaited is not logged as lost
         reusable = (
             self.complete
+            and self.sent_all
             and self.failure is None
             and not self.pieces
             and not self.head_only
