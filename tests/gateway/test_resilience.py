@@ -6,7 +6,7 @@ that is down (the circuit opens and calls stop reaching it); rate limits per acc
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -19,32 +19,10 @@ from cwp_common.settings import PlatformSettings
 from cwp_gateway.app import create_app
 from cwp_gateway.config import Settings
 from tests.gateway.conftest import ADMIN, ADMIN_PASSWORD
-from tests.gateway.servers import serve, unused_port
+from tests.gateway.servers import raw_server, serve, unused_port
 from tests.support.tokens import login
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
-Behaviour = Callable[[asyncio.StreamReader, asyncio.StreamWriter, int], Awaitable[None]]
-
-
-@asynccontextmanager
-async def raw_server(behaviour: Behaviour) -> AsyncIterator[tuple[str, list[int]]]:
-    """A TCP server whose n-th connection gets `behaviour(reader, writer, n)`; yields its
-    URL and the list of connection numbers seen."""
-    seen: list[int] = []
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        seen.append(len(seen))
-        try:
-            await behaviour(reader, writer, seen[-1])
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}", seen
-    finally:
-        server.close()
 
 
 async def read_request(reader: asyncio.StreamReader) -> None:

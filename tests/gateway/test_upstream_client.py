@@ -7,36 +7,12 @@ at its limit."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
 
 import pytest
 
 from cwp_gateway.proxy.client import NoAnswer, Origin, UpstreamClient, UpstreamError
-
-Behaviour = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
-
-
-@asynccontextmanager
-async def server(behaviour: Behaviour) -> AsyncIterator[tuple[str, list[int]]]:
-    """Yields the base URL and a list with one entry per connection accepted."""
-    connections: list[int] = []
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        connections.append(len(connections))
-        try:
-            await behaviour(reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            writer.close()
-
-    srv = await asyncio.start_server(handle, "127.0.0.1", 0)
-    port = srv.sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}", connections
-    finally:
-        srv.close()
+from tests.gateway.servers import raw_server
 
 
 async def request_head(reader: asyncio.StreamReader) -> bytes:
@@ -66,7 +42,9 @@ async def get(
         return response.status, await response.read()
 
 
-async def keep_answering(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def keep_answering(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int
+) -> None:
     while True:
         head = await request_head(reader)
         writer.write(answer(head.split(b"\r\n")[0]))
@@ -75,7 +53,7 @@ async def keep_answering(reader: asyncio.StreamReader, writer: asyncio.StreamWri
 
 async def test_a_connection_is_kept_and_the_request_goes_as_sent() -> None:
     client = UpstreamClient(4)
-    async with server(keep_answering) as (base, connections):
+    async with raw_server(keep_answering) as (base, connections):
         for _ in range(3):
             assert await get(client, base) == (200, b"GET /api/v1/x?q=1 HTTP/1.1")
         assert connections == [0], "one connection for three requests in turn"
@@ -85,12 +63,12 @@ async def test_a_connection_is_kept_and_the_request_goes_as_sent() -> None:
 async def test_the_host_header_and_a_mount_prefix_come_from_the_base() -> None:
     seen: list[bytes] = []
 
-    async def record(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def record(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int) -> None:
         seen.append(await request_head(reader))
         writer.write(answer(b"{}"))
 
     client = UpstreamClient(4)
-    async with server(record) as (base, _):
+    async with raw_server(record) as (base, _):
         await get(client, base + "/mounted", headers=[("X-Request-ID", "r1")])
     port = base.rsplit(":", 1)[1]
     assert seen[0].startswith(b"GET /mounted/api/v1/x?q=1 HTTP/1.1\r\n")
@@ -100,13 +78,13 @@ async def test_the_host_header_and_a_mount_prefix_come_from_the_base() -> None:
 
 
 async def test_connection_close_ends_the_connection() -> None:
-    async def closing(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def closing(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int) -> None:
         await request_head(reader)
         writer.write(answer(b"bye", b"Connection: close"))
         await writer.drain()
 
     client = UpstreamClient(4)
-    async with server(closing) as (base, connections):
+    async with raw_server(closing) as (base, connections):
         assert await get(client, base) == (200, b"bye")
         assert await get(client, base) == (200, b"bye")
         assert connections == [0, 1]
@@ -114,7 +92,7 @@ async def test_connection_close_ends_the_connection() -> None:
 
 
 async def test_chunked_answers_and_answers_ending_with_the_connection_arrive_whole() -> None:
-    async def chunked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def chunked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int) -> None:
         await request_head(reader)
         writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
         for part in (b"ab", b"cde"):
@@ -125,12 +103,14 @@ async def test_chunked_answers_and_answers_ending_with_the_connection_arrive_who
         await request_head(reader)  # the connection is kept: a second request comes
         writer.write(answer(b"again"))
 
-    async def until_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def until_close(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int
+    ) -> None:
         await request_head(reader)
         writer.write(b"HTTP/1.1 200 OK\r\n\r\nall of it")
 
     client = UpstreamClient(4)
-    async with server(chunked) as (base, connections):
+    async with raw_server(chunked) as (base, connections):
         response = await client.request(
             base, "GET", b"/", [], b"", connect_timeout=5, read_timeout=5
         )
@@ -139,25 +119,25 @@ async def test_chunked_answers_and_answers_ending_with_the_connection_arrive_who
             assert [piece async for piece in response.chunks()] == [b"ab", b"cde"]
         assert await get(client, base) == (200, b"again")
         assert connections == [0]
-    async with server(until_close) as (base, _):
+    async with raw_server(until_close) as (base, _):
         assert await get(client, base) == (200, b"all of it")
     client.close()
 
 
 async def test_a_head_answer_has_no_body_and_interim_answers_are_skipped() -> None:
-    async def head(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def head(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int) -> None:
         await request_head(reader)
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
         await asyncio.sleep(5)  # no body follows
 
-    async def interim(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def interim(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int) -> None:
         await request_head(reader)
         writer.write(b"HTTP/1.1 100 Continue\r\n\r\n" + answer(b"final"))
 
     client = UpstreamClient(4)
-    async with server(head) as (base, _):
+    async with raw_server(head) as (base, _):
         assert await asyncio.wait_for(get(client, base, "HEAD"), 2) == (200, b"")
-    async with server(interim) as (base, _):
+    async with raw_server(interim) as (base, _):
         assert await get(client, base) == (200, b"final")
     client.close()
 
@@ -165,7 +145,7 @@ async def test_a_head_answer_has_no_body_and_interim_answers_are_skipped() -> No
 async def test_a_streamed_body_goes_framed_by_its_length_or_chunked() -> None:
     received: list[bytes] = []
 
-    async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int) -> None:
         while True:
             head = await request_head(reader)
             if b"Transfer-Encoding: chunked" in head:
@@ -186,7 +166,7 @@ async def test_a_streamed_body_goes_framed_by_its_length_or_chunked() -> None:
             yield part
 
     client = UpstreamClient(4)
-    async with server(echo) as (base, _):
+    async with raw_server(echo) as (base, _):
         assert await get(client, base, "POST", body=parts()) == (200, b"first,second")
         declared = [("Content-Length", "12")]
         assert await get(client, base, "POST", body=parts(), headers=declared) == (
@@ -200,20 +180,20 @@ async def test_a_streamed_body_goes_framed_by_its_length_or_chunked() -> None:
 
 
 async def test_silence_is_a_timeout_and_a_slow_reader_is_not() -> None:
-    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int) -> None:
         await request_head(reader)
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf")
         await asyncio.sleep(5)
 
-    async def steady(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def steady(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int) -> None:
         await request_head(reader)
         writer.write(answer(b"x" * 10))
 
     client = UpstreamClient(4)
-    async with server(silent) as (base, _):
+    async with raw_server(silent) as (base, _):
         with pytest.raises(TimeoutError):
             await get(client, base, timeout=0.3)
-    async with server(steady) as (base, _):
+    async with raw_server(steady) as (base, _):
         response = await client.request(
             base, "GET", b"/", [], b"", connect_timeout=0.3, read_timeout=0.3
         )
@@ -224,20 +204,20 @@ async def test_silence_is_a_timeout_and_a_slow_reader_is_not() -> None:
 
 
 async def test_garbage_and_cut_answers_are_errors_and_an_unanswered_request_says_so() -> None:
-    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int) -> None:
         await request_head(reader)
         writer.write(b"this is not HTTP\r\n\r\n")
 
-    async def cut(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def cut(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int) -> None:
         await request_head(reader)
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf")
 
-    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int) -> None:
         await request_head(reader)
 
     client = UpstreamClient(4)
     for behaviour, error in ((garbage, UpstreamError), (cut, UpstreamError), (hang_up, NoAnswer)):
-        async with server(behaviour) as (base, _):
+        async with raw_server(behaviour) as (base, _):
             with pytest.raises(error):
                 await get(client, base)
     with pytest.raises(ConnectionRefusedError):  # nobody listening
@@ -249,7 +229,7 @@ async def test_garbage_and_cut_answers_are_errors_and_an_unanswered_request_says
 async def test_a_pool_at_its_limit_makes_callers_wait_their_turn() -> None:
     release = asyncio.Event()
 
-    async def held(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def held(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int) -> None:
         while True:
             await request_head(reader)
             await release.wait()
@@ -257,7 +237,7 @@ async def test_a_pool_at_its_limit_makes_callers_wait_their_turn() -> None:
             await writer.drain()
 
     client = UpstreamClient(2)
-    async with server(held) as (base, connections):
+    async with raw_server(held) as (base, connections):
         calls = [asyncio.create_task(get(client, base)) for _ in range(5)]
         await asyncio.sleep(0.2)
         assert len(connections) == 2, "two open, three waiting"
@@ -278,7 +258,9 @@ def test_a_base_url_is_http_or_https_with_a_host() -> None:
 
 
 async def test_an_answer_before_the_body_ends_stops_the_body_and_the_connection() -> None:
-    async def refuse_early(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def refuse_early(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int
+    ) -> None:
         while True:
             await request_head(reader)
             writer.write(answer(b"too large", b"Content-Type: text/plain"))
@@ -293,7 +275,7 @@ async def test_an_answer_before_the_body_ends_stops_the_body_and_the_connection(
             yield part
 
     client = UpstreamClient(4)
-    async with server(refuse_early) as (base, connections):
+    async with raw_server(refuse_early) as (base, connections):
         declared = [("Content-Length", "30")]
         assert await get(client, base, "POST", body=slow_parts(), headers=declared) == (
             200,
