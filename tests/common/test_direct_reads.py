@@ -29,7 +29,12 @@ from cwp_common.db import (
     new_id,
     read_engine,
 )
-from cwp_common.direct_reads import DIRECT_READS, DirectReads, direct_reads
+from cwp_common.direct_reads import (
+    DIRECT_READS,
+    ROUND_TRIPS_IN_FLIGHT,
+    DirectReads,
+    direct_reads,
+)
 from cwp_common.repository import PLATFORM, Repository
 from tests.support.databases import engine_with
 
@@ -288,6 +293,52 @@ async def test_reads_that_arrive_together_share_one_round_trip(
     if backend == "postgresql":
         # One round trip for the seven gets by UUID (six distinct keys), one for the text key.
         assert sorted(trips) == [1, 1, 6]
+
+
+async def test_reads_beyond_the_round_trips_under_way_wait_and_go_together(
+    engine: AsyncEngine, reads: DirectReads, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under load the batch grows with the load: while ROUND_TRIPS_IN_FLIGHT round trips
+    of a statement are under way, later reads are held, then go as one when one is back;
+    a failed round trip frees its place as an answered one does."""
+    if backend != "postgresql":
+        pytest.skip("SQLite reads are not shared")
+    stored = [await store(engine, note=str(n)) for n in range(7)]
+    trips: list[int] = []
+    gate = asyncio.Event()
+    run = reads._run  # type: ignore[attr-defined]
+
+    async def slow(prepared: Any, sql: str, args: list[Any], many: bool) -> Any:
+        trips.append(len(args[prepared.key_slot]) if many else 1)
+        first = len(trips) == 1
+        await gate.wait()
+        if first:
+            raise OperationalError("SELECT", {}, ConnectionError("gone"))
+        return await run(prepared, sql, args, many)
+
+    async def until(done: Any) -> None:
+        for _ in range(100):
+            if done():
+                return
+            await asyncio.sleep(0)
+        raise AssertionError("never happened")
+
+    async with read_sessions(engine, reads)() as s:
+        await Records(s, PLATFORM).get(stored[0].id)  # learns the columns
+        monkeypatch.setattr(reads, "_run", slow)
+        get = [asyncio.create_task(Records(s, PLATFORM).get(r.id)) for r in stored[:1]]
+        await until(lambda: len(trips) == 1)
+        get += [asyncio.create_task(Records(s, PLATFORM).get(r.id)) for r in stored[1:2]]
+        await until(lambda: len(trips) == ROUND_TRIPS_IN_FLIGHT)
+        get += [asyncio.create_task(Records(s, PLATFORM).get(r.id)) for r in stored[2:]]
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert trips == [1, 1], "the five later reads are held"
+        gate.set()
+        got = await asyncio.gather(*get, return_exceptions=True)
+    assert trips == [1, 1, 5]
+    assert isinstance(got[0], OperationalError)  # the failed round trip's caller: a 503
+    assert [g.note for g in got[1:]] == ["1", "2", "3", "4", "5", "6"]  # type: ignore[union-attr]
 
 
 async def test_a_failed_shared_read_fails_each_caller(
