@@ -1,5 +1,5 @@
 """The shared pieces of bulk writers: the adding upsert of counts, ids drawn together,
-and the collector's pause that overlapping batches share."""
+the collector's pause that overlapping batches share, and the insert on the driver."""
 
 from __future__ import annotations
 
@@ -7,15 +7,25 @@ import gc
 import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import pytest
-from sqlalchemy import PrimaryKeyConstraint, String, select
+from sqlalchemy import PrimaryKeyConstraint, String, Table, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from cwp_common.bulk import gc_paused
-from cwp_common.db import COUNT_BATCH, add_counts, new_ids
+from cwp_common.db import (
+    COUNT_BATCH,
+    UTCDateTime,
+    add_counts,
+    driver_insert,
+    make_engine,
+    new_ids,
+)
 from tests.support.databases import engine_with
 
 
@@ -30,6 +40,14 @@ class Tally(Base):
     region: Mapped[str] = mapped_column(String(12))
     dim: Mapped[str] = mapped_column(String(16))
     delta: Mapped[int]
+
+
+class Entry(Base):
+    __tablename__ = "entries"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(String(20))
 
 
 @pytest.fixture
@@ -100,3 +118,29 @@ def test_a_pause_leaves_a_collector_switched_off_elsewhere_off() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+async def test_a_driver_insert_writes_what_the_orm_reads_and_a_batch_whole_or_not_at_all(
+    engine: AsyncEngine,
+) -> None:
+    insert = driver_insert(engine, cast(Table, Entry.__table__))
+    assert insert is not None
+    at = datetime(2024, 2, 29, 8, 30, 15, 123456, tzinfo=UTC)
+    rows = [{"id": i, "at": at, "note": n} for i, n in zip(new_ids(2), ("一", None), strict=True)]
+    try:
+        await insert.insert(rows)
+        again = {"id": new_ids(1)[0], "at": at, "note": "again"}
+        with pytest.raises(DBAPIError):  # the second row's id is taken: neither is written
+            await insert.insert([again, rows[0]])
+        await insert.insert([again])  # the connection is still good after a failed batch
+    finally:
+        await insert.close()
+    async with async_sessionmaker(engine)() as s:
+        stored = (await s.scalars(select(Entry))).all()
+    assert sorted((e.id, e.at, e.note) for e in stored) == sorted(
+        (r["id"], r["at"], r["note"]) for r in [*rows, again]
+    )
+
+
+def test_an_in_memory_database_has_no_driver_insert() -> None:
+    assert driver_insert(make_engine("sqlite+aiosqlite:///:memory:"), Entry.__table__) is None

@@ -159,10 +159,10 @@ async def test_a_batch_is_written_whole_or_not_at_all_and_a_failed_one_stays_que
 
 
 async def test_a_lost_database_connection_costs_a_try_not_a_row(stack: Stack, backend: str) -> None:
-    """On PostgreSQL the audit writes on a driver connection of its own: when the server
-    ends it, a batch may fail (and stay queued); the next try opens a new connection."""
+    """The audit writes on a driver connection of its own: when PostgreSQL ends it, a
+    batch may fail (and stay queued); the next try opens a new connection."""
     if backend != "postgresql":
-        pytest.skip("SQLite writes through the session")
+        pytest.skip("no server to end a SQLite connection")
     audit = stack.app.state.audit
     await audit.stop()
     actor = Principal("auditor", "user", frozenset({"operator"}), "31")

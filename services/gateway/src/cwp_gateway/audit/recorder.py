@@ -3,10 +3,10 @@ answer's first bytes until the row is in the database, so a crash can no longer 
 record of a write whose success the caller has seen. The cost stays small by group
 commit: one task writes whatever rows are waiting in one INSERT and one transaction, and
 while it commits, the next requests' rows gather for the next batch. With light traffic
-a row waits for one commit; with heavy traffic many rows share one. On PostgreSQL the
-batch goes straight to the driver (`cwp_common.db.DriverInsert`), where asyncpg runs the
-rows as one atomic pipeline: one round trip a batch instead of three (BEGIN, INSERT,
-COMMIT), and a tenth of the CPU of a session.
+a row waits for one commit; with heavy traffic many rows share one. The batch goes
+straight to the driver (`cwp_common.db.driver_insert`): on PostgreSQL asyncpg runs the
+rows as one atomic pipeline, one round trip instead of three (BEGIN, INSERT, COMMIT) and
+a tenth of the CPU of a session; on SQLite the transaction is one hop to a thread.
 
 If the database does not answer within `wait_limit`, the answer goes out anyway (the
 upstream has already done the write; withholding the answer undoes nothing) and the row
@@ -27,7 +27,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cwp_common.auth import Principal
-from cwp_common.db import DriverInsert, new_id, utcnow
+from cwp_common.db import DriverInsert, driver_insert, new_id, utcnow
 from cwp_common.redact import describe
 from cwp_gateway.audit.models import RequestAudit
 
@@ -112,9 +112,8 @@ class AuditRecorder:
     def start(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
         bind = sessions.kw.get("bind")
-        if isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql":
-            # SQLite's executemany is not atomic outside a transaction: it keeps one.
-            self._driver = DriverInsert(bind, cast(Table, RequestAudit.__table__))
+        if isinstance(bind, AsyncEngine):  # an in-memory SQLite database keeps the session
+            self._driver = driver_insert(bind, cast(Table, RequestAudit.__table__))
         self._task = asyncio.create_task(self._run(), name="request-audit")
 
     async def stop(self) -> None:
