@@ -86,7 +86,6 @@ def echo_service(platform: PlatformSettings, tmp: Path) -> FastAPI:
     whose endpoints report what reached them."""
     router = APIRouter(prefix="/api/v1/registry")
 
-    @router.api_route("/echo/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     async def echo(request: Request, rest: str) -> Response:
         request.app.state.hits += 1
         body = await request.body()
@@ -105,6 +104,11 @@ def echo_service(platform: PlatformSettings, tmp: Path) -> FastAPI:
                 "X-Up-Hop": "1",
                 "Connection": "X-Up-Hop",
             },
+        )
+
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):  # an operation id each
+        router.add_api_route(
+            "/echo/{rest:path}", echo, methods=[method], operation_id=f"echo_{method.lower()}"
         )
 
     @router.get("/whoami")
