@@ -19,12 +19,13 @@ reach their read at once) share one round trip, `key = ANY($n)`: a round trip co
 process far more CPU than the rows it brings. A read that arrives alone runs alone, with
 `key = $n`, so a quiet service answers as soon as before. At most ROUND_TRIPS_IN_FLIGHT
 round trips of one statement are under way at once; reads arriving meanwhile wait for
-the first to come back and go together: under load requests do not arrive together by
+one to come back and go together. Under load requests do not arrive together by
 themselves (behind the gateway, one at a time as it forwards them: 3.4 keys a round
-trip, where 32 clients straight to the registry gave 9.6), so the batch grows with the
-load instead. SQLite (a file): one
-connection used on the event loop itself, read-only; a lookup by key takes microseconds,
-less than any hop to a driver thread.
+trip, where 32 clients straight to the registry gave 9.6); this way the batch grows
+with the load.
+
+SQLite (a file): one connection used on the event loop itself, read-only; a lookup by
+key takes microseconds, less than any hop to a driver thread.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from cwp_common.db import DRIVER_ERRORS, driver_connect_args, driver_error
+from cwp_common.db import DRIVER_ERRORS, driver_connect_args, driver_error, sqlite_file
 
 if TYPE_CHECKING:
     from cwp_common.repository import Repository
@@ -272,12 +273,12 @@ class PostgresReads(DirectReads):
         waiting, prepared.waiting = prepared.waiting or [], None
         task = asyncio.get_running_loop().create_task(self._answer(prepared, waiting))
         self._sending.add(task)
-        task.add_done_callback(self._sending.discard)
-        task.add_done_callback(lambda _: self._returned(prepared))
+        task.add_done_callback(lambda done: self._returned(prepared, done))
 
-    def _returned(self, prepared: Prepared) -> None:
+    def _returned(self, prepared: Prepared, task: asyncio.Task[None]) -> None:
         """A round trip is over (answered, failed or cancelled): the held reads go now,
         with whatever else arrives in this turn of the loop."""
+        self._sending.discard(task)
         prepared.in_flight -= 1
         if prepared.held:
             prepared.held = False
@@ -388,15 +389,11 @@ class SqliteReads(DirectReads):
 
 
 def direct_reads(engine: AsyncEngine) -> DirectReads | None:
-    """The direct reads for a service's engine; None for an in-memory SQLite database,
-    which a second connection would not see."""
-    url = engine.url
-    if url.get_backend_name() == "postgresql":
+    """The direct reads for a service's engine; None for an in-memory SQLite database."""
+    if engine.url.get_backend_name() == "postgresql":
         return PostgresReads(engine)
-    database = url.database or ""
-    if url.get_backend_name() == "sqlite" and database and ":memory:" not in database:
-        return SqliteReads(engine, database)
-    return None
+    path = sqlite_file(engine)
+    return None if path is None else SqliteReads(engine, path)
 
 
 def reads_of(session: AsyncSession) -> DirectReads | None:
