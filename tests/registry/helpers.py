@@ -14,13 +14,19 @@ SH_2 = "310104003005"
 GD_1 = "440103001001"
 GD_2 = "440106010002"
 
-_sequence = itertools.count(1)
+# Sequences 000-499 are the tests' to fix (`seq=`), 500-999 the counter's: a test that
+# fixes a number and also draws some cannot be handed the same person twice.
+FIXED_SEQUENCES = range(500)
+_drawn = itertools.count(0)
 
 
 def id_number(area: str = "310101", birth: date = date(1990, 1, 1), seq: int | None = None) -> str:
     """A valid 18-character number; each call without `seq` gives a new person."""
-    n = next(_sequence) if seq is None else seq
-    return resident_id(area, birth, n)
+    if seq is None:
+        seq = 500 + next(_drawn) % 500
+    elif seq not in FIXED_SEQUENCES:
+        raise ValueError(f"a fixed sequence is below 500, got {seq}")
+    return resident_id(area, birth, seq)
 
 
 def wrong_check(number: str) -> str:

@@ -55,7 +55,7 @@ async def test_worker_events_reach_a_subscriber_without_the_id_number_or_phone(
 
     sub = await nc.subscribe("registry.worker.>", cb=on_message)
     try:
-        number = id_number(area="310101", seq=606)
+        number = id_number(area="310101", seq=406)
         w = await reg.add_worker(id_number=number, phone="13912345678")
         event = await next_for(queue, w["id"])
         assert event.type == "registry.worker.registered.v1"

@@ -30,8 +30,8 @@ class World:
 async def world(registry: Registry) -> World:
     for code in (SH_1, SH_2, GD_1, GD_2):
         await registry.add_community(code)
-    gd_number = id_number(area="440103", seq=901)
-    sh_number = id_number(area="310101", seq=902)
+    gd_number = id_number(area="440103", seq=491)
+    sh_number = id_number(area="310101", seq=492)
     gd = await registry.add_worker(GD_1, id_number=gd_number)
     sh = await registry.add_worker(SH_1, id_number=sh_number)
     r = await registry.client.post(
