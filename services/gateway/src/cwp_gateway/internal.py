@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cwp_common.problems import problem_response
-from cwp_common.serve import GRACEFUL_SHUTDOWN_SECONDS, SERVER_OPTIONS
+from cwp_common.serve import GRACEFUL_SHUTDOWN_SECONDS, SERVER_OPTIONS, settle_heap
 
 INTERNAL = "cwp.internal"  # scope key set by the internal listener only
 INTERNAL_ONLY = frozenset({"/metrics"})
@@ -104,4 +104,5 @@ def serve_gateway(
                 internal.should_exit = True
                 await side
 
+    settle_heap()  # as every service does (cwp_common.serve)
     uvloop.run(both())
