@@ -2,7 +2,8 @@
 object. Behind the gateway it shows the proxy's own cost, which the registry's database
 work would otherwise hide (the case ARCHITECTURE.md measured).
 
-    python bench/minimal_service.py PORT     (CWP_* settings from the environment)
+    python bench/minimal_service.py PORT     (CWP_* settings from the environment;
+                                              served as every service is)
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import uvicorn
 from fastapi import APIRouter, FastAPI
 
 from cwp_common.auth import Reader
 from cwp_common.db import new_metadata
 from cwp_common.events.tables import event_tables
+from cwp_common.serve import serve
 from cwp_common.service import ServiceSpec, create_service_app
 
 router = APIRouter(prefix="/api/v1/registry")
@@ -43,12 +44,4 @@ def create_app(database: Path) -> FastAPI:
 
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
-        uvicorn.run(
-            create_app(Path(tmp) / "unused.db"),
-            host="127.0.0.1",
-            port=int(sys.argv[1]),
-            loop="uvloop",
-            http="httptools",
-            access_log=False,
-            log_config=None,
-        )
+        serve(create_app(Path(tmp) / "unused.db"), "127.0.0.1", int(sys.argv[1]))

@@ -9,8 +9,10 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from cwp_common.joined_writes import JoinedWritesProtocol
+
 SERVER_OPTIONS: dict[str, Any] = {
-    "http": "httptools",
+    "http": JoinedWritesProtocol,  # httptools, an answer's head and body in one send
     "access_log": False,  # EdgeMiddleware logs one line per request, with its id
     # Peers are the gateway or the platform's own network: keep the TCP peer as the
     # client address (the gateway appends it to X-Forwarded-For) rather than trusting a
