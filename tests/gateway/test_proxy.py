@@ -6,6 +6,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,10 +136,13 @@ async def test_request_id_is_passed_on_or_generated(stack: Stack) -> None:
 
     assert seen(given, "x-request-id") == ["trace-42.a"]
     assert given.headers.get_list("x-request-id") == ["trace-42.a"]
+    made = []
     for r in (generated, invalid):
         [sent] = seen(r, "x-request-id")
-        assert len(sent) == 32
+        assert re.fullmatch("[0-9a-f]{32}", sent), "a UUID's worth of hex"
         assert r.headers.get_list("x-request-id") == [sent]
+        made.append(sent)
+    assert made[0] != made[1], "each request its own"
 
 
 async def test_forwarded_for_appends_the_peer(stack: Stack) -> None:

@@ -223,6 +223,9 @@ class PostgresReads(DirectReads):
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
         self._sending: set[asyncio.Task[None]] = set()
+        # The loop the reads run on, like the pool's connections: asking asyncio for it on
+        # every read costs a getpid() system call (Python 3.11).
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def _codecs(self, conn: asyncpg.Connection) -> None:
         """SQLAlchemy's JSON and JSONB codecs, so a JSON column reads as the ORM's does."""
@@ -256,7 +259,7 @@ class PostgresReads(DirectReads):
     async def read(self, prepared: Prepared, key: Any) -> Any:
         if not prepared.shares(key):
             return await super().read(prepared, key)
-        loop = asyncio.get_running_loop()
+        loop = self._loop or self._bind()
         future = loop.create_future()
         if prepared.waiting is None:
             prepared.waiting = []
@@ -268,10 +271,14 @@ class PostgresReads(DirectReads):
         prepared.waiting.append((key, future))
         return await future
 
+    def _bind(self) -> asyncio.AbstractEventLoop:
+        self._loop = asyncio.get_running_loop()
+        return self._loop
+
     def _send(self, prepared: Prepared) -> None:
         """The reads waiting, sent as one; `in_flight` already counts this round trip."""
         waiting, prepared.waiting = prepared.waiting or [], None
-        task = asyncio.get_running_loop().create_task(self._answer(prepared, waiting))
+        task = (self._loop or self._bind()).create_task(self._answer(prepared, waiting))
         self._sending.add(task)
         task.add_done_callback(lambda done: self._returned(prepared, done))
 
@@ -283,7 +290,7 @@ class PostgresReads(DirectReads):
         if prepared.held:
             prepared.held = False
             prepared.in_flight += 1
-            asyncio.get_running_loop().call_soon(self._send, prepared)
+            (self._loop or self._bind()).call_soon(self._send, prepared)
 
     async def _answer(
         self, prepared: Prepared, waiting: list[tuple[Any, asyncio.Future[Any]]]
@@ -341,6 +348,7 @@ class PostgresReads(DirectReads):
             raise driver_error("direct read", exc) from None
 
     async def close(self) -> None:
+        self._loop = None
         if self._pool is not None:
             await self._pool.close()
 
