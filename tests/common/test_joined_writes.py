@@ -1,6 +1,7 @@
 """Every service's HTTP protocol (cwp_common.joined_writes) under real uvicorn on real
 TCP: an answer written in one turn leaves in one send, a streamed answer's chunks are
-not held back, an answer followed by a close arrives whole, a large body arrives whole."""
+not held back, an answer followed by a close arrives whole, a large body arrives whole,
+and a body streamed without a pause still waits for a client that reads slowly."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tests.gateway.servers import serve
 
 Scope = dict[str, Any]
 LARGE = b"x" * 3_000_000
+FLOOD_CHUNK, FLOOD_CHUNKS = b"y" * 128 * 1024, 400  # 50 MiB, far past the socket buffers
 
 
 class _CountedTransport:
@@ -44,15 +46,24 @@ class _Counting(JoinedWritesProtocol):
 
 class _App:
     """/small answers a few bytes, /large three megabytes, /stream one chunk, then a
-    second once the test has read the first."""
+    second once the test has read the first; /flood 50 MiB in chunks sent one after the
+    other, with nothing else awaited between them."""
 
     def __init__(self) -> None:
         self.first_read = asyncio.Event()
+        self.flooded = 0
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
         path = scope["path"]
+        if path == "/flood":
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            for _ in range(FLOOD_CHUNKS):
+                await send({"type": "http.response.body", "body": FLOOD_CHUNK, "more_body": True})
+                self.flooded += 1
+            await send({"type": "http.response.body", "body": b""})
+            return
         streamed = path == "/stream"
         body = LARGE if path == "/large" else b'{"ok":true}'
         headers = [(b"content-type", b"application/json")]
@@ -154,4 +165,22 @@ async def test_a_caller_gone_before_its_answer_harms_no_one(served: tuple[_App, 
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(b"GET /small HTTP/1.1\r\nHost: t\r\n\r\n")
     assert (await _answer(reader))[1] == b'{"ok":true}'
+    writer.close()
+
+
+async def test_a_flood_waits_for_a_slow_reader(served: tuple[_App, int]) -> None:
+    app, port = served
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=2**20)
+    writer.write(b"GET /flood HTTP/1.1\r\nHost: t\r\n\r\n")
+    await reader.readuntil(b"\r\n\r\n")
+    await asyncio.sleep(0.5)  # reading nothing
+    assert app.flooded < FLOOD_CHUNKS // 2, "the sender waits, not the memory"
+    received, tail = 0, b""
+    while not tail.endswith(b"\r\n0\r\n\r\n"):  # the chunked body's end
+        chunk = await asyncio.wait_for(reader.read(2**20), 10)
+        assert chunk, "the body ended early"
+        received += chunk.count(b"y")
+        tail = (tail + chunk)[-7:]
+    assert received == FLOOD_CHUNKS * len(FLOOD_CHUNK)
+    assert app.flooded == FLOOD_CHUNKS
     writer.close()
