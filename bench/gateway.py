@@ -46,10 +46,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -392,6 +393,24 @@ class Bar:
         )
 
 
+def with_cpu(
+    pids: dict[str, int], load: Callable[[], dict[str, Any]]
+) -> tuple[dict[str, Any], str]:
+    """Run `load`; its result and the CPU per request of the processes named, of the load
+    generator and of the whole machine. CPU per request shows each process's own cost
+    even when the machine's cores, not one process, limit the throughput; what the
+    machine spent beyond the processes named is the database server's, NATS's and the
+    kernel's."""
+    before = {p: cpu_seconds(pid) for p, pid in pids.items()}
+    machine, generator = machine_busy_seconds(), generator_seconds()
+    run = load()
+    spent = {p: cpu_seconds(pid) - before[p] for p, pid in pids.items()}
+    spent["generator"] = generator_seconds() - generator
+    spent["machine"] = machine_busy_seconds() - machine
+    per_request = "  ".join(f"{p} {t / run['total'] * 1e6:4.0f} µs" for p, t in spent.items())
+    return run, per_request
+
+
 def throughput(
     procs: Processes, targets: dict[str, str], token: str, args: argparse.Namespace
 ) -> dict[str, float]:
@@ -403,20 +422,8 @@ def throughput(
         # Rotate the order, so drift (heat, caches, the database) hits every target alike.
         order = names[round_no % len(names) :] + names[: round_no % len(names)]
         for name in order:
-            before = {p: cpu_seconds(pid) for p, pid in pids.items()}
-            machine, generator = machine_busy_seconds(), generator_seconds()
-            run = measure(targets[name], token, args)
-            # CPU per request shows each process's own cost even when the machine's
-            # cores, not one process, limit the throughput. What the machine spent beyond
-            # the processes named is the database server's, NATS's and the kernel's.
-            spent = {p: cpu_seconds(pid) - before[p] for p, pid in pids.items()}
-            spent["generator"] = generator_seconds() - generator
-            spent["machine"] = machine_busy_seconds() - machine
-            cpu = "  ".join(
-                f"{p} {seconds / run['total'] * 1e6:4.0f} µs"
-                for p, seconds in spent.items()
-                if name == "gateway" or p != "gateway"
-            )
+            involved = pids if name == "gateway" else {"upstream": pids["upstream"]}
+            run, cpu = with_cpu(involved, partial(measure, targets[name], token, args))
             results[name].append(run["rps"])
             print(
                 f"  round {round_no + 1} {name:8} {run['rps']:9.1f} requests/s"
@@ -447,16 +454,28 @@ WRITE = json.dumps({"phone": "13912345678"})
 WRITE_CONCURRENCY = 8
 
 
-def audit_cost(targets: dict[str, str], token: str, args: argparse.Namespace) -> float:
+def audit_cost(
+    procs: Processes, targets: dict[str, str], token: str, args: argparse.Namespace
+) -> float:
     """Write requests/s through the gateway with the audit on, over the same with it off
     (rounds alternating; medians)."""
     runs: dict[str, list[float]] = {"audit on": [], "audit off": []}
+    gateways = {"audit on": procs.pid("gateway"), "audit off": procs.pid("gateway-no-audit")}
     for round_no in range(args.rounds):
         order = ["audit on", "audit off"] if round_no % 2 == 0 else ["audit off", "audit on"]
         for name in order:
-            run = measure(targets[name], token, args, write=WRITE, concurrency=WRITE_CONCURRENCY)
+            run, cpu = with_cpu(
+                {"upstream": procs.pid("registry"), "gateway": gateways[name]},
+                partial(
+                    measure, targets[name], token, args, write=WRITE, concurrency=WRITE_CONCURRENCY
+                ),
+            )
             runs[name].append(run["rps"])
-            print(f"  round {round_no + 1} PATCH {name:9} {run['rps']:9.1f} requests/s", flush=True)
+            print(
+                f"  round {round_no + 1} PATCH {name:9} {run['rps']:9.1f} requests/s"
+                f"   CPU per request: {cpu}",
+                flush=True,
+            )
     on, off = statistics.median(runs["audit on"]), statistics.median(runs["audit off"])
     print(f"  median PATCH audit on {on:9.1f}, off {off:9.1f} requests/s")
     return on / off
@@ -490,7 +509,7 @@ def bench_database(database: str, args: argparse.Namespace) -> list[Bar]:
             rps = throughput(procs, targets, viewer, args)
             return read_bars(database, rps)
         writes = {"audit on": gateway + path, "audit off": plain + path}
-        audit_ratio = audit_cost(writes, token, args) if args.upstream == "registry" else 1.0
+        audit_ratio = audit_cost(procs, writes, token, args) if args.upstream == "registry" else 1.0
         audit_bar = Bar(f"[{database}] write with audit / without", audit_ratio, 0.9, 0.95)
         if args.only == "audit":
             return [audit_bar]
