@@ -9,6 +9,7 @@ import io
 import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import delete, func, select, text, update
@@ -131,6 +132,7 @@ async def test_a_write_is_on_record_before_its_answer_arrives(stack: Stack) -> N
             )
         assert recorded == 1
     assert stack.app.state.audit.queue.empty()
+    assert stack.app.state.audit.under_way == 0, "every audited request's row came"
 
 
 async def test_a_batch_is_written_whole_or_not_at_all_and_a_failed_one_stays_queued(
@@ -156,6 +158,36 @@ async def test_a_batch_is_written_whole_or_not_at_all_and_a_failed_one_stays_que
     # Taken off the queue here, so the gateway's final flush does not meet the bad row.
     queued = [audit.queue.get_nowait()[0]["request_id"] for _ in range(audit.queue.qsize())]
     assert sorted(queued) == ["r2", "r3"]
+
+
+async def test_a_batch_waits_briefly_for_the_rows_of_requests_under_way(stack: Stack) -> None:
+    """Group commit: while other audited requests are under way, a batch waits until their
+    rows have come (or `gather_seconds`) so that they share its commit; with none under
+    way a row goes at once, alone."""
+    audit = stack.app.state.audit
+    actor = Principal("auditor", "user", frozenset({"operator"}), "31")
+    batches: list[list[str]] = []
+    write_batch = audit._write
+
+    async def counted(items: list[tuple[dict[str, Any], Any]]) -> int:
+        batches.append([row["request_id"] for row, _ in items])
+        return int(await write_batch(items))
+
+    audit._write = counted  # the real writes, counted
+    audit.gather_seconds = 5.0
+
+    def row(request_id: str) -> dict[str, Any]:
+        return audit.row(actor, "PATCH", "/api/v1/registry/workers/x", 200, "::1", request_id)
+
+    assert await asyncio.wait_for(audit.write(row("alone")), 4.0), "no wait with none under way"
+    audit.forwarding()
+    first = asyncio.create_task(audit.write(row("first")))
+    await asyncio.sleep(0.2)
+    assert not first.done(), "the batch waits for the row under way"
+    audit.arrived()  # the row under way comes: the batch goes without waiting longer
+    assert await asyncio.wait_for(audit.write(row("second")), 4.0)
+    assert await first
+    assert batches == [["alone"], ["first", "second"]]
 
 
 async def test_a_lost_database_connection_costs_a_try_not_a_row(stack: Stack, backend: str) -> None:

@@ -224,13 +224,16 @@ class ProxyMiddleware:
             nonlocal answered
             if message["type"] == "http.response.start" and not answered:
                 answered = True
+                audit.arrived()
                 await audit.write(self._row(audit, scope, principal, message["status"]))
             await send(message)
 
+        audit.forwarding()
         try:
             await self._forward(upstream, principal, scope, receive, watching)
         finally:
             if not answered:  # no answer at all: still on record, as a 500
+                audit.arrived()
                 audit.record(self._row(audit, scope, principal, 500))
 
     def _row(
