@@ -259,7 +259,7 @@ class PostgresReads(DirectReads):
     async def read(self, prepared: Prepared, key: Any) -> Any:
         if not prepared.shares(key):
             return await super().read(prepared, key)
-        loop = self._loop or self._bind()
+        loop = self._running
         future = loop.create_future()
         if prepared.waiting is None:
             prepared.waiting = []
@@ -271,14 +271,16 @@ class PostgresReads(DirectReads):
         prepared.waiting.append((key, future))
         return await future
 
-    def _bind(self) -> asyncio.AbstractEventLoop:
-        self._loop = asyncio.get_running_loop()
+    @property
+    def _running(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
         return self._loop
 
     def _send(self, prepared: Prepared) -> None:
         """The reads waiting, sent as one; `in_flight` already counts this round trip."""
         waiting, prepared.waiting = prepared.waiting or [], None
-        task = (self._loop or self._bind()).create_task(self._answer(prepared, waiting))
+        task = self._running.create_task(self._answer(prepared, waiting))
         self._sending.add(task)
         task.add_done_callback(lambda done: self._returned(prepared, done))
 
@@ -290,7 +292,7 @@ class PostgresReads(DirectReads):
         if prepared.held:
             prepared.held = False
             prepared.in_flight += 1
-            (self._loop or self._bind()).call_soon(self._send, prepared)
+            self._running.call_soon(self._send, prepared)
 
     async def _answer(
         self, prepared: Prepared, waiting: list[tuple[Any, asyncio.Future[Any]]]

@@ -8,10 +8,10 @@ when other audited requests are under way, until their rows have come or `gather
 have passed, so that they share its commit (PostgreSQL's commit_delay with
 commit_siblings, here): a commit was the audit's main cost, and at 800 writes/s batches
 were of one row. The proxy says when an audited request goes upstream (`forwarding`) and
-when its row is about to come (`arrived`). The batch goes
-straight to the driver (`cwp_common.db.driver_insert`): on PostgreSQL asyncpg runs the
-rows as one atomic pipeline, one round trip instead of three (BEGIN, INSERT, COMMIT) and
-a tenth of the CPU of a session; on SQLite the transaction is one hop to a thread.
+when its row is about to come (`arrived`). The batch goes straight to the driver
+(`cwp_common.db.driver_insert`): on PostgreSQL asyncpg runs the rows as one atomic
+pipeline, one round trip instead of three (BEGIN, INSERT, COMMIT) and a tenth of the CPU
+of a session; on SQLite the transaction is one hop to a thread.
 
 If the database does not answer within `wait_limit`, the answer goes out anyway (the
 upstream has already done the write; withholding the answer undoes nothing) and the row
