@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -131,7 +133,7 @@ async def test_a_write_is_on_record_before_its_answer_arrives(stack: Stack) -> N
                 .where(RequestAudit.path == read, RequestAudit.full_id_read.is_(True))
             )
         assert recorded == 1
-    assert stack.app.state.audit.queue.empty()
+    assert not stack.app.state.audit.queue
     assert stack.app.state.audit.under_way == 0, "every audited request's row came"
 
 
@@ -156,8 +158,8 @@ async def test_a_batch_is_written_whole_or_not_at_all_and_a_failed_one_stays_que
     assert "r1" in ids
     assert not ids & {"r2", "r3"}
     # Taken off the queue here, so the gateway's final flush does not meet the bad row.
-    queued = [audit.queue.get_nowait()[0]["request_id"] for _ in range(audit.queue.qsize())]
-    assert sorted(queued) == ["r2", "r3"]
+    queued = [audit.queue.popleft()[0]["request_id"] for _ in range(len(audit.queue))]
+    assert queued == ["r2", "r3"], "first in line again, in their order"
 
 
 async def test_a_batch_waits_briefly_for_the_rows_of_requests_under_way(stack: Stack) -> None:
@@ -184,10 +186,54 @@ async def test_a_batch_waits_briefly_for_the_rows_of_requests_under_way(stack: S
     first = asyncio.create_task(audit.write(row("first")))
     await asyncio.sleep(0.2)
     assert not first.done(), "the batch waits for the row under way"
-    audit.arrived()  # the row under way comes: the batch goes without waiting longer
-    assert await asyncio.wait_for(audit.write(row("second")), 4.0)
+
+    async def answered(request_id: str) -> bool:  # as the proxy does when an answer comes
+        audit.arrived()
+        return await audit.write(row(request_id))
+
+    # The row under way comes: the batch goes without waiting longer.
+    assert await asyncio.wait_for(answered("second"), 4.0)
     assert await first
     assert batches == [["alone"], ["first", "second"]]
+
+
+async def test_a_failed_batch_keeps_its_waiting_requests(stack: Stack, backend: str) -> None:
+    """A batch that fails goes back to the queue with its requests still waiting: the
+    writer tries again after a second, and when the row is written within `wait_limit`
+    the request learns it was (True) rather than timing out. The writer ends when the
+    queue is empty."""
+    if backend != "postgresql":
+        pytest.skip("no server to end a SQLite connection")
+    audit = stack.app.state.audit
+    actor = Principal("auditor", "user", frozenset({"operator"}), "31")
+    first = audit.row(actor, "POST", "/api/v1/registry/communities", 201, "::1", "first")
+    assert await audit.write(first)
+    pid = audit._driver._conn.get_server_pid()
+    audit.wait_limit = 5.0
+    database = audit._driver._conn._params.database
+    admin = await asyncpg.connect(os.environ["TEST_DATABASE_URL"])  # on another database
+    try:
+        await admin.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
+        await admin.execute("SELECT pg_terminate_backend($1)", pid)
+        row = audit.row(actor, "PATCH", "/api/v1/registry/workers/x", 200, "::1", "retried")
+        answered = asyncio.create_task(audit.write(row))
+        for _ in range(100):  # until a batch has failed (no connection) and waits to retry
+            await asyncio.sleep(0.02)
+            if audit._writer is not None and not audit._writing and audit.queue:
+                break
+        assert audit.queue, "the failed row is queued again"
+        assert not answered.done(), "and its request still waits"
+    finally:
+        await admin.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
+        await admin.close()
+    assert await asyncio.wait_for(answered, 10.0), "written on the next try, and said so"
+    assert audit._driver._conn.get_server_pid() != pid
+    await asyncio.sleep(0)
+    assert not audit.queue
+    assert audit._writer is None, "the writer ends with the queue"
+    async with stack.app.state.runtime.sessions() as session:
+        ids = (await session.scalars(select(RequestAudit.request_id))).all()
+    assert list(ids).count("retried") == 1
 
 
 async def test_a_lost_database_connection_costs_a_try_not_a_row(stack: Stack, backend: str) -> None:
