@@ -14,12 +14,15 @@ from typing import Any
 
 import asyncpg
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from cwp_common.auth import Principal
 from cwp_common.settings import PlatformSettings
+from cwp_gateway.app import create_app
 from cwp_gateway.audit.models import RequestAudit
+from cwp_gateway.audit.recorder import GATHER_SECONDS
 from cwp_gateway.config import Settings
 from tests.gateway.conftest import make_user
 from tests.gateway.stack import Stack, gateway_and_registry
@@ -296,3 +299,16 @@ async def test_a_batch_in_flight_when_the_gateway_stops_is_written(
     async with stack.app.state.runtime.sessions() as session:
         ids = (await session.scalars(select(RequestAudit.request_id))).all()
     assert list(ids).count("in-flight") == 1
+
+
+def test_the_gather_is_a_setting_within_bounds(
+    settings: Settings, platform: PlatformSettings
+) -> None:
+    """GATEWAY_AUDIT_GATHER_SECONDS reaches the recorder; a negative wait, or one long
+    enough to hold every audited answer noticeably, is refused at start."""
+    longer = settings.model_copy(update={"audit_gather_seconds": 0.01})
+    assert create_app(longer, platform).state.audit.gather_seconds == 0.01
+    assert create_app(settings, platform).state.audit.gather_seconds == GATHER_SECONDS
+    for bad in ("-0.001", "0.5", "soon"):
+        with pytest.raises(ValidationError):
+            Settings.model_validate({"audit_gather_seconds": bad})

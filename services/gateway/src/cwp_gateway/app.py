@@ -46,7 +46,7 @@ def create_app(
         settings.protection(),
     )
 
-    audit = AuditRecorder()
+    audit = AuditRecorder(gather_seconds=settings.audit_gather_seconds)
     docs = ServiceDocuments(settings.upstreams(), session=lambda: upstreams.session)
     webhooks = WebhookWorker(
         settings.webhook_retries(), dev=platform.is_dev, poll_seconds=settings.webhook_poll_seconds

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from cwp_common.settings import DEV_DEFAULT
 from cwp_gateway.accounts.rules import Throttle, parse_networks
+from cwp_gateway.audit.recorder import GATHER_SECONDS
 from cwp_gateway.proxy.forward import Protection
 from cwp_gateway.proxy.resilience import RateLimiter, parse_route_timeouts
 from cwp_gateway.webhooks.delivery import RetryPolicy
@@ -98,6 +99,9 @@ class Settings(BaseSettings):
     # Record every write and every read of full ID numbers (/api/v1/audit). Off only to
     # measure what it costs (bench/gateway.py).
     audit_requests: bool = True
+    # Group commit: how long a batch of audit rows waits for the rows of audited requests
+    # under way (never when none are), trading that much write latency for fewer commits.
+    audit_gather_seconds: float = Field(default=GATHER_SECONDS, ge=0, le=0.1)
     # GET /api/v1/me answers within this, with whatever parts arrived in time.
     me_deadline_seconds: float = Field(default=1.5, gt=0, le=30)
     # Open connections to all upstreams together; more requests wait for a free one.
