@@ -1,11 +1,13 @@
 """HTTP load in two shapes, one JSON line out:
 
-- closed loop (default): `concurrency` clients each send the next GET as soon as the last
-  answer arrived, for `duration` seconds after a warm-up; reports requests/s.
-- fixed rate (`--rate N`): one GET every 1/N s whatever the answers do (open loop, so a
-  slow server cannot slow the generator down and hide its own latency), for `duration`
+- closed loop (default): `concurrency` clients each send the next request as soon as the
+  last answer arrived, for `duration` seconds after a warm-up; reports requests/s.
+- fixed rate (`--rate N`): one request every 1/N s whatever the answers do (open loop, so
+  a slow server cannot slow the generator down and hide its own latency), for `duration`
   seconds after a warm-up; reports the latency percentiles, measured from the moment each
   request was due.
+
+Either sends GETs, or `--method` with a `--json` body.
 
 Runs in its own process (bench/gateway.py starts it), so its CPU use is the same for every
 target and never shares an event loop with a server. It sends with the gateway's own
@@ -109,7 +111,13 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 
 async def fixed_rate(
-    url: str, headers: dict[str, str], rate: float, duration: float, warmup: float
+    url: str,
+    headers: dict[str, str],
+    rate: float,
+    duration: float,
+    warmup: float,
+    method: str = "GET",
+    body: bytes | None = None,
 ) -> dict[str, float]:
     latencies: list[float] = []
     counts = {"ok": 0, "failed": 0, "total": 0}
@@ -117,7 +125,7 @@ async def fixed_rate(
     target = Target(url, headers, 256)
 
     async def one(due: float, measured: bool) -> None:
-        good = await target.send()
+        good = await target.send(method, body)
         counts["total"] += 1
         if measured:
             counts["ok" if good else "failed"] += 1
@@ -160,16 +168,18 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--rate", type=float, default=0.0, help="fixed requests/s (open loop)")
-    parser.add_argument("--method", default="GET", help="closed loop only")
-    parser.add_argument("--json", default=None, help="a JSON body (closed loop only)")
+    parser.add_argument("--method", default="GET")
+    parser.add_argument("--json", default=None, help="a JSON body to send")
     args = parser.parse_args()
     headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
     if args.json is not None:
         headers["Content-Type"] = "application/json"
+    body = args.json.encode() if args.json is not None else None
     if args.rate > 0:
-        result = uvloop.run(fixed_rate(args.url, headers, args.rate, args.duration, args.warmup))
+        result = uvloop.run(
+            fixed_rate(args.url, headers, args.rate, args.duration, args.warmup, args.method, body)
+        )
     else:
-        body = args.json.encode() if args.json is not None else None
         result = uvloop.run(
             closed_loop(
                 args.url, headers, args.concurrency, args.duration, args.warmup, args.method, body
