@@ -285,12 +285,13 @@ def platform(
 
 
 def sign_in(gateway: str, username: str = "admin", password: str = ADMIN_PASSWORD) -> str:
-    return call(
+    answer = call(
         "POST",
         f"{gateway}/api/v1/auth/token",
         {"grant_type": "password", "username": username, "password": password},
         form=True,
-    )["access_token"]  # type: ignore[no-any-return]
+    )
+    return str(answer["access_token"])
 
 
 def ordinary_reader(gateway: str, admin_token: str) -> str:
