@@ -29,7 +29,7 @@ import random
 import sys
 import tempfile
 import time
-from collections import namedtuple
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from cwp_career.config import Settings
 from cwp_career.db import EVENTS, Base
 from cwp_career.grading.models import GradeHistory
-from cwp_career.grading.repository import GRADING_COLUMNS
+from cwp_career.grading.repository import GradingRow
 from cwp_career.grading.rules import Facts, grade
 from cwp_career.grading.service import compute_changes, regrade_region
 from cwp_career.ladders.models import LadderVersion
@@ -73,10 +73,9 @@ DEGREES = ("bachelor", "master", "doctorate")
 QUALIFICATIONS = [(None, 6), ("assistant", 3), ("intermediate", 1.5), ("senior", 0.2)]
 SEED_BATCH = 50_000
 WORKER_COLUMNS = [c.name for c in Worker.__table__.columns]  # the seed rows' tuple order
-Row = namedtuple("Row", [c.name for c in GRADING_COLUMNS])  # what the regrade reads
 
 
-def pick(rng: random.Random, table: list[tuple[Any, float]]) -> Any:
+def pick(rng: random.Random, table: Sequence[tuple[Any, float]]) -> Any:
     values, weights = zip(*table, strict=True)
     return rng.choices(values, weights)[0]
 
@@ -164,12 +163,11 @@ async def seed(engine: AsyncEngine, rows: list[tuple[Any, ...]]) -> None:
         async with engine.begin() as conn:
             if engine.dialect.name == "postgresql":
                 raw = await conn.get_raw_connection()
-                await raw.driver_connection.copy_records_to_table(
-                    "workers", records=chunk, columns=WORKER_COLUMNS
-                )
+                driver: Any = raw.driver_connection  # asyncpg
+                await driver.copy_records_to_table("workers", records=chunk, columns=WORKER_COLUMNS)
             else:
                 await conn.execute(
-                    insert(Worker.__table__),
+                    insert(Worker),
                     [dict(zip(WORKER_COLUMNS, r, strict=True)) for r in chunk],
                 )
     async with engine.begin() as conn:
@@ -210,7 +208,8 @@ async def fresh_pg(url: str) -> str:
 def pure_baseline(rows: list[tuple[Any, ...]], book: LadderBook, day: date) -> float:
     """The same compute step the regrade runs per batch, on in-memory rows."""
     index = {c: i for i, c in enumerate(WORKER_COLUMNS)}
-    memory = [Row(*(r[index[f]] for f in Row._fields)) for r in rows]
+    fields: tuple[str, ...] = GradingRow._fields
+    memory = [GradingRow(*(r[index[f]] for f in fields)) for r in rows]
     started = time.perf_counter()
     for i in range(0, len(memory), 5_000):
         compute_changes(memory[i : i + 5_000], book, day)

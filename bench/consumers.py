@@ -44,7 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from cwp_career.workers.models import Worker
 from cwp_common.db import make_engine
-from cwp_common.events.contracts import WorkerRegistered
+from cwp_common.events.contracts import Education, Position, WorkerRegistered
 from cwp_common.events.outbox import Outbox
 from cwp_registry.db import EVENTS as REGISTRY_EVENTS
 
@@ -52,8 +52,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the platform launcher lives with the tests' support code
 from tests.support.processes import Platform, build_platform  # noqa: E402
 
-POSITIONS = ("party_secretary", "committee_director", "committee_member", "full_time_worker")
-EDUCATIONS = ("below_junior_college", "junior_college", "bachelor", "master")
+POSITIONS: tuple[Position, ...] = (
+    "party_secretary",
+    "committee_director",
+    "committee_member",
+    "full_time_worker",
+)
+EDUCATIONS: tuple[Education, ...] = ("below_junior_college", "junior_college", "bachelor", "master")
 CHUNK = 10_000  # rows per INSERT statement batch
 
 

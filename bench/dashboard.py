@@ -32,11 +32,10 @@ import httpx
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from playwright.sync_api import sync_playwright
-from registry_statistics import admin_url, fill  # type: ignore[import-not-found]
 
+from bench.registry_statistics import admin_url, fill
 from tests.support.nats_server import free_port
 from tests.support.processes import ADMIN_PASSWORD, build_platform
 

@@ -31,7 +31,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from openpyxl import Workbook
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -165,7 +165,7 @@ async def main() -> None:
         async with engine.begin() as conn:
             await conn.run_sync(Base.metadata.create_all)
             await conn.execute(
-                Community.__table__.insert(),
+                insert(Community),
                 [
                     {
                         "code": c,

@@ -112,7 +112,8 @@ async def copy(
     async with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             raw = await conn.get_raw_connection()
-            await raw.driver_connection.copy_records_to_table(table, records=rows, columns=columns)
+            driver: Any = raw.driver_connection  # asyncpg
+            await driver.copy_records_to_table(table, records=rows, columns=columns)
         else:
             t = Base.metadata.tables[table]
             await conn.execute(insert(t), [dict(zip(columns, r, strict=True)) for r in rows])
@@ -145,7 +146,8 @@ async def seed(engine: AsyncEngine, n: int, per_worker: int, rng: random.Random)
     for i in range(0, n, CHUNK):
         await copy(engine, "workers", WORKER_COLUMNS, rows[i : i + CHUNK])
     ids = [r[0] for r in rows]
-    quals, obligations = [], []
+    quals: list[tuple[Any, ...]] = []
+    obligations: list[tuple[Any, ...]] = []
     now = utcnow()
     for w in rng.sample(ids, n // 10):
         q = uuid.uuid4()
