@@ -27,7 +27,7 @@ lint: sync
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) hadolint Dockerfile
-	$(RUN) mypy libs/*/src services/*/src scripts
+	$(RUN) mypy libs/*/src services/*/src scripts bench tests
 
 format: sync
 	$(RUN) ruff format .

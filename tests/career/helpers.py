@@ -23,7 +23,9 @@ from cwp_common.clock import today_in_china as today
 from cwp_common.db import transaction, utcnow
 from cwp_common.events.contracts import (
     EventData,
+    QualificationLevel,
     QualificationObtained,
+    SkillLevel,
     SkillLevelObtained,
     WorkerExited,
     WorkerRegistered,
@@ -131,7 +133,9 @@ async def exit_worker(app: FastAPI, worker_id: str, code: str = GD) -> None:
     )
 
 
-async def qualify(app: FastAPI, worker_id: str, level: str, obtained: date, code: str = GD) -> None:
+async def qualify(
+    app: FastAPI, worker_id: str, level: QualificationLevel, obtained: date, code: str = GD
+) -> None:
     await deliver(
         app,
         envelope(
@@ -142,7 +146,9 @@ async def qualify(app: FastAPI, worker_id: str, level: str, obtained: date, code
     )
 
 
-async def skill(app: FastAPI, worker_id: str, level: str, obtained: date, code: str = GD) -> None:
+async def skill(
+    app: FastAPI, worker_id: str, level: SkillLevel, obtained: date, code: str = GD
+) -> None:
     await deliver(
         app,
         envelope(

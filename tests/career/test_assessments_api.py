@@ -317,7 +317,10 @@ async def test_list_filters(
     await assess(client, operator, w1, LAST_YEAR, "合格")
     await assess(client, operator, w1, LAST_YEAR - 1, "合格")
     await assess(client, operator, w2, LAST_YEAR, "合格")
-    get = lambda **p: client.get(f"{API}/assessments", headers=operator, params=p)  # noqa: E731
+
+    async def get(**p: Any) -> httpx.Response:
+        return await client.get(f"{API}/assessments", headers=operator, params=p)
+
     assert len((await get(year=LAST_YEAR)).json()["items"]) == 2
     assert len((await get(worker_id=w1)).json()["items"]) == 2
     assert len((await get(region="440104")).json()["items"]) == 1

@@ -13,7 +13,7 @@ from tests.support.tokens import Tokens
 
 
 async def ids(
-    client: httpx.AsyncClient, headers: dict[str, str], criterion: str, **params: object
+    client: httpx.AsyncClient, headers: dict[str, str], criterion: str, **params: str
 ) -> list[str]:
     r = await client.get(f"{API}/eligibility/{criterion}", headers=headers, params=params)
     assert r.status_code == 200, r.text

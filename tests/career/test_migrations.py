@@ -7,13 +7,13 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import insert, inspect, text
+from sqlalchemy import Table, insert, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
@@ -64,11 +64,11 @@ async def test_assessment_counts_are_filled_from_the_confirmed_results(database_
         async with AsyncSession(engine) as session, session.begin():
             # Core inserts of the columns 0002 has (the models are at head).
             await session.execute(
-                insert(Worker.__table__),
+                insert(cast(Table, Worker.__table__)),
                 [_worker(moved, "440103001001"), _worker(stayed, "440104001001")],
             )
             await session.execute(
-                insert(Assessment.__table__),
+                insert(cast(Table, Assessment.__table__)),
                 [
                     _assessment(moved, "440104001001", 2024, "优秀", late),  # moved since
                     _assessment(stayed, "440104001001", 2024, "合格", late),

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import PrimaryKeyConstraint, String, Table, select
@@ -126,10 +126,12 @@ async def test_a_driver_insert_writes_what_the_orm_reads_and_a_batch_whole_or_no
     insert = driver_insert(engine, cast(Table, Entry.__table__))
     assert insert is not None
     at = datetime(2024, 2, 29, 8, 30, 15, 123456, tzinfo=UTC)
-    rows = [{"id": i, "at": at, "note": n} for i, n in zip(new_ids(2), ("一", None), strict=True)]
+    rows: list[dict[str, Any]] = [
+        {"id": i, "at": at, "note": n} for i, n in zip(new_ids(2), ("一", None), strict=True)
+    ]
     try:
         await insert.insert(rows)
-        again = {"id": new_ids(1)[0], "at": at, "note": "again"}
+        again: dict[str, Any] = {"id": new_ids(1)[0], "at": at, "note": "again"}
         with pytest.raises(DBAPIError):  # the second row's id is taken: neither is written
             await insert.insert([again, rows[0]])
         await insert.insert([again])  # the connection is still good after a failed batch
@@ -143,4 +145,7 @@ async def test_a_driver_insert_writes_what_the_orm_reads_and_a_batch_whole_or_no
 
 
 def test_an_in_memory_database_has_no_driver_insert() -> None:
-    assert driver_insert(make_engine("sqlite+aiosqlite:///:memory:"), Entry.__table__) is None
+    assert (
+        driver_insert(make_engine("sqlite+aiosqlite:///:memory:"), cast(Table, Entry.__table__))
+        is None
+    )

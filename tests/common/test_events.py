@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import pytest
 import sqlalchemy as sa
-from nats.js.api import DiscardPolicy
+from nats.js.api import ConsumerInfo, DiscardPolicy
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 from sqlalchemy import Column, Integer, String, Table, event, func, insert, select
@@ -265,7 +265,7 @@ async def consume_all(h: Harness, durable: str) -> list[str]:
 
 async def _consumer_drained(h: Harness, durable: str) -> bool:
     try:
-        info = await h.link.jetstream().consumer_info("DEMO", durable)
+        info: ConsumerInfo = await h.link.jetstream().consumer_info("DEMO", durable)
     except NotFoundError:  # the runner has not created it yet
         return False
     return info.num_pending == 0 and info.num_ack_pending == 0
@@ -905,7 +905,7 @@ async def test_the_prune_deletes_only_rows_published_before_the_window(
     sessions = make_session_factory(engine)
     now = utcnow()
     ages = {"old-sent": (10, True), "new-sent": (2, True), "old-unsent": (30, False)}
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "event_id": f"{kind}-{i}",
             "type": "demo.note.created.v1",

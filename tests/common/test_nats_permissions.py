@@ -227,7 +227,7 @@ async def test_every_service_reads_the_gateway_stream(server: NatsServer) -> Non
         try:
             got: asyncio.Queue[str] = asyncio.Queue()
 
-            async def on(msg: nats.aio.msg.Msg, got: asyncio.Queue[str] = got) -> None:
+            async def on(msg: Msg, got: asyncio.Queue[str] = got) -> None:
                 await got.put(msg.subject)
 
             js = nc.jetstream(timeout=2)

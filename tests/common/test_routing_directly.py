@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel
 
 from cwp_common import routing
+from cwp_common.request_handlers import route_app
 from cwp_common.routing import route_directly
 
 
@@ -120,7 +121,7 @@ async def test_full_matches_without_a_body_are_served_directly(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     built: list[str] = []
-    build = routing.route_app
+    build = route_app  # the one cwp_common.routing calls
 
     def counted(route: Any) -> Any:
         built.append(route.name)
@@ -204,7 +205,7 @@ async def test_a_request_tries_only_the_routes_that_could_match_it(
     app = indexed_app(True)
     tried: list[str] = []
     for route in app.router.routes[1:]:
-        name = getattr(route, "path", None) or getattr(route, routing.PREFIX, "?")
+        name: str = getattr(route, "path", "") or getattr(route, routing.PREFIX, "?")
         matches = route.matches
 
         def counted(scope: Any, name: str = name, matches: Any = matches) -> Any:

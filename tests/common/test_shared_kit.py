@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import String
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, mapped_column
 
 from cwp_common.auth import Principal
 from cwp_common.db import make_engine, make_session_factory, new_id
@@ -31,7 +32,7 @@ class Thing(Base):
 
 class ThingRepository(Repository[Thing]):
     model = Thing
-    key = Thing.id
+    key: ClassVar[InstrumentedAttribute[Any]] = Thing.id  # ByCode below pages by a text key
     scope_column = Thing.code
     label = "Thing"
 

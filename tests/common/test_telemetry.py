@@ -29,7 +29,8 @@ def app_without_tracing(platform_settings: PlatformSettings, tmp_path: Path) -> 
 
 def test_without_an_endpoint_nothing_is_traced(app_without_tracing: FastAPI) -> None:
     assert not TRACING.enabled
-    assert TracingMiddleware not in [m.cls for m in app_without_tracing.user_middleware]
+    classes: list[object] = [m.cls for m in app_without_tracing.user_middleware]
+    assert TracingMiddleware not in classes
     event = Outbox(TABLES, "cwp.demo").envelope(NoteCreated(text="x"))
     assert event.traceparent is None
     assert b"traceparent" not in Outbox.values(event)[2]

@@ -108,7 +108,12 @@ async def _pay_the_month(client: httpx.AsyncClient, auth: dict[str, str], ids: l
 async def seed(client: httpx.AsyncClient, seeded: Seeded) -> None:
     auth = await login(client, "admin", ADMIN_PASSWORD)
     for username, (roles, region) in USERS.items():
-        body = {"username": username, "password": PASSWORD, "roles": roles, "region": region}
+        body: dict[str, Any] = {
+            "username": username,
+            "password": PASSWORD,
+            "roles": roles,
+            "region": region,
+        }
         r = await client.post("/api/v1/auth/users", headers=auth, json=body)
         assert r.status_code == 201, r.text
     seq = 0

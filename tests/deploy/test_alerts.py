@@ -74,6 +74,8 @@ def metric_names(expr: str) -> set[str]:
 
     def visit(node: promql_parser.Expr) -> None:
         if isinstance(node, promql_parser.VectorSelector):
+            # A selector by labels alone names no metric that could be checked.
+            assert node.name is not None, f"a selector without a metric name: {node}"
             names.add(node.name)
 
     promql_parser.walk(parsed(expr), visit)

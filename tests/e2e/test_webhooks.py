@@ -128,11 +128,11 @@ async def test_career_and_training_events_reach_subscribers_in_scope_signed(
             # the subscriber's region, each once, each signed with its own secret.
             assert {r.json["type"] for r in got} == {GRADE_CHANGED, QUALIFIED}, path
             assert len({r.headers["webhook-id"] for r in got}) == len(got) == 2, path
-            for r in got:
-                assert verify(sub["secret"], r), path
-                assert r.json["data"]["worker_id"] == worker, path
-                assert r.json["data"]["community_code"].startswith(prefix), path
-                assert "birth_date" not in r.json["data"]
+            for hook in got:
+                assert verify(sub["secret"], hook), path
+                assert hook.json["data"]["worker_id"] == worker, path
+                assert hook.json["data"]["community_code"].startswith(prefix), path
+                assert "birth_date" not in hook.json["data"]
             assert not verify((gd if sub is sh else sh)["secret"], got[0])
 
         [raised] = of_type(hooks, "/shanghai", GRADE_CHANGED)

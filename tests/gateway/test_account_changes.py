@@ -10,7 +10,8 @@ import asyncio
 import httpx
 import pytest
 
-from tests.gateway.conftest import ADMIN, STRONG, login, make_user, new_client
+from tests.gateway.conftest import ADMIN, STRONG, make_user, new_client
+from tests.support.tokens import login
 
 
 async def patch(
@@ -202,6 +203,7 @@ async def test_a_flag_is_true_or_false_and_a_number_of_seconds_a_number(
     integer (found by Schemathesis)."""
     client_id = (await new_client(gateway, admin))["client_id"]
     account = f"/api/v1/auth/clients/{client_id}"
+    bad: object
     for bad in (0, 1, "true", "yes"):
         r = await gateway.patch(account, json={"disabled": bad}, headers=admin)
         assert r.status_code == 422, (bad, r.text)

@@ -8,7 +8,7 @@ import pytest
 from tests.gateway.conftest import ADMIN, STRONG, make_user
 
 
-def user(username: str, roles: list[str], region: str, password: str = STRONG) -> dict:
+def user(username: str, roles: list[str], region: str, password: str = STRONG) -> dict[str, object]:
     return {"username": username, "password": password, "roles": roles, "region": region}
 
 

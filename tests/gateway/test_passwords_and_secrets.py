@@ -20,12 +20,12 @@ from tests.gateway.conftest import (
     Clock,
     client_token,
     clocked,
-    login,
     make_user,
     new_client,
     token_response,
 )
 from tests.support.apps import running
+from tests.support.tokens import login
 
 NEW = "a brand new long passphrase"
 

@@ -21,9 +21,9 @@ from cwp_common.serve import SERVER_OPTIONS
 from cwp_common.settings import PlatformSettings
 from cwp_gateway.app import create_app
 from cwp_gateway.config import Settings
-from tests.gateway.conftest import ADMIN, ADMIN_PASSWORD, login
+from tests.gateway.conftest import ADMIN, ADMIN_PASSWORD
 from tests.gateway.servers import echo_service, serve, unused_port
-from tests.support.tokens import AUDIENCE, ISSUER, Tokens
+from tests.support.tokens import AUDIENCE, ISSUER, Tokens, login
 
 
 @dataclass

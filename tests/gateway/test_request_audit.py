@@ -10,7 +10,7 @@ import os
 import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import pytest
@@ -182,7 +182,8 @@ async def test_a_batch_waits_briefly_for_the_rows_of_requests_under_way(stack: S
     audit.gather_seconds = 5.0
 
     def row(request_id: str) -> dict[str, Any]:
-        return audit.row(actor, "PATCH", "/api/v1/registry/workers/x", 200, "::1", request_id)
+        path = "/api/v1/registry/workers/x"
+        return cast(dict[str, Any], audit.row(actor, "PATCH", path, 200, "::1", request_id))
 
     assert await asyncio.wait_for(audit.write(row("alone")), 4.0), "no wait with none under way"
     audit.forwarding()
@@ -192,7 +193,7 @@ async def test_a_batch_waits_briefly_for_the_rows_of_requests_under_way(stack: S
 
     async def answered(request_id: str) -> bool:  # as the proxy does when an answer comes
         audit.arrived()
-        return await audit.write(row(request_id))
+        return cast(bool, await audit.write(row(request_id)))
 
     # The row under way comes: the batch goes without waiting longer.
     assert await asyncio.wait_for(answered("second"), 4.0)

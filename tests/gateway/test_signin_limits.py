@@ -29,11 +29,11 @@ from tests.gateway.conftest import (
     STRONG,
     Clock,
     clocked,
-    login,
     make_user,
     new_client,
     token_response,
 )
+from tests.support.tokens import login
 
 FREE = 3  # the defaults, which these tests also pin down
 ALARM_EVERY = 10

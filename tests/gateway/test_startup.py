@@ -18,8 +18,9 @@ from cwp_common.settings import PlatformSettings
 from cwp_gateway.app import create_app
 from cwp_gateway.config import DEV_ADMIN_PASSWORD, Settings
 from cwp_gateway.startup import SchemaMissing, UnsafeConfiguration
-from tests.gateway.conftest import ADMIN, ADMIN_PASSWORD, login, token_response
+from tests.gateway.conftest import ADMIN, ADMIN_PASSWORD, token_response
 from tests.support.apps import running
+from tests.support.tokens import login
 
 ROOT = Path(__file__).resolve().parents[2]
 ALEMBIC_INI = ROOT / "services" / "gateway" / "alembic.ini"

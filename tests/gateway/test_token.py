@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import cast
 from urllib.parse import quote_plus
 
 import httpx
@@ -10,8 +11,8 @@ import jwt
 
 from cwp_common.auth import TokenVerifier
 from cwp_common.settings import PlatformSettings
-from tests.gateway.conftest import ADMIN, ADMIN_PASSWORD, STRONG, login, make_user, token_response
-from tests.support.tokens import AUDIENCE, ISSUER
+from tests.gateway.conftest import ADMIN, ADMIN_PASSWORD, STRONG, make_user, token_response
+from tests.support.tokens import AUDIENCE, ISSUER, login
 
 PASSWORD_GRANT = {"grant_type": "password", "username": ADMIN, "password": ADMIN_PASSWORD}
 
@@ -25,7 +26,7 @@ async def new_client(
         headers=admin,
     )
     assert r.status_code == 201, r.text
-    return r.json()
+    return cast(dict[str, str], r.json())
 
 
 async def test_password_grant_issues_a_verifiable_token(

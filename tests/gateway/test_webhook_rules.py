@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import orjson
 
@@ -19,7 +20,7 @@ def transfer(old: str, new: str) -> CloudEvent:
     data = WorkerTransferred(
         **registered(new).model_dump(),
         from_community_code=old,
-        effective_date="2026-12-01",
+        effective_date=date(2026, 12, 1),
         service_years_carried=True,
     )
     return CloudEvent.new(

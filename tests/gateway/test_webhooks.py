@@ -573,13 +573,14 @@ async def test_the_webhooks_api_is_rate_limited_per_account_by_the_proxys_limite
         admin = await login(gw, ADMIN, ADMIN_PASSWORD)
         a = await client_headers(gw, admin, "31", ("viewer",))
         b = await client_headers(gw, admin, "31", ("viewer",))
-        hook = {"url": f"{hooks.url}/limited", "events": [REGISTERED]}
+        url = f"{hooks.url}/limited"
+        hook = {"url": url, "events": [REGISTERED]}
         # Subscribing: two, then the subscription limit (1 every 100 s) refuses.
-        first = await subscribe(gw, a, hook["url"], [REGISTERED])  # 1 of a's 8
-        await subscribe(gw, a, hook["url"], [REGISTERED])  # 2
+        first = await subscribe(gw, a, url, [REGISTERED])  # 1 of a's 8
+        await subscribe(gw, a, url, [REGISTERED])  # 2
         refused(await gw.post("/api/v1/webhooks", json=hook, headers=a), 100)  # 3
         # A malformed request is refused for what it is, and spends no subscription.
-        typo = {"url": hook["url"], "events": ["registry.worker.registred.v1"]}
+        typo = {"url": url, "events": ["registry.worker.registred.v1"]}
         assert (await gw.post("/api/v1/webhooks", json=typo, headers=a)).status_code == 422  # 4
         assert (await gw.get("/api/v1/webhooks", headers=a)).status_code == 200  # 5
         # Replaying: a replay that cannot run spends none; one runs, the next is refused.
@@ -597,14 +598,14 @@ async def test_the_webhooks_api_is_rate_limited_per_account_by_the_proxys_limite
         refused(await gw.get("/api/v1/registry/workers", headers=a), 2)
         # Another account is not held back.
         assert (await gw.get("/api/v1/webhooks", headers=b)).status_code == 200
-        await subscribe(gw, b, hook["url"], [REGISTERED])
+        await subscribe(gw, b, url, [REGISTERED])
         # Time refills the buckets: 4 s, two calls (the subscription limit still waits).
         ticks.now += 4
         assert (await gw.get("/api/v1/webhooks", headers=a)).status_code == 200
         refused(await gw.post("/api/v1/webhooks", json=hook, headers=a), 96)
         ticks.now += 100
         assert (await gw.post(replay, params=since, headers=a)).status_code == 202
-        await subscribe(gw, a, hook["url"], [REGISTERED])
+        await subscribe(gw, a, url, [REGISTERED])
 
         async with app.state.runtime.sessions() as session:
             count = await session.scalar(select(func.count()).select_from(WebhookSubscription))

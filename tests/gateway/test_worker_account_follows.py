@@ -52,7 +52,7 @@ async def worker_account(stack: Stack, username: str) -> tuple[dict[str, str], s
 
 async def account(stack: Stack, username: str) -> Account:
     async with stack.app.state.runtime.sessions() as session:
-        row = await session.scalar(
+        row: Account | None = await session.scalar(
             select(Account).where(Account.kind == Kind.USER, Account.login == username)
         )
     assert row is not None

@@ -93,12 +93,14 @@ async def platform_stack(
                 continue
             apps[name] = await service_app(name, backend, tmp_path, platform)
             urls[name] = await stack.enter_async_context(serve(apps[name]))
+        # Fields named at run time: Any, as mypy cannot tell which field each one is.
+        service_urls: dict[str, Any] = {f"{name}_url": urls[name] for name in SERVICES}
         settings = GatewaySettings(
             database_url=await fresh_database(backend, "gateway", tmp_path),
             jwt_private_key_path=tokens.private_path,
             admin_username=ADMIN,
             admin_password=ADMIN_PASSWORD,
-            **{f"{name}_url": urls[name] for name in SERVICES},
+            **service_urls,
             **gateway_settings,
         )
         apps["gateway"] = gateway_app(settings, platform, create_schema=True)

@@ -16,6 +16,7 @@ import schemathesis
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, BeforeValidator, Field, TypeAdapter, ValidationError
+from schemathesis.core.jsonschema.types import JsonValue
 
 from cwp_common.formats import IsoMoment
 from cwp_common.openapi import document_problems
@@ -431,7 +432,12 @@ def test_the_hook_judges_a_stateful_body_by_its_schema() -> None:
     the most allowed) into a body generated as valid: not a schema-valid request."""
     document = registry_app(RegistrySettings(database_url="sqlite+aiosqlite://")).openapi()
     operation = schemathesis.openapi.from_dict(document)["/api/v1/registry/communities"]["POST"]
-    body = {"code": "310101", "name": "黄浦区", "population": 30, "households": 3}
+    body: dict[str, JsonValue] = {
+        "code": "310101",
+        "name": "黄浦区",
+        "population": 30,
+        "households": 3,
+    }
     fits = operation.Case(body=body, media_type="application/json")
     assert _body_fits_schema(fits)
     too_many = operation.Case(
@@ -543,7 +549,10 @@ def _taking_a_number(model: type[BaseModel], seen: set[type[BaseModel]]) -> list
                     found += _taking_a_number(inner, seen)
         if not {date, datetime, bool} & set(kinds):
             continue
-        typed = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+        # A type built at run time: no static type describes it.
+        typed: Any = (
+            Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+        )
         adapter: TypeAdapter[Any] = TypeAdapter(typed)
         try:
             adapter.validate_json("0")

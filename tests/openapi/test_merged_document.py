@@ -21,16 +21,17 @@ DOC = "/api/v1/openapi.json"
 
 def public_routes(app: Any) -> set[tuple[str, str]]:
     """(METHOD, path) of every documented /api/v1 route of an app."""
-    return {
-        (method, route.path_format)
-        # Included routers stay nested: walked as FastAPI's own document generator does.
-        for route in iter_route_contexts(app.routes)
-        if isinstance(route.original_route, APIRoute)
-        and route.include_in_schema
-        and route.path_format.startswith("/api/v1/")
-        for method in route.methods
-        if method != "HEAD"
-    }
+    found: set[tuple[str, str]] = set()
+    # Included routers stay nested: walked as FastAPI's own document generator does.
+    for route in iter_route_contexts(app.routes):
+        if not (isinstance(route.original_route, APIRoute) and route.include_in_schema):
+            continue
+        path = route.path_format
+        assert path is not None  # an APIRoute has a path and methods
+        if path.startswith("/api/v1/"):
+            assert route.methods is not None
+            found |= {(method, path) for method in route.methods if method != "HEAD"}
+    return found
 
 
 def refs(node: Any) -> set[str]:

@@ -88,8 +88,12 @@ async def test_a_service_before_its_stream_is_not_ready_and_says_why_until_apply
     platform = settings_on(bare_nats, tokens)
     app = registry_named_app(platform, tmp_path, "before-streams", APIRouter(), create_schema=True)
     records: list[logging.LogRecord] = []
-    handler = logging.Handler(logging.ERROR)
-    handler.emit = records.append  # type: ignore[method-assign]
+
+    class Kept(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Kept(logging.ERROR)
     logging.getLogger("cwp.nats").addHandler(handler)  # the app set up the root's already
     try:
         async with running(app) as client:

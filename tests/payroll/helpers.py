@@ -19,6 +19,7 @@ from cwp_common.events.contracts import (
     EventData,
     GradeAssigned,
     GradeChanged,
+    QualificationLevel,
     QualificationObtained,
     WorkerExited,
     WorkerRegistered,
@@ -115,7 +116,7 @@ async def grade(
 
 
 async def qualify(
-    app: FastAPI, worker_id: str, level: str, obtained: date, code: str = GZ_1
+    app: FastAPI, worker_id: str, level: QualificationLevel, obtained: date, code: str = GZ_1
 ) -> None:
     await deliver(
         app,

@@ -44,7 +44,7 @@ async def test_a_published_policy_reads_back_and_a_duplicate_is_refused(
 
 
 def _insurance(**path_values: Any) -> dict[str, Any]:
-    body = copy.deepcopy(demo()["insurance"])
+    body: dict[str, Any] = copy.deepcopy(demo()["insurance"])
     for path, value in path_values.items():
         target = body
         *parents, leaf = path.split("__")

@@ -122,7 +122,7 @@ async def test_list_filters_by_region_and_pages_by_code(registry: Registry) -> N
     ],
 )
 async def test_bad_list_parameters(
-    registry: Registry, params: dict[str, object], slug: str
+    registry: Registry, params: dict[str, str | int], slug: str
 ) -> None:
     r = await registry.client.get(URL, params=params, headers=registry.auth())
     assert_problem(r, 422, slug)

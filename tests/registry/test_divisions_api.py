@@ -117,6 +117,7 @@ async def test_bad_codes_and_names_are_refused_and_write_nothing(registry: Regis
     for body in ({"name": ""}, {"name": "x" * 51}, {"name": "a\u202eb"}, {}, {"name": 1}):
         r = await registry.client.put(f"{URL}/310101", json=body, headers=admin)
         assert r.status_code == 422, body
+    bulk: object
     for bulk in (
         {"items": []},
         {"items": [{"code": "3101", "name": "市辖区"}, {"code": "3101", "name": "又一个"}]},

@@ -7,8 +7,8 @@ import asyncio
 from datetime import date
 from pathlib import Path
 
-import nats
 import pytest
+from nats.aio.msg import Msg
 
 from cwp_common.db import new_id, utcnow
 from cwp_common.events.contracts import CONTRACTS, WorkerRegistered, WorkerUpdated
@@ -50,7 +50,7 @@ async def test_worker_events_reach_a_subscriber_without_the_id_number_or_phone(
     nc = await session_nats.connect()  # the tester: it may listen to registry subjects
     queue: asyncio.Queue[bytes] = asyncio.Queue()
 
-    async def on_message(msg: nats.aio.msg.Msg) -> None:
+    async def on_message(msg: Msg) -> None:
         await queue.put(msg.data)
 
     sub = await nc.subscribe("registry.worker.>", cb=on_message)
@@ -136,6 +136,7 @@ async def test_a_write_succeeds_while_nats_is_down(
                     pass
                 await asyncio.sleep(0.2)
             msg = await js.get_last_msg("REGISTRY", "registry.worker.registered.v1")
+            assert msg.data is not None
             assert CloudEvent.from_bytes(msg.data).subject == w["id"]
         finally:
             await nc.close()

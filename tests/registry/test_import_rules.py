@@ -166,7 +166,7 @@ def test_the_xlsx_reader_gives_the_cells_openpyxl_gives(tmp_path: Path) -> None:
         sheet = load_workbook(path, read_only=True).active
         expected = [
             (n, tuple(r))
-            for n, r in enumerate(sheet.iter_rows(values_only=True), start=1)  # type: ignore[union-attr]
+            for n, r in enumerate(sheet.iter_rows(values_only=True), start=1)
             if any(c is not None for c in r)
         ]
         with zipfile.ZipFile(path) as archive:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -186,7 +187,7 @@ async def test_a_new_post_starts_a_new_term(reg: Registry) -> None:
     ],
 )
 async def test_bad_posts_are_refused_and_change_nothing(
-    reg: Registry, fields: dict[str, object], slug: str, field: str | None
+    reg: Registry, fields: dict[str, Any], slug: str, field: str | None
 ) -> None:
     before = await reg.counts()
     r = await reg.client.post(URL, json=reg.worker_body(**fields), headers=reg.auth())
@@ -335,6 +336,7 @@ def test_a_concurrent_post_refusal_names_the_rule_and_no_value(
     with pytest.raises(InvalidConcurrentPosts) as refused:
         rules.check_concurrent_posts("party_secretary", posts, date(2026, 12, 2))
     detail = refused.value.detail
+    assert detail is not None
     assert detail.startswith(InvalidConcurrentPosts.MESSAGES[reason])
     for value in ("2020", "2031", "committee_director"):
         assert value not in detail

@@ -92,6 +92,7 @@ async def counts(reg: Registry) -> dict[str, int]:
 async def through_health_check(reg: Registry, rnd: dict[str, Any], **fields: Any) -> str:
     a = (await apply(reg, rnd, **fields)).json()
     assert a["state"] == "qualified", a
+    body: dict[str, Any]
     for body in (
         {"step": "written_exam", "score": "86.5"},
         {"step": "interview", "score": "90"},

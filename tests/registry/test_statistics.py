@@ -151,7 +151,10 @@ async def test_every_figure_matches_a_direct_count_now_and_as_it_stood(
     await deliver(
         reg,
         QualificationObtained(
-            worker_id=c["id"], community_code=SH_3, level="assistant", obtained_date="2024-06-01"
+            worker_id=c["id"],
+            community_code=SH_3,
+            level="assistant",
+            obtained_date=date(2024, 6, 1),
         ),
     )
     before = {region: await report(reg, region) for region in REGIONS}
@@ -179,13 +182,19 @@ async def test_every_figure_matches_a_direct_count_now_and_as_it_stood(
     await deliver(
         reg,
         QualificationObtained(
-            worker_id=c["id"], community_code=SH_3, level="intermediate", obtained_date="2025-02-01"
+            worker_id=c["id"],
+            community_code=SH_3,
+            level="intermediate",
+            obtained_date=date(2025, 2, 1),
         ),
     )
     await deliver(
         reg,
         QualificationObtained(
-            worker_id=c["id"], community_code=SH_3, level="assistant", obtained_date="2025-02-02"
+            worker_id=c["id"],
+            community_code=SH_3,
+            level="assistant",
+            obtained_date=date(2025, 2, 2),
         ),
     )
     r = await reg.client.put(
@@ -327,7 +336,10 @@ async def test_a_rebuild_from_the_tables_writes_the_rows_the_use_cases_wrote(
     await deliver(
         reg,
         QualificationObtained(
-            worker_id=c["id"], community_code=SH_3, level="assistant", obtained_date="2024-06-01"
+            worker_id=c["id"],
+            community_code=SH_3,
+            level="assistant",
+            obtained_date=date(2024, 6, 1),
         ),
     )
     query = (

@@ -4,6 +4,7 @@ in the career service; a history) and exits (final)."""
 
 from __future__ import annotations
 
+import httpx
 import orjson
 import pytest
 
@@ -22,14 +23,16 @@ async def reg(registry: Registry) -> Registry:
     return registry
 
 
-async def transfer(reg: Registry, worker_id: str, to: str, when: str, **kw: object):  # type: ignore[no-untyped-def]
+async def transfer(
+    reg: Registry, worker_id: str, to: str, when: str, **kw: object
+) -> httpx.Response:
     body = {"to_community_code": to, "effective_date": when} | kw
     return await reg.client.post(f"{URL}/{worker_id}/transfer", json=body, headers=reg.auth())
 
 
 async def exit_(
     reg: Registry, worker_id: str, when: str = "2024-06-30", reason: str = "resignation"
-):  # type: ignore[no-untyped-def]
+) -> httpx.Response:
     body = {"reason": reason, "exit_date": when}
     return await reg.client.post(f"{URL}/{worker_id}/exit", json=body, headers=reg.auth())
 

@@ -247,7 +247,7 @@ async def test_list_filters_and_pages(communities: Registry) -> None:
     ]
     ids = [w["id"] for w in made]
 
-    async def listed(**params: object) -> list[str]:
+    async def listed(**params: str) -> list[str]:
         r = await reg.client.get(URL, params=params, headers=reg.auth("viewer"))
         assert r.status_code == 200, r.text
         return [w["id"] for w in r.json()["items"]]
@@ -288,7 +288,7 @@ async def test_list_filters_and_pages(communities: Registry) -> None:
     ],
 )
 async def test_bad_list_parameters_are_422(
-    communities: Registry, params: dict[str, object]
+    communities: Registry, params: dict[str, str | int]
 ) -> None:
     r = await communities.client.get(URL, params=params, headers=communities.auth("viewer"))
     assert r.status_code == 422, r.text

@@ -4,7 +4,7 @@ writes inline strings, so its files never exercise that table)."""
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -49,7 +49,7 @@ def _column(i: int) -> str:
     return name
 
 
-def write_shared_strings_xlsx(path: Path, rows: Iterable[list[object]]) -> Path:
+def write_shared_strings_xlsx(path: Path, rows: Iterable[Sequence[object]]) -> Path:
     """Each distinct text once in sharedStrings.xml (in order of first use, as Excel
     does), dates as serial numbers in a date format, numbers as numbers, None as no
     cell. The sheet streams into the zip; the table is written after it in the loop but

@@ -134,7 +134,8 @@ class Generator:
             code = self.home.code_like(pattern)
             if code is not None:
                 return code
-        return "沪" * max(schema.get("minLength", 1), 1)
+        min_length: int = schema.get("minLength", 1)
+        return "沪" * max(min_length, 1)
 
 
 @dataclass

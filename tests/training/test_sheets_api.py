@@ -57,7 +57,7 @@ async def test_enrolment_and_attendance_sheets_refuse_bad_rows_whole(
     )
     assert r.json() == {"enrolled": 2, "waitlisted": 0, "already": 0}
 
-    rows = [
+    rows: list[list[Any]] = [
         ["worker_id", "日期", "分钟"],
         [a, date(2025, 3, 3), 240],
         [b, "2025-03-04", 480],
