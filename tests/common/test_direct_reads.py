@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, Enum, Numeric, Select, String, select
+from sqlalchemy import JSON, Enum, Numeric, String, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from cwp_common.auth import Principal
 from cwp_common.db import (
+    AnySelect,
     ReadOnlySession,
     UTCDateTime,
     WriteInReadSession,
@@ -77,7 +78,7 @@ class NotedBy(Repository[Record]):
     model = Record
     key = Record.id
 
-    def scope(self, stmt: Select[Any]) -> Select[Any]:
+    def scope(self, stmt: AnySelect) -> AnySelect:
         return stmt.where(Record.note == self.principal.subject)
 
 
@@ -88,10 +89,8 @@ class CodesOnly(Repository[Record]):
     key = Record.id
     scope_column = Record.code
 
-    def scoped(self) -> Select[Any]:
-        # Repository.scope is typed for Select[Any], which SQLAlchemy 2.1 reads as one
-        # column of any type: a two-column select does not fit it.
-        return self.scope(select(Record.code, Record.id))  # type: ignore[arg-type]
+    def scoped(self) -> AnySelect:
+        return self.scope(select(Record.code, Record.id))
 
 
 SHANGHAI = Principal(subject="u", kind="user", roles=frozenset({"viewer"}), region="31")

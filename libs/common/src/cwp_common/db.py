@@ -23,13 +23,14 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Any, cast
+from typing import Any, TypeAlias, cast
 
 import asyncpg
 from sqlalchemy import (
     ColumnElement,
     DateTime,
     MetaData,
+    Select,
     Table,
     any_,
     bindparam,
@@ -57,6 +58,10 @@ from sqlalchemy.types import TypeDecorator
 # used more recently goes straight to work, and a rare dead one fails its request with 503
 # (retry) and is replaced.
 PING_AFTER_IDLE_SECONDS = 5.0
+
+# A SELECT of any columns. Select is generic over its row's column types, so `AnySelect`
+# means one column, and a scope or a page over a two-column select would not type-check.
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

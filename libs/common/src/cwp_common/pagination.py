@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from cwp_common.db import AnySelect
 from cwp_common.problems import InvalidInput
 
 T = TypeVar("T")
@@ -62,7 +62,7 @@ def decode_text_cursor(cursor: str | None) -> str | None:
 
 async def fetch_page(
     session: AsyncSession,
-    stmt: Select[Any],
+    stmt: AnySelect,
     key: InstrumentedAttribute[Any],
     cursor: str | None,
     limit: int,

@@ -24,11 +24,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from cwp_common.auth import Principal, Role
+from cwp_common.db import AnySelect
 from cwp_common.direct_reads import UNSUPPORTED, reads_of
 from cwp_common.pagination import fetch_page
 from cwp_common.problems import NotFound
@@ -40,7 +41,7 @@ M = TypeVar("M")
 PLATFORM = Principal(subject="platform", kind="system", roles=frozenset({Role.ADMIN}), region="")
 
 
-S = TypeVar("S", bound=Select[Any])
+S = TypeVar("S", bound=AnySelect)
 ScopeMethod = Callable[[Any, S], S]
 
 
@@ -96,7 +97,7 @@ class Repository(Generic[M]):
         return type(self).key
 
     @keeps_workers_own
-    def scope(self, stmt: Select[Any]) -> Select[Any]:
+    def scope(self, stmt: AnySelect) -> AnySelect:
         """Restrict a statement over this model to the caller's region (and a worker to
         their own rows)."""
         column = type(self).scope_column
@@ -104,13 +105,13 @@ class Repository(Generic[M]):
             raise NotImplementedError(f"{type(self).__name__} must say how it is scoped")
         return within_region(stmt, column, self.principal)
 
-    def scoped(self) -> Select[Any]:
+    def scoped(self) -> AnySelect:
         return self.scope(select(type(self).model))
 
     @staticmethod
     def where_given(
-        stmt: Select[Any], *equalities: tuple[InstrumentedAttribute[Any], object]
-    ) -> Select[Any]:
+        stmt: AnySelect, *equalities: tuple[InstrumentedAttribute[Any], object]
+    ) -> AnySelect:
         """`stmt` with `column == value` for each (column, value) whose value was given
         (not None): the optional filters of a list endpoint."""
         for column, value in equalities:
@@ -127,7 +128,7 @@ class Repository(Generic[M]):
         stmt = self.scoped().where(self._key == key)
         if for_update:
             stmt = stmt.with_for_update(of=type(self).model)
-        return await self.session.scalar(stmt)  # type: ignore[no-any-return]
+        return await self.session.scalar(stmt)
 
     async def get_or_404(self, key: Any, *, for_update: bool = False) -> M:
         row = await self.get(key, for_update=for_update)
@@ -136,7 +137,7 @@ class Repository(Generic[M]):
         return row
 
     async def page(
-        self, stmt: Select[Any], cursor: str | None, limit: int
+        self, stmt: AnySelect, cursor: str | None, limit: int
     ) -> tuple[Sequence[M], str | None]:
         """One page of `stmt` (which must start from `scoped()`), ordered by the key."""
         return await fetch_page(self.session, stmt, self._key, cursor, limit)

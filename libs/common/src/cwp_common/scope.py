@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, or_, true
+from sqlalchemy import ColumnElement, and_, or_, true
 
 from cwp_common.auth import Principal
+from cwp_common.db import AnySelect
 from cwp_common.problems import Forbidden
 
 CODE_LENGTH = 12
-S = TypeVar("S", bound=Select[Any])
+S = TypeVar("S", bound=AnySelect)
 
 
 def region_clause(column: Any, region: str) -> ColumnElement[bool]:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from cwp_common.db import AnySelect
 
 
 async def fetch_tuples(
-    session: AsyncSession, stmt: Select[Any], make: Callable[..., Any]
+    session: AsyncSession, stmt: AnySelect, make: Callable[..., Any]
 ) -> list[Any]:
     """Every row of `stmt` as `make(*columns)`; the ORM path on other databases."""
     conn = await session.connection()

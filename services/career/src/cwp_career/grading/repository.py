@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, select, tuple_
+from sqlalchemy import Table, select, tuple_
 
 from cwp_career.db import dialect_of
 from cwp_career.grading.fastpath import fetch_tuples
@@ -19,6 +19,7 @@ from cwp_career.workers.models import Worker
 from cwp_career.workers.repository import WorkerRepository
 from cwp_career.workers.rules import post_positions
 from cwp_career.workers.scope import WorkerScoped
+from cwp_common.db import AnySelect
 from cwp_common.repository import Repository
 from cwp_common.scope import region_clause
 
@@ -92,7 +93,7 @@ class GradingRepository(WorkerRepository):
     """Workers as grading sees them (the same projection and scope as WorkerRepository):
     plain tuples of GRADING_COLUMNS, no ORM objects."""
 
-    def _columns(self) -> Select[Any]:
+    def _columns(self) -> AnySelect:
         return self.scope(select(*GRADING_COLUMNS))
 
     async def batch(self, prefix: str, after: Keyset | None, limit: int) -> list[Any]:
@@ -140,7 +141,7 @@ class JobRepository(Repository[RegradeJob]):
     key = RegradeJob.id
     label = "Regrade job"
 
-    def scope(self, stmt: Select[Any]) -> Select[Any]:
+    def scope(self, stmt: AnySelect) -> AnySelect:
         return stmt.where(
             RegradeJob.jurisdiction.startswith(self.principal.region, autoescape=True)
         )

@@ -6,14 +6,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select, true
+from sqlalchemy import ColumnElement, or_, select, true
 
 from cwp_career.ladders.models import LadderVersion
 from cwp_career.ladders.rules import Ladder, LadderBook, compile_ladder
 from cwp_career.ladders.schemas import LadderBody
 from cwp_career.ladders.templates import national_fallback
+from cwp_common.db import AnySelect
 from cwp_common.repository import Repository
 
 # Published versions never change, so a compiled ladder is cached by id for good.
@@ -40,7 +40,7 @@ class LadderRepository(Repository[LadderVersion]):
     key = LadderVersion.id
     label = "Ladder"
 
-    def scope(self, stmt: Select[Any]) -> Select[Any]:
+    def scope(self, stmt: AnySelect) -> AnySelect:
         return stmt.where(ladder_scope(self.principal.region))
 
     async def book(self) -> LadderBook:

@@ -8,12 +8,12 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, insert, or_, select
+from sqlalchemy import Table, insert, or_, select
 
 from cwp_career.db import dialect_of
 from cwp_career.workers.models import ProfessionalLevel, Worker
 from cwp_career.workers.scope import WorkerScoped
-from cwp_common.db import among, copy_rows
+from cwp_common.db import AnySelect, among, copy_rows
 from cwp_common.repository import Repository
 from cwp_common.scope import region_clause
 
@@ -33,7 +33,7 @@ class WorkerRepository(Repository[Worker]):
     worker_column = Worker.worker_id  # a worker's own account sees only this row
     label = "Worker"
 
-    def scoped(self) -> Select[Any]:
+    def scoped(self) -> AnySelect:
         # Grades are written set-based (Core), past the identity map: always reload.
         return super().scoped().execution_options(populate_existing=True)
 
@@ -77,7 +77,7 @@ class WorkerRepository(Repository[Worker]):
         else:
             await self.session.execute(insert(table), rows)
 
-    def candidates(self, region: str | None, positions: Collection[str] | None) -> Select[Any]:
+    def candidates(self, region: str | None, positions: Collection[str] | None) -> AnySelect:
         """Workers still serving, in the region and posts an eligibility scan looks at."""
         stmt = self.scoped().where(Worker.status != "exited")
         if region:

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from cwp_career.workers.models import Worker
+from cwp_common.db import AnySelect
 from cwp_common.repository import Repository
 from cwp_common.scope import region_clause, within_region
 
@@ -34,7 +35,7 @@ class WorkerScoped(Repository[M]):
 
     def listed(
         self, region: str | None, *equalities: tuple[InstrumentedAttribute[Any], object]
-    ) -> Select[Any]:
+    ) -> AnySelect:
         """A list endpoint's statement: in scope, of workers now under `region` if one is
         given, with the optional equality filters (see where_given)."""
         stmt = self.where_given(self.scoped(), *equalities)

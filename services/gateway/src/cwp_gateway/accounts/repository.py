@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cwp_common.db import AnySelect
 from cwp_common.repository import PLATFORM, Repository
 from cwp_gateway.accounts.exceptions import AccountNotFound
 from cwp_gateway.accounts.models import (
@@ -25,7 +26,7 @@ from cwp_gateway.accounts.models import (
 from cwp_gateway.accounts.rules import Throttle
 
 
-def _prefix_scope(stmt: Select[Any], column: Any, region: str) -> Select[Any]:
+def _prefix_scope(stmt: AnySelect, column: Any, region: str) -> AnySelect:
     # Account regions are prefixes of varying length ("31", "310101", ""), not 12-digit
     # codes, so the scope is a plain prefix match; the tables are small and off every
     # hot path.
@@ -39,14 +40,14 @@ class AccountRepository(Repository[Account]):
     key = Account.id
     label = "Account"
 
-    def scope(self, stmt: Select[Any]) -> Select[Any]:
+    def scope(self, stmt: AnySelect) -> AnySelect:
         return _prefix_scope(stmt, Account.region, self.principal.region)
 
     async def by_login(self, kind: Kind, login: str, *, for_update: bool = False) -> Account | None:
         stmt = self.scoped().where(Account.kind == kind, Account.login == login)
         if for_update:
             stmt = stmt.with_for_update()
-        return await self.session.scalar(stmt)  # type: ignore[no-any-return]
+        return await self.session.scalar(stmt)
 
     async def by_login_or_404(self, kind: Kind, login: str, *, for_update: bool = False) -> Account:
         account = await self.by_login(kind, login, for_update=for_update)
@@ -75,7 +76,7 @@ class AccountRepository(Repository[Account]):
         stmt = self.scoped().where(Account.worker_id == worker_id)
         if for_update:
             stmt = stmt.with_for_update()
-        return await self.session.scalar(stmt)  # type: ignore[no-any-return]
+        return await self.session.scalar(stmt)
 
     @classmethod
     def as_platform(cls, session: AsyncSession) -> AccountRepository:
@@ -88,7 +89,7 @@ class AuditRepository(Repository[AuditEntry]):
     key = AuditEntry.id
     label = "Audit entry"
 
-    def scope(self, stmt: Select[Any]) -> Select[Any]:
+    def scope(self, stmt: AnySelect) -> AnySelect:
         return _prefix_scope(stmt, AuditEntry.region, self.principal.region)
 
     async def list_page(

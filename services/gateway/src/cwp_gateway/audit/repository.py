@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Select
-
+from cwp_common.db import AnySelect
 from cwp_common.repository import Repository
 from cwp_gateway.audit.models import RequestAudit
 
@@ -28,14 +26,14 @@ class RequestAuditRepository(Repository[RequestAudit]):
     key = RequestAudit.id  # UUIDv7: also the time order
     label = "Audit entry"
 
-    def scope(self, stmt: Select[Any]) -> Select[Any]:
+    def scope(self, stmt: AnySelect) -> AnySelect:
         """Entries of actors within the caller's region (regions are prefixes)."""
         region = self.principal.region
         if not region:
             return stmt
         return stmt.where(RequestAudit.actor_region.startswith(region, autoescape=True))
 
-    def search(self, f: AuditFilter) -> Select[Any]:
+    def search(self, f: AuditFilter) -> AnySelect:
         stmt = self.where_given(
             self.scoped(),
             (RequestAudit.actor, f.actor),

@@ -4,12 +4,12 @@ accounts within their region; an API client, its own."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_common.auth import Role
+from cwp_common.db import AnySelect
 from cwp_common.repository import Repository
 from cwp_gateway.accounts.models import Account
 from cwp_gateway.webhooks.models import WebhookSubscription
@@ -20,7 +20,7 @@ class SubscriptionRepository(Repository[WebhookSubscription]):
     key = WebhookSubscription.id
     label = "Webhook subscription"
 
-    def scope(self, stmt: Select[Any]) -> Select[Any]:
+    def scope(self, stmt: AnySelect) -> AnySelect:
         p = self.principal
         owners = select(Account.id)
         if Role.ADMIN in p.roles:

@@ -8,16 +8,17 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
+from cwp_common.db import AnySelect
 from cwp_common.pagination import decode_text_cursor, encode_cursor
 from cwp_common.repository import Repository
 from cwp_common.scope import within_region
 from cwp_payroll.runs.models import Payslip
 from cwp_payroll.workers.models import PayWorker
 
-S = TypeVar("S", bound=Select[Any])
+S = TypeVar("S", bound=AnySelect)
 
 
 class PayslipRepository(Repository[Payslip]):

@@ -7,14 +7,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, or_, select
 
+from cwp_common.db import AnySelect
 from cwp_common.repository import Repository
 from cwp_common.scope import region_clause
 from cwp_payroll.policy.models import PayPolicy, ReferenceWage
 from cwp_payroll.policy.rules import WageKey
 
-S = TypeVar("S", bound=Select[Any])
+S = TypeVar("S", bound=AnySelect)
 
 
 def ancestors(code: str) -> list[str]:
@@ -99,5 +100,5 @@ class ReferenceWageRepository(Repository[ReferenceWage]):
         stmt = select(
             ReferenceWage.division, ReferenceWage.year, ReferenceWage.kind, ReferenceWage.annual
         )
-        rows = (await self.session.execute(self.scope(stmt))).all()  # type: ignore[type-var]
+        rows = (await self.session.execute(self.scope(stmt))).all()
         return {(d, y, k): a for d, y, k, a in rows}

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
+from cwp_common.db import AnySelect
 from cwp_common.repository import Repository
 from cwp_common.scope import region_clause
 from cwp_payroll.bonuses.models import BonusLine
@@ -101,7 +102,7 @@ class ChunkReads:
     first: date
     last: date
 
-    def members(self) -> Select[Any]:
+    def members(self) -> AnySelect:
         return select(PayWorker.worker_id).where(
             region_clause(PayWorker.community_code, self.key),
             region_clause(PayWorker.community_code, self.run.jurisdiction),

@@ -7,13 +7,14 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import func, select, update
 
+from cwp_common.db import AnySelect
 from cwp_common.repository import Repository
 from cwp_common.scope import within_region
 from cwp_payroll.workers.models import GradeChange, PayWorker, Qualification
 
-S = TypeVar("S", bound=Select[Any])
+S = TypeVar("S", bound=AnySelect)
 
 
 class WorkerRepository(Repository[PayWorker]):
@@ -66,7 +67,7 @@ class GradeChangeRepository(Repository[GradeChange]):
             .order_by(GradeChange.created_at.desc())
             .limit(1)
         )
-        return await self.session.scalar(stmt)  # type: ignore[no-any-return]
+        return await self.session.scalar(stmt)
 
 
 class QualificationRepository(Repository[Qualification]):

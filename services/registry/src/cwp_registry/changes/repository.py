@@ -4,10 +4,10 @@ transfer), in seq (commit) order."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import Select, or_
+from sqlalchemy import or_
 
+from cwp_common.db import AnySelect
 from cwp_common.repository import Repository
 from cwp_common.scope import region_clause
 from cwp_registry.changes.models import Change
@@ -18,7 +18,7 @@ class ChangeRepository(Repository[Change]):
     key = Change.seq
     label = "Change"
 
-    def scope(self, stmt: Select[Any]) -> Select[Any]:
+    def scope(self, stmt: AnySelect) -> AnySelect:
         region = self.principal.region
         return stmt.where(
             or_(

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import or_, select
 
+from cwp_common.db import AnySelect
 from cwp_common.repository import Repository
 from cwp_common.scope import region_clause, within_region
 from cwp_registry.communities.models import Community, CommunityVintage
@@ -21,7 +21,7 @@ class CommunityRepository(Repository[Community]):
     scope_column = Community.code
     label = "Community"
 
-    def listing(self, region: str | None, in_use_on: date | None = None) -> Select[Any]:
+    def listing(self, region: str | None, in_use_on: date | None = None) -> AnySelect:
         stmt = self.scoped()
         if region:
             stmt = stmt.where(region_clause(Community.code, region))

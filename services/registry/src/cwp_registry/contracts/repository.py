@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, ClassVar
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from cwp_common.db import AnySelect
 from cwp_common.scope import region_clause
 from cwp_registry.contracts.models import InsuranceEnrolment, LabourContract
 from cwp_registry.workers.models import Worker
@@ -26,7 +27,7 @@ class ContractRepository(WorkerScoped[LabourContract]):
         stmt = self.scoped().where(
             LabourContract.worker_id == worker_id, LabourContract.status == "active"
         )
-        return await self.session.scalar(stmt)  # type: ignore[no-any-return]
+        return await self.session.scalar(stmt)
 
     async def chain(self, last: LabourContract) -> list[LabourContract]:
         """The unbroken run of renewals ending with `last`, oldest first."""
@@ -46,12 +47,10 @@ class ContractRepository(WorkerScoped[LabourContract]):
         )
         return await self.session.scalar(stmt.limit(1)) is not None
 
-    def of_worker(self, worker_id: uuid.UUID) -> Select[Any]:
+    def of_worker(self, worker_id: uuid.UUID) -> AnySelect:
         return self.scoped().where(LabourContract.worker_id == worker_id)
 
-    def listing(
-        self, region: str | None, status: str | None, ending_by: date | None
-    ) -> Select[Any]:
+    def listing(self, region: str | None, status: str | None, ending_by: date | None) -> AnySelect:
         stmt = self.where_given(self.scoped(), (LabourContract.status, status))
         if region:
             members = select(Worker.id).where(region_clause(Worker.community_code, region))
@@ -84,7 +83,7 @@ class EnrolmentRepository(WorkerScoped[InsuranceEnrolment]):
     label = "Enrolment"
     worker_column: ClassVar[InstrumentedAttribute[Any]] = InsuranceEnrolment.worker_id
 
-    def of_worker(self, worker_id: uuid.UUID, scheme: str | None) -> Select[Any]:
+    def of_worker(self, worker_id: uuid.UUID, scheme: str | None) -> AnySelect:
         stmt = self.scoped().where(InsuranceEnrolment.worker_id == worker_id)
         return self.where_given(stmt, (InsuranceEnrolment.scheme, scheme))
 

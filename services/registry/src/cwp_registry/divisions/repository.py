@@ -3,10 +3,9 @@ inside its region."""
 
 from __future__ import annotations
 
-from typing import Any
+from sqlalchemy import ColumnElement, func, select, true
 
-from sqlalchemy import ColumnElement, Select, func, select, true
-
+from cwp_common.db import AnySelect
 from cwp_common.repository import Repository
 from cwp_registry.divisions.models import Division
 
@@ -22,10 +21,10 @@ class DivisionRepository(Repository[Division]):
         region = self.principal.region
         return Division.code.startswith(region, autoescape=True) if region else true()
 
-    def scope(self, stmt: Select[Any]) -> Select[Any]:
+    def scope(self, stmt: AnySelect) -> AnySelect:
         return stmt.where(self.in_scope())
 
-    def under(self, parent: str | None) -> Select[Any]:
+    def under(self, parent: str | None) -> AnySelect:
         stmt = self.scoped()
         if parent:
             stmt = stmt.where(Division.code.startswith(parent, autoescape=True))

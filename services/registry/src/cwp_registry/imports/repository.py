@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 
+from cwp_common.db import AnySelect
 from cwp_common.repository import Repository
 from cwp_registry.imports.models import ImportJob, ImportRejection
 
@@ -18,7 +18,7 @@ class ImportJobRepository(Repository[ImportJob]):
     scope_column = ImportJob.region
     label = "Import job"
 
-    def scope(self, stmt: Select[Any]) -> Select[Any]:
+    def scope(self, stmt: AnySelect) -> AnySelect:
         """The uploader's region is a prefix, not a 12-digit code: a job of region 31 is
         seen from 31, 3 and national, never from 3101."""
         region = self.principal.region

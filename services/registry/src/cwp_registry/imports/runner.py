@@ -189,7 +189,7 @@ async def _write_chunk(
     checked, today = prepared.checked, prepared.today
     codes = {c.reg.code for c, _ in checked}
     held = select(Community.code, Community.valid_to).where(Community.code.in_(codes))
-    scoped = CommunityRepository(session, job.principal).scope(held)  # type: ignore[arg-type]
+    scoped = CommunityRepository(session, job.principal).scope(held)
     communities: dict[str, date | None] = {
         code: valid_to for code, valid_to in (await session.execute(scoped)).all()
     }

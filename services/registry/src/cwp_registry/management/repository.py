@@ -4,9 +4,10 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from sqlalchemy import Select, or_
+from sqlalchemy import or_
 from sqlalchemy.orm import InstrumentedAttribute
 
+from cwp_common.db import AnySelect
 from cwp_common.repository import Repository
 from cwp_registry.management.models import ConductRecord, DutyRecord, DutyRule
 from cwp_registry.workers.scope import WorkerScoped
@@ -20,7 +21,7 @@ class DutyRuleRepository(Repository[DutyRule]):
     key = DutyRule.id
     label = "Duty rule"
 
-    def scope(self, stmt: Select[Any]) -> Select[Any]:
+    def scope(self, stmt: AnySelect) -> AnySelect:
         region = self.principal.region
         if not region:
             return stmt
@@ -35,7 +36,7 @@ class DutyRuleRepository(Repository[DutyRule]):
         stmt = self.scoped().where(DutyRule.kind == kind, DutyRule.jurisdiction.in_(prefixes))
         return (await self.session.scalars(stmt)).all()
 
-    def listing(self, kind: str | None) -> Select[Any]:
+    def listing(self, kind: str | None) -> AnySelect:
         return self.where_given(self.scoped(), (DutyRule.kind, kind))
 
 
@@ -45,7 +46,7 @@ class DutyRepository(WorkerScoped[DutyRecord]):
     label = "Duty record"
     worker_column: ClassVar[InstrumentedAttribute[Any]] = DutyRecord.worker_id
 
-    def of_worker(self, worker_id: uuid.UUID) -> Select[Any]:
+    def of_worker(self, worker_id: uuid.UUID) -> AnySelect:
         return self.scoped().where(DutyRecord.worker_id == worker_id)
 
 
@@ -55,6 +56,6 @@ class ConductRepository(WorkerScoped[ConductRecord]):
     label = "Conduct record"
     worker_column: ClassVar[InstrumentedAttribute[Any]] = ConductRecord.worker_id
 
-    def of_worker(self, worker_id: uuid.UUID, kind: str | None) -> Select[Any]:
+    def of_worker(self, worker_id: uuid.UUID, kind: str | None) -> AnySelect:
         stmt = self.scoped().where(ConductRecord.worker_id == worker_id)
         return self.where_given(stmt, (ConductRecord.kind, kind))

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 
+from cwp_common.db import AnySelect
 from cwp_common.repository import Repository
 from cwp_registry.recruitment.models import (
     Application,
@@ -24,13 +24,13 @@ class RoundRepository(Repository[RecruitmentRound]):
     key = RecruitmentRound.id
     label = "Recruitment round"
 
-    def scope(self, stmt: Select[Any]) -> Select[Any]:
+    def scope(self, stmt: AnySelect) -> AnySelect:
         region = self.principal.region
         if not region:
             return stmt
         return stmt.where(RecruitmentRound.jurisdiction.startswith(region, autoescape=True))
 
-    def listing(self, year: int | None, jurisdiction: str | None) -> Select[Any]:
+    def listing(self, year: int | None, jurisdiction: str | None) -> AnySelect:
         return self.where_given(
             self.scoped(),
             (RecruitmentRound.year, year),
@@ -43,7 +43,7 @@ class PostRepository(Repository[RecruitmentPost]):
     key = RecruitmentPost.id
     label = "Recruitment post"
 
-    def scope(self, stmt: Select[Any]) -> Select[Any]:
+    def scope(self, stmt: AnySelect) -> AnySelect:
         rounds = RoundRepository(self.session, self.principal).scope(select(RecruitmentRound.id))
         return stmt.where(RecruitmentPost.round_id.in_(rounds))
 
@@ -67,7 +67,7 @@ class ApplicationRepository(Repository[Application]):
 
     def listing(
         self, round_id: uuid.UUID, state: str | None, post_id: uuid.UUID | None
-    ) -> Select[Any]:
+    ) -> AnySelect:
         stmt = self.scoped().where(Application.round_id == round_id)
         return self.where_given(stmt, (Application.state, state), (Application.post_id, post_id))
 
@@ -94,7 +94,7 @@ class StepRepository(Repository[ApplicationStep]):
     key = ApplicationStep.id
     label = "Step"
 
-    def scope(self, stmt: Select[Any]) -> Select[Any]:
+    def scope(self, stmt: AnySelect) -> AnySelect:
         apps = (
             ApplicationRepository(self.session, self.principal)
             .scoped()

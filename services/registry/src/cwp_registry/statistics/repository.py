@@ -8,14 +8,15 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import and_, func, or_, select
 
+from cwp_common.db import AnySelect
 from cwp_common.repository import Repository
 from cwp_registry.communities.models import Community
 from cwp_registry.statistics import rules
 from cwp_registry.statistics.models import WorkforceCount as WC
 
-S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
+S = TypeVar("S", bound=AnySelect)
 
 
 def _stock_parts(where: rules.Stored, as_of: date, today: date) -> list[tuple[rules.Stored, Any]]:
@@ -43,7 +44,7 @@ class CountRepository(Repository[WC]):
     key = WC.region
     label = "Region"
 
-    def scope(self, stmt: Select[Any]) -> Select[Any]:
+    def scope(self, stmt: AnySelect) -> AnySelect:
         return self._in_scope(stmt)
 
     def _in_scope(self, stmt: S) -> S:

@@ -4,9 +4,9 @@ import uuid
 from datetime import date
 from typing import Any, ClassVar
 
-from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from cwp_common.db import AnySelect
 from cwp_common.repository import Repository
 from cwp_common.scope import region_clause
 from cwp_registry.supervision.models import Disclosure, EconomicAudit
@@ -25,7 +25,7 @@ class DisclosureRepository(Repository[Disclosure]):
         community_code: str | None,
         kind: str | None,
         published_from: date | None,
-    ) -> Select[Any]:
+    ) -> AnySelect:
         stmt = self.where_given(
             self.scoped(), (Disclosure.community_code, community_code), (Disclosure.kind, kind)
         )
@@ -42,5 +42,5 @@ class AuditRepository(WorkerScoped[EconomicAudit]):
     label = "Audit"
     worker_column: ClassVar[InstrumentedAttribute[Any]] = EconomicAudit.worker_id
 
-    def of_worker(self, worker_id: uuid.UUID) -> Select[Any]:
+    def of_worker(self, worker_id: uuid.UUID) -> AnySelect:
         return self.scoped().where(EconomicAudit.worker_id == worker_id)

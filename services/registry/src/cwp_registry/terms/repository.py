@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import Select
-
+from cwp_common.db import AnySelect
 from cwp_common.repository import Repository
 from cwp_common.scope import within_region
 from cwp_registry.terms.models import PostTerm
@@ -21,7 +19,7 @@ class TermRepository(Repository[PostTerm]):
     label = "Term"
     worker_column = PostTerm.worker_id
 
-    def scope(self, stmt: Select[Any]) -> Select[Any]:
+    def scope(self, stmt: AnySelect) -> AnySelect:
         stmt = stmt.join(Worker, Worker.id == PostTerm.worker_id)
         return within_region(stmt, Worker.community_code, self.principal)
 

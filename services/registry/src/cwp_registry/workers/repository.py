@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Select, String, Table, bindparam, func, insert, literal, select, update
+from sqlalchemy import String, Table, bindparam, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm.attributes import set_committed_value
 
-from cwp_common.db import copy_rows
+from cwp_common.db import AnySelect, copy_rows
 from cwp_common.repository import Repository
 from cwp_common.scope import region_clause
 from cwp_registry.workers.models import NEW_WORKER_COLUMNS, NewWorker, Worker, WorkerTransfer
@@ -51,7 +51,7 @@ class WorkerRepository(Repository[Worker]):
     async def current_by_hash(self, digest: str) -> Worker | None:
         """The one not-exited worker with this ID hash, if it is in scope."""
         stmt = self.scoped().where(Worker.id_number_hash == digest, Worker.status != "exited")
-        return await self.session.scalar(stmt)  # type: ignore[no-any-return]
+        return await self.session.scalar(stmt)
 
     async def current_by_hashes(self, digests: Sequence[str]) -> Sequence[Worker]:
         """The not-exited workers with these ID hashes, in scope, locked (a batch's
@@ -95,7 +95,7 @@ class WorkerRepository(Repository[Worker]):
         )
         return await self.session.scalar(select(stmt.exists())) or False
 
-    def listing(self, f: WorkerFilter) -> Select[Any]:
+    def listing(self, f: WorkerFilter) -> AnySelect:
         stmt = self.scoped()
         if f.region:
             stmt = stmt.where(region_clause(Worker.community_code, f.region))
@@ -118,7 +118,7 @@ class WorkerRepository(Repository[Worker]):
         last: date | None = await self.session.scalar(self._transfers_of(stmt, worker_id))
         return last
 
-    def _transfers_of(self, stmt: Select[Any], worker_id: uuid.UUID) -> Select[Any]:
+    def _transfers_of(self, stmt: AnySelect, worker_id: uuid.UUID) -> AnySelect:
         """A worker's transfers, visible only while the worker is in scope."""
         stmt = stmt.join(Worker, Worker.id == WorkerTransfer.worker_id).where(
             WorkerTransfer.worker_id == worker_id

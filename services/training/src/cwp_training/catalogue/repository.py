@@ -8,8 +8,9 @@ import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 
+from cwp_common.db import AnySelect
 from cwp_common.repository import Repository
 from cwp_common.scope import jurisdiction_clause
 from cwp_training.catalogue.models import Course, Resource, Trainer, TrainerRating, TrainingBase
@@ -17,17 +18,17 @@ from cwp_training.workers.scope import own_rows
 
 
 class Owned(Repository[Any]):
-    def scope(self, stmt: Select[Any]) -> Select[Any]:
+    def scope(self, stmt: AnySelect) -> AnySelect:
         column = type(self).model.jurisdiction
         stmt = own_rows(stmt, self.principal, None)
         return stmt.where(jurisdiction_clause(column, self.principal.region))
 
-    def current(self, stmt: Select[Any]) -> Select[Any]:
+    def current(self, stmt: AnySelect) -> AnySelect:
         """Only rows not retired (every model here but Resource can be retired)."""
         model = type(self).model
         return stmt.where(model.retired_at.is_(None)) if hasattr(model, "retired_at") else stmt
 
-    def tagged(self, stmt: Select[Any], column: Any, topic: str | None) -> Select[Any]:
+    def tagged(self, stmt: AnySelect, column: Any, topic: str | None) -> AnySelect:
         return stmt.where(column.contains(f",{topic},", autoescape=True)) if topic else stmt
 
 

@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 
+from cwp_common.db import AnySelect
 from cwp_common.repository import Repository
 from cwp_common.scope import jurisdiction_clause
 from cwp_training.classes.models import Attendance, Enrolment, Plan, TrainingClass
@@ -22,7 +23,7 @@ class PlanRepository(Repository[Plan]):
     key = Plan.id
     label = "Plan"
 
-    def scope(self, stmt: Select[Any]) -> Select[Any]:
+    def scope(self, stmt: AnySelect) -> AnySelect:
         stmt = own_rows(stmt, self.principal, None)
         return stmt.where(jurisdiction_clause(Plan.jurisdiction, self.principal.region))
 
@@ -32,7 +33,7 @@ class ClassRepository(Repository[TrainingClass]):
     key = TrainingClass.id
     label = "Class"
 
-    def scope(self, stmt: Select[Any]) -> Select[Any]:
+    def scope(self, stmt: AnySelect) -> AnySelect:
         stmt = own_rows(stmt, self.principal, None)
         return stmt.where(jurisdiction_clause(TrainingClass.jurisdiction, self.principal.region))
 
@@ -72,7 +73,7 @@ class EnrolmentRepository(WorkerScoped[Enrolment]):
 
     async def of_class(self, class_id: uuid.UUID, worker_id: uuid.UUID) -> Enrolment | None:
         stmt = self.scoped().where(Enrolment.class_id == class_id, Enrolment.worker_id == worker_id)
-        return await self.session.scalar(stmt)  # type: ignore[no-any-return]
+        return await self.session.scalar(stmt)
 
     async def of_class_many(
         self, class_id: uuid.UUID, worker_ids: Sequence[uuid.UUID]

@@ -34,6 +34,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.selectable import Subquery
 
 from cwp_common.auth import Principal
+from cwp_common.db import AnySelect
 from cwp_common.scope import jurisdiction_clause, region_clause
 from cwp_training.classes.models import YearMinutes
 from cwp_training.compliance.models import Obligation, Requirement
@@ -117,7 +118,7 @@ class ComplianceRepository:
         )
         return stmt.where(Worker.worker_id == worker_id) if worker_id is not None else stmt
 
-    def _minutes(self, plan: _Plan, region: str, worker_id: uuid.UUID | None) -> Select[Any]:
+    def _minutes(self, plan: _Plan, region: str, worker_id: uuid.UUID | None) -> AnySelect:
         """Each serving worker with the minutes attended in each window (m0, m1 ...),
         from the per-year totals (every window is whole calendar years): a window of
         one year is that year's row (the key is worker and year, so no grouping), a
@@ -142,7 +143,7 @@ class ComplianceRepository:
             stmt = stmt.add_columns(func.coalesce(minutes, 0).label(f"m{i}"))
         return self._in_scope(stmt, region, worker_id)
 
-    def _personal(self, as_of: date, region: str, worker_id: uuid.UUID | None) -> Select[Any]:
+    def _personal(self, as_of: date, region: str, worker_id: uuid.UUID | None) -> AnySelect:
         """Each current personal obligation of a serving worker, with its minutes done
         (kept on the obligation by every ledger write: no ledger read here)."""
         stmt: Any = (
@@ -175,7 +176,7 @@ class ComplianceRepository:
         m = self._minutes(plan, region, worker_id).cte("m")  # read once per kind
         code, position = m.c.community_code, m.c.position
         span = {s: i for i, s in enumerate(plan.spans)}
-        parts: list[Select[Any]] = []
+        parts: list[AnySelect] = []
         for kind in plan.kinds:
             hours = plan.pick(kind, code, position, lambda w: literal(w.hours))
             parts.append(

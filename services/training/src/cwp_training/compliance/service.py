@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cwp_common.auth import Principal
-from cwp_common.db import new_id, utcnow
+from cwp_common.db import AnySelect, new_id, utcnow
 from cwp_common.pagination import Page
 from cwp_common.problems import Forbidden
 from cwp_common.repository import Repository
@@ -245,7 +244,7 @@ class RequirementRepository(Repository[Requirement]):
     key = Requirement.id
     label = "Requirement"
 
-    def scope(self, stmt: Select[Any]) -> Select[Any]:
+    def scope(self, stmt: AnySelect) -> AnySelect:
         """Requirements of jurisdictions containing the caller's region or inside it."""
         stmt = own_rows(stmt, self.principal, None)
         return stmt.where(jurisdiction_clause(Requirement.jurisdiction, self.principal.region))

@@ -6,9 +6,9 @@ import uuid
 from collections.abc import Collection, Sequence
 from typing import Any, ClassVar
 
-from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from cwp_common.db import AnySelect
 from cwp_common.repository import Repository
 from cwp_common.scope import region_clause
 from cwp_training.workers.models import Worker
@@ -29,7 +29,7 @@ class WorkerRepository(Repository[Worker]):
         self,
         region: str | None = None,
         position: str | None = None,
-    ) -> Select[Any]:
+    ) -> AnySelect:
         """Workers still serving, in scope, under `region` and in `position` if given."""
         stmt = self.scoped().where(Worker.status != "exited")
         if region:
@@ -38,5 +38,5 @@ class WorkerRepository(Repository[Worker]):
             stmt = stmt.where(Worker.position == position)
         return stmt.order_by(Worker.worker_id)
 
-    async def all_of(self, stmt: Select[Any]) -> Sequence[Worker]:
+    async def all_of(self, stmt: AnySelect) -> Sequence[Worker]:
         return (await self.session.scalars(stmt)).all()

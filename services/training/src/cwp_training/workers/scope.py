@@ -11,6 +11,7 @@ from sqlalchemy import Select, false, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from cwp_common.auth import Principal
+from cwp_common.db import AnySelect
 from cwp_common.repository import Repository
 from cwp_common.scope import region_clause, within_region
 from cwp_training.workers.models import Worker
@@ -45,7 +46,7 @@ class WorkerScoped(Repository[M]):
 
     def listed(
         self, region: str | None, *equalities: tuple[InstrumentedAttribute[Any], object]
-    ) -> Select[Any]:
+    ) -> AnySelect:
         """A list's statement: in scope, of workers now under `region` when given, with
         the optional equality filters."""
         stmt = self.where_given(self.scoped(), *equalities)
