@@ -893,6 +893,45 @@ async def test_the_relay_has_a_pool_of_its_own_on_postgresql() -> None:
         await lite.dispose()
 
 
+async def test_the_relay_plans_its_statements_for_the_outbox_as_it_is(
+    backend: str, tmp_path: Path
+) -> None:
+    """A statement prepared and run while the outbox was nearly empty, then run again
+    once it holds many sent rows: on the relay's connections it reads the rows it marks
+    through the key's index, not the whole table (a cached plan of the empty table did,
+    for every batch, until the table was analyzed)."""
+    if backend != "postgresql":
+        pytest.skip("a plan cache of PostgreSQL")
+    url = await fresh_database(backend, "events", tmp_path)
+    service = make_engine(url)
+    relay = relay_engine(service)
+    outbox = TABLES.outbox.name
+    rows = (
+        f"INSERT INTO {outbox} (event_id, type, body, created_at, published_at, attempts) "
+        "SELECT 'e' || g, 'cwp.demo.note.created.v1', '\\x00', now(), {sent}, 0 "
+        "FROM generate_series({first}, {last}) g"
+    )
+    try:
+        async with service.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+            await conn.exec_driver_sql(rows.format(sent="NULL", first=1, last=5))
+        async with relay.connect() as conn:
+            await conn.exec_driver_sql(
+                f"PREPARE mark(timestamptz, bigint[]) AS "
+                f"UPDATE {outbox} SET published_at = $1 WHERE seq = ANY($2)"
+            )
+            for _ in range(8):  # past the five runs after which a plan may be cached
+                await conn.exec_driver_sql("EXECUTE mark(now(), ARRAY[1, 2])")
+            await conn.exec_driver_sql(rows.format(sent="now()", first=6, last=20_000))
+            plan = await conn.exec_driver_sql("EXPLAIN EXECUTE mark(now(), ARRAY[3, 4])")
+            steps = "\n".join(plan.scalars())
+    finally:
+        await relay.dispose()
+        await service.dispose()
+    assert "Seq Scan" not in steps, steps
+    assert "Index" in steps, steps
+
+
 async def test_the_prune_deletes_only_rows_published_before_the_window(
     backend: str, tmp_path: Path
 ) -> None:
