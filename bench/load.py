@@ -7,7 +7,9 @@
   seconds after a warm-up; reports the latency percentiles, measured from the moment each
   request was due.
 
-Either sends GETs, or `--method` with a `--json` body.
+Either sends GETs, or `--method` with a `--json` body. Given several URLs (one host) or
+several bodies, request n goes to URL n and carries body n, each list taken round: writes
+that really change rows, spread over rows so that concurrent ones do not queue on one lock.
 
 Runs in its own process (bench/gateway.py starts it), so its CPU use is the same for every
 target and never shares an event loop with a server. It sends with the gateway's own
@@ -34,24 +36,42 @@ READ_TIMEOUT = 60.0
 
 
 class Target:
-    """One URL, sent again and again through one client."""
+    """URLs of one host and the bodies to send them, taken round, through one client."""
 
-    def __init__(self, url: str, headers: dict[str, str], pool_size: int) -> None:
-        parts = urlsplit(url)
-        self.base = f"{parts.scheme}://{parts.netloc}"
-        self.path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    def __init__(
+        self,
+        urls: list[str],
+        headers: dict[str, str],
+        pool_size: int,
+        method: str = "GET",
+        bodies: list[bytes] | None = None,
+    ) -> None:
+        bases = set()
+        self.paths: list[bytes] = []
+        for url in urls:
+            parts = urlsplit(url)
+            bases.add(f"{parts.scheme}://{parts.netloc}")
+            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            self.paths.append(path.encode("latin-1"))
+        if len(bases) != 1:
+            raise SystemExit("load.py: the URLs must all be on one host")
+        self.base = bases.pop()
+        self.method = method
+        self.bodies: list[bytes | None] = list(bodies) if bodies else [None]
+        self.sent = 0
         self.headers = list(headers.items())
         self.client = UpstreamClient(pool_size)
 
-    async def send(self, method: str = "GET", body: bytes | None = None) -> bool:
-        """Whether the answer was a 200, read to its end."""
+    async def send(self) -> bool:
+        """The next request; whether its answer was a 200, read to its end."""
+        n, self.sent = self.sent, self.sent + 1
         try:
             answer = await self.client.request(
                 self.base,
-                method,
-                self.path.encode("latin-1"),
+                self.method,
+                self.paths[n % len(self.paths)],
                 self.headers,
-                body,
+                self.bodies[n % len(self.bodies)],
                 connect_timeout=CONNECT_TIMEOUT,
                 read_timeout=READ_TIMEOUT,
             )
@@ -64,21 +84,14 @@ class Target:
 
 
 async def closed_loop(
-    url: str,
-    headers: dict[str, str],
-    concurrency: int,
-    duration: float,
-    warmup: float,
-    method: str = "GET",
-    body: bytes | None = None,
+    target: Target, concurrency: int, duration: float, warmup: float
 ) -> dict[str, float]:
     counts = {"ok": 0, "failed": 0, "total": 0}
     measuring = False
-    target = Target(url, headers, concurrency)
 
     async def client(stop_at: float) -> None:
         while time.monotonic() < stop_at:
-            good = await target.send(method, body)
+            good = await target.send()
             counts["total"] += 1  # warm-up included, to share out CPU time
             if measuring:
                 counts["ok" if good else "failed"] += 1
@@ -111,21 +124,13 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 
 async def fixed_rate(
-    url: str,
-    headers: dict[str, str],
-    rate: float,
-    duration: float,
-    warmup: float,
-    method: str = "GET",
-    body: bytes | None = None,
+    target: Target, rate: float, duration: float, warmup: float
 ) -> dict[str, float]:
     latencies: list[float] = []
     counts = {"ok": 0, "failed": 0, "total": 0}
-    # Enough connections that the pool never queues at the target rate.
-    target = Target(url, headers, 256)
 
     async def one(due: float, measured: bool) -> None:
-        good = await target.send(method, body)
+        good = await target.send()
         counts["total"] += 1
         if measured:
             counts["ok" if good else "failed"] += 1
@@ -162,29 +167,28 @@ async def fixed_rate(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("url")
+    parser.add_argument("url", nargs="+")
     parser.add_argument("--token", default="")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--rate", type=float, default=0.0, help="fixed requests/s (open loop)")
     parser.add_argument("--method", default="GET")
-    parser.add_argument("--json", default=None, help="a JSON body to send")
+    parser.add_argument(
+        "--json", action="append", default=[], help="a JSON body to send (again: taken round)"
+    )
     args = parser.parse_args()
     headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
-    if args.json is not None:
+    if args.json:
         headers["Content-Type"] = "application/json"
-    body = args.json.encode() if args.json is not None else None
+    bodies = [body.encode() for body in args.json]
+    # At a fixed rate, enough connections that the pool never queues.
+    pool = 256 if args.rate > 0 else args.concurrency
+    target = Target(args.url, headers, pool, args.method, bodies)
     if args.rate > 0:
-        result = uvloop.run(
-            fixed_rate(args.url, headers, args.rate, args.duration, args.warmup, args.method, body)
-        )
+        result = uvloop.run(fixed_rate(target, args.rate, args.duration, args.warmup))
     else:
-        result = uvloop.run(
-            closed_loop(
-                args.url, headers, args.concurrency, args.duration, args.warmup, args.method, body
-            )
-        )
+        result = uvloop.run(closed_loop(target, args.concurrency, args.duration, args.warmup))
     print(json.dumps(result), flush=True)
 
 
