@@ -3,7 +3,9 @@ the collector's pause that overlapping batches share, and the insert on the driv
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import sqlite3
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -20,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from cwp_common.bulk import gc_paused
 from cwp_common.db import (
     COUNT_BATCH,
+    SqliteInsert,
     UTCDateTime,
     add_counts,
     driver_insert,
@@ -142,6 +145,75 @@ async def test_a_driver_insert_writes_what_the_orm_reads_and_a_batch_whole_or_no
     assert sorted((e.id, e.at, e.note) for e in stored) == sorted(
         (r["id"], r["at"], r["note"]) for r in [*rows, again]
     )
+
+
+def entries(n: int) -> list[dict[str, Any]]:
+    at = datetime(2024, 2, 29, 8, 30, tzinfo=UTC)
+    return [{"id": i, "at": at, "note": "x"} for i in new_ids(n)]
+
+
+async def sqlite_insert(tmp_path: Path) -> tuple[AsyncEngine, SqliteInsert, Path]:
+    path = tmp_path / "bulk.db"
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    insert = driver_insert(engine, cast(Table, Entry.__table__))
+    assert isinstance(insert, SqliteInsert)
+    return engine, insert, path
+
+
+async def test_a_sqlite_batch_waits_for_a_held_lock_without_stopping_the_event_loop(
+    tmp_path: Path,
+) -> None:
+    """The batch is tried on the loop's thread without waiting; while another connection
+    holds the write lock it waits on a worker thread, and the loop keeps serving."""
+    engine, insert, path = await sqlite_insert(tmp_path)
+    holder = sqlite3.connect(path, isolation_level=None)
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    try:
+        await insert.insert(entries(1))  # the lock is free: written on the loop's thread
+        holder.execute("BEGIN IMMEDIATE")
+        waiting = asyncio.create_task(insert.insert(entries(2)))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()
+        assert ticks >= 10  # the loop ran while the batch waited
+        holder.execute("COMMIT")
+        await asyncio.wait_for(waiting, 5)
+    finally:
+        ticker.cancel()
+        holder.close()
+        await insert.close()
+    async with async_sessionmaker(engine)() as s:
+        assert len((await s.scalars(select(Entry))).all()) == 3
+    await engine.dispose()
+
+
+async def test_sqlite_batches_checkpoint_the_wal_now_and_then(tmp_path: Path) -> None:
+    """The loop's connection never checkpoints; the worker thread does every
+    CHECKPOINT_EVERY batches, so the WAL does not grow with every batch written."""
+    engine, insert, path = await sqlite_insert(tmp_path)
+    wal = path.with_name(path.name + "-wal")
+    try:
+        insert.CHECKPOINT_EVERY = 10
+        for _ in range(300):
+            await insert.insert(entries(2))
+        checkpointed = wal.stat().st_size
+        insert.CHECKPOINT_EVERY = 10_000
+        for _ in range(300):
+            await insert.insert(entries(2))
+        unchecked = wal.stat().st_size
+    finally:
+        await insert.close()
+        await engine.dispose()
+    assert checkpointed * 5 < unchecked
 
 
 def test_an_in_memory_database_has_no_driver_insert() -> None:

@@ -53,6 +53,10 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, QueryableAttribute, Session
 from sqlalchemy.types import TypeDecorator
 
+from cwp_common.redact import describe
+
+log = logging.getLogger("cwp.db")
+
 # A connection back in the pool for longer than this is pinged before it is handed out
 # again (a database restart or an idle-connection reaper may have closed it meanwhile); one
 # used more recently goes straight to work, and a rare dead one fails its request with 503
@@ -409,42 +413,86 @@ class PostgresInsert(DriverInsert):
 
 
 class SqliteInsert(DriverInsert):
-    """On sqlite3, the whole transaction in one hop to a worker thread (a write may wait
-    for the file's lock, which must not stop the event loop). Batches come one at a time;
-    a failed one is rolled back and the connection kept."""
+    """On sqlite3. A batch is tried first on the event loop's own thread, without waiting
+    for the file's lock: in WAL mode with synchronous=NORMAL a commit appends to the WAL
+    without a sync, tens of µs, where the hop to a worker thread and back cost the
+    gateway about 300 µs of CPU per audited request (thread wake-ups, GIL hand-offs).
+    Only when another connection holds the lock does the batch go to a worker thread,
+    which waits for it (busy_timeout): a wait must not stop the event loop. For the same
+    reason the loop's connection never checkpoints (a checkpoint syncs the files): the
+    worker thread's runs a passive one every CHECKPOINT_EVERY batches. A failed batch is
+    rolled back and the connections kept."""
+
+    CHECKPOINT_EVERY = 200
 
     def __init__(self, engine: AsyncEngine, table: Table, path: str) -> None:
         super().__init__(engine, table)
         self._path = path
-        self._conn: sqlite3.Connection | None = None
+        self._loop_conn: sqlite3.Connection | None = None  # busy timeout 0
+        self._conn: sqlite3.Connection | None = None  # the worker thread's: waits
+        self._since_checkpoint = 0
 
-    def _write(self, records: list[tuple[Any, ...]]) -> None:
-        if self._conn is None:
-            conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
-            sqlite_pragmas(conn)
-            self._conn = conn
-        conn = self._conn
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
+        sqlite_pragmas(conn)
+        return conn
+
+    @staticmethod
+    def _write_on(conn: sqlite3.Connection, sql: str, records: list[tuple[Any, ...]]) -> None:
         try:
             conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(self._sql, records)
+            conn.executemany(sql, records)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
 
+    def _try_on_loop(self, records: list[tuple[Any, ...]]) -> bool:
+        """Write the batch now, unless another connection holds the lock (False)."""
+        if self._loop_conn is None:
+            conn = self._connect()
+            conn.execute("PRAGMA busy_timeout=0")
+            conn.execute("PRAGMA wal_autocheckpoint=0")
+            self._loop_conn = conn
+        try:
+            self._write_on(self._loop_conn, self._sql, records)
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+                return False
+            raise
+        return True
+
+    def _write(self, records: list[tuple[Any, ...]] | None) -> None:
+        """On the worker thread: the batch, waiting for the lock; or (None) a checkpoint."""
+        if self._conn is None:
+            self._conn = self._connect()
+        if records is None:
+            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        else:
+            self._write_on(self._conn, self._sql, records)
+
     async def _execute(self, records: list[tuple[Any, ...]]) -> None:
         try:
-            await asyncio.to_thread(self._write, records)
+            if not self._try_on_loop(records):
+                await asyncio.to_thread(self._write, records)
         except sqlite3.OperationalError as exc:  # locked, or the file went away: retry
             raise OperationalError(self._what, None, exc) from None
         except sqlite3.Error as exc:
             raise DBAPIError(self._what, None, exc) from None
+        self._since_checkpoint += 1
+        if self._since_checkpoint >= self.CHECKPOINT_EVERY:
+            self._since_checkpoint = 0
+            try:  # the batch is written: a failed checkpoint must not send it again
+                await asyncio.to_thread(self._write, None)
+            except sqlite3.Error as exc:
+                log.warning("%s: checkpoint failed: %s", self._what, describe(exc))
 
     async def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
+        for conn in (self._loop_conn, self._conn):
+            if conn is not None:
+                conn.close()
+        self._loop_conn = self._conn = None
 
 
 def sqlite_file(engine: AsyncEngine) -> str | None:

@@ -15,7 +15,8 @@ an audited request goes upstream (`forwarding`) and when its row is about to com
 (`arrived`). The batch goes straight to the driver (`cwp_common.db.driver_insert`): on
 PostgreSQL asyncpg runs the rows as one atomic pipeline, one round trip instead of three
 (BEGIN, INSERT, COMMIT) and a tenth of the CPU of a session; on SQLite the transaction
-is one hop to a thread.
+runs on the loop's thread when the file is free (a third of the CPU of a hop to a
+worker thread), and waits for the lock on a worker thread when it is not.
 
 If the database does not answer within `wait_limit`, the answer goes out anyway (the
 upstream has already done the write; withholding the answer undoes nothing) and the row
