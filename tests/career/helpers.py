@@ -33,6 +33,7 @@ from cwp_common.events.contracts import (
     WorkerUpdated,
 )
 from cwp_common.events.envelope import CloudEvent
+from tests.support.answers import json_object
 
 GD = "440103001001"  # 广东省广州市越秀区 …
 GD_SZ = "440304001001"  # 广东省深圳市福田区 …
@@ -186,7 +187,7 @@ async def wait_job(
         assert r.status_code == 200, r.text
         if r.json()["status"] in ("done", "failed"):
             assert r.json()["status"] == "done", r.json()
-            return r.json()  # type: ignore[no-any-return]
+            return json_object(r)
         await asyncio.sleep(0.05)
     raise AssertionError(f"regrade job {job_id} did not finish")
 
@@ -207,7 +208,7 @@ async def worker(
 ) -> dict[str, Any]:
     r = await client.get(f"{API}/workers/{worker_id}", headers=headers)
     assert r.status_code == 200, r.text
-    return r.json()  # type: ignore[no-any-return]
+    return json_object(r)
 
 
 async def count(app: FastAPI, table: Any) -> int:

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from cwp_common.clock import today_in_china as today
 from tests.career.helpers import API, GD, SH, bulk, register, transfer, years_ago
+from tests.support.answers import json_object
 from tests.support.tokens import Tokens
 
 YEAR = today().year - 1
@@ -30,7 +31,7 @@ async def assess(
         json={"worker_id": wid, "year": year, "result": result, **SCORES},
     )
     assert r.status_code == 201, r.text
-    return r.json()  # type: ignore[no-any-return]
+    return json_object(r)
 
 
 @pytest.fixture

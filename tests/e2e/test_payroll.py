@@ -15,6 +15,7 @@ import pytest
 
 from cwp_common.clock import today_in_china
 from tests.e2e.test_platform import SHANGHAI, admin, ensure_community, register
+from tests.support.answers import json_object
 from tests.support.processes import Platform, build_platform
 from tests.support.tokens import login
 
@@ -55,7 +56,7 @@ async def until(
     while True:
         r = await client.get(url, headers=auth)
         if r.status_code == 200 and r.json().get(ready) not in (None, "running"):
-            return r.json()  # type: ignore[no-any-return]
+            return json_object(r)
         assert asyncio.get_running_loop().time() < deadline, r.text
         await asyncio.sleep(0.3)
 

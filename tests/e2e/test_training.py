@@ -17,6 +17,7 @@ import pytest
 from cwp_common.clock import today_in_china
 from tests.e2e.test_platform import SHANGHAI, admin, ensure_community, eventually, register
 from tests.payroll.helpers import payslips, start_run, wait_run
+from tests.support.answers import json_object
 from tests.support.processes import Platform, build_platform
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]  # five processes on a busy machine
@@ -48,7 +49,7 @@ async def until(
     while True:
         r = await client.get(path, headers=auth)
         if r.status_code == 200 and done(r.json()):
-            return r.json()  # type: ignore[no-any-return]
+            return json_object(r)
         assert asyncio.get_running_loop().time() < deadline, (path, r.status_code, r.text)
         await asyncio.sleep(0.2)
 

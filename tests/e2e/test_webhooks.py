@@ -16,6 +16,7 @@ import pytest
 from tests.e2e.test_platform import GUANGDONG, SHANGHAI, admin, ensure_community, register
 from tests.gateway.conftest import client_token, new_client
 from tests.gateway.webhook_support import Receiver, receiver, verify
+from tests.support.answers import json_object
 from tests.support.processes import Platform, build_platform
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]  # four processes on a busy machine
@@ -50,7 +51,7 @@ async def until(
     while True:
         r = await client.get(path, headers=auth)
         if r.status_code == 200 and done(r.json()):
-            return r.json()  # type: ignore[no-any-return]
+            return json_object(r)
         assert asyncio.get_running_loop().time() < deadline, (path, r.status_code, r.text)
         await asyncio.sleep(0.3)
 

@@ -16,6 +16,7 @@ from cwp_common.db import utcnow
 from cwp_common.settings import PlatformSettings
 from cwp_gateway.app import create_app
 from cwp_gateway.config import Settings
+from tests.support.answers import json_object
 from tests.support.apps import running
 from tests.support.databases import fresh_database
 from tests.support.nats_server import NatsServer
@@ -109,7 +110,7 @@ async def new_client(
         headers=auth,
     )
     assert r.status_code == 201, r.text
-    return r.json()  # type: ignore[no-any-return]
+    return json_object(r)
 
 
 async def client_token(client: httpx.AsyncClient, client_id: str, secret: str) -> httpx.Response:

@@ -20,6 +20,7 @@ from tests.gateway.conftest import (
     new_client,
     token_response,
 )
+from tests.support.answers import json_object
 from tests.support.apps import running
 
 
@@ -28,7 +29,7 @@ async def pair(gateway: httpx.AsyncClient, username: str, password: str) -> dict
         gateway, {"grant_type": "password", "username": username, "password": password}
     )
     assert r.status_code == 200, r.text
-    return r.json()  # type: ignore[no-any-return]
+    return json_object(r)
 
 
 async def refresh(gateway: httpx.AsyncClient, token: object) -> httpx.Response:

@@ -7,7 +7,6 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -22,6 +21,7 @@ from nats.js.errors import NotFoundError
 from cwp_common.events.contracts import EventData, WorkerRegistered
 from cwp_common.events.envelope import CloudEvent, service_of
 from cwp_common.settings import PlatformSettings
+from tests.support.answers import json_object
 from tests.support.nats_server import NatsServer
 from tests.support.tokens import AUDIENCE, ISSUER
 
@@ -58,7 +58,7 @@ class Received:
 
     @property
     def json(self) -> dict[str, Any]:
-        return json.loads(self.body)  # type: ignore[no-any-return]
+        return json_object(self.body)
 
 
 @dataclass

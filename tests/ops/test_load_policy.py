@@ -18,6 +18,7 @@ from cwp_ops.cli import main
 from cwp_ops.demo import sign_in
 from cwp_ops.policy import KINDS, Refused, publish
 from cwp_payroll.policy.schemas import BODIES
+from tests.support.answers import json_items
 from tests.support.databases import backends, fresh_database
 from tests.support.processes import ADMIN_PASSWORD, ROOT, Platform, build_platform
 
@@ -63,7 +64,7 @@ async def listed(
 ) -> list[dict[str, Any]]:
     r = await client.get(path, headers=auth, params=params)
     assert r.status_code == 200, r.text
-    return r.json()["items"]  # type: ignore[no-any-return]
+    return json_items(r)
 
 
 @pytest.mark.e2e

@@ -4,7 +4,6 @@ policy posted through the API for a jurisdiction, and waiting for a run."""
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -27,6 +26,7 @@ from cwp_common.events.contracts import (
 )
 from cwp_common.events.envelope import CloudEvent
 from cwp_payroll.workers.handlers import on_grade_event, on_training_event, on_worker_event
+from tests.support.answers import json_items, json_object
 
 API = "/api/v1/payroll"
 GZ_1 = "440103001001"  # 广东省广州市越秀区, street 440103001
@@ -165,7 +165,7 @@ async def worker(app: FastAPI, coefficient: str = "1.5000", **overrides: Any) ->
 
 def demo() -> dict[str, Any]:
     text = resources.files("cwp_payroll.policy").joinpath("data", "demo_policy.json").read_text()
-    return json.loads(text)  # type: ignore[no-any-return]
+    return json_object(text)
 
 
 async def publish_policy(
@@ -206,7 +206,7 @@ async def wait_run(
         r = await client.get(f"{API}/runs/{run_id}", headers=headers)
         assert r.status_code == 200, r.text
         if r.json()["status"] == "completed":
-            return r.json()  # type: ignore[no-any-return]
+            return json_object(r)
         assert asyncio.get_running_loop().time() < deadline, r.text
         await asyncio.sleep(0.1)
 
@@ -220,7 +220,7 @@ async def start_run(
         json={"jurisdiction": jurisdiction, "period": period, **extra},
     )
     assert r.status_code == 201, r.text
-    return r.json()  # type: ignore[no-any-return]
+    return json_object(r)
 
 
 async def payslips(
@@ -230,4 +230,4 @@ async def payslips(
         f"{API}/workers/{worker_id}/payslips", headers=headers, params={"limit": 100}
     )
     assert r.status_code == 200, r.text
-    return r.json()["items"]  # type: ignore[no-any-return]
+    return json_items(r)

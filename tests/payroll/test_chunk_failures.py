@@ -23,6 +23,7 @@ from cwp_payroll.runs.writer import COLUMNS, ensure_partition
 from cwp_payroll.workers import synthetic
 from tests.payroll.conftest import settings
 from tests.payroll.helpers import API, publish_policy, start_run, wait_run
+from tests.support.answers import json_object
 from tests.support.apps import running
 from tests.support.tokens import Tokens
 
@@ -52,9 +53,9 @@ async def wait_settled(
 ) -> dict[str, Any]:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        got = (await client.get(f"{API}/runs/{run_id}", headers=headers)).json()
+        got = json_object(await client.get(f"{API}/runs/{run_id}", headers=headers))
         if got["status"] != "running":
-            return got  # type: ignore[no-any-return]
+            return got
         assert asyncio.get_running_loop().time() < deadline, got
         await asyncio.sleep(0.1)
 

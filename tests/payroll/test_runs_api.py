@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from cwp_common.clock import today_in_china
+from cwp_common.settings import PlatformSettings
 from cwp_payroll.db import EVENTS
 from tests.payroll.helpers import (
     API,
@@ -24,6 +25,7 @@ from tests.payroll.helpers import (
     wait_run,
     worker,
 )
+from tests.support.tokens import Tokens
 
 PERIOD = "2025-03"
 
@@ -134,7 +136,7 @@ async def test_one_workers_bad_data_fails_that_worker_with_its_reason(
 
 
 async def test_example_data_is_paid_only_in_the_demo_region(
-    database_url: str, own_platform: object, admin: dict[str, str]
+    database_url: str, own_platform: PlatformSettings, admin: dict[str, str]
 ) -> None:
     from cwp_payroll.app import create_app
     from tests.payroll.conftest import settings
@@ -142,7 +144,7 @@ async def test_example_data_is_paid_only_in_the_demo_region(
 
     app = create_app(
         settings(database_url, work_chunks=True, demo_region="4401"),
-        own_platform,  # type: ignore[arg-type]
+        own_platform,
         create_schema=True,
     )
     async with running(app) as client:
@@ -172,9 +174,9 @@ async def test_example_data_is_paid_only_in_the_demo_region(
     ],
 )
 async def test_bad_runs_are_refused_and_write_nothing(
-    client: httpx.AsyncClient, tokens: object, body: dict[str, object], status: int
+    client: httpx.AsyncClient, tokens: Tokens, body: dict[str, object], status: int
 ) -> None:
-    headers = tokens.headers(["operator"], region="44")  # type: ignore[attr-defined]
+    headers = tokens.headers(["operator"], region="44")
     r = await client.post(f"{API}/runs", headers=headers, json=body)
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
@@ -191,8 +193,8 @@ async def test_a_future_month_is_refused(client: httpx.AsyncClient, admin: dict[
     assert (await client.get(f"{API}/runs", headers=admin)).json()["items"] == []
 
 
-async def test_a_viewer_cannot_start_a_run(client: httpx.AsyncClient, tokens: object) -> None:
-    viewer = tokens.headers(["viewer"])  # type: ignore[attr-defined]
+async def test_a_viewer_cannot_start_a_run(client: httpx.AsyncClient, tokens: Tokens) -> None:
+    viewer = tokens.headers(["viewer"])
     r = await client.post(
         f"{API}/runs", headers=viewer, json={"jurisdiction": "44", "period": PERIOD}
     )

@@ -15,6 +15,7 @@ from cwp_common.events.contracts import EventData, WorkerExited, WorkerRegistere
 from cwp_common.events.envelope import CloudEvent
 from cwp_training.db import EVENTS
 from cwp_training.workers.handlers import on_worker_event
+from tests.support.answers import json_object
 
 GD = "440103001001"  # 广东省广州市越秀区 …
 GD_2 = "440103001002"
@@ -101,7 +102,7 @@ async def post(
 ) -> dict[str, Any]:
     r = await client.post(f"{API}{path}", headers=headers, json=body)
     assert r.status_code in (200, 201), r.text
-    return r.json()  # type: ignore[no-any-return]
+    return json_object(r)
 
 
 async def course(client: Any, headers: dict[str, str], **changes: Any) -> dict[str, Any]:

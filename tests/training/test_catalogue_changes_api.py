@@ -7,6 +7,7 @@ lists, and no new class may use it). Resources are deleted outright."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -18,7 +19,9 @@ from tests.training.helpers import API, course, klass, post
 ENDED = ("2025-03-03", "2025-03-05")
 
 
-async def base(client: httpx.AsyncClient, headers: dict[str, str], **changes: object) -> dict:  # type: ignore[type-arg]
+async def base(
+    client: httpx.AsyncClient, headers: dict[str, str], **changes: object
+) -> dict[str, Any]:
     body = {
         "kind": "training",
         "name": "越秀区社工培训基地",
@@ -30,7 +33,7 @@ async def base(client: httpx.AsyncClient, headers: dict[str, str], **changes: ob
     return await post(client, headers, "/bases", body)
 
 
-async def trainer(client: httpx.AsyncClient, headers: dict[str, str]) -> dict:  # type: ignore[type-arg]
+async def trainer(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
     body = {
         "name": "李老师",
         "affiliation": "广州市委党校",

@@ -11,6 +11,7 @@ import httpx
 from fastapi import FastAPI
 
 from cwp_common.clock import today_in_china
+from tests.support.answers import json_object
 from tests.support.tokens import Tokens
 from tests.training.helpers import (
     API,
@@ -52,7 +53,7 @@ async def compliance(
         f"{API}/workers/{worker}/compliance", headers=headers, params={"as_of": as_of}
     )
     assert r.status_code == 200, r.text
-    return r.json()  # type: ignore[no-any-return]
+    return json_object(r)
 
 
 async def test_yearly_hours_by_position_count_inside_the_year_only(
