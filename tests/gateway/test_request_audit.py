@@ -21,13 +21,17 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from cwp_common.auth import Principal
 from cwp_common.settings import PlatformSettings
 from cwp_gateway.app import create_app
-from cwp_gateway.audit.models import RequestAudit
+from cwp_gateway.audit.models import RequestAudit, RequestAuditOutcome
 from cwp_gateway.audit.recorder import GATHER_SECONDS
 from cwp_gateway.config import Settings
 from tests.gateway.conftest import make_user
+from tests.gateway.servers import raw_server
 from tests.gateway.stack import Stack, gateway_and_registry
+from tests.gateway.test_resilience import gateway_to, read_request
+from tests.support.answers import json_items
 
 AUDIT = "/api/v1/audit/requests"
+CREATED = b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 
 
 @pytest.fixture
@@ -107,12 +111,18 @@ async def test_the_audit_is_append_only(stack: Stack) -> None:
     }
     assert methods == {"get"}
     sessions = stack.app.state.runtime.sessions
-    for statement in (update(RequestAudit).values(status=200), delete(RequestAudit)):
+    for statement in (
+        update(RequestAudit).values(path="/elsewhere"),
+        delete(RequestAudit),
+        update(RequestAuditOutcome).values(status=200),
+        delete(RequestAuditOutcome),
+    ):
         with pytest.raises(DBAPIError, match="append-only"):
             async with sessions() as s, s.begin():
                 await s.execute(statement)
     async with sessions() as s:
         assert len((await s.scalars(RequestAudit.__table__.select())).all()) >= 2
+        assert len((await s.scalars(RequestAuditOutcome.__table__.select())).all()) >= 2
 
 
 async def test_a_write_is_on_record_before_its_answer_arrives(stack: Stack) -> None:
@@ -136,8 +146,7 @@ async def test_a_write_is_on_record_before_its_answer_arrives(stack: Stack) -> N
                 .where(RequestAudit.path == read, RequestAudit.full_id_read.is_(True))
             )
         assert recorded == 1
-    assert not stack.app.state.audit.queue
-    assert stack.app.state.audit.under_way == 0, "every audited request's row came"
+    assert not stack.app.state.audit.requests.queue
 
 
 async def test_a_batch_is_written_whole_or_not_at_all_and_a_failed_one_stays_queued(
@@ -148,57 +157,99 @@ async def test_a_batch_is_written_whole_or_not_at_all_and_a_failed_one_stays_que
     goes back to the queue rather than being lost."""
     audit = stack.app.state.audit
     await audit.stop()  # its writer task would retry the requeued rows meanwhile
+    requests = audit.requests
     actor = Principal("auditor", "user", frozenset({"operator"}), "31")
-    first = audit.row(actor, "POST", "/api/v1/registry/communities", 201, "10.0.0.1", "r1")
-    audit.record(first)
+    first = audit.row(actor, "POST", "/api/v1/registry/communities", "10.0.0.1", "r1")
+    requests.put(first)
     assert await audit.flush() == 1
-    good = audit.row(actor, "PATCH", "/api/v1/registry/workers/x", 200, "10.0.0.1", "r2")
+    good = audit.row(actor, "PATCH", "/api/v1/registry/workers/x", "10.0.0.1", "r2")
     again = dict(first, request_id="r3")  # the same id: the primary key refuses it
     with pytest.raises(DBAPIError):
-        await audit._write([(good, None), (again, None)])
+        await requests._write([(good, None), (again, None)])
     async with stack.app.state.runtime.sessions() as session:
         ids = set((await session.scalars(select(RequestAudit.request_id))).all())
     assert "r1" in ids
     assert not ids & {"r2", "r3"}
     # Taken off the queue here, so the gateway's final flush does not meet the bad row.
-    queued = [audit.queue.popleft()[0]["request_id"] for _ in range(len(audit.queue))]
+    queued = [requests.queue.popleft()[0]["request_id"] for _ in range(len(requests.queue))]
     assert queued == ["r2", "r3"], "first in line again, in their order"
 
 
-async def test_a_batch_waits_briefly_for_the_rows_of_requests_under_way(stack: Stack) -> None:
-    """Group commit: while other audited requests are under way, a batch waits until their
-    rows have come (or `gather_seconds`) so that they share its commit; with none under
-    way a row goes at once, alone."""
+async def test_a_batch_waits_briefly_after_its_first_row(stack: Stack) -> None:
+    """Group commit: a batch waits until `gather` seconds after its first row, so that the
+    rows of requests arriving meanwhile share its commit; rows that come while it
+    commits go in the next batch, which waits only what is left of the gather."""
     audit = stack.app.state.audit
+    requests = audit.requests
     actor = Principal("auditor", "user", frozenset({"operator"}), "31")
     batches: list[list[str]] = []
-    write_batch = audit._write
+    write_batch = requests._write
+    commit_started = asyncio.Event()
+    commit_may_end = asyncio.Event()
 
     async def counted(items: list[tuple[dict[str, Any], Any]]) -> int:
         batches.append([row["request_id"] for row, _ in items])
+        commit_started.set()
+        await commit_may_end.wait()
         return int(await write_batch(items))
 
-    audit._write = counted  # the real writes, counted
-    audit.gather_seconds = 5.0
+    requests._write = counted  # the real writes, counted and held
+    requests.gather = 0.3
 
     def row(request_id: str) -> dict[str, Any]:
         path = "/api/v1/registry/workers/x"
-        return cast(dict[str, Any], audit.row(actor, "PATCH", path, 200, "::1", request_id))
+        return cast(dict[str, Any], audit.row(actor, "PATCH", path, "::1", request_id))
 
-    assert await asyncio.wait_for(audit.write(row("alone")), 4.0), "no wait with none under way"
-    audit.forwarding()
     first = asyncio.create_task(audit.write(row("first")))
-    await asyncio.sleep(0.2)
-    assert not first.done(), "the batch waits for the row under way"
+    await asyncio.sleep(0.1)
+    second = asyncio.create_task(audit.write(row("second")))
+    await asyncio.wait_for(commit_started.wait(), 4.0)
+    assert batches == [["first", "second"]], "the second came within the gather"
+    third = asyncio.create_task(audit.write(row("third")))
+    await asyncio.sleep(0.4)  # longer than the gather: the third waits for the commit
+    assert not third.done()
+    commit_may_end.set()
+    assert all(await asyncio.gather(first, second, third))
+    assert batches == [["first", "second"], ["third"]]
 
-    async def answered(request_id: str) -> bool:  # as the proxy does when an answer comes
-        audit.arrived()
-        return cast(bool, await audit.write(row(request_id)))
 
-    # The row under way comes: the batch goes without waiting longer.
-    assert await asyncio.wait_for(answered("second"), 4.0)
-    assert await first
-    assert batches == [["alone"], ["first", "second"]]
+async def test_the_row_is_on_record_while_the_service_works(
+    settings: Settings, platform: PlatformSettings
+) -> None:
+    """The request's row is committed while the service still works on it (no flush),
+    without a status; the status follows as the answer's outcome."""
+    reached, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        await read_request(reader)
+        reached.set()
+        await release.wait()
+        writer.write(CREATED)
+        await writer.drain()
+
+    async with raw_server(slow) as (url, _), gateway_to(settings, platform, url) as (c, auth):
+
+        async def entries() -> list[dict[str, Any]]:
+            r = await c.get(AUDIT, headers=auth, params={"method": "POST"})
+            return [e for e in json_items(r) if e["path"] == "/api/v1/registry/communities"]
+
+        posting = asyncio.create_task(c.post("/api/v1/registry/communities", headers=auth, json={}))
+        await asyncio.wait_for(reached.wait(), 5.0)
+        for _ in range(100):  # a gather and a commit: milliseconds
+            if await entries():
+                break
+            await asyncio.sleep(0.05)
+        [entry] = await entries()
+        assert not posting.done(), "the service has not answered yet"
+        assert entry["status"] is None
+        assert entry["actor"] == "root-admin"
+        release.set()
+        assert (await posting).status_code == 201
+        for _ in range(100):  # the outcome's batch: a fifth of a second
+            if (await entries())[0]["status"] is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert [e["status"] for e in await entries()] == [201]
 
 
 async def test_a_failed_batch_keeps_its_waiting_requests(stack: Stack, backend: str) -> None:
@@ -210,31 +261,32 @@ async def test_a_failed_batch_keeps_its_waiting_requests(stack: Stack, backend: 
         pytest.skip("no server to end a SQLite connection")
     audit = stack.app.state.audit
     actor = Principal("auditor", "user", frozenset({"operator"}), "31")
-    first = audit.row(actor, "POST", "/api/v1/registry/communities", 201, "::1", "first")
+    requests = audit.requests
+    first = audit.row(actor, "POST", "/api/v1/registry/communities", "::1", "first")
     assert await audit.write(first)
-    pid = audit._driver._conn.get_server_pid()
+    pid = requests._driver._conn.get_server_pid()
     audit.wait_limit = 5.0
-    database = audit._driver._conn._params.database
+    database = requests._driver._conn._params.database
     admin = await asyncpg.connect(os.environ["TEST_DATABASE_URL"])  # on another database
     try:
         await admin.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
         await admin.execute("SELECT pg_terminate_backend($1)", pid)
-        row = audit.row(actor, "PATCH", "/api/v1/registry/workers/x", 200, "::1", "retried")
+        row = audit.row(actor, "PATCH", "/api/v1/registry/workers/x", "::1", "retried")
         answered = asyncio.create_task(audit.write(row))
         for _ in range(100):  # until a batch has failed (no connection) and waits to retry
             await asyncio.sleep(0.02)
-            if audit._writer is not None and not audit._writing and audit.queue:
+            if requests._writer is not None and not requests._writing and requests.queue:
                 break
-        assert audit.queue, "the failed row is queued again"
+        assert requests.queue, "the failed row is queued again"
         assert not answered.done(), "and its request still waits"
     finally:
         await admin.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
         await admin.close()
     assert await asyncio.wait_for(answered, 10.0), "written on the next try, and said so"
-    assert audit._driver._conn.get_server_pid() != pid
+    assert requests._driver._conn.get_server_pid() != pid
     await asyncio.sleep(0)
-    assert not audit.queue
-    assert audit._writer is None, "the writer ends with the queue"
+    assert not requests.queue
+    assert requests._writer is None, "the writer ends with the queue"
     async with stack.app.state.runtime.sessions() as session:
         ids = (await session.scalars(select(RequestAudit.request_id))).all()
     assert list(ids).count("retried") == 1
@@ -247,19 +299,20 @@ async def test_a_lost_database_connection_costs_a_try_not_a_row(stack: Stack, ba
         pytest.skip("no server to end a SQLite connection")
     audit = stack.app.state.audit
     await audit.stop()
+    requests = audit.requests
     actor = Principal("auditor", "user", frozenset({"operator"}), "31")
-    audit.record(audit.row(actor, "POST", "/api/v1/registry/communities", 201, "::1", "r1"))
-    assert await audit.flush() == 1
-    pid = audit._driver._conn.get_server_pid()
+    requests.put(audit.row(actor, "POST", "/api/v1/registry/communities", "::1", "r1"))
+    assert await requests.flush() == 1
+    pid = requests._driver._conn.get_server_pid()
     async with stack.app.state.runtime.sessions() as session:
         await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-    audit.record(audit.row(actor, "PATCH", "/api/v1/registry/workers/x", 200, "::1", "r2"))
+    requests.put(audit.row(actor, "PATCH", "/api/v1/registry/workers/x", "::1", "r2"))
     try:  # fails if the driver had not yet seen its connection end
-        written = await audit.flush()
+        written = await requests.flush()
     except OperationalError:
-        written = await audit.flush()
+        written = await requests.flush()
     assert written == 1
-    assert audit._driver._conn.get_server_pid() != pid
+    assert requests._driver._conn.get_server_pid() != pid
     async with stack.app.state.runtime.sessions() as session:
         ids = (await session.scalars(select(RequestAudit.request_id))).all()
     assert sorted(i for i in ids if i in ("r1", "r2")) == ["r1", "r2"]  # each once
@@ -278,7 +331,7 @@ async def test_a_batch_in_flight_when_the_gateway_stops_is_written(
     engine = stack.app.state.runtime.sessions.kw["bind"]
     async with engine.connect() as locker:
         await locker.execute(text("LOCK TABLE request_audit IN ACCESS EXCLUSIVE MODE"))
-        row = audit.row(actor, "POST", "/api/v1/registry/communities", 201, "::1", "in-flight")
+        row = audit.row(actor, "POST", "/api/v1/registry/communities", "::1", "in-flight")
         answered = asyncio.create_task(audit.write(row))
         for _ in range(100):  # until the batch waits for the lock
             waiting = await locker.scalar(
@@ -308,8 +361,8 @@ def test_the_gather_is_a_setting_within_bounds(
     """GATEWAY_AUDIT_GATHER_SECONDS reaches the recorder; a negative wait, or one long
     enough to hold every audited answer noticeably, is refused at start."""
     longer = settings.model_copy(update={"audit_gather_seconds": 0.01})
-    assert create_app(longer, platform).state.audit.gather_seconds == 0.01
-    assert create_app(settings, platform).state.audit.gather_seconds == GATHER_SECONDS
+    assert create_app(longer, platform).state.audit.requests.gather == 0.01
+    assert create_app(settings, platform).state.audit.requests.gather == GATHER_SECONDS
     for bad in ("-0.001", "0.5", "soon"):
         with pytest.raises(ValidationError):
             Settings.model_validate({"audit_gather_seconds": bad})

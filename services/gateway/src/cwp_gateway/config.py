@@ -99,8 +99,8 @@ class Settings(BaseSettings):
     # Record every write and every read of full ID numbers (/api/v1/audit). Off only to
     # measure what it costs (bench/gateway.py).
     audit_requests: bool = True
-    # Group commit: how long a batch of audit rows waits for the rows of audited requests
-    # under way (never when none are), trading that much write latency for fewer commits.
+    # Group commit: how long a batch of audited requests' rows waits after its first row
+    # for others to share its commit. Hidden while it ends before the service answers.
     audit_gather_seconds: float = Field(default=GATHER_SECONDS, ge=0, le=0.1)
     # GET /api/v1/me answers within this, with whatever parts arrived in time.
     me_deadline_seconds: float = Field(default=1.5, gt=0, le=30)

@@ -41,7 +41,8 @@ def workbook(rows: Iterable[RequestAudit]) -> bytes:
             (r.actor, r.actor_kind, r.actor_region, r.method, r.path), start=1
         ):
             sheet.write_string(n, col, value)
-        sheet.write_number(n, 6, r.status)
+        if r.status is not None:  # no outcome recorded: the cell stays empty
+            sheet.write_number(n, 6, r.status)
         sheet.write_string(n, 7, r.address)
         sheet.write_string(n, 8, r.request_id)
         sheet.write_boolean(n, 9, r.full_id_read)

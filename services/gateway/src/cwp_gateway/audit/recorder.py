@@ -1,29 +1,29 @@
-"""Audit rows are committed before the caller gets its answer: the proxy holds the
-answer's first bytes until the row is in the database, so a crash can no longer lose the
-record of a write whose success the caller has seen. The cost stays small by group
-commit: one task writes whatever rows are waiting in one INSERT and one transaction, and
-while it commits, the next requests' rows gather for the next batch. With light traffic
-a row waits for one commit; with heavy traffic many rows share one. The task lives while
-rows are queued and ends when none are, and each wait is a plain future or timer: with
-no database at all, the old machinery (a long-lived task, `wait_for` over `shield` per
-row, an Event and a task per gather) still cost an audited request 110-150 µs of gateway
-CPU, about as much as the INSERT. A batch also waits, when other audited requests are
-under way, until their rows have come or `gather_seconds` have passed, so that they
-share its commit (PostgreSQL's commit_delay with commit_siblings, here): a commit was
-the audit's main cost, and at 800 writes/s batches were of one row. The proxy says when
-an audited request goes upstream (`forwarding`) and when its row is about to come
-(`arrived`). The batch goes straight to the driver (`cwp_common.db.driver_insert`): on
-PostgreSQL asyncpg runs the rows as one atomic pipeline, one round trip instead of three
-(BEGIN, INSERT, COMMIT) and a tenth of the CPU of a session; on SQLite the transaction
-runs on the loop's thread when the file is free (a third of the CPU of a hop to a
-worker thread), and waits for the lock on a worker thread when it is not.
+"""An audited request's row (who, when, what, from where) is committed while the service
+works on the request, and its answer may not go out before the commit: a crash can no
+longer lose the record of a write whose success the caller has seen, and the commit is
+hidden behind the service's own time instead of added to it. The answer's status comes
+after, as the request's outcome (its own append-only table), written in larger batches
+that nobody waits for.
+
+Until 0007 the one row, status included, was committed after the service answered and
+before the caller had the answer: one more durable commit on every write's path. With
+real writes on PostgreSQL that cost 0.86-0.94 of the writes per second and 2.5-6.6 ms of
+p50 at 120 writes/s (bench/gateway.py); answering without waiting for the commit at all
+gave 0.98-1.0, the bound this design comes close to.
+
+Both tables are written the same way (`_Batches`): one task writes whatever rows are
+waiting in one INSERT and one transaction, and while it commits the next rows gather.
+A batch waits a little after its first row (`gather_seconds` for requests, well within
+a service's time; `OUTCOME_SECONDS` for outcomes) so that rows share commits. The batch
+goes straight to the driver (`cwp_common.db.driver_insert`): on PostgreSQL asyncpg runs
+the rows as one atomic pipeline, one round trip; on SQLite the transaction runs on the
+loop's thread when the file is free and waits for the lock on a worker thread when not.
 
 If the database does not answer within `wait_limit`, the answer goes out anyway (the
-upstream has already done the write; withholding the answer undoes nothing) and the row
-stays queued, written as soon as the database is back. Stopping the gateway finishes the
-batch in flight, then flushes what is queued. The window left is a crash between the
-upstream's commit and the audit's commit, before the answer: the caller then sees a
-failed request, never a success without a record."""
+service has done the write; withholding the answer undoes nothing) and the row stays
+queued, written as soon as the database is back. Stopping the gateway finishes the
+batches in flight, then flushes what is queued. An entry without an outcome is a request
+whose answer the gateway could not record (it stopped first): on record all the same."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import Table, insert
@@ -40,7 +40,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from cwp_common.auth import Principal
 from cwp_common.db import DriverInsert, driver_insert, new_id, utcnow
 from cwp_common.redact import describe
-from cwp_gateway.audit.models import RequestAudit
+from cwp_gateway.audit.models import RequestAudit, RequestAuditOutcome
+from cwp_gateway.db import Base
 
 log = logging.getLogger("cwp.gateway.audit")
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -57,118 +58,62 @@ def is_full_id_read(method: str, path: str, principal: Principal | None) -> bool
     )
 
 
-# How long a batch waits for the rows of audited requests under way. At ~500 writes/s
-# through one gateway rows come about 2 ms apart: with 1 ms a batch mostly went alone and
-# an audited PATCH cost the gateway 150-250 µs of CPU more than an unaudited one; with
-# 3 ms it waits for the next row, and the extra was 60-120 µs (bench/gateway.py). The
-# price is latency: at 250 PATCHes/s the audit added 0.6-0.9 ms to the p50 and ~4.7 ms
-# to the p99 with 3 ms, 0.4 and ~1.9 with 1 ms, 0.4 and ~0.2 with none (single runs).
-GATHER_SECONDS = 0.003
+# How long a batch of request rows waits after its first row for others to share its
+# commit. The wait is hidden while it ends before the service answers (a PATCH under
+# load takes 5 ms and more; a GET of one worker 1-3 ms).
+GATHER_SECONDS = 0.002
+# Outcomes are waited for by nobody: a batch gathers for this long.
+OUTCOME_SECONDS = 0.2
 
 # A queued row, with the future its request waits on (None: nobody waits).
 Item = tuple[dict[str, Any], "asyncio.Future[None] | None"]
 
 
 @dataclass
-class AuditRecorder:
+class _Batches:
+    """One table's rows, written in batches by a task that lives while rows are queued:
+    it waits until `gather` seconds after the oldest row, writes up to `batch_size` rows
+    in one transaction and sets the futures of those who wait. A failed batch goes back
+    first in line and is tried again a second later (the database is away)."""
+
+    model: type[Base]
+    gather: float
+    batch_size: int
     sessions: async_sessionmaker[AsyncSession] | None = None
-    batch_size: int = 500
-    wait_limit: float = 2.0  # longest an answer waits for its row's commit
-    gather_seconds: float = GATHER_SECONDS
+    queue: deque[Item] = field(default_factory=deque)
+    running: bool = False  # started, not stopping
+    _writer: asyncio.Task[None] | None = None  # alive while rows are queued
+    _writing: bool = False  # inside a batch, which stop() lets finish
+    _driver: DriverInsert | None = None
+    _oldest: float = 0.0  # loop time the oldest queued row came
 
-    def __post_init__(self) -> None:
-        self.queue: deque[Item] = deque()
-        self._running = False  # started, not stopping: write() waits for the commit
-        self._writer: asyncio.Task[None] | None = None  # alive while rows are queued
-        self._writing = False  # the writer is inside a batch, which stop() lets finish
-        self._driver: DriverInsert | None = None
-        self.under_way = 0  # audited requests forwarded whose rows have not come yet
-        self._all_in: asyncio.Future[None] | None = None  # set when they have, while gathering
+    @property
+    def table(self) -> Table:
+        return cast(Table, self.model.__table__)
 
-    def row(
-        self,
-        principal: Principal | None,
-        method: str,
-        path: str,
-        status: int,
-        address: str,
-        request_id: str,
-    ) -> dict[str, Any] | None:
-        """The audit row of a write or a read of full ID numbers; None for other requests."""
-        full_id = is_full_id_read(method, path, principal)
-        if method not in WRITES and not full_id:
-            return None
-        return {
-            "id": new_id(),
-            "at": utcnow(),
-            "actor": principal.subject[:64] if principal else "anonymous",
-            "actor_kind": principal.kind[:10] if principal else "anonymous",
-            "actor_region": principal.region if principal else "",
-            "method": method[:10],
-            "path": path[:500],
-            "status": status,
-            "address": address[:64],
-            "request_id": request_id[:128],
-            "full_id_read": full_id,
-        }
-
-    def audited(self, method: str, path: str, principal: Principal | None) -> bool:
-        return method in WRITES or is_full_id_read(method, path, principal)
-
-    def forwarding(self) -> None:
-        """An audited request goes upstream: its row will come (`write` or `record`)."""
-        self.under_way += 1
-
-    def arrived(self) -> None:
-        """A forwarded request's row comes next."""
-        self.under_way -= 1
-        all_in = self._all_in
-        if not self.under_way and all_in is not None and not all_in.done():
-            all_in.set_result(None)
-
-    async def write(self, row: dict[str, Any]) -> bool:
-        """Queue the row and wait until it is committed (True), or `wait_limit` (False:
-        it stays queued and is written later)."""
-        if not self._running:  # not started (or stopping): written by the final flush
-            self.record(row)
-            return False
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue((row, done))
-        try:
-            # On time out `done` is cancelled, not the row: a batch skips a future that
-            # is done, and writes its row all the same.
-            async with asyncio.timeout(self.wait_limit):
-                await done
-        except TimeoutError:
-            log.warning("request audit: answering before the row %s is written", row["id"])
-            return False
-        return True
-
-    def record(self, row: dict[str, Any]) -> None:
-        """Queue the row without waiting (a request that ended without an answer)."""
-        self._queue((row, None))
-
-    def _queue(self, item: Item) -> None:
-        self.queue.append(item)
+    def put(self, row: dict[str, Any], done: asyncio.Future[None] | None = None) -> None:
+        if not self.queue:
+            self._oldest = asyncio.get_running_loop().time()
+        self.queue.append((row, done))
         self._wake()
 
     def _wake(self) -> None:
-        if self._running and self._writer is None and self.queue:
+        if self.running and self._writer is None and self.queue:
             # Its first step comes after this loop turn: rows queued meanwhile join.
             self._writer = asyncio.get_running_loop().create_task(
-                self._drain(), name="request-audit"
+                self._drain(), name=f"audit-{self.table.name}"
             )
 
     def start(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
         bind = sessions.kw.get("bind")
         if isinstance(bind, AsyncEngine):  # an in-memory SQLite database keeps the session
-            self._driver = driver_insert(bind, cast(Table, RequestAudit.__table__))
-        self._running = True
+            self._driver = driver_insert(bind, self.table)
+        self.running = True
         self._wake()
 
     async def stop(self) -> None:
-        self._running = False
+        self.running = False
         writer = self._writer
         if writer is not None:
             # A batch in flight is finished, not cut: cut, its rows would be neither
@@ -187,7 +132,9 @@ class AuditRecorder:
                 await self._driver.close()
 
     def _take(self) -> list[Item]:
-        return [self.queue.popleft() for _ in range(min(len(self.queue), self.batch_size))]
+        items = [self.queue.popleft() for _ in range(min(len(self.queue), self.batch_size))]
+        self._oldest = 0.0  # rows left over have waited already
+        return items
 
     async def flush(self) -> int:
         """Write what is queued now (one batch); the number of rows written."""
@@ -202,9 +149,14 @@ class AuditRecorder:
                 await self._driver.insert(rows)
             else:
                 async with self.sessions() as session, session.begin():
-                    await session.execute(insert(RequestAudit), rows)
+                    await session.execute(insert(self.table), rows)
         except Exception as exc:  # keep them, first in line, for the next try
-            log.error("request audit: %d rows not written yet: %s", len(items), describe(exc))
+            log.error(
+                "audit: %d rows of %s not written yet: %s",
+                len(items),
+                self.table.name,
+                describe(exc),
+            )
             self.queue.extendleft(reversed(items))
             raise
         for _, done in items:
@@ -212,24 +164,13 @@ class AuditRecorder:
                 done.set_result(None)
         return len(items)
 
-    async def _gather(self) -> None:
-        """Until the rows of the requests under way have come, or `gather_seconds`."""
-        loop = asyncio.get_running_loop()
-        all_in = self._all_in = loop.create_future()
-        timer = loop.call_later(self.gather_seconds, all_in.set_result, None)
-        try:
-            await all_in
-        finally:
-            timer.cancel()
-            self._all_in = None
-
     async def _drain(self) -> None:
-        """Write batches while rows are queued; a failed one waits a second (the database
-        is away) and is tried again."""
+        loop = asyncio.get_running_loop()
         try:
-            while self.queue and self._running:
-                if self.under_way and self.gather_seconds:
-                    await self._gather()
+            while self.queue and self.running:
+                wait = self._oldest + self.gather - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
                 self._writing = True
                 try:
                     await self._write(self._take())
@@ -239,3 +180,87 @@ class AuditRecorder:
                 self._writing = False
         finally:
             self._writer = None
+
+
+@dataclass
+class AuditRecorder:
+    batch_size: int = 500
+    wait_limit: float = 2.0  # longest an answer waits for its request's row
+    gather_seconds: float = GATHER_SECONDS
+
+    def __post_init__(self) -> None:
+        self.requests = _Batches(RequestAudit, self.gather_seconds, self.batch_size)
+        self.outcomes = _Batches(RequestAuditOutcome, OUTCOME_SECONDS, self.batch_size)
+
+    def row(
+        self,
+        principal: Principal | None,
+        method: str,
+        path: str,
+        address: str,
+        request_id: str,
+    ) -> dict[str, Any] | None:
+        """The audit row of a write or a read of full ID numbers; None for other requests."""
+        full_id = is_full_id_read(method, path, principal)
+        if method not in WRITES and not full_id:
+            return None
+        return {
+            "id": new_id(),
+            "at": utcnow(),
+            "actor": principal.subject[:64] if principal else "anonymous",
+            "actor_kind": principal.kind[:10] if principal else "anonymous",
+            "actor_region": principal.region if principal else "",
+            "method": method[:10],
+            "path": path[:500],
+            "address": address[:64],
+            "request_id": request_id[:128],
+            "full_id_read": full_id,
+        }
+
+    def audited(self, method: str, path: str, principal: Principal | None) -> bool:
+        return method in WRITES or is_full_id_read(method, path, principal)
+
+    def begin(self, row: dict[str, Any]) -> asyncio.Future[None] | None:
+        """Queue a request's row as it goes to its service; the future is done once the
+        row is committed (None when stopping: the final flush writes it)."""
+        if not self.requests.running:
+            self.requests.put(row)
+            return None
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.requests.put(row, done)
+        return done
+
+    async def on_record(self, done: asyncio.Future[None] | None) -> bool:
+        """Wait until the request's row is committed (True), or `wait_limit` (False: it
+        stays queued and is written later)."""
+        if done is None:
+            return False
+        try:
+            # On time out `done` is cancelled, not the row: a batch skips a future that
+            # is done, and writes its row all the same.
+            async with asyncio.timeout(self.wait_limit):
+                await done
+        except TimeoutError:
+            log.warning("request audit: answering before the request's row is written")
+            return False
+        return True
+
+    async def write(self, row: dict[str, Any]) -> bool:
+        """`begin` and `on_record` at once: a request's row, committed."""
+        return await self.on_record(self.begin(row))
+
+    def answered(self, audit_id: Any, status: int) -> None:
+        """Queue the outcome of the request whose row has `audit_id`."""
+        self.outcomes.put({"audit_id": audit_id, "status": status, "at": utcnow()})
+
+    def start(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.requests.start(sessions)
+        self.outcomes.start(sessions)
+
+    async def stop(self) -> None:
+        await self.requests.stop()
+        await self.outcomes.stop()
+
+    async def flush(self) -> int:
+        """Write what is queued now (a batch of each table); the number of rows written."""
+        return await self.requests.flush() + await self.outcomes.flush()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from cwp_gateway.audit.models import RequestAudit
 
@@ -16,7 +16,10 @@ class RequestAuditOut(BaseModel):
     actor_region: str
     method: str
     path: str
-    status: int
+    status: int | None = Field(
+        description="The answer's status; null until the gateway has recorded it (within a "
+        "second), and for good when the gateway stopped before it could"
+    )
     address: str
     request_id: str
     full_id_read: bool

@@ -25,7 +25,6 @@ import logging
 import math
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import quote
 
 import aiohttp
@@ -211,44 +210,38 @@ class ProxyMiddleware:
     async def _audited(
         self, upstream: Upstream, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        """Forward; a write or a full-ID read is audited, its row committed before the
-        answer's first bytes go out (see AuditRecorder)."""
+        """Forward; a write or a full-ID read is audited: its row is committed while the
+        service works, before the answer's first bytes go out, and the answer's status
+        follows as its outcome (see AuditRecorder)."""
         principal = _caller(scope)
         audit = self.audit
         if audit is None or not audit.audited(scope["method"], scope["path"], principal):
             await self._forward(upstream, principal, scope, receive, send)
             return
+        row = audit.row(
+            principal,
+            scope["method"],
+            scope["path"],
+            self._address(scope),
+            scope["state"]["request_id"],
+        )
+        assert row is not None  # an audited request has a row
+        on_record = audit.begin(row)
         answered = False
 
         async def watching(message: Message) -> None:
             nonlocal answered
             if message["type"] == "http.response.start" and not answered:
                 answered = True
-                audit.arrived()
-                await audit.write(self._row(audit, scope, principal, message["status"]))
+                await audit.on_record(on_record)
+                audit.answered(row["id"], message["status"])
             await send(message)
 
-        audit.forwarding()
         try:
             await self._forward(upstream, principal, scope, receive, watching)
         finally:
-            if not answered:  # no answer at all: still on record, as a 500
-                audit.arrived()
-                audit.record(self._row(audit, scope, principal, 500))
-
-    def _row(
-        self, audit: AuditRecorder, scope: Scope, principal: Principal | None, status: int
-    ) -> dict[str, Any]:
-        row = audit.row(
-            principal,
-            scope["method"],
-            scope["path"],
-            status,
-            self._address(scope),
-            scope["state"]["request_id"],
-        )
-        assert row is not None  # only called for audited requests
-        return row
+            if not answered:  # no answer at all: on record as a 500
+                audit.answered(row["id"], 500)
 
     def _address(self, scope: Scope) -> str:
         """The caller's address: the TCP peer, or X-Forwarded-For from a trusted proxy."""
