@@ -502,8 +502,8 @@ def audit_cost(
 ) -> float:
     """Write requests/s through the gateway with the audit on, over the same with it off
     (rounds alternating; medians); then what the audit adds to a write's latency at a
-    fixed rate (printed: the answer waits for the row's commit, and for the rows of
-    requests under way, up to GATEWAY_AUDIT_GATHER_SECONDS)."""
+    fixed rate (printed: the answer waits for the commit of the request's row, begun
+    when the request went to the registry, GATEWAY_AUDIT_GATHER_SECONDS after it)."""
     runs: dict[str, list[float]] = {"audit on": [], "audit off": []}
     gateways = {"audit on": procs.pid("gateway"), "audit off": procs.pid("gateway-no-audit")}
     # One unmeasured round first: the first writes to fresh tables ran slower, whichever
