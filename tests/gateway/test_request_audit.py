@@ -200,17 +200,33 @@ async def test_a_batch_waits_briefly_after_its_first_row(stack: Stack) -> None:
         path = "/api/v1/registry/workers/x"
         return cast(dict[str, Any], audit.row(actor, "PATCH", path, "::1", request_id))
 
-    first = asyncio.create_task(audit.write(row("first")))
+    # As the proxy queues them when requests go to their service (nobody waits yet).
+    first = audit.begin(row("first"))
     await asyncio.sleep(0.1)
-    second = asyncio.create_task(audit.write(row("second")))
+    second = audit.begin(row("second"))
     await asyncio.wait_for(commit_started.wait(), 4.0)
     assert batches == [["first", "second"]], "the second came within the gather"
-    third = asyncio.create_task(audit.write(row("third")))
+    third = audit.begin(row("third"))
     await asyncio.sleep(0.4)  # longer than the gather: the third waits for the commit
+    assert third is not None
     assert not third.done()
     commit_may_end.set()
-    assert all(await asyncio.gather(first, second, third))
+    assert all(await asyncio.gather(*(audit.on_record(f) for f in (first, second, third))))
     assert batches == [["first", "second"], ["third"]]
+
+
+async def test_an_answer_waiting_for_its_row_ends_the_gather(stack: Stack) -> None:
+    """When a service answers before the gather has ended (a GET of full ID numbers is
+    quick), the batch goes at once: the gather never holds an answer back."""
+    audit = stack.app.state.audit
+    audit.requests.gather = 30.0
+    reader = Principal("auditor", "user", frozenset({"viewer", "pii"}), "31")
+    path = "/api/v1/registry/workers/x"
+    queued = audit.begin(audit.row(reader, "GET", path, "::1", "quick"))
+    await asyncio.sleep(0.1)
+    assert queued is not None
+    assert not queued.done(), "gathering"
+    assert await asyncio.wait_for(audit.on_record(queued), 5.0)
 
 
 async def test_the_row_is_on_record_while_the_service_works(

@@ -14,7 +14,8 @@ gave 0.98-1.0, the bound this design comes close to.
 Both tables are written the same way (`_Batches`): one task writes whatever rows are
 waiting in one INSERT and one transaction, and while it commits the next rows gather.
 A batch waits a little after its first row (`gather_seconds` for requests, well within
-a service's time; `OUTCOME_SECONDS` for outcomes) so that rows share commits. The batch
+a service's time; `OUTCOME_SECONDS` for outcomes) so that rows share commits; a request
+batch goes at once when an answer comes that waits for one of its rows. The batch
 goes straight to the driver (`cwp_common.db.driver_insert`): on PostgreSQL asyncpg runs
 the rows as one atomic pipeline, one round trip; on SQLite the transaction runs on the
 loop's thread when the file is free and waits for the lock on a worker thread when not.
@@ -72,9 +73,10 @@ Item = tuple[dict[str, Any], "asyncio.Future[None] | None"]
 @dataclass
 class _Batches:
     """One table's rows, written in batches by a task that lives while rows are queued:
-    it waits until `gather` seconds after the oldest row, writes up to `batch_size` rows
-    in one transaction and sets the futures of those who wait. A failed batch goes back
-    first in line and is tried again a second later (the database is away)."""
+    it waits until `gather` seconds after the oldest row (or until `hurry`), writes up to
+    `batch_size` rows in one transaction and sets the futures of those who wait. A failed
+    batch goes back first in line and is tried again a second later (the database is
+    away)."""
 
     model: type[Base]
     gather: float
@@ -86,6 +88,7 @@ class _Batches:
     _writing: bool = False  # inside a batch, which stop() lets finish
     _driver: DriverInsert | None = None
     _oldest: float = 0.0  # loop time the oldest queued row came
+    _gathering: asyncio.Future[None] | None = None  # done when the gather ends
 
     @property
     def table(self) -> Table:
@@ -96,6 +99,12 @@ class _Batches:
             self._oldest = asyncio.get_running_loop().time()
         self.queue.append((row, done))
         self._wake()
+
+    def hurry(self) -> None:
+        """Someone waits for a queued row: a batch gathering goes now."""
+        gathering = self._gathering
+        if gathering is not None and not gathering.done():
+            gathering.set_result(None)
 
     def _wake(self) -> None:
         if self.running and self._writer is None and self.queue:
@@ -164,13 +173,24 @@ class _Batches:
                 done.set_result(None)
         return len(items)
 
+    async def _gather(self, seconds: float) -> None:
+        """For `seconds`, or until someone waits (`hurry`)."""
+        loop = asyncio.get_running_loop()
+        gathering = self._gathering = loop.create_future()
+        timer = loop.call_later(seconds, self.hurry)
+        try:
+            await gathering
+        finally:
+            timer.cancel()
+            self._gathering = None
+
     async def _drain(self) -> None:
         loop = asyncio.get_running_loop()
         try:
             while self.queue and self.running:
                 wait = self._oldest + self.gather - loop.time()
                 if wait > 0:
-                    await asyncio.sleep(wait)
+                    await self._gather(wait)
                 self._writing = True
                 try:
                     await self._write(self._take())
@@ -235,6 +255,8 @@ class AuditRecorder:
         stays queued and is written later)."""
         if done is None:
             return False
+        if not done.done():  # the answer is here: its row's batch need gather no longer
+            self.requests.hurry()
         try:
             # On time out `done` is cancelled, not the row: a batch skips a future that
             # is done, and writes its row all the same.
